@@ -1,0 +1,100 @@
+# infrac — one entry point: build, check, install, bench, fuzz.
+#
+#   make            build ./infrac
+#   make examples   compile every bundled example into out/<example>/
+#   make check      run the whole test suite (also under ASan+UBSan)
+#   make install    PREFIX=/usr/local DESTDIR=
+#   make bench      benchmark (medians, ratios against references)
+
+CC       ?= cc
+PREFIX   ?= /usr/local
+BUILD    ?= build
+PKGS     := yaml-0.1 jansson libgit2
+OPT      ?= -O2 -g
+WARN     := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wno-unused-parameter
+ifeq ($(CI),true)
+WARN     += -Werror
+endif
+ifeq ($(WERROR),1)
+WARN     += -Werror
+endif
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+CPPFLAGS += -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -Icompiler -Ibackends -I$(BUILD)/gen
+CFLAGS   += -std=c11 $(OPT) $(WARN) $(SAN) $(PKG_CFLAGS)
+LDFLAGS  += $(SAN)
+LDLIBS   += $(PKG_LIBS) -lm
+
+LIB_SRC  := $(filter-out compiler/main.c,$(wildcard compiler/*.c)) $(wildcard backends/*.c)
+GEN_SRC  := $(BUILD)/gen/infra.tab.c $(BUILD)/gen/infra.lex.c $(BUILD)/gen/stdlib_embed.c
+LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o) $(GEN_SRC:%.c=%.o)
+STDLIB   := $(sort $(wildcard stdlib/*.infra))
+UNIT_SRC := $(wildcard tests/unit/*.c)
+
+.PHONY: all examples check test unit install clean bench fuzz asan
+
+all: infrac
+
+infrac: $(BUILD)/infrac
+	cp $< $@
+
+$(BUILD)/infrac: $(BUILD)/compiler/main.o $(BUILD)/libinfrac.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/libinfrac.a: $(LIB_OBJ)
+	rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/%.o: %.c $(BUILD)/gen/infra.tab.h | $(BUILD)/gen
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c -o $@ $<
+
+$(BUILD)/gen/%.o: $(BUILD)/gen/%.c $(BUILD)/gen/infra.tab.h
+	$(CC) $(CPPFLAGS) $(CFLAGS) -Wno-sign-compare -Wno-unused-function -MMD -MP -c -o $@ $<
+
+$(BUILD)/gen:
+	mkdir -p $@
+
+$(BUILD)/gen/infra.tab.c $(BUILD)/gen/infra.tab.h: grammar/infra.y | $(BUILD)/gen
+	bison -Wall -Werror --defines=$(BUILD)/gen/infra.tab.h -o $(BUILD)/gen/infra.tab.c $<
+
+$(BUILD)/gen/infra.lex.c: grammar/infra.l $(BUILD)/gen/infra.tab.h | $(BUILD)/gen
+	flex -o $@ $<
+
+$(BUILD)/gen/stdlib_embed.c: $(BUILD)/embed $(STDLIB) | $(BUILD)/gen
+	$(BUILD)/embed $@ $(foreach f,$(STDLIB),$(f)=$(f))
+
+$(BUILD)/embed: tools/embed.c | $(BUILD)/gen
+	$(CC) -O1 -o $@ $<
+
+# Unit tests link the library, not the driver.
+$(BUILD)/unit: $(UNIT_SRC:%.c=$(BUILD)/%.o) $(BUILD)/libinfrac.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+unit: $(BUILD)/unit
+
+examples: infrac
+	./tools/build-examples
+
+check test: infrac unit
+	./tests/run
+
+asan:
+	$(MAKE) BUILD=build/asan OPT="-O1 -g" SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" build/asan/infrac build/asan/unit
+
+bench: infrac
+	./bench/run
+
+fuzz:
+	./tests/fuzz/run $(FUZZ_SECONDS)
+
+install: infrac
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/man/man5
+	install -m 755 infrac $(DESTDIR)$(PREFIX)/bin/infrac
+	install -m 644 man/infrac.1 $(DESTDIR)$(PREFIX)/share/man/man1/infrac.1
+	install -m 644 man/infrac.5 $(DESTDIR)$(PREFIX)/share/man/man5/infrac.5
+
+clean:
+	rm -rf build infrac out
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1,0 +1,48 @@
+/* arena.h — one allocator per compilation.
+ *
+ * Every pass allocates from the compilation's arena and nothing is freed
+ * piecemeal: the whole arena goes at once when the compilation ends. This keeps
+ * passes free of ownership bookkeeping and makes error paths trivially leak-free.
+ * Allocation failure aborts with a message (there is nothing sensible to
+ * recover to in a compiler that has run out of memory).
+ */
+#ifndef INFRAC_ARENA_H
+#define INFRAC_ARENA_H
+
+#include <stddef.h>
+#include <stdarg.h>
+
+typedef struct arena arena;
+
+arena *arena_new(void);
+void arena_free(arena *a);
+void *arena_alloc(arena *a, size_t size);          /* zeroed, 16-byte aligned */
+char *arena_strdup(arena *a, const char *s);
+char *arena_strndup(arena *a, const char *s, size_t n);
+char *arena_printf(arena *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+size_t arena_used(const arena *a);                 /* bytes handed out, for bench */
+
+/* A growable byte buffer whose storage lives in the arena. Old storage is
+ * abandoned on growth (the arena reclaims it at the end). */
+typedef struct strbuf {
+    arena *a;
+    char *data;     /* always NUL-terminated */
+    size_t len, cap;
+} strbuf;
+
+void sb_init(strbuf *sb, arena *a);
+void sb_putc(strbuf *sb, char c);
+void sb_puts(strbuf *sb, const char *s);
+void sb_putn(strbuf *sb, const char *s, size_t n);
+void sb_printf(strbuf *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void sb_indent(strbuf *sb, int spaces);
+
+/* A growable array of pointers in the arena (the IR's and AST's lists). */
+typedef struct ptrvec {
+    void **items;
+    size_t len, cap;
+} ptrvec;
+
+void vec_push(arena *a, ptrvec *v, void *item);
+
+#endif

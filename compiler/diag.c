@@ -1,0 +1,131 @@
+/* diag.c — collecting and rendering diagnostics; see diag.h. */
+#include "diag.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+void diag_init(diag_ctx *d, arena *a)
+{
+    memset(d, 0, sizeof *d);
+    d->a = a;
+    d->max_errors = 100;
+}
+
+void diag_report(diag_ctx *d, diag_severity sev, src_loc loc, const char *id, const char *msg)
+{
+    if (sev == DIAG_ERROR) {
+        d->errors++;
+        if (d->max_errors && d->errors == d->max_errors + 1) {
+            diag *stop = arena_alloc(d->a, sizeof *stop);
+            stop->severity = DIAG_NOTE;
+            stop->message = arena_printf(d->a, "too many errors (%d); stopping here", d->max_errors);
+            vec_push(d->a, &d->items, stop);
+        }
+        if (d->max_errors && d->errors > d->max_errors)
+            return;
+    } else if (sev == DIAG_WARNING) {
+        d->warnings++;
+    }
+    diag *g = arena_alloc(d->a, sizeof *g);
+    g->severity = sev;
+    g->loc = loc;
+    g->id = id;
+    g->message = msg;
+    vec_push(d->a, &d->items, g);
+}
+
+static void diag_vreport(diag_ctx *d, diag_severity sev, src_loc loc, const char *fmt, va_list ap)
+{
+    va_list ap2;
+    va_copy(ap2, ap);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    char *msg = arena_alloc(d->a, (size_t)n + 1);
+    vsnprintf(msg, (size_t)n + 1, fmt, ap2);
+    va_end(ap2);
+    diag_report(d, sev, loc, NULL, msg);
+}
+
+#define DIAG_FN(fn, sev)                                                   \
+    void fn(diag_ctx *d, src_loc loc, const char *fmt, ...)                \
+    {                                                                      \
+        va_list ap;                                                        \
+        va_start(ap, fmt);                                                 \
+        diag_vreport(d, sev, loc, fmt, ap);                                \
+        va_end(ap);                                                        \
+    }
+DIAG_FN(diag_error, DIAG_ERROR)
+DIAG_FN(diag_warning, DIAG_WARNING)
+DIAG_FN(diag_note, DIAG_NOTE)
+
+int diag_want_colour(FILE *out)
+{
+    const char *nc = getenv("NO_COLOR");
+    if (nc && *nc)
+        return 0;
+    return isatty(fileno(out));
+}
+
+/* The text of line `line` of f (without its newline), for quoting. */
+static const char *line_start(const src_file *f, int line, size_t *len)
+{
+    const char *p = f->text, *end = f->text + f->len;
+    for (int l = 1; l < line && p < end; p++)
+        if (*p == '\n')
+            l++;
+    const char *e = p;
+    while (e < end && *e != '\n')
+        e++;
+    *len = (size_t)(e - p);
+    return p;
+}
+
+static void print_caret(FILE *out, const diag *g, int colour)
+{
+    const src_loc *l = &g->loc;
+    if (!l->file || l->line <= 0 || !l->file->text)
+        return;
+    size_t len;
+    const char *text = line_start(l->file, l->line, &len);
+    fprintf(out, "%5d | %.*s\n      | ", l->line, (int)len, text);
+    for (int i = 1; i < l->col && (size_t)(i - 1) < len; i++)
+        fputc(text[i - 1] == '\t' ? '\t' : ' ', out);
+    int width = 1;
+    if (l->end_line == l->line && l->end_col > l->col)
+        width = l->end_col - l->col;
+    if (colour)
+        fputs("\033[1;32m", out);
+    fputc('^', out);
+    for (int i = 1; i < width; i++)
+        fputc('~', out);
+    if (colour)
+        fputs("\033[0m", out);
+    fputc('\n', out);
+}
+
+void diag_print(const diag_ctx *d, FILE *out, int colour)
+{
+    static const char *names[] = {"error", "warning", "note"};
+    static const char *colours[] = {"\033[1;31m", "\033[1;35m", "\033[1;36m"};
+    for (size_t i = 0; i < d->items.len; i++) {
+        const diag *g = d->items.items[i];
+        if (colour)
+            fputs("\033[1m", out);
+        if (g->loc.file)
+            fprintf(out, "%s:%d:%d: ", g->loc.file->path, g->loc.line, g->loc.col);
+        else
+            fputs("infrac: ", out);
+        if (colour)
+            fputs(colours[g->severity], out);
+        fputs(names[g->severity], out);
+        if (g->id)
+            fprintf(out, "[%s]", g->id);
+        if (colour)
+            fputs("\033[0m\033[1m", out);
+        fprintf(out, ": %s\n", g->message);
+        if (colour)
+            fputs("\033[0m", out);
+        print_caret(out, g, colour);
+    }
+}

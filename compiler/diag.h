@@ -1,0 +1,57 @@
+/* diag.h — the one path every diagnostic takes.
+ *
+ * Each compilation owns a diag_ctx. Passes report through diag_error/warning/
+ * note with a source location; nothing prints directly. The driver renders them
+ * at the end (gcc style with the source line and a caret; colour only on a
+ * terminal and never with NO_COLOR) so that output order and format are the
+ * same whichever pass found the problem.
+ */
+#ifndef INFRAC_DIAG_H
+#define INFRAC_DIAG_H
+
+#include <stdio.h>
+#include "arena.h"
+
+/* A source file known to the compilation; diagnostics quote lines from it. */
+typedef struct src_file {
+    const char *path;       /* as given, or "<stdlib>/name.infra" */
+    const char *text;       /* NUL-terminated contents */
+    size_t len;
+} src_file;
+
+/* A position in a source file: 1-based line and column (columns count bytes). */
+typedef struct src_loc {
+    const src_file *file;
+    int line, col;
+    int end_line, end_col;  /* end of the construct, for the caret's underline */
+} src_loc;
+
+typedef enum { DIAG_ERROR, DIAG_WARNING, DIAG_NOTE } diag_severity;
+
+typedef struct diag {
+    diag_severity severity;
+    src_loc loc;            /* loc.file may be NULL for invocation errors */
+    const char *id;         /* rule id for policy findings, else NULL */
+    const char *message;
+} diag;
+
+typedef struct diag_ctx {
+    arena *a;
+    ptrvec items;           /* diag* in the order reported */
+    int errors, warnings;
+    int max_errors;         /* stop reporting (and tell so) past this many; 0 = no limit */
+} diag_ctx;
+
+void diag_init(diag_ctx *d, arena *a);
+void diag_error(diag_ctx *d, src_loc loc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+void diag_warning(diag_ctx *d, src_loc loc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+void diag_note(diag_ctx *d, src_loc loc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+void diag_report(diag_ctx *d, diag_severity sev, src_loc loc, const char *id, const char *msg);
+
+/* Print every diagnostic in text form. colour: use ANSI colour. */
+void diag_print(const diag_ctx *d, FILE *out, int colour);
+
+/* Should diagnostics printed to this stream be coloured? (isatty and no NO_COLOR) */
+int diag_want_colour(FILE *out);
+
+#endif

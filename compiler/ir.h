@@ -1,0 +1,159 @@
+/* ir.h — the lowered, environment-factored program that the backends print.
+ *
+ * The evaluator lowers every resource instance through its kind into target
+ * blocks (a Terraform resource, a Bicep resource, a Kubernetes object, a
+ * workflow), once per environment. env_factor() then merges the per-environment
+ * trees into one tree per stack: values equal in every environment stay
+ * literal, values that differ become IR_PARAM leaves that point at an ir_param
+ * holding one value per environment, and blocks present in only some
+ * environments carry a `cond` parameter (a bool per environment).
+ *
+ * Backends only print this tree; they make no decisions about the program.
+ * Every node carries the source location that produced it, so policy findings
+ * can be reported at the .infra line.
+ */
+#ifndef INFRAC_IR_H
+#define INFRAC_IR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include "arena.h"
+#include "diag.h"
+
+typedef struct ir_value ir_value;
+typedef struct ir_block ir_block;
+typedef struct ir_param ir_param;
+
+typedef enum {
+    IR_NULL,
+    IR_BOOL,
+    IR_NUMBER,      /* text holds the canonical decimal spelling ("3", "0.5") */
+    IR_STRING,
+    IR_LIST,        /* items */
+    IR_OBJECT,      /* keys[i] -> items[i], in source order (maps, tags, k8s objects) */
+    IR_REF,         /* attribute of another block of the same stack: ref_block.ref_path */
+    IR_RAW,         /* an expression in the target's own syntax, printed verbatim */
+    IR_PARAM,       /* differs per environment: printed as var.X / a Bicep param */
+    IR_INTERP,      /* a string with embedded non-literal parts: items are the parts,
+                       each an IR_STRING (literal text) or a REF/RAW/PARAM */
+} ir_value_kind;
+
+struct ir_value {
+    ir_value_kind kind;
+    src_loc loc;
+    bool boolean;               /* IR_BOOL */
+    const char *text;           /* IR_NUMBER, IR_STRING, IR_RAW */
+    ptrvec items;               /* IR_LIST, IR_OBJECT values, IR_INTERP parts */
+    ptrvec keys;                /* IR_OBJECT: const char* keys, parallel to items */
+    const ir_block *ref_block;  /* IR_REF: the block referred to */
+    const char *ref_path;       /* IR_REF: attribute path after the block, "id" or
+                                   "identity.0.principal_id"; NULL = the block itself */
+    ir_param *param;            /* IR_PARAM */
+};
+
+/* What an IR_PARAM's values are, for typed variables and params. */
+typedef enum {
+    IRT_STRING, IRT_NUMBER, IRT_BOOL,
+    IRT_LIST_STRING, IRT_LIST_NUMBER, IRT_MAP_STRING,
+    IRT_ANY,        /* objects and mixed lists: Terraform `any`, Bicep `object`/`array` */
+} ir_type;
+
+struct ir_param {
+    const char *name;           /* unique within its stack, snake_case ("aks_cluster_node_count") */
+    ir_type type;
+    bool sensitive;             /* secret: Terraform `sensitive = true`, Bicep @secure() */
+    bool is_environment;        /* the stack's `environment` name parameter itself */
+    const char *doc;            /* one-line description, may be NULL */
+    ir_value **values;          /* one per environment (ir_program.envs order); for a
+                                   sensitive param with no values, NULL: the value is
+                                   supplied at deploy time (TF_VAR_x, Key Vault ref) */
+    const char *kv_id;          /* sensitive + Bicep: Key Vault resource id the value is read
+                                   from at deployment (params file "reference"), else NULL */
+    const char *kv_secret;      /* the secret's name in that vault */
+    src_loc loc;
+};
+
+/* A key/value attribute or a nested block inside a block. */
+typedef struct ir_entry {
+    const char *key;            /* attribute name, or the nested block's type */
+    ir_value *value;            /* attribute: the value; NULL for a nested block */
+    ir_block *block;            /* nested block, else NULL */
+    ir_param *cond;             /* present only where this bool param is true; NULL = always */
+} ir_entry;
+
+typedef enum {
+    IRB_RESOURCE,       /* Terraform resource / Bicep resource */
+    IRB_DATA,           /* Terraform data source / Bicep `existing` resource */
+    IRB_OUTPUT,         /* stack output: entries has one attribute "value" */
+    IRB_NESTED,         /* a nested block inside another block */
+    IRB_K8S_OBJECT,     /* a Kubernetes object: entries are its top-level fields */
+    IRB_WORKFLOW,       /* a GitHub Actions workflow: entries are its top-level keys */
+} ir_block_kind;
+
+struct ir_block {
+    ir_block_kind kind;
+    const char *type;           /* "aws_s3_bucket", "Microsoft.KeyVault/vaults@2024-11-01",
+                                   nested block type, "Deployment", workflow file stem */
+    const char *name;           /* unique target name ("conversation_logs"); for Bicep the
+                                   symbolic name; for K8s the object's metadata.name */
+    ptrvec entries;             /* ir_entry*, in order */
+    ir_param *cond;             /* exists only where this bool param is true; NULL = always */
+    const ir_block *parent;     /* Bicep: child resource's parent resource, else NULL */
+    const char *group;          /* K8s: the app/service it belongs to; workflow: NULL */
+    const char *source;         /* .infra path that produced it, for generated headers */
+    src_loc loc;
+    int depends_count;          /* explicit ordering edges are rare; refs imply order */
+    const ir_block **depends_on;
+};
+
+typedef enum { TARGET_TERRAFORM, TARGET_BICEP, TARGET_KUBERNETES, TARGET_GITHUB } ir_target;
+
+/* A deployable unit with one target: a Terraform module + env roots, a Bicep
+ * template + params files, a Kustomize base + overlays, or the workflows. */
+typedef struct ir_stack {
+    const char *name;           /* "mindwell", "observability"; for K8s the app group */
+    ir_target target;
+    ptrvec blocks;              /* ir_block*, in program order */
+    ptrvec params;              /* ir_param*, in first-use order */
+    ir_param *env_param;        /* the `environment` param (always present for IaC stacks) */
+} ir_stack;
+
+/* Terraform root-module settings, per environment (from the project block). */
+typedef struct ir_tf_settings {
+    const char *backend_type;       /* "azurerm", "s3", or NULL for local state */
+    ir_value *backend_config;       /* IR_OBJECT of the backend's attributes (no key) */
+    const char *azure_location;     /* e.g. "westeurope", NULL when no azure resources */
+    const char *aws_region;         /* e.g. "eu-west-1", NULL when no aws resources */
+    ir_value *default_tags;         /* IR_OBJECT: project-wide tags, for provider default tags */
+} ir_tf_settings;
+
+typedef struct ir_program {
+    const char *project;            /* project name */
+    const char **envs;              /* environment names, in declaration order */
+    size_t nenvs;
+    ptrvec stacks;                  /* ir_stack*, in program order (all targets) */
+    ir_tf_settings tf;
+    const char *source_desc;        /* "examples/mindwell" — the input, for headers */
+} ir_program;
+
+/* Helpers shared by passes and backends. All allocate from the arena. */
+ir_value *ir_null(arena *a, src_loc loc);
+ir_value *ir_bool(arena *a, bool b, src_loc loc);
+ir_value *ir_number(arena *a, const char *text, src_loc loc);
+ir_value *ir_string(arena *a, const char *s, src_loc loc);
+ir_value *ir_raw(arena *a, const char *text, src_loc loc);
+ir_value *ir_list(arena *a, src_loc loc);
+ir_value *ir_object(arena *a, src_loc loc);
+void ir_list_push(arena *a, ir_value *list, ir_value *item);
+void ir_object_set(arena *a, ir_value *obj, const char *key, ir_value *val); /* replaces */
+ir_value *ir_object_get(const ir_value *obj, const char *key);
+
+ir_block *ir_block_new(arena *a, ir_block_kind kind, const char *type, const char *name, src_loc loc);
+ir_entry *ir_block_attr(arena *a, ir_block *b, const char *key, ir_value *v);
+ir_entry *ir_block_nested(arena *a, ir_block *b, const char *type, ir_block *child);
+const ir_entry *ir_block_get(const ir_block *b, const char *key); /* first entry with key */
+
+bool ir_value_equal(const ir_value *x, const ir_value *y);
+bool ir_block_equal(const ir_block *x, const ir_block *y);
+
+#endif

@@ -1,0 +1,84 @@
+/* out.c — the in-memory output set; see out.h. */
+#include "out.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void out_init(out_set *o, arena *a)
+{
+    memset(o, 0, sizeof *o);
+    o->a = a;
+}
+
+const out_file *out_find(const out_set *o, const char *path)
+{
+    for (size_t i = 0; i < o->files.len; i++) {
+        const out_file *f = o->files.items[i];
+        if (strcmp(f->path, path) == 0)
+            return f;
+    }
+    return NULL;
+}
+
+out_file *out_add(out_set *o, const char *path, const char *data, size_t len, const char *comment)
+{
+    if (out_find(o, path)) {
+        fprintf(stderr, "infrac: internal error: two outputs at %s\n", path);
+        abort();
+    }
+    out_file *f = arena_alloc(o->a, sizeof *f);
+    f->path = arena_strdup(o->a, path);
+    f->data = arena_strndup(o->a, data, len);
+    f->len = len;
+    f->comment = comment;
+    vec_push(o->a, &o->files, f);
+    return f;
+}
+
+static int by_path(const void *x, const void *y)
+{
+    const out_file *a = *(const out_file *const *)x, *b = *(const out_file *const *)y;
+    return strcmp(a->path, b->path);
+}
+
+void out_sort(out_set *o)
+{
+    if (o->files.len > 1)
+        qsort(o->files.items, o->files.len, sizeof o->files.items[0], by_path);
+}
+
+#include <errno.h>
+#include <sys/stat.h>
+
+static int mkdirs(char *path)
+{
+    for (char *p = path + 1; *p; p++) {
+        if (*p != '/')
+            continue;
+        *p = '\0';
+        int r = mkdir(path, 0755);
+        *p = '/';
+        if (r != 0 && errno != EEXIST)
+            return -1;
+    }
+    return 0;
+}
+
+int out_write_plain(const out_set *o, const char *dir)
+{
+    for (size_t i = 0; i < o->files.len; i++) {
+        const out_file *f = o->files.items[i];
+        size_t n = strlen(dir) + strlen(f->path) + 2;
+        char *full = malloc(n);
+        snprintf(full, n, "%s/%s", dir, f->path);
+        FILE *fp = mkdirs(full) == 0 ? fopen(full, "wb") : NULL;
+        int ok = fp && fwrite(f->data, 1, f->len, fp) == f->len;
+        if (fp && fclose(fp) != 0)
+            ok = 0;
+        free(full);
+        if (!ok)
+            return -1;
+    }
+    return 0;
+}

@@ -1,0 +1,39 @@
+/* out.h — the set of files a compilation produces, held in memory.
+ *
+ * Backends add files (path relative to the target root, contents); nothing
+ * touches the disk until the whole compilation has succeeded, so an error in
+ * any stage leaves the target tree exactly as it was. The writer (out_write)
+ * then replaces the tree atomically, file by file, with temp-file + rename.
+ */
+#ifndef INFRAC_OUT_H
+#define INFRAC_OUT_H
+
+#include <stddef.h>
+#include "arena.h"
+#include "diag.h"
+
+typedef struct out_file {
+    const char *path;       /* relative, '/'-separated, no "..", e.g. "infra/terraform/modules/x/main.tf" */
+    const char *data;
+    size_t len;
+    const char *comment;    /* line-comment prefix of its syntax ("#", "//"), NULL for JSON */
+} out_file;
+
+typedef struct out_set {
+    arena *a;
+    ptrvec files;           /* out_file*, sorted by path by out_sort() */
+} out_set;
+
+void out_init(out_set *o, arena *a);
+/* Adds a file; the data is copied into the arena. A second file at the same
+ * path is a compiler bug and aborts. */
+out_file *out_add(out_set *o, const char *path, const char *data, size_t len, const char *comment);
+void out_sort(out_set *o);
+const out_file *out_find(const out_set *o, const char *path);
+
+
+
+/* Writes every file under dir with plain (non-atomic) writes, creating
+ * directories. For tests and tools only; `infrac build` uses the writer. */
+int out_write_plain(const out_set *o, const char *dir);
+#endif
