@@ -13,8 +13,23 @@ void diag_init(diag_ctx *d, arena *a)
     d->max_errors = 100;
 }
 
+/* The program is evaluated once per environment, so the same problem is
+ * found once per environment; it is reported once. */
+static int already_reported(const diag_ctx *d, diag_severity sev, src_loc loc, const char *msg)
+{
+    for (size_t i = d->items.len; i-- > 0;) {
+        const diag *g = d->items.items[i];
+        if (g->severity == sev && g->loc.file == loc.file && g->loc.line == loc.line &&
+            g->loc.col == loc.col && strcmp(g->message, msg) == 0)
+            return 1;
+    }
+    return 0;
+}
+
 void diag_report(diag_ctx *d, diag_severity sev, src_loc loc, const char *id, const char *msg)
 {
+    if (already_reported(d, sev, loc, msg))
+        return;
     if (sev == DIAG_ERROR) {
         d->errors++;
         if (d->max_errors && d->errors == d->max_errors + 1) {

@@ -124,6 +124,8 @@ static bool ref_target_equal(const ir_block *x, const ir_block *y)
     return str_eq(x->type, y->type) && str_eq(x->name, y->name);
 }
 
+static bool items_equal(const ir_value *x, const ir_value *y);
+
 bool ir_value_equal(const ir_value *x, const ir_value *y)
 {
     if (x == y)
@@ -149,17 +151,22 @@ bool ir_value_equal(const ir_value *x, const ir_value *y)
         for (size_t i = 0; i < x->keys.len; i++)
             if (!str_eq(x->keys.items[i], y->keys.items[i]))
                 return false;
-        /* fall through: compare the values */
+        return items_equal(x, y);
     case IR_LIST:
     case IR_INTERP:
-        if (x->items.len != y->items.len)
-            return false;
-        for (size_t i = 0; i < x->items.len; i++)
-            if (!ir_value_equal(x->items.items[i], y->items.items[i]))
-                return false;
-        return true;
+        return items_equal(x, y);
     }
     return false;
+}
+
+static bool items_equal(const ir_value *x, const ir_value *y)
+{
+    if (x->items.len != y->items.len)
+        return false;
+    for (size_t i = 0; i < x->items.len; i++)
+        if (!ir_value_equal(x->items.items[i], y->items.items[i]))
+            return false;
+    return true;
 }
 
 bool ir_block_equal(const ir_block *x, const ir_block *y)

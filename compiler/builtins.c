@@ -1,0 +1,296 @@
+/* builtins.c — the language's built-in functions. Each checks its own
+ * arguments and reports at the call; a failed call yields null so that
+ * evaluation continues and further errors are still found. */
+#include "sema.h"
+
+#include <ctype.h>
+#include <jansson.h>
+#include <string.h>
+
+bool eval_cidr(const char *text, unsigned *lo, unsigned *hi);   /* eval.c */
+value *inst_siblings(eval_ctx *cx, value *res, src_loc loc);      /* inst.c */
+
+typedef value *(*builtin_fn)(eval_ctx *cx, const ast_expr *call, value **args, size_t n);
+
+static value *bad(eval_ctx *cx, const ast_expr *call, const char *msg)
+{
+    diag_error(cx->p->d, call->loc, "%s(): %s", call->text, msg);
+    return val_null(cx->p->a, call->loc);
+}
+
+static const char *str_arg(value *v)
+{
+    return v->kind == V_STRING ? v->text : NULL;
+}
+
+static value *fn_raw(eval_ctx *cx, const ast_expr *c, value **args, size_t n)
+{
+    if (n != 1 || !str_arg(args[0]))
+        return bad(cx, c, "takes one string: an expression in the target's syntax");
+    value *v = val_new(cx->p->a, V_RAW, c->loc);
+    v->text = args[0]->text;
+    return v;
+}
+
+static value *fn_secret(eval_ctx *cx, const ast_expr *c, value **args, size_t n)
+{
+    if (n != 1 || !str_arg(args[0]) || !args[0]->text[0])
+        return bad(cx, c, "takes the secret's name");
+    value *v = val_new(cx->p->a, V_SECRET, c->loc);
+    char *name = arena_strdup(cx->p->a, args[0]->text);
+    for (char *s = name; *s; s++)
+        *s = (*s == '-' || *s == '.' || *s == ' ') ? '_' : (char)tolower((unsigned char)*s);
+    v->text = name;
+    return v;
+}
+
+static value *fn_concat(eval_ctx *cx, const ast_expr *c, value **args, size_t n)
+{
+    value *out = val_new(cx->p->a, V_LIST, c->loc);
+    for (size_t i = 0; i < n; i++) {
+        if (args[i]->kind == V_NULL)
+            continue;
+        if (args[i]->kind != V_LIST)
+            return bad(cx, c, "takes lists");
+        for (size_t j = 0; j < args[i]->items.len; j++)
+            vec_push(cx->p->a, &out->items, args[i]->items.items[j]);
+    }
+    return out;
+}
+
+static value *fn_merge(eval_ctx *cx, const ast_expr *c, value **args, size_t n)
+{
+    value *out = val_new(cx->p->a, V_MAP, c->loc);
+    for (size_t i = 0; i < n; i++) {
+        if (args[i]->kind == V_NULL)
+            continue;
+        if (args[i]->kind != V_MAP)
+            return bad(cx, c, "takes maps");
+        for (size_t j = 0; j < args[i]->keys.len; j++)
+            val_map_set(cx->p->a, out, args[i]->keys.items[j], args[i]->items.items[j]);
+    }
+    return out;
+}
+
+static value *fn_case(eval_ctx *cx, const ast_expr *c, value **args, size_t n)
+{
+    if (n != 1 || !str_arg(args[0]))
+        return bad(cx, c, "takes one string");
+    char *s = arena_strdup(cx->p->a, args[0]->text);
+    for (char *q = s; *q; q++)
+        *q = (char)(c->text[0] == 'l' ? tolower((unsigned char)*q) : toupper((unsigned char)*q));
+    return val_string(cx->p->a, s, c->loc);
+}
+
+static value *fn_replace(eval_ctx *cx, const ast_expr *c, value **args, size_t n)
+{
+    if (n != 3 || !str_arg(args[0]) || !str_arg(args[1]) || !str_arg(args[2]) || !args[1]->text[0])
+        return bad(cx, c, "takes a string, a non-empty substring and its replacement");
+    strbuf sb;
+    sb_init(&sb, cx->p->a);
+    const char *s = args[0]->text, *from = args[1]->text;
+    size_t flen = strlen(from);
+    for (const char *hit; (hit = strstr(s, from)); s = hit + flen) {
+        sb_putn(&sb, s, (size_t)(hit - s));
+        sb_puts(&sb, args[2]->text);
+    }
+    sb_puts(&sb, s);
+    return val_string(cx->p->a, sb.data, c->loc);
+}
+
+static value *fn_join(eval_ctx *cx, const ast_expr *c, value **args, size_t n)
+{
+    if (n != 2 || !str_arg(args[0]) || args[1]->kind != V_LIST)
+        return bad(cx, c, "takes a separator and a list");
+    strbuf sb;
+    sb_init(&sb, cx->p->a);
+    for (size_t i = 0; i < args[1]->items.len; i++) {
+        const char *t = val_to_text(cx->p->a, args[1]->items.items[i]);
+        if (!t)
+            return bad(cx, c, "can only join plain values");
+        if (i)
+            sb_puts(&sb, args[0]->text);
+        sb_puts(&sb, t);
+    }
+    return val_string(cx->p->a, sb.data, c->loc);
+}
+
+static value *fn_length(eval_ctx *cx, const ast_expr *c, value **args, size_t n)
+{
+    if (n != 1)
+        return bad(cx, c, "takes one argument");
+    if (args[0]->kind == V_STRING)
+        return val_number(cx->p->a, (double)strlen(args[0]->text), c->loc);
+    if (args[0]->kind == V_LIST || args[0]->kind == V_MAP)
+        return val_number(cx->p->a, (double)args[0]->items.len, c->loc);
+    return bad(cx, c, "takes a string, list or map");
+}
+
+static value *fn_contains(eval_ctx *cx, const ast_expr *c, value **args, size_t n)
+{
+    if (n != 2 || (args[0]->kind != V_LIST && args[0]->kind != V_NULL))
+        return bad(cx, c, "takes a list and a value");
+    for (size_t i = 0; i < args[0]->items.len; i++)
+        if (val_equal(args[0]->items.items[i], args[1]))
+            return val_bool(cx->p->a, true, c->loc);
+    return val_bool(cx->p->a, false, c->loc);
+}
+
+static value *fn_keys(eval_ctx *cx, const ast_expr *c, value **args, size_t n)
+{
+    if (n != 1 || args[0]->kind != V_MAP)
+        return bad(cx, c, "takes a map");
+    value *out = val_new(cx->p->a, V_LIST, c->loc);
+    for (size_t i = 0; i < args[0]->keys.len; i++)
+        vec_push(cx->p->a, &out->items, val_string(cx->p->a, args[0]->keys.items[i], c->loc));
+    return out;
+}
+
+static value *fn_tostring(eval_ctx *cx, const ast_expr *c, value **args, size_t n)
+{
+    const char *t = n == 1 ? val_to_text(cx->p->a, args[0]) : NULL;
+    if (!t)
+        return bad(cx, c, "takes one plain value");
+    return val_string(cx->p->a, t, c->loc);
+}
+
+static value *fn_coalesce(eval_ctx *cx, const ast_expr *c, value **args, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (args[i]->kind != V_NULL)
+            return args[i];
+    return val_null(cx->p->a, c->loc);
+}
+
+/* jsonencode(v): the JSON text of a value, through jansson. Typed literals
+ * encode as their text; references cannot be encoded at compile time. */
+static json_t *to_json(eval_ctx *cx, const ast_expr *c, value *v, int *ok)
+{
+    switch (v->kind) {
+    case V_NULL: return json_null();
+    case V_BOOL: return json_boolean(v->b);
+    case V_NUMBER:
+        return v->num == (double)(json_int_t)v->num ? json_integer((json_int_t)v->num) : json_real(v->num);
+    case V_LIST: {
+        json_t *arr = json_array();
+        for (size_t i = 0; i < v->items.len; i++)
+            json_array_append_new(arr, to_json(cx, c, v->items.items[i], ok));
+        return arr;
+    }
+    case V_MAP: {
+        json_t *obj = json_object();
+        for (size_t i = 0; i < v->keys.len; i++)
+            json_object_set_new(obj, v->keys.items[i], to_json(cx, c, v->items.items[i], ok));
+        return obj;
+    }
+    default: {
+        const char *t = val_to_text(cx->p->a, v);
+        if (t)
+            return json_string(t);
+        *ok = 0;
+        return json_null();
+    }
+    }
+}
+
+static value *fn_jsonencode(eval_ctx *cx, const ast_expr *c, value **args, size_t n)
+{
+    if (n != 1)
+        return bad(cx, c, "takes one value");
+    int ok = 1;
+    json_t *j = to_json(cx, c, args[0], &ok);
+    char *text = json_dumps(j, JSON_COMPACT | JSON_ENCODE_ANY | JSON_PRESERVE_ORDER);
+    json_decref(j);
+    if (!ok || !text) {
+        free(text);
+        return bad(cx, c, "can only encode values known at compile time");
+    }
+    value *v = val_string(cx->p->a, arena_strdup(cx->p->a, text), c->loc);
+    free(text);
+    return v;
+}
+
+static value *fn_cidr_within(eval_ctx *cx, const ast_expr *c, value **args, size_t n)
+{
+    unsigned ilo, ihi, olo, ohi;
+    if (n != 2 || args[0]->kind != V_CIDR || args[1]->kind != V_CIDR)
+        return bad(cx, c, "takes two CIDR blocks");
+    if (!eval_cidr(args[0]->text, &ilo, &ihi) || !eval_cidr(args[1]->text, &olo, &ohi))
+        return val_bool(cx->p->a, true, c->loc);   /* invalid CIDRs are reported by the type check */
+    return val_bool(cx->p->a, ilo >= olo && ihi <= ohi, c->loc);
+}
+
+/* cidr_overlaps(cidr, list): the first CIDR of the list that shares an
+ * address with cidr, or null. */
+static value *fn_cidr_overlaps(eval_ctx *cx, const ast_expr *c, value **args, size_t n)
+{
+    unsigned lo, hi, olo, ohi;
+    if (n != 2 || args[0]->kind != V_CIDR || args[1]->kind != V_LIST)
+        return bad(cx, c, "takes a CIDR block and a list of them");
+    if (!eval_cidr(args[0]->text, &lo, &hi))
+        return val_null(cx->p->a, c->loc);
+    for (size_t i = 0; i < args[1]->items.len; i++) {
+        value *o = args[1]->items.items[i];
+        if (o->kind == V_CIDR && eval_cidr(o->text, &olo, &ohi) && lo <= ohi && olo <= hi)
+            return o;
+    }
+    return val_null(cx->p->a, c->loc);
+}
+
+/* pluck(list, "attr"): that member of every item. */
+static value *fn_pluck(eval_ctx *cx, const ast_expr *c, value **args, size_t n)
+{
+    if (n != 2 || args[0]->kind != V_LIST || !str_arg(args[1]))
+        return bad(cx, c, "takes a list and a member name");
+    value *out = val_new(cx->p->a, V_LIST, c->loc);
+    for (size_t i = 0; i < args[0]->items.len; i++)
+        vec_push(cx->p->a, &out->items, eval_member(cx, args[0]->items.items[i], args[1]->text, c->loc));
+    return out;
+}
+
+static value *fn_siblings(eval_ctx *cx, const ast_expr *c, value **args, size_t n)
+{
+    if (n != 1 || args[0]->kind != V_RESOURCE)
+        return bad(cx, c, "takes a resource");
+    return inst_siblings(cx, args[0], c->loc);
+}
+
+/* ref(resource, "attr"): the attribute of the resource's primary target
+ * block, as a reference (so the target sees the dependency), even where the
+ * resource has a compile-time attribute of the same name. */
+static value *fn_ref(eval_ctx *cx, const ast_expr *c, value **args, size_t n)
+{
+    if (n != 2 || args[0]->kind != V_RESOURCE || !str_arg(args[1]))
+        return bad(cx, c, "takes a resource and an attribute path");
+    if (cx->target != TARGET_TERRAFORM && cx->target != TARGET_BICEP)
+        return bad(cx, c, "is only meaningful in a terraform or bicep lowering");
+    value *v = val_new(cx->p->a, V_TREF, c->loc);
+    v->ref.primary = true;
+    v->ref.owner = args[0]->inst;
+    v->ref.path = args[1]->text;
+    return v;
+}
+
+static const struct { const char *name; builtin_fn fn; } builtins[] = {
+    {"ref", fn_ref},
+    {"raw", fn_raw}, {"secret", fn_secret}, {"concat", fn_concat}, {"merge", fn_merge},
+    {"lower", fn_case}, {"upper", fn_case}, {"replace", fn_replace}, {"join", fn_join},
+    {"length", fn_length}, {"contains", fn_contains}, {"keys", fn_keys},
+    {"tostring", fn_tostring}, {"coalesce", fn_coalesce}, {"jsonencode", fn_jsonencode},
+    {"cidr_within", fn_cidr_within}, {"cidr_overlaps", fn_cidr_overlaps}, {"pluck", fn_pluck},
+    {"earlier_siblings", fn_siblings},
+};
+
+value *eval_call(eval_ctx *cx, const ast_expr *e)
+{
+    for (size_t i = 0; i < sizeof builtins / sizeof builtins[0]; i++) {
+        if (strcmp(builtins[i].name, e->text) != 0)
+            continue;
+        value **args = arena_alloc(cx->p->a, (e->items.len + 1) * sizeof *args);
+        for (size_t j = 0; j < e->items.len; j++)
+            args[j] = eval_expr(cx, e->items.items[j]);
+        return builtins[i].fn(cx, e, args, e->items.len);
+    }
+    diag_error(cx->p->d, e->loc, "unknown function '%s'", e->text);
+    return val_null(cx->p->a, e->loc);
+}

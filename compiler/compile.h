@@ -1,0 +1,31 @@
+/* compile.h — the whole pipeline as one call, in memory: load, check,
+ * evaluate per environment, lower, factor, print. Nothing touches the disk
+ * except reading sources; the driver decides what to write. */
+#ifndef INFRAC_COMPILE_H
+#define INFRAC_COMPILE_H
+
+#include "diag.h"
+#include "ir.h"
+#include "out.h"
+
+typedef struct compile_opts {
+    const char *stdlib_dir;     /* NULL: the embedded stdlib */
+    char **paths;
+    int npaths;
+    char **only_envs;           /* --env filters; NULL/0 = all */
+    int nonly_envs;
+} compile_opts;
+
+typedef struct compilation {
+    arena *a;
+    diag_ctx d;
+    out_set out;
+    ir_program *ir;
+} compilation;
+
+/* Returns 0 when the output set is complete, 2 when the input has errors
+ * (the output set is then empty). */
+int compile_run(compilation *c, const compile_opts *o);
+void compile_free(compilation *c);
+
+#endif

@@ -1,0 +1,468 @@
+/* eval.c — evaluating expressions to values.
+ *
+ * Identifiers resolve, in order, to: bindings in scope (loop variables, self,
+ * env, envs), top-level lets, resources of the current environment, and
+ * `project`. An unbound identifier is a bare word (a string that remembers it
+ * was bare: enum values and regions are written without quotes) — the type
+ * check turns a bare word in a reference position into "unresolved
+ * reference". Inside a lowering, an unbound identifier instead starts a
+ * reference to a target block (`aws_s3_bucket.this.id`).
+ */
+#include "sema.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <stdio.h>
+#include <string.h>
+
+#define EVAL_MAX_DEPTH 400
+
+value *eval_call(eval_ctx *cx, const ast_expr *e);   /* builtins.c */
+value *eval_resolve_ident(eval_ctx *cx, const char *name, src_loc loc); /* inst.c */
+
+scope *scope_bind(arena *a, scope *up, const char *name, value *v)
+{
+    scope *s = arena_alloc(a, sizeof *s);
+    s->name = name;
+    s->val = v;
+    s->up = up;
+    return s;
+}
+
+static value *lookup(const scope *s, const char *name)
+{
+    for (; s; s = s->up)
+        if (strcmp(s->name, name) == 0)
+            return s->val;
+    return NULL;
+}
+
+static value *err(eval_ctx *cx, src_loc loc)
+{
+    return val_null(cx->p->a, loc);
+}
+
+static value *eval_string(eval_ctx *cx, const ast_expr *e)
+{
+    arena *a = cx->p->a;
+    strbuf sb;
+    sb_init(&sb, a);
+    value *interp = NULL;   /* built only when a part is not plain text */
+    for (size_t i = 0; i < e->items.len; i++) {
+        const ast_expr *part = e->items.items[i];
+        value *v = part->kind == EX_STRLIT ? val_string(a, part->text, part->loc) : eval_expr(cx, part);
+        const char *t = val_to_text(a, v);
+        if (t && v->kind != V_NULL) {
+            sb_puts(&sb, t);
+            continue;
+        }
+        if (v->kind == V_NULL && part->kind != EX_STRLIT) {
+            diag_error(cx->p->d, part->loc, "null value in string interpolation");
+            continue;
+        }
+        if (v->kind != V_TREF && v->kind != V_RAW && v->kind != V_SECRET && v->kind != V_INTERP) {
+            diag_error(cx->p->d, part->loc, "a %s cannot be interpolated into a string", val_kind_name(v->kind));
+            continue;
+        }
+        if (!interp)
+            interp = val_new(a, V_INTERP, e->loc);
+        if (sb.len)
+            vec_push(a, &interp->items, val_string(a, sb.data, e->loc));
+        sb_init(&sb, a);
+        if (v->kind == V_INTERP)
+            for (size_t j = 0; j < v->items.len; j++)
+                vec_push(a, &interp->items, v->items.items[j]);
+        else
+            vec_push(a, &interp->items, v);
+    }
+    if (!interp)
+        return val_string(a, sb.data, e->loc);
+    if (sb.len)
+        vec_push(a, &interp->items, val_string(a, sb.data, e->loc));
+    return interp;
+}
+
+static value *eval_typed_literal(eval_ctx *cx, const ast_expr *e)
+{
+    static const value_kind kinds[] = {
+        [EX_NUMBER] = V_NUMBER, [EX_DURATION] = V_DURATION, [EX_PERCENT] = V_PERCENT,
+        [EX_SIZE] = V_SIZE, [EX_CIDR] = V_CIDR, [EX_IP] = V_IP,
+    };
+    value *v = val_new(cx->p->a, kinds[e->kind], e->loc);
+    v->num = e->num;
+    v->text = e->text;
+    return v;
+}
+
+static value *eval_list(eval_ctx *cx, const ast_expr *e)
+{
+    value *v = val_new(cx->p->a, V_LIST, e->loc);
+    for (size_t i = 0; i < e->items.len; i++)
+        vec_push(cx->p->a, &v->items, eval_expr(cx, e->items.items[i]));
+    return v;
+}
+
+static value *eval_map(eval_ctx *cx, const ast_expr *e)
+{
+    value *v = val_new(cx->p->a, V_MAP, e->loc);
+    for (size_t i = 0; i < e->items.len; i++) {
+        const char *k = e->keys.items[i];
+        if (val_map_get(v, k))
+            diag_error(cx->p->d, ((const ast_expr *)e->items.items[i])->loc, "duplicate key '%s'", k);
+        val_map_set(cx->p->a, v, k, eval_expr(cx, e->items.items[i]));
+    }
+    return v;
+}
+
+/* Starts a target-block reference from an identifier no scope binds. */
+static value *tref_root(eval_ctx *cx, const char *name, src_loc loc)
+{
+    value *v = val_new(cx->p->a, V_TREF, loc);
+    v->ref.owner = cx->self;
+    if (cx->target == TARGET_TERRAFORM) {
+        if (strcmp(name, "data") == 0)
+            v->ref.is_data = true;
+        else
+            v->ref.type = name;
+    } else {
+        v->ref.local = name;
+    }
+    return v;
+}
+
+static value *eval_ident(eval_ctx *cx, const ast_expr *e)
+{
+    value *v = lookup(cx->sc, e->text);
+    if (v)
+        return v;
+    v = eval_resolve_ident(cx, e->text, e->loc);
+    if (v)
+        return v;
+    if (cx->target == TARGET_TERRAFORM || cx->target == TARGET_BICEP)
+        return tref_root(cx, e->text, e->loc);
+    value *word = val_string(cx->p->a, e->text, e->loc);
+    word->b = true;     /* bare word */
+    return word;
+}
+
+static value *tref_extend(eval_ctx *cx, value *base, const char *member, const char *index, src_loc loc)
+{
+    value *v = val_new(cx->p->a, V_TREF, loc);
+    v->ref = base->ref;
+    tref *r = &v->ref;
+    if (member && r->primary)
+        r->path = r->path ? arena_printf(cx->p->a, "%s.%s", r->path, member) : member;
+    else if (member && r->is_data && !r->type)
+        r->type = member;
+    else if (member && !r->local)
+        r->local = member;
+    else if (member)
+        r->path = r->path ? arena_printf(cx->p->a, "%s.%s", r->path, member) : member;
+    else if (r->local || r->primary)
+        r->path = arena_printf(cx->p->a, "%s[%s]", r->path ? r->path : "", index);
+    else
+        diag_error(cx->p->d, loc, "cannot index a target block type");
+    if (r->path && r->path[0] == '[')
+        diag_error(cx->p->d, loc, "index a block's attribute, not the block");
+    return v;
+}
+
+/* Accessors of typed values: 14d.days, 33%.value, 6GB.gb, 1..3.min, cidr.prefix. */
+static value *typed_member(eval_ctx *cx, value *obj, const char *name, src_loc loc)
+{
+    static const struct { value_kind k; const char *name; double div; } acc[] = {
+        {V_DURATION, "days", 86400}, {V_DURATION, "hours", 3600}, {V_DURATION, "minutes", 60},
+        {V_DURATION, "seconds", 1}, {V_PERCENT, "value", 1}, {V_SIZE, "bytes", 1},
+        {V_SIZE, "kb", 1e3}, {V_SIZE, "mb", 1e6}, {V_SIZE, "gb", 1e9}, {V_SIZE, "tb", 1e12},
+        {V_SIZE, "mib", 1048576.0}, {V_SIZE, "gib", 1073741824.0}, {V_RANGE, "min", 0},
+        {V_RANGE, "max", 0},
+    };
+    for (size_t i = 0; i < sizeof acc / sizeof acc[0]; i++) {
+        if (acc[i].k != obj->kind || strcmp(acc[i].name, name) != 0)
+            continue;
+        if (obj->kind == V_RANGE)
+            return val_number(cx->p->a, name[1] == 'i' ? obj->num : obj->num2, loc);
+        return val_number(cx->p->a, obj->num / acc[i].div, loc);
+    }
+    if (obj->kind == V_CIDR && strcmp(name, "prefix") == 0) {
+        const char *slash = strchr(obj->text, '/');
+        return val_number(cx->p->a, slash ? (double)atoi(slash + 1) : 32, loc);
+    }
+    diag_error(cx->p->d, loc, "a %s has no member '%s'", val_kind_name(obj->kind), name);
+    return err(cx, loc);
+}
+
+value *eval_block_member(eval_ctx *cx, value *blk, const char *name, src_loc loc); /* inst.c */
+value *eval_resource_member(eval_ctx *cx, value *res, const char *name, src_loc loc); /* inst.c */
+
+value *eval_member(eval_ctx *cx, value *obj, const char *name, src_loc loc)
+{
+    switch (obj->kind) {
+    case V_MAP: {
+        value *v = val_map_get(obj, name);
+        return v ? v : val_null(cx->p->a, loc);
+    }
+    case V_RESOURCE:
+        return eval_resource_member(cx, obj, name, loc);
+    case V_BLOCK:
+        return eval_block_member(cx, obj, name, loc);
+    case V_TREF:
+        return tref_extend(cx, obj, name, NULL, loc);
+    case V_DURATION:
+    case V_PERCENT:
+    case V_SIZE:
+    case V_RANGE:
+    case V_CIDR:
+        return typed_member(cx, obj, name, loc);
+    case V_STRING:
+        if (obj->b) {
+            diag_error(cx->p->d, obj->loc, "unresolved reference '%s'", obj->text);
+            return err(cx, loc);
+        }
+        break;
+    case V_NULL:
+        return obj;     /* optional settings read through: project.aws.region of no aws block */
+    default:
+        break;
+    }
+    diag_error(cx->p->d, loc, "a %s has no member '%s'", val_kind_name(obj->kind), name);
+    return err(cx, loc);
+}
+
+static value *eval_index(eval_ctx *cx, const ast_expr *e)
+{
+    value *obj = eval_expr(cx, e->lhs);
+    value *idx = eval_expr(cx, e->rhs);
+    if (obj->kind == V_TREF) {
+        const char *t = val_to_text(cx->p->a, idx);
+        return tref_extend(cx, obj, NULL, idx->kind == V_STRING ? arena_printf(cx->p->a, "\"%s\"", t) : t, e->loc);
+    }
+    if (obj->kind == V_LIST && idx->kind == V_NUMBER) {
+        double i = idx->num;
+        if (i < 0 || i >= (double)obj->items.len || i != floor(i)) {
+            diag_error(cx->p->d, e->rhs->loc, "index %s out of range (the list has %zu items)",
+                       val_to_text(cx->p->a, idx), obj->items.len);
+            return err(cx, e->loc);
+        }
+        return obj->items.items[(size_t)i];
+    }
+    if (obj->kind == V_MAP && idx->kind == V_STRING) {
+        value *v = val_map_get(obj, idx->text);
+        return v ? v : val_null(cx->p->a, e->loc);
+    }
+    if (obj->kind != V_NULL)
+        diag_error(cx->p->d, e->loc, "cannot index a %s with a %s", val_kind_name(obj->kind),
+                   val_kind_name(idx->kind));
+    return err(cx, e->loc);
+}
+
+static int compare(eval_ctx *cx, const ast_expr *e, value *x, value *y)
+{
+    bool numeric = (x->kind == V_NUMBER || x->kind == V_DURATION || x->kind == V_PERCENT ||
+                    x->kind == V_SIZE) && x->kind == y->kind;
+    if (!numeric) {
+        diag_error(cx->p->d, e->loc, "cannot order a %s and a %s", val_kind_name(x->kind), val_kind_name(y->kind));
+        return 0;
+    }
+    return (x->num > y->num) - (x->num < y->num);
+}
+
+static value *eval_binary(eval_ctx *cx, const ast_expr *e)
+{
+    arena *a = cx->p->a;
+    if (e->kind == EX_AND || e->kind == EX_OR) {
+        bool l = val_truthy(eval_expr(cx, e->lhs));
+        if (e->kind == EX_AND ? !l : l)
+            return val_bool(a, l, e->loc);
+        return val_bool(a, val_truthy(eval_expr(cx, e->rhs)), e->loc);
+    }
+    value *x = eval_expr(cx, e->lhs), *y = eval_expr(cx, e->rhs);
+    switch (e->kind) {
+    case EX_EQ: return val_bool(a, val_equal(x, y), e->loc);
+    case EX_NE: return val_bool(a, !val_equal(x, y), e->loc);
+    case EX_LT: return val_bool(a, compare(cx, e, x, y) < 0, e->loc);
+    case EX_LE: return val_bool(a, compare(cx, e, x, y) <= 0, e->loc);
+    case EX_GT: return val_bool(a, compare(cx, e, x, y) > 0, e->loc);
+    case EX_GE: return val_bool(a, compare(cx, e, x, y) >= 0, e->loc);
+    default: return err(cx, e->loc);
+    }
+}
+
+static value *eval_range(eval_ctx *cx, const ast_expr *e)
+{
+    value *v = val_new(cx->p->a, V_RANGE, e->loc);
+    v->num = e->lhs->num;
+    v->num2 = e->rhs->num;
+    if (v->num > v->num2)
+        diag_error(cx->p->d, e->loc, "range %s..%s is empty (its start is past its end)", e->lhs->text, e->rhs->text);
+    return v;
+}
+
+value *eval_expr(eval_ctx *cx, const ast_expr *e)
+{
+    if (++cx->depth > EVAL_MAX_DEPTH) {
+        cx->depth--;
+        diag_error(cx->p->d, e->loc, "expression nested too deeply");
+        return err(cx, e->loc);
+    }
+    value *v;
+    arena *a = cx->p->a;
+    switch (e->kind) {
+    case EX_NULL: v = val_null(a, e->loc); break;
+    case EX_BOOL: v = val_bool(a, e->num != 0, e->loc); break;
+    case EX_NUMBER: case EX_DURATION: case EX_PERCENT: case EX_SIZE: case EX_CIDR: case EX_IP:
+        v = eval_typed_literal(cx, e);
+        break;
+    case EX_RANGE: v = eval_range(cx, e); break;
+    case EX_STRING: v = eval_string(cx, e); break;
+    case EX_STRLIT: v = val_string(a, e->text, e->loc); break;
+    case EX_LIST: v = eval_list(cx, e); break;
+    case EX_MAP: v = eval_map(cx, e); break;
+    case EX_IDENT: v = eval_ident(cx, e); break;
+    case EX_MEMBER: v = eval_member(cx, eval_expr(cx, e->lhs), e->text, e->loc); break;
+    case EX_INDEX: v = eval_index(cx, e); break;
+    case EX_CALL: v = eval_call(cx, e); break;
+    case EX_NOT: v = val_bool(a, !val_truthy(eval_expr(cx, e->lhs)), e->loc); break;
+    case EX_NEG: v = eval_expr(cx, e->lhs); break;
+    case EX_COND:
+        v = val_truthy(eval_expr(cx, e->cond)) ? eval_expr(cx, e->lhs) : eval_expr(cx, e->rhs);
+        break;
+    default: v = eval_binary(cx, e); break;
+    }
+    cx->depth--;
+    return v;
+}
+
+/* ---- type checking ---- */
+
+static bool cidr_parse(const char *text, unsigned *addr, int *prefix)
+{
+    unsigned o[4];
+    int pre = 32, n = 0;
+    if (sscanf(text, "%u.%u.%u.%u%n", &o[0], &o[1], &o[2], &o[3], &n) != 4)
+        return false;
+    if (text[n] == '/' && sscanf(text + n + 1, "%d", &pre) != 1)
+        return false;
+    for (int i = 0; i < 4; i++)
+        if (o[i] > 255)
+            return false;
+    if (pre < 0 || pre > 32)
+        return false;
+    *addr = o[0] << 24 | o[1] << 16 | o[2] << 8 | o[3];
+    *prefix = pre;
+    return true;
+}
+
+bool eval_cidr(const char *text, unsigned *lo, unsigned *hi)
+{
+    unsigned addr;
+    int pre;
+    if (!cidr_parse(text, &addr, &pre))
+        return false;
+    unsigned mask = pre == 0 ? 0 : 0xffffffffu << (32 - pre);
+    *lo = addr & mask;
+    *hi = *lo | ~mask;
+    return true;
+}
+
+static value *mismatch(eval_ctx *cx, value *v, const attr_type *t, src_loc loc, const char *what)
+{
+    if (v->kind == V_STRING && v->b && (t->kind == T_REF || t->kind == T_LIST || t->kind == T_MAP))
+        diag_error(cx->p->d, loc, "unresolved reference '%s'", v->text);
+    else if (v->kind == V_STRING && v->b && t->kind == T_ENUM)
+        diag_error(cx->p->d, loc, "'%s' is not a valid value for %s: expected %s", v->text, what,
+                   sema_type_name(cx->p->a, t));
+    else if (v->kind == V_STRING && v->b)
+        diag_error(cx->p->d, loc, "unresolved reference '%s' (%s expects %s)", v->text, what,
+                   sema_type_name(cx->p->a, t));
+    else
+        diag_error(cx->p->d, loc, "wrong type for %s: expected %s, got %s", what,
+                   sema_type_name(cx->p->a, t), val_kind_name(v->kind));
+    return NULL;
+}
+
+static value *check_enum(eval_ctx *cx, value *v, const attr_type *t, src_loc loc, const char *what)
+{
+    if (v->kind != V_STRING)
+        return mismatch(cx, v, t, loc, what);
+    for (size_t i = 0; i < t->nenum; i++)
+        if (strcmp(t->enum_vals[i], v->text) == 0)
+            return v;
+    diag_error(cx->p->d, loc, "'%s' is not a valid value for %s: expected %s", v->text, what,
+               sema_type_name(cx->p->a, t));
+    return NULL;
+}
+
+static value *check_elems(eval_ctx *cx, value *v, const attr_type *t, src_loc loc, const char *what)
+{
+    if (v->kind != (t->kind == T_LIST ? V_LIST : V_MAP))
+        return mismatch(cx, v, t, loc, what);
+    for (size_t i = 0; i < v->items.len; i++) {
+        value *item = v->items.items[i];
+        value *ok = eval_check_type(cx, item, t->elem, item->loc.file ? item->loc : loc, what);
+        if (!ok)
+            return NULL;
+        v->items.items[i] = ok;
+    }
+    return v;
+}
+
+value *eval_check_type(eval_ctx *cx, value *v, const attr_type *t, src_loc loc, const char *what)
+{
+    if (v->kind == V_NULL)
+        return v;   /* absence is checked by the caller, which knows about defaults */
+    switch (t->kind) {
+    case T_ANY:
+        return v;
+    case T_STRING:
+        if (v->kind == V_STRING || v->kind == V_INTERP || v->kind == V_RAW || v->kind == V_TREF)
+            return v;
+        return mismatch(cx, v, t, loc, what);
+    case T_BOOL:
+        return v->kind == V_BOOL ? v : mismatch(cx, v, t, loc, what);
+    case T_NUMBER:
+        return v->kind == V_NUMBER || v->kind == V_TREF || v->kind == V_RAW ? v : mismatch(cx, v, t, loc, what);
+    case T_DURATION:
+        return v->kind == V_DURATION ? v : mismatch(cx, v, t, loc, what);
+    case T_PERCENT:
+        return v->kind == V_PERCENT ? v : mismatch(cx, v, t, loc, what);
+    case T_SIZE:
+        return v->kind == V_SIZE ? v : mismatch(cx, v, t, loc, what);
+    case T_IP:
+        return v->kind == V_IP ? v : mismatch(cx, v, t, loc, what);
+    case T_SECRET:
+        return v->kind == V_SECRET ? v : mismatch(cx, v, t, loc, what);
+    case T_CIDR: {
+        unsigned lo, hi;
+        if (v->kind != V_CIDR)
+            return mismatch(cx, v, t, loc, what);
+        if (!eval_cidr(v->text, &lo, &hi)) {
+            diag_error(cx->p->d, loc, "'%s' is not a valid CIDR block", v->text);
+            return NULL;
+        }
+        return v;
+    }
+    case T_RANGE:
+        if (v->kind == V_NUMBER) {      /* `nodes = 3` means 3..3 */
+            value *r = val_new(cx->p->a, V_RANGE, v->loc);
+            r->num = r->num2 = v->num;
+            return r;
+        }
+        return v->kind == V_RANGE ? v : mismatch(cx, v, t, loc, what);
+    case T_ENUM:
+        return check_enum(cx, v, t, loc, what);
+    case T_LIST:
+    case T_MAP:
+        return check_elems(cx, v, t, loc, what);
+    case T_REF:
+        if (v->kind != V_RESOURCE)
+            return mismatch(cx, v, t, loc, what);
+        if (t->ref_kind && strcmp(v->inst->k->name, t->ref_kind) != 0) {
+            diag_error(cx->p->d, loc, "wrong type for %s: expected %s, got a %s ('%s')", what,
+                       sema_type_name(cx->p->a, t), v->inst->k->name, v->inst->path);
+            return NULL;
+        }
+        return v;
+    }
+    return v;
+}

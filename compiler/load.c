@@ -1,0 +1,174 @@
+/* load.c — see load.h. */
+#include "load.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "stdlib_files.h"
+
+typedef struct loader {
+    arena *a;
+    diag_ctx *d;
+    ptrvec *files;
+    ptrvec seen;        /* canonical paths already loaded */
+} loader;
+
+char *load_read_file(arena *a, const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    struct stat st;
+    if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
+        fclose(f);
+        errno = EISDIR;
+        return NULL;
+    }
+    if (st.st_size > LOAD_MAX_FILE) {
+        fclose(f);
+        errno = EFBIG;
+        return NULL;
+    }
+    char *buf = arena_alloc(a, (size_t)st.st_size + 1);
+    size_t n = fread(buf, 1, (size_t)st.st_size, f);
+    int bad = ferror(f);
+    fclose(f);
+    if (bad)
+        return NULL;
+    buf[n] = '\0';
+    *len = n;
+    return buf;
+}
+
+static void load_imports(loader *ld, const ast_file *af);
+
+static void parse_into(loader *ld, const char *path, const char *text, size_t len)
+{
+    src_file *src = arena_alloc(ld->a, sizeof *src);
+    src->path = path;
+    src->text = text;
+    src->len = len;
+    ast_file *af = parse_file(ld->a, ld->d, src);
+    vec_push(ld->a, ld->files, af);
+    load_imports(ld, af);
+}
+
+static void load_file(loader *ld, const char *path, src_loc from)
+{
+    char canon[PATH_MAX];
+    if (!realpath(path, canon)) {
+        diag_error(ld->d, from, "cannot read %s: %s", path, strerror(errno));
+        return;
+    }
+    for (size_t i = 0; i < ld->seen.len; i++)
+        if (strcmp(ld->seen.items[i], canon) == 0)
+            return;     /* each file once: imports may repeat or form cycles */
+    vec_push(ld->a, &ld->seen, arena_strdup(ld->a, canon));
+    size_t len;
+    char *text = load_read_file(ld->a, path, &len);
+    if (!text) {
+        diag_error(ld->d, from, "cannot read %s: %s", path,
+                   errno == EFBIG ? "larger than 16 MiB" : strerror(errno));
+        return;
+    }
+    parse_into(ld, arena_strdup(ld->a, path), text, len);
+}
+
+static const char *import_path(loader *ld, const ast_file *af, const ast_item *it)
+{
+    const ast_expr *s = it->value;
+    if (s->items.len != 1 || ((const ast_expr *)s->items.items[0])->kind != EX_STRLIT) {
+        diag_error(ld->d, it->loc, "import takes a plain string path");
+        return NULL;
+    }
+    const char *rel = ((const ast_expr *)s->items.items[0])->text;
+    if (rel[0] == '/') {
+        diag_error(ld->d, s->loc, "import paths are relative to the importing file");
+        return NULL;
+    }
+    const char *slash = strrchr(af->src->path, '/');
+    if (!slash)
+        return rel;
+    return arena_printf(ld->a, "%.*s/%s", (int)(slash - af->src->path), af->src->path, rel);
+}
+
+static void load_imports(loader *ld, const ast_file *af)
+{
+    if (!af->src->path || strncmp(af->src->path, "<stdlib>", 8) == 0)
+        return;
+    for (size_t i = 0; i < af->items.len; i++) {
+        const ast_item *it = af->items.items[i];
+        if (it->kind != IT_IMPORT)
+            continue;
+        const char *path = import_path(ld, af, it);
+        if (path)
+            load_file(ld, path, it->value->loc);
+    }
+}
+
+static int by_name(const void *x, const void *y)
+{
+    return strcmp(*(const char *const *)x, *(const char *const *)y);
+}
+
+/* The .infra files of a directory, sorted by name so the order (and so the
+ * output) does not depend on the file system. */
+static void load_dir(loader *ld, const char *dir, src_loc from)
+{
+    DIR *dh = opendir(dir);
+    if (!dh) {
+        diag_error(ld->d, from, "cannot read %s: %s", dir, strerror(errno));
+        return;
+    }
+    ptrvec names = {0};
+    for (struct dirent *de; (de = readdir(dh));) {
+        size_t n = strlen(de->d_name);
+        if (n > 6 && strcmp(de->d_name + n - 6, ".infra") == 0 && de->d_name[0] != '.')
+            vec_push(ld->a, &names, arena_strdup(ld->a, de->d_name));
+    }
+    closedir(dh);
+    if (names.len)
+        qsort(names.items, names.len, sizeof names.items[0], by_name);
+    else
+        diag_error(ld->d, from, "%s holds no .infra files", dir);
+    size_t dl = strlen(dir);
+    while (dl > 1 && dir[dl - 1] == '/')
+        dl--;
+    for (size_t i = 0; i < names.len; i++)
+        load_file(ld, arena_printf(ld->a, "%.*s/%s", (int)dl, dir, (char *)names.items[i]), from);
+}
+
+static void load_stdlib(loader *ld, const char *stdlib_dir)
+{
+    if (stdlib_dir) {
+        size_t before = ld->files->len;
+        load_dir(ld, stdlib_dir, (src_loc){0});
+        (void)before;
+        return;
+    }
+    for (const stdlib_file *f = stdlib_files; f->name; f++)
+        parse_into(ld, arena_printf(ld->a, "<stdlib>/%s", f->name + (strncmp(f->name, "stdlib/", 7) ? 0 : 7)),
+                   f->text, f->len);
+}
+
+void load_program(arena *a, diag_ctx *d, const char *stdlib_dir, char **paths, int npaths, ptrvec *files)
+{
+    loader ld = {.a = a, .d = d, .files = files};
+    load_stdlib(&ld, stdlib_dir);
+    for (int i = 0; i < npaths; i++) {
+        struct stat st;
+        if (stat(paths[i], &st) != 0) {
+            diag_error(d, (src_loc){0}, "cannot read %s: %s", paths[i], strerror(errno));
+            continue;
+        }
+        if (S_ISDIR(st.st_mode))
+            load_dir(&ld, paths[i], (src_loc){0});
+        else
+            load_file(&ld, paths[i], (src_loc){0});
+    }
+}

@@ -1,0 +1,18 @@
+/* load.h — reading the program's files: the stdlib (embedded, or a
+ * directory given with --stdlib), the PATHs on the command line (files, or
+ * directories of .infra files), and every file they import, each once. */
+#ifndef INFRAC_LOAD_H
+#define INFRAC_LOAD_H
+
+#include "ast.h"
+
+#define LOAD_MAX_FILE (16 * 1024 * 1024)   /* bytes; larger sources are refused */
+
+/* Parses everything into files (ast_file*), stdlib first. Reports unreadable
+ * files and bad imports through d. */
+void load_program(arena *a, diag_ctx *d, const char *stdlib_dir, char **paths, int npaths, ptrvec *files);
+
+/* Reads a whole file into the arena, NUL-terminated. NULL (errno set) on failure. */
+char *load_read_file(arena *a, const char *path, size_t *len);
+
+#endif

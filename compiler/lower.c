@@ -1,0 +1,469 @@
+/* lower.c — lowering resource instances through their kinds into IR blocks.
+ *
+ * A kind's lowering is evaluated with `self` bound to the instance. Its
+ * blocks get names unique in the stack (`this` becomes the instance's
+ * identifier, other local names are prefixed with it). References to target
+ * blocks are collected while the lowering is evaluated and resolved at its
+ * end, so a block may refer to one declared after it; a reference to another
+ * resource's primary block lowers that resource first.
+ */
+#include "sema.h"
+
+#include <ctype.h>
+#include <string.h>
+
+typedef struct pending_ref {
+    ir_value *ir;
+    tref ref;
+    src_loc loc;
+} pending_ref;
+
+typedef struct lower_ctx {
+    program *p;
+    instance *in;
+    lower_out *out;
+    ir_target target;
+    ptrvec pending;         /* pending_ref* */
+} lower_ctx;
+
+static const char *camel(arena *a, const char *snake)
+{
+    char *s = arena_alloc(a, strlen(snake) + 1), *q = s;
+    bool up = false;
+    for (const char *c = snake; *c; c++) {
+        if (*c == '_' || *c == '-') {
+            up = q != s;
+            continue;
+        }
+        *q++ = up ? (char)toupper((unsigned char)*c) : *c;
+        up = false;
+    }
+    return s;
+}
+
+static const char *block_name(lower_ctx *lc, const char *local)
+{
+    const char *base = lc->in->ident;
+    const char *name = strcmp(local, "this") == 0 ? base : arena_printf(lc->p->a, "%s_%s", base, local);
+    return lc->target == TARGET_BICEP ? camel(lc->p->a, name) : name;
+}
+
+static ir_param *secret_param(program *p, const char *name, src_loc loc)
+{
+    for (size_t i = 0; i < p->secret_params.len; i++) {
+        ir_param *sp = p->secret_params.items[i];
+        if (strcmp(sp->name, name) == 0)
+            return sp;
+    }
+    ir_param *sp = arena_alloc(p->a, sizeof *sp);
+    sp->name = name;
+    sp->type = IRT_STRING;
+    sp->sensitive = true;
+    sp->loc = loc;
+    sp->doc = arena_printf(p->a, "Secret %s, supplied at deployment.", name);
+    value *az = val_map_get(p->project_val, "azure");
+    value *kv = az && az->kind == V_MAP ? val_map_get(az, "secrets_vault_id") : NULL;
+    if (kv && kv->kind == V_STRING) {
+        sp->kv_id = kv->text;
+        sp->kv_secret = arena_strdup(p->a, name);
+        for (char *c = (char *)sp->kv_secret; *c; c++)
+            if (*c == '_')
+                *c = '-';
+    }
+    vec_push(p->a, &p->secret_params, sp);
+    return sp;
+}
+
+static ir_value *to_ir(lower_ctx *lc, value *v);
+
+static ir_value *tref_to_ir(lower_ctx *lc, value *v)
+{
+    ir_value *r = arena_alloc(lc->p->a, sizeof *r);
+    r->kind = IR_REF;
+    r->loc = v->loc;
+    pending_ref *pr = arena_alloc(lc->p->a, sizeof *pr);
+    pr->ir = r;
+    pr->ref = v->ref;
+    pr->loc = v->loc;
+    vec_push(lc->p->a, &lc->pending, pr);
+    return r;
+}
+
+static ir_value *to_ir(lower_ctx *lc, value *v)
+{
+    arena *a = lc->p->a;
+    switch (v->kind) {
+    case V_NULL: return NULL;
+    case V_BOOL: return ir_bool(a, v->b, v->loc);
+    case V_NUMBER: return ir_number(a, val_format_number(a, v->num), v->loc);
+    case V_STRING: case V_DURATION: case V_PERCENT: case V_SIZE: case V_CIDR: case V_IP: case V_RANGE:
+        return ir_string(a, val_to_text(a, v), v->loc);
+    case V_RAW: return ir_raw(a, v->text, v->loc);
+    case V_TREF: return tref_to_ir(lc, v);
+    case V_SECRET: {
+        ir_value *r = arena_alloc(a, sizeof *r);
+        r->kind = IR_PARAM;
+        r->loc = v->loc;
+        r->param = secret_param(lc->p, v->text, v->loc);
+        return r;
+    }
+    case V_LIST: {
+        ir_value *l = ir_list(a, v->loc);
+        for (size_t i = 0; i < v->items.len; i++) {
+            ir_value *item = to_ir(lc, v->items.items[i]);
+            if (item)
+                ir_list_push(a, l, item);
+        }
+        return l;
+    }
+    case V_MAP: {
+        ir_value *o = ir_object(a, v->loc);
+        for (size_t i = 0; i < v->keys.len; i++) {
+            ir_value *item = to_ir(lc, v->items.items[i]);
+            if (item)
+                ir_object_set(a, o, v->keys.items[i], item);
+        }
+        return o;
+    }
+    case V_INTERP: {
+        ir_value *s = arena_alloc(a, sizeof *s);
+        s->kind = IR_INTERP;
+        s->loc = v->loc;
+        for (size_t i = 0; i < v->items.len; i++)
+            vec_push(a, &s->items, to_ir(lc, v->items.items[i]));
+        return s;
+    }
+    case V_RESOURCE:
+        diag_error(lc->p->d, v->loc, "a resource ('%s') cannot be written out as a value; use one of its attributes",
+                   v->inst->path);
+        return NULL;
+    case V_BLOCK:
+        diag_error(lc->p->d, v->loc, "a block cannot be written out as a value; use its attributes");
+        return NULL;
+    }
+    return NULL;
+}
+
+static void lower_body(lower_ctx *lc, ir_block *b, const ptrvec *items, scope *sc);
+
+static void lower_body_item(lower_ctx *lc, ir_block *b, const ast_item *it, scope **sc)
+{
+    program *p = lc->p;
+    eval_ctx cx = {.p = p, .sc = *sc, .self = lc->in, .target = (int)lc->target};
+    switch (it->kind) {
+    case IT_ATTR: {
+        ir_value *v = to_ir(lc, eval_expr(&cx, it->value));
+        if (v)
+            ir_block_attr(p->a, b, it->name, v);
+        break;
+    }
+    case IT_BLOCK: {
+        if (it->labels.len)
+            diag_error(p->d, it->loc, "a nested block in a lowering takes no name");
+        ir_block *nb = ir_block_new(p->a, IRB_NESTED, it->name, NULL, it->loc);
+        lower_body(lc, nb, &it->body, *sc);
+        ir_block_nested(p->a, b, it->name, nb);
+        break;
+    }
+    case IT_IF:
+        lower_body(lc, b, val_truthy(eval_expr(&cx, it->value)) ? &it->body : &it->else_body, *sc);
+        break;
+    case IT_WHEN: {
+        for (size_t i = 0; i < it->envs.len; i++)
+            if (p->env && strcmp(it->envs.items[i], p->env) == 0)
+                lower_body(lc, b, &it->body, *sc);
+        break;
+    }
+    case IT_FOR: {
+        value *list = eval_expr(&cx, it->value);
+        if (list->kind != V_LIST) {
+            diag_error(p->d, it->value->loc, "for needs a list, got a %s", val_kind_name(list->kind));
+            break;
+        }
+        for (size_t i = 0; i < list->items.len; i++)
+            lower_body(lc, b, &it->body, scope_bind(p->a, *sc, it->name, list->items.items[i]));
+        break;
+    }
+    case IT_LET:
+        *sc = scope_bind(p->a, *sc, it->name, eval_expr(&cx, it->value));
+        break;
+    default:
+        diag_error(p->d, it->loc, "this cannot stand in a target block");
+    }
+}
+
+static void lower_body(lower_ctx *lc, ir_block *b, const ptrvec *items, scope *sc)
+{
+    for (size_t i = 0; i < items->len; i++)
+        lower_body_item(lc, b, items->items[i], &sc);
+}
+
+static const char *label_str(lower_ctx *lc, const ast_expr *e, scope *sc)
+{
+    if (e->kind == EX_IDENT)
+        return e->text;
+    eval_ctx cx = {.p = lc->p, .sc = sc, .self = lc->in, .target = -1};
+    value *v = eval_expr(&cx, e);
+    if (v->kind != V_STRING) {
+        diag_error(lc->p->d, e->loc, "a block name must be a plain string");
+        return "invalid";
+    }
+    return v->text;
+}
+
+static ir_stack *stack_for(lower_ctx *lc, const char *name, ir_target target)
+{
+    for (size_t i = 0; i < lc->out->stacks.len; i++) {
+        ir_stack *s = lc->out->stacks.items[i];
+        if (s->target == target && strcmp(s->name, name) == 0)
+            return s;
+    }
+    ir_stack *s = arena_alloc(lc->p->a, sizeof *s);
+    s->name = name;
+    s->target = target;
+    vec_push(lc->p->a, &lc->out->stacks, s);
+    return s;
+}
+
+static const char *stack_name_of(lower_ctx *lc)
+{
+    if (lc->target == TARGET_KUBERNETES)
+        return lc->in->label;
+    if (lc->target == TARGET_GITHUB)
+        return "workflows";
+    return lc->in->stack;
+}
+
+/* Data sources are shared: the same `data azurerm_client_config current` in
+ * several lowerings is one block. */
+static ir_block *shared_data(lower_ctx *lc, ir_stack *s, ir_block *b)
+{
+    for (size_t i = 0; i < s->blocks.len; i++) {
+        ir_block *o = s->blocks.items[i];
+        if (o->kind == IRB_DATA && strcmp(o->type, b->type) == 0 && strcmp(o->name, b->name) == 0) {
+            if (!ir_block_equal(o, b))
+                diag_error(lc->p->d, b->loc, "data source %s.%s is declared twice with different settings",
+                           b->type, b->name);
+            return o;
+        }
+    }
+    vec_push(lc->p->a, &s->blocks, b);
+    return b;
+}
+
+static void add_block(lower_ctx *lc, ir_block *b, const char *local)
+{
+    ir_stack *s = stack_for(lc, stack_name_of(lc), lc->target);
+    if (b->kind == IRB_DATA)
+        b = shared_data(lc, s, b);
+    else
+        vec_push(lc->p->a, &s->blocks, b);
+    vec_push(lc->p->a, &lc->in->blocks, b);
+    vec_push(lc->p->a, &lc->in->locals, (void *)local);
+}
+
+static const char *k8s_object_name(const ir_block *b, const char *fallback)
+{
+    const ir_entry *md = ir_block_get(b, "metadata");
+    const ir_value *name = NULL;
+    if (md && md->block) {
+        const ir_entry *n = ir_block_get(md->block, "name");
+        name = n ? n->value : NULL;
+    } else if (md && md->value) {
+        name = ir_object_get(md->value, "name");
+    }
+    return name && name->kind == IR_STRING ? name->text : fallback;
+}
+
+/* One top-level item of a lowering: a target block, or if/for/when/let. */
+static void lower_top(lower_ctx *lc, const ast_item *it, scope **sc);
+
+static void lower_top_items(lower_ctx *lc, const ptrvec *items, scope *sc)
+{
+    for (size_t i = 0; i < items->len; i++)
+        lower_top(lc, items->items[i], &sc);
+}
+
+static bool block_shape(lower_ctx *lc, const ast_item *it, ir_block_kind *bkind, int *type_at, int *name_at)
+{
+    static const struct { ir_target t; const char *word; ir_block_kind k; int type_at, name_at; } shapes[] = {
+        {TARGET_TERRAFORM, "resource", IRB_RESOURCE, 0, 1}, {TARGET_TERRAFORM, "data", IRB_DATA, 0, 1},
+        {TARGET_TERRAFORM, "output", IRB_OUTPUT, -1, 0}, {TARGET_BICEP, "resource", IRB_RESOURCE, 1, 0},
+        {TARGET_BICEP, "existing", IRB_DATA, 1, 0}, {TARGET_BICEP, "output", IRB_OUTPUT, -1, 0},
+        {TARGET_KUBERNETES, "object", IRB_K8S_OBJECT, -1, 0}, {TARGET_GITHUB, "workflow", IRB_WORKFLOW, -1, 0},
+    };
+    for (size_t i = 0; i < sizeof shapes / sizeof shapes[0]; i++) {
+        if (shapes[i].t != lc->target || strcmp(shapes[i].word, it->name) != 0)
+            continue;
+        *bkind = shapes[i].k;
+        *type_at = shapes[i].type_at;
+        *name_at = shapes[i].name_at;
+        if ((int)it->labels.len != (shapes[i].type_at >= 0 ? 2 : 1)) {
+            diag_error(lc->p->d, it->loc, "wrong number of names for `%s` here", it->name);
+            return false;
+        }
+        return true;
+    }
+    diag_error(lc->p->d, it->name_loc, "`%s` is not a block of this lowering", it->name);
+    return false;
+}
+
+static void lower_target_block(lower_ctx *lc, const ast_item *it, scope *sc)
+{
+    ir_block_kind bkind;
+    int type_at, name_at;
+    if (!block_shape(lc, it, &bkind, &type_at, &name_at))
+        return;
+    program *p = lc->p;
+    const char *local = label_str(lc, it->labels.items[name_at], sc);
+    const char *type = type_at >= 0 ? label_str(lc, it->labels.items[type_at], sc) : it->name;
+    const char *name = bkind == IRB_DATA && lc->target == TARGET_TERRAFORM ? local
+                       : bkind == IRB_WORKFLOW ? local : block_name(lc, local);
+    ir_block *b = ir_block_new(p->a, bkind, type, name, it->loc);
+    b->source = it->loc.file ? it->loc.file->path : NULL;
+    b->loc = lc->in->decl->loc;     /* findings point at the resource in the program */
+    lower_body(lc, b, &it->body, sc);
+    if (bkind == IRB_K8S_OBJECT) {
+        b->name = k8s_object_name(b, local);
+        b->group = lc->in->label;
+    }
+    add_block(lc, b, local);
+}
+
+static void lower_top(lower_ctx *lc, const ast_item *it, scope **sc)
+{
+    eval_ctx cx = {.p = lc->p, .sc = *sc, .self = lc->in, .target = (int)lc->target};
+    switch (it->kind) {
+    case IT_BLOCK:
+        lower_target_block(lc, it, *sc);
+        break;
+    case IT_IF:
+        lower_top_items(lc, val_truthy(eval_expr(&cx, it->value)) ? &it->body : &it->else_body, *sc);
+        break;
+    case IT_WHEN:
+        for (size_t i = 0; i < it->envs.len; i++)
+            if (lc->p->env && strcmp(it->envs.items[i], lc->p->env) == 0)
+                lower_top_items(lc, &it->body, *sc);
+        break;
+    case IT_FOR: {
+        value *list = eval_expr(&cx, it->value);
+        if (list->kind != V_LIST) {
+            diag_error(lc->p->d, it->value->loc, "for needs a list, got a %s", val_kind_name(list->kind));
+            break;
+        }
+        for (size_t i = 0; i < list->items.len; i++)
+            lower_top_items(lc, &it->body, scope_bind(lc->p->a, *sc, it->name, list->items.items[i]));
+        break;
+    }
+    case IT_LET:
+        *sc = scope_bind(lc->p->a, *sc, it->name, eval_expr(&cx, it->value));
+        break;
+    default:
+        diag_error(lc->p->d, it->loc, "this cannot stand in a lowering");
+    }
+}
+
+/* ---- resolving references ---- */
+
+static const ir_block *primary_block(lower_ctx *lc, instance *owner, src_loc loc)
+{
+    if (owner->lowered == 1 && owner != lc->in) {
+        diag_error(lc->p->d, loc, "reference cycle through '%s'", owner->path);
+        return NULL;
+    }
+    lower_instance(lc->p, owner);
+    for (size_t i = 0; i < owner->blocks.len; i++) {
+        const ir_block *b = owner->blocks.items[i];
+        if (b->kind == IRB_RESOURCE)
+            return b;
+    }
+    diag_error(lc->p->d, loc, "'%s' has no %s resource to refer to", owner->path,
+               lc->target == TARGET_BICEP ? "Bicep" : "Terraform");
+    return NULL;
+}
+
+static const ir_block *local_block(const instance *in, const tref *r)
+{
+    for (size_t i = 0; i < in->blocks.len; i++) {
+        const ir_block *b = in->blocks.items[i];
+        const char *local = in->locals.items[i];
+        bool data = b->kind == IRB_DATA;
+        if (strcmp(local, r->local) == 0 && data == r->is_data && (!r->type || strcmp(b->type, r->type) == 0))
+            return b;
+    }
+    return NULL;
+}
+
+static void resolve_ref(lower_ctx *lc, pending_ref *pr)
+{
+    tref *r = &pr->ref;
+    const ir_block *b = NULL;
+    if (r->primary) {
+        b = primary_block(lc, (instance *)r->owner, pr->loc);
+        if (b && ((instance *)r->owner)->target != lc->target)
+            diag_error(lc->p->d, pr->loc, "'%s' is in another stack's target; refer to it by name instead",
+                       r->owner->path);
+    } else if (r->local) {
+        b = local_block(lc->in, r);
+        if (!b)
+            diag_error(lc->p->d, pr->loc, "unresolved reference '%s%s%s%s' in the %s lowering of %s",
+                       r->is_data ? "data." : "", r->type ? r->type : "", r->type ? "." : "", r->local,
+                       lc->target == TARGET_BICEP ? "bicep" : "terraform", lc->in->k->name);
+    } else {
+        diag_error(lc->p->d, pr->loc, "unresolved reference '%s'", r->type ? r->type : "data");
+    }
+    pr->ir->ref_block = b;
+    pr->ir->ref_path = r->path;
+    if (!b)
+        pr->ir->kind = IR_NULL;
+}
+
+void lower_instance(program *p, instance *in)
+{
+    if (in->lowered)
+        return;
+    in->lowered = 1;
+    lower_ctx lc = {.p = p, .in = in, .out = p->cur_out, .target = in->target};
+    value *self = val_new(p->a, V_RESOURCE, in->decl->loc);
+    self->inst = in;
+    scope *sc = scope_bind(p->a, in->sc, "self", self);
+    const ast_item *iac = in->k->lower[in->target];
+    bool any_iac = in->k->lower[TARGET_TERRAFORM] || in->k->lower[TARGET_BICEP];
+    if (iac)
+        lower_top_items(&lc, &iac->body, sc);
+    else if (any_iac)
+        diag_error(p->d, in->decl->loc, "kind %s has no %s lowering, so it cannot be in stack '%s'",
+                   in->k->name, in->target == TARGET_BICEP ? "bicep" : "terraform", in->stack);
+    for (size_t i = 0; i < lc.pending.len; i++)
+        resolve_ref(&lc, lc.pending.items[i]);
+    if (in->k->lower[TARGET_KUBERNETES]) {
+        lower_ctx kc = {.p = p, .in = in, .out = p->cur_out, .target = TARGET_KUBERNETES};
+        lower_top_items(&kc, &in->k->lower[TARGET_KUBERNETES]->body, sc);
+    }
+    in->lowered = 2;
+}
+
+void lower_env(program *p, lower_out *out)
+{
+    p->cur_out = out;
+    /* Stacks appear in declaration order: the default stack first. */
+    for (size_t i = 0; i < p->instances.len; i++)
+        lower_instance(p, p->instances.items[i]);
+    p->cur_out = NULL;
+}
+
+void lower_workflows(program *p, lower_out *out)
+{
+    p->cur_out = out;
+    for (size_t i = 0; i < p->instances.len; i++) {
+        instance *in = p->instances.items[i];
+        const ast_item *gh = in->k->lower[TARGET_GITHUB];
+        if (!gh)
+            continue;
+        lower_ctx lc = {.p = p, .in = in, .out = out, .target = TARGET_GITHUB};
+        value *self = val_new(p->a, V_RESOURCE, in->decl->loc);
+        self->inst = in;
+        lower_top_items(&lc, &gh->body, scope_bind(p->a, in->sc, "self", self));
+    }
+    p->cur_out = NULL;
+}

@@ -1,0 +1,289 @@
+/* sema.c — collects the program's top-level declarations and builds kinds
+ * (their attribute schemas, naming data and lowerings) from `kind` items. */
+#include "sema.h"
+
+#include <string.h>
+
+static const char *lowering_names[] = {"terraform", "bicep", "kubernetes", "github"};
+
+const kind *sema_find_kind(const program *p, const char *name)
+{
+    for (size_t i = p->kinds.len; i-- > 0;) {   /* later (user) kinds override the stdlib */
+        const kind *k = p->kinds.items[i];
+        if (strcmp(k->name, name) == 0)
+            return k;
+    }
+    return NULL;
+}
+
+const schema *sema_find_block(const schema *s, const char *name)
+{
+    for (size_t i = 0; i < s->blocks.len; i++) {
+        const schema *b = s->blocks.items[i];
+        if (strcmp(b->name, name) == 0)
+            return b;
+    }
+    return NULL;
+}
+
+const attr_decl *sema_find_attr(const schema *s, const char *name)
+{
+    for (size_t i = 0; i < s->attrs.len; i++) {
+        const attr_decl *ad = s->attrs.items[i];
+        if (strcmp(ad->name, name) == 0)
+            return ad;
+    }
+    return NULL;
+}
+
+const char *sema_type_name(arena *a, const attr_type *t)
+{
+    static const char *names[] = {
+        "any", "string", "bool", "number", "duration", "percent", "size", "cidr", "ip",
+        "range", "secret", "enum", "list", "map", "ref",
+    };
+    const char *base = names[t->kind];
+    switch (t->kind) {
+    case T_ENUM: {
+        strbuf sb;
+        sb_init(&sb, a);
+        sb_puts(&sb, "one of ");
+        for (size_t i = 0; i < t->nenum; i++)
+            sb_printf(&sb, "%s%s", i ? ", " : "", t->enum_vals[i]);
+        return sb.data;
+    }
+    case T_LIST:
+    case T_MAP:
+        return arena_printf(a, "%s(%s)", base, sema_type_name(a, t->elem));
+    case T_REF:
+        return arena_printf(a, "a reference to a %s", t->ref_kind ? t->ref_kind : "resource");
+    default:
+        return base;
+    }
+}
+
+static attr_type *type_from_ast(program *p, const ast_type *at)
+{
+    static const struct { const char *name; type_kind k; } simple[] = {
+        {"any", T_ANY}, {"string", T_STRING}, {"bool", T_BOOL}, {"number", T_NUMBER},
+        {"duration", T_DURATION}, {"percent", T_PERCENT}, {"size", T_SIZE}, {"cidr", T_CIDR},
+        {"ip", T_IP}, {"range", T_RANGE}, {"secret", T_SECRET},
+    };
+    attr_type *t = arena_alloc(p->a, sizeof *t);
+    t->optional = at->optional;
+    for (size_t i = 0; i < sizeof simple / sizeof simple[0]; i++) {
+        if (strcmp(at->name, simple[i].name) == 0 && at->args.len == 0) {
+            t->kind = simple[i].k;
+            return t;
+        }
+    }
+    if (strcmp(at->name, "enum") == 0 && at->args.len > 0) {
+        t->kind = T_ENUM;
+        t->nenum = at->args.len;
+        t->enum_vals = arena_alloc(p->a, t->nenum * sizeof *t->enum_vals);
+        for (size_t i = 0; i < t->nenum; i++)
+            t->enum_vals[i] = ((const ast_type *)at->args.items[i])->name;
+        return t;
+    }
+    if ((strcmp(at->name, "list") == 0 || strcmp(at->name, "map") == 0) && at->args.len == 1) {
+        t->kind = at->name[0] == 'l' ? T_LIST : T_MAP;
+        t->elem = type_from_ast(p, at->args.items[0]);
+        return t;
+    }
+    if (strcmp(at->name, "ref") == 0 && at->args.len == 1) {
+        t->kind = T_REF;
+        const char *k = ((const ast_type *)at->args.items[0])->name;
+        t->ref_kind = strcmp(k, "any") == 0 ? NULL : k;
+        return t;
+    }
+    diag_error(p->d, at->loc, "unknown type '%s'", at->name);
+    t->kind = T_ANY;
+    return t;
+}
+
+static const char *literal_text(program *p, const ast_expr *e, const char *what)
+{
+    if (e->kind == EX_IDENT)
+        return e->text;
+    if (e->kind == EX_STRING && e->items.len <= 1) {
+        if (e->items.len == 0)
+            return "";
+        const ast_expr *part = e->items.items[0];
+        if (part->kind == EX_STRLIT)
+            return part->text;
+    }
+    diag_error(p->d, e->loc, "%s must be a plain word or string", what);
+    return NULL;
+}
+
+static void naming_from_ast(program *p, naming_rule *n, const ast_item *blk)
+{
+    n->regional = true;
+    for (size_t i = 0; i < blk->body.len; i++) {
+        const ast_item *it = blk->body.items[i];
+        if (it->kind != IT_ATTR) {
+            diag_error(p->d, it->loc, "naming takes only attributes");
+            continue;
+        }
+        const ast_expr *v = it->value;
+        if (strcmp(it->name, "abbrev") == 0)
+            n->abbrev = literal_text(p, v, "naming.abbrev");
+        else if (strcmp(it->name, "chars") == 0)
+            n->chars = literal_text(p, v, "naming.chars");
+        else if (strcmp(it->name, "scope") == 0)
+            n->scope = literal_text(p, v, "naming.scope");
+        else if (strcmp(it->name, "case") == 0)
+            n->keep_case = v->kind == EX_IDENT && strcmp(v->text, "any") == 0;
+        else if (strcmp(it->name, "region") == 0)
+            n->regional = v->kind != EX_BOOL || v->num != 0;
+        else if (strcmp(it->name, "length") == 0 && v->kind == EX_RANGE) {
+            n->min_len = (int)v->lhs->num;
+            n->max_len = (int)v->rhs->num;
+        } else
+            diag_error(p->d, it->name_loc, "unknown naming setting '%s'", it->name);
+    }
+}
+
+static void schema_add_items(program *p, schema *s, const ptrvec *items, kind *k);
+
+static schema *block_schema(program *p, const ast_item *it, kind *k)
+{
+    schema *s = arena_alloc(p->a, sizeof *s);
+    if (it->labels.len != 1 || ((const ast_expr *)it->labels.items[0])->kind != EX_IDENT) {
+        diag_error(p->d, it->loc, "a block declaration is written `block NAME { ... }`");
+        s->name = "?";
+        return s;
+    }
+    s->name = ((const ast_expr *)it->labels.items[0])->text;
+    schema_add_items(p, s, &it->body, k);
+    return s;
+}
+
+static int lowering_index(const char *name)
+{
+    for (int i = 0; i < 4; i++)
+        if (strcmp(name, lowering_names[i]) == 0)
+            return i;
+    return -1;
+}
+
+/* Fills a schema from the items of a kind or block declaration. Items that
+ * only make sense on a kind (doc, provider, naming, lowerings) are taken when
+ * k is non-NULL. */
+static void schema_add_items(program *p, schema *s, const ptrvec *items, kind *k)
+{
+    for (size_t i = 0; i < items->len; i++) {
+        const ast_item *it = items->items[i];
+        if (it->kind == IT_ATTR_DECL) {
+            attr_decl *ad = arena_alloc(p->a, sizeof *ad);
+            ad->name = it->name;
+            ad->t = type_from_ast(p, it->type);
+            ad->dflt = it->value;
+            ad->loc = it->name_loc;
+            if (sema_find_attr(s, it->name))
+                diag_error(p->d, it->name_loc, "duplicate attribute '%s'", it->name);
+            vec_push(p->a, &s->attrs, ad);
+        } else if (it->kind == IT_ATTR && strcmp(it->name, "labelled") == 0 && !k) {
+            s->labelled = it->value->kind == EX_BOOL && it->value->num != 0;
+        } else if (it->kind == IT_ATTR && k && strcmp(it->name, "doc") == 0) {
+            k->doc = literal_text(p, it->value, "doc");
+        } else if (it->kind == IT_ATTR && k && strcmp(it->name, "provider") == 0) {
+            k->provider = literal_text(p, it->value, "provider");
+        } else if (it->kind == IT_BLOCK && strcmp(it->name, "block") == 0) {
+            vec_push(p->a, &s->blocks, block_schema(p, it, NULL));
+        } else if (it->kind == IT_BLOCK && k && strcmp(it->name, "naming") == 0) {
+            naming_from_ast(p, &k->naming, it);
+        } else if (it->kind == IT_BLOCK && k && strcmp(it->name, "check") == 0) {
+            /* checks are evaluated per instance by inst.c, straight from the decl */
+        } else if (it->kind == IT_BLOCK && k && lowering_index(it->name) >= 0) {
+            k->lower[lowering_index(it->name)] = it;
+        } else {
+            diag_error(p->d, it->loc, "unexpected item in %s declaration", k ? "kind" : "block");
+        }
+    }
+}
+
+static void sema_kind(program *p, const ast_item *it)
+{
+    kind *k = arena_alloc(p->a, sizeof *k);
+    k->name = it->name;
+    k->decl = it;
+    k->sch.name = it->name;
+    k->naming.regional = true;
+    schema_add_items(p, &k->sch, &it->body, k);
+    vec_push(p->a, &p->kinds, k);
+}
+
+static void sema_environments(program *p, const ast_item *it)
+{
+    if (p->envs.len) {
+        diag_error(p->d, it->loc, "environments are declared twice");
+        return;
+    }
+    for (size_t i = 0; i < it->envs.len; i++) {
+        const ast_item *e = it->envs.items[i];
+        for (size_t j = 0; j < p->envs.len; j++)
+            if (strcmp(p->envs.items[j], e->name) == 0)
+                diag_error(p->d, e->loc, "duplicate environment '%s'", e->name);
+        vec_push(p->a, &p->envs, (void *)e->name);
+        vec_push(p->a, &p->env_items, (void *)e);
+    }
+    if (!it->envs.len)
+        diag_error(p->d, it->loc, "at least one environment is needed");
+}
+
+static void sema_top_item(program *p, const ast_item *it)
+{
+    switch (it->kind) {
+    case IT_KIND:
+        sema_kind(p, it);
+        break;
+    case IT_LET:
+        vec_push(p->a, &p->lets, (void *)it);
+        break;
+    case IT_USE:
+        vec_push(p->a, &p->uses, (void *)it);
+        break;
+    case IT_ENVIRONMENTS:
+        sema_environments(p, it);
+        break;
+    case IT_IMPORT:
+        break;      /* load.c followed it */
+    case IT_BLOCK:
+        if (strcmp(it->name, "project") == 0) {
+            if (p->project)
+                diag_error(p->d, it->loc, "a program has one project block; another is at %s:%d",
+                           p->project->loc.file->path, p->project->loc.line);
+            else
+                p->project = it;
+            if (it->labels.len == 1 && ((const ast_expr *)it->labels.items[0])->kind == EX_IDENT)
+                p->project_name = ((const ast_expr *)it->labels.items[0])->text;
+            else
+                diag_error(p->d, it->loc, "a project is written `project NAME { ... }`");
+            break;
+        }
+        vec_push(p->a, &p->decls, (void *)it);
+        break;
+    case IT_FOR:
+    case IT_WHEN:
+    case IT_IF:
+        vec_push(p->a, &p->decls, (void *)it);
+        break;
+    default:
+        diag_error(p->d, it->loc, "this cannot stand at the top level of a file");
+    }
+}
+
+program *sema_program(arena *a, diag_ctx *d, ptrvec *files)
+{
+    program *p = arena_alloc(a, sizeof *p);
+    p->a = a;
+    p->d = d;
+    p->files = *files;
+    for (size_t f = 0; f < files->len; f++) {
+        const ast_file *af = files->items[f];
+        for (size_t i = 0; i < af->items.len; i++)
+            sema_top_item(p, af->items.items[i]);
+    }
+    return p;
+}

@@ -1,0 +1,78 @@
+/* value.h — the values expressions evaluate to.
+ *
+ * Values are immutable once built and live in the compilation's arena. Typed
+ * literals keep their source spelling (`text`) so that "${x}" of `33%` is
+ * `33%`, and their quantity (`num`: seconds, percent, bytes) for accessors.
+ * Resources and target blocks are values too: `core.workload` is a V_RESOURCE,
+ * `aws_s3_bucket.this.arn` inside a lowering is a V_TREF that the lowering
+ * resolves to an IR reference once all of its blocks exist.
+ */
+#ifndef INFRAC_VALUE_H
+#define INFRAC_VALUE_H
+
+#include <stdbool.h>
+#include "arena.h"
+#include "diag.h"
+
+struct instance;
+struct ebody;
+struct ir_param;
+
+typedef enum {
+    V_NULL, V_BOOL, V_NUMBER, V_STRING,
+    V_DURATION, V_PERCENT, V_SIZE, V_CIDR, V_IP, V_RANGE,
+    V_LIST, V_MAP,
+    V_RESOURCE,     /* a resource instance */
+    V_BLOCK,        /* a nested block of a resource (self.pool[0]): body + label */
+    V_TREF,         /* a reference to a target block, being built member by member */
+    V_RAW,          /* target-syntax expression text */
+    V_SECRET,       /* sensitive input supplied at deploy time: text = param name */
+    V_INTERP,       /* string with non-literal parts (TREF/RAW/SECRET): items */
+} value_kind;
+
+typedef struct value value;
+
+/* A reference into a lowering's blocks: [data.]type.local.path… (Terraform) or
+ * local.path… (Bicep); or, for another resource, its primary block. */
+typedef struct tref {
+    bool is_data;
+    bool primary;               /* another resource's primary block (self.subnet.id) */
+    const char *type;           /* Terraform block type; NULL for Bicep */
+    const char *local;          /* the lowering-local block name */
+    const char *path;           /* target-syntax path after the block, or NULL */
+    const struct instance *owner; /* whose lowering the block is in */
+} tref;
+
+struct value {
+    value_kind kind;
+    src_loc loc;
+    bool b;
+    double num;                 /* number, duration (s), percent, size (bytes), range lo */
+    double num2;                /* range hi */
+    const char *text;           /* string, literal spellings, raw, secret name */
+    ptrvec items;               /* list items, map values, interp parts */
+    ptrvec keys;                /* map keys */
+    struct instance *inst;      /* V_RESOURCE */
+    struct ebody *body;         /* V_BLOCK */
+    const char *label;          /* V_BLOCK label */
+    tref ref;                   /* V_TREF */
+};
+
+value *val_new(arena *a, value_kind k, src_loc loc);
+value *val_null(arena *a, src_loc loc);
+value *val_bool(arena *a, bool b, src_loc loc);
+value *val_number(arena *a, double n, src_loc loc);
+value *val_string(arena *a, const char *s, src_loc loc);
+void val_map_set(arena *a, value *m, const char *key, value *v);   /* replaces */
+value *val_map_get(const value *m, const char *key);
+
+const char *val_kind_name(value_kind k);
+/* The canonical text of a scalar (numbers without trailing zeros, typed
+ * literals as written). NULL for values that have no plain text. */
+const char *val_to_text(arena *a, const value *v);
+/* Number formatting shared with the IR: integers without a decimal point. */
+const char *val_format_number(arena *a, double n);
+bool val_equal(const value *x, const value *y);
+bool val_truthy(const value *v);
+
+#endif

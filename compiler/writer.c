@@ -1,0 +1,114 @@
+/* writer.c — putting an output set on disk.
+ *
+ * Each file is written to a temporary file in its own directory and renamed
+ * over the target, so a reader (or a crash) never sees a half-written file.
+ * Paths are confined to the target directory: no absolute paths, no "..",
+ * and no writing through a symlink that leads out of it.
+ */
+#include "writer.h"
+
+#include <errno.h>
+#include <stdbool.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static bool path_is_safe(const char *rel)
+{
+    if (!rel[0] || rel[0] == '/')
+        return false;
+    for (const char *s = rel; *s;) {
+        const char *e = strchr(s, '/');
+        size_t n = e ? (size_t)(e - s) : strlen(s);
+        if (n == 0 || (n == 1 && s[0] == '.') || (n == 2 && s[0] == '.' && s[1] == '.'))
+            return false;
+        s += n + (e ? 1 : 0);
+    }
+    return true;
+}
+
+/* Creates the parent directories of dir/rel; refuses a component that is a
+ * symlink, so nothing is written outside dir. */
+static int make_parents(const char *dir, const char *rel, diag_ctx *d)
+{
+    char path[4096];
+    int n = snprintf(path, sizeof path, "%s/%s", dir, rel);
+    if (n < 0 || (size_t)n >= sizeof path) {
+        diag_error(d, (src_loc){0}, "output path too long: %s", rel);
+        return -1;
+    }
+    char *start = path + strlen(dir) + 1;
+    for (char *q = start; (q = strchr(q, '/')); q++) {
+        *q = '\0';
+        struct stat st;
+        if (lstat(path, &st) == 0) {
+            if (S_ISLNK(st.st_mode) || !S_ISDIR(st.st_mode)) {
+                diag_error(d, (src_loc){0}, "refusing to write through %s: it is not a directory", path);
+                return -1;
+            }
+        } else if (mkdir(path, 0777) != 0 && errno != EEXIST) {
+            diag_error(d, (src_loc){0}, "cannot create directory %s: %s", path, strerror(errno));
+            return -1;
+        }
+        *q = '/';
+    }
+    return 0;
+}
+
+static int write_all(int fd, const char *data, size_t len)
+{
+    while (len) {
+        ssize_t w = write(fd, data, len);
+        if (w < 0) {
+            if (errno == EINTR)
+                continue;
+            return -1;
+        }
+        data += w;
+        len -= (size_t)w;
+    }
+    return 0;
+}
+
+int writer_put(const char *dir, const char *rel, const char *data, size_t len, diag_ctx *d)
+{
+    if (!path_is_safe(rel)) {
+        diag_error(d, (src_loc){0}, "refusing to write outside the target directory: %s", rel);
+        return -1;
+    }
+    if (make_parents(dir, rel, d) != 0)
+        return -1;
+    char *target = arena_printf(d->a, "%s/%s", dir, rel);
+    struct stat st;
+    if (lstat(target, &st) == 0 && S_ISLNK(st.st_mode)) {
+        diag_error(d, (src_loc){0}, "refusing to replace %s: it is a symlink", target);
+        return -1;
+    }
+    char *tmp = arena_printf(d->a, "%s.infrac-tmp.XXXXXX", target);
+    int fd = mkstemp(tmp);
+    if (fd < 0) {
+        diag_error(d, (src_loc){0}, "cannot write %s: %s", target, strerror(errno));
+        return -1;
+    }
+    int bad = write_all(fd, data, len) != 0 || fchmod(fd, 0644) != 0;
+    bad |= close(fd) != 0;
+    if (bad || rename(tmp, target) != 0) {
+        diag_error(d, (src_loc){0}, "cannot write %s: %s", target, strerror(errno));
+        unlink(tmp);
+        return -1;
+    }
+    return 0;
+}
+
+int writer_write_set(const out_set *o, const char *dir, diag_ctx *d)
+{
+    for (size_t i = 0; i < o->files.len; i++) {
+        const out_file *f = o->files.items[i];
+        if (writer_put(dir, f->path, f->data, f->len, d) != 0)
+            return -1;
+    }
+    return 0;
+}
