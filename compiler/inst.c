@@ -242,6 +242,16 @@ static bool implicit_attr(const ebody *b, const char *name)
 
 static void body_items(program *p, ebody *b, const ptrvec *items, scope *sc, bool whens);
 
+static void body_annots(program *p, ebody *b, const ast_item *it, const char *attr)
+{
+    for (size_t i = 0; i < it->annots.len; i++) {
+        eannot *ea = arena_alloc(p->a, sizeof *ea);
+        ea->an = it->annots.items[i];
+        ea->attr = attr;
+        vec_push(p->a, &b->annots, ea);
+    }
+}
+
 static void body_attr(program *p, ebody *b, const ast_item *it, scope *sc)
 {
     const attr_decl *ad = sema_find_attr(b->sch, it->name);
@@ -265,6 +275,7 @@ static void body_attr(program *p, ebody *b, const ast_item *it, scope *sc)
         return;
     }
     body_set(p, b, it->name, v, it->value->loc);
+    body_annots(p, b, it, it->name);
 }
 
 static eblock *find_eblock(ebody *b, const char *type, const char *label)
@@ -336,8 +347,7 @@ static void body_item(program *p, ebody *b, const ast_item *it, scope *sc, bool 
         body_block(p, b, it, sc);
         break;
     case IT_ANNOT:
-        for (size_t i = 0; i < it->annots.len; i++)
-            vec_push(p->a, &b->annots, it->annots.items[i]);
+        body_annots(p, b, it, NULL);
         break;
     case IT_IF: {
         eval_ctx cx = ctx_for(p, sc, b->owner);

@@ -100,7 +100,9 @@ struct ir_block {
     ir_param *cond;             /* exists only where this bool param is true; NULL = always */
     const ir_block *parent;     /* Bicep: child resource's parent resource, else NULL */
     const char *group;          /* K8s: the app/service it belongs to; workflow: NULL */
-    const char *source;         /* .infra path that produced it, for generated headers */
+    const char *source;         /* .infra path of the lowering that produced it */
+    const void *origin;         /* the resource instance (sema.h's instance*) that produced
+                                   it, so findings can reach its annotations; NULL otherwise */
     src_loc loc;
     int depends_count;          /* explicit ordering edges are rare; refs imply order */
     const ir_block **depends_on;

@@ -322,6 +322,7 @@ static void lower_target_block(lower_ctx *lc, const ast_item *it, scope *sc)
     ir_block *b = ir_block_new(p->a, bkind, type, name, it->loc);
     b->source = it->loc.file ? it->loc.file->path : NULL;
     b->loc = lc->in->decl->loc;     /* findings point at the resource in the program */
+    b->origin = lc->in;
     lower_body(lc, b, &it->body, sc);
     if (bkind == IRB_K8S_OBJECT) {
         b->name = k8s_object_name(b, local);

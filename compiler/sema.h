@@ -70,10 +70,18 @@ typedef struct ebody {
     ptrvec vals;                /* value* */
     ptrvec locs;                /* src_loc* of each attribute's value */
     ptrvec blocks;              /* eblock* */
-    ptrvec annots;              /* ast_annot* */
+    ptrvec annots;              /* eannot*: the block's own and its attributes' */
     const schema *sch;          /* what it was checked against */
     struct instance *owner;     /* the resource it belongs to (defaults see it as self) */
 } ebody;
+
+/* An annotation in an evaluated body: on the block itself (attr NULL) or on
+ * one of its attributes. `used` is set when a policy finding consumes it. */
+typedef struct eannot {
+    const ast_annot *an;
+    const char *attr;
+    bool used;
+} eannot;
 
 typedef struct eblock {
     const char *type;
