@@ -225,7 +225,7 @@ static void body_set(program *p, ebody *b, const char *name, value *v, src_loc l
     vec_push(p->a, &b->locs, l);
 }
 
-static value *body_get(const ebody *b, const char *name)
+value *inst_body_get(const ebody *b, const char *name)
 {
     for (size_t i = 0; i < b->names.len; i++)
         if (strcmp(b->names.items[i], name) == 0)
@@ -406,7 +406,7 @@ ebody *inst_body(program *p, instance *in)
 /* An attribute's value with its default applied (null when optional). */
 static value *schema_attr(program *p, ebody *b, const char *name, src_loc loc, bool *found)
 {
-    value *v = body_get(b, name);
+    value *v = inst_body_get(b, name);
     *found = true;
     if (v)
         return v;
@@ -433,115 +433,6 @@ value *inst_attr(program *p, instance *in, const char *name)
     return found ? v : NULL;
 }
 
-/* ---- naming ---- */
-
-static const char *region_of(program *p, instance *in)
-{
-    const char *prov = in->k->provider;
-    value *own = body_get(inst_body(p, in), "location");
-    if (own && own->kind == V_STRING)
-        return own->text;
-    value *cloud = prov ? val_map_get(p->project_val, prov) : NULL;
-    value *r = NULL;
-    if (cloud && cloud->kind == V_MAP)
-        r = val_map_get(cloud, strcmp(prov, "aws") == 0 ? "region" : "location");
-    return r && r->kind == V_STRING ? r->text : NULL;
-}
-
-static bool is_singleton(const program *p, const instance *in)
-{
-    for (size_t i = 0; i < p->instances.len; i++) {
-        const instance *o = p->instances.items[i];
-        if (o != in && o->k == in->k)
-            return false;
-    }
-    return true;
-}
-
-static const char *naming_token(program *p, instance *in, const char *tok, size_t n)
-{
-#define TOK(s) (n == sizeof s - 1 && strncmp(tok, s, n) == 0)
-    if (TOK("abbrev"))
-        return in->k->naming.abbrev ? in->k->naming.abbrev : in->k->name;
-    if (TOK("project"))
-        return p->project_name;
-    if (TOK("env"))
-        return p->env;
-    if (TOK("name"))
-        return is_singleton(p, in) ? "" : in->label;
-    if (TOK("org")) {
-        value *o = val_map_get(p->project_val, "org");
-        return o && o->kind == V_STRING ? o->text : "";
-    }
-    if (TOK("region")) {
-        const char *r = in->k->naming.regional ? region_of(p, in) : NULL;
-        if (!r)
-            return "";
-        value *code = p->region_codes ? val_map_get(p->region_codes, r) : NULL;
-        if (code && code->kind == V_STRING)
-            return code->text;
-        diag_error(p->d, in->decl->loc, "no short code for region '%s' (add it to region_codes)", r);
-        return r;
-    }
-#undef TOK
-    diag_error(p->d, in->decl->loc, "unknown token {%.*s} in the naming template", (int)n, tok);
-    return "";
-}
-
-/* Expands the template; an empty token drops the separator written before it. */
-static const char *expand_template(program *p, instance *in, const char *tmpl)
-{
-    strbuf sb;
-    sb_init(&sb, p->a);
-    for (const char *s = tmpl; *s;) {
-        if (*s != '{') {
-            sb_putc(&sb, *s++);
-            continue;
-        }
-        const char *end = strchr(s, '}');
-        if (!end)
-            break;
-        const char *val = naming_token(p, in, s + 1, (size_t)(end - s - 1));
-        if (!*val && sb.len && !isalnum((unsigned char)sb.data[sb.len - 1]))
-            sb.data[--sb.len] = '\0';
-        sb_puts(&sb, val);
-        s = end + 1;
-    }
-    const char *out = sb.data;
-    while (*out && !isalnum((unsigned char)*out))
-        out++;      /* a leading empty token leaves its separator behind */
-    return out;
-}
-
-static const char *fold_name(program *p, const kind *k, const char *name)
-{
-    const char *chars = k->naming.chars ? k->naming.chars : "a-z0-9-";
-    bool hyphen = strchr(chars, '-') && chars[strlen(chars) - 1] == '-';
-    bool underscore = strchr(chars, '_') != NULL;
-    strbuf sb;
-    sb_init(&sb, p->a);
-    for (const char *s = name; *s; s++) {
-        char c = k->naming.keep_case ? *s : (char)tolower((unsigned char)*s);
-        if (c == '_' && !underscore)
-            c = '-';
-        if (c == '-' && !hyphen)
-            continue;
-        sb_putc(&sb, c);
-    }
-    return sb.data;
-}
-
-static const char *inst_name(program *p, instance *in)
-{
-    value *own = body_get(inst_body(p, in), "name");
-    if (own && own->kind == V_STRING)
-        return own->text;
-    const char *prov = in->k->provider;
-    if (!prov || strcmp(prov, "kubernetes") == 0 || strcmp(prov, "github") == 0)
-        return in->label;
-    return fold_name(p, in->k, expand_template(p, in, p->naming_template));
-}
-
 static value *inst_tags(program *p, instance *in, src_loc loc)
 {
     value *tags = val_new(p->a, V_MAP, loc);
@@ -551,7 +442,7 @@ static value *inst_tags(program *p, instance *in, src_loc loc)
             val_map_set(p->a, tags, ptags->keys.items[i], ptags->items.items[i]);
     val_map_set(p->a, tags, "environment", val_string(p->a, p->env, loc));
     val_map_set(p->a, tags, "project", val_string(p->a, p->project_name, loc));
-    value *own = body_get(inst_body(p, in), "tags");
+    value *own = inst_body_get(inst_body(p, in), "tags");
     if (own && own->kind == V_MAP)
         for (size_t i = 0; i < own->keys.len; i++)
             val_map_set(p->a, tags, own->keys.items[i], own->items.items[i]);
@@ -610,7 +501,7 @@ static value *resource_implicit(eval_ctx *cx, instance *in, const char *name, sr
 {
     program *p = cx->p;
     if (strcmp(name, "name") == 0)
-        return val_string(p->a, inst_name(p, in), loc);
+        return val_string(p->a, naming_resource_name(p, in), loc);
     if (strcmp(name, "label") == 0)
         return val_string(p->a, in->label, loc);
     if (strcmp(name, "ident") == 0)
@@ -618,7 +509,7 @@ static value *resource_implicit(eval_ctx *cx, instance *in, const char *name, sr
     if (strcmp(name, "tags") == 0)
         return inst_tags(p, in, loc);
     if (strcmp(name, "location") == 0 || strcmp(name, "region") == 0) {
-        const char *r = region_of(p, in);
+        const char *r = naming_region_of(p, in);
         return r ? val_string(p->a, r, loc) : val_null(p->a, loc);
     }
     if (strcmp(name, "parent") == 0 && in->parent) {
@@ -724,7 +615,7 @@ static void check_required(program *p, ebody *b, src_loc at, const char *what)
 {
     for (size_t i = 0; i < b->sch->attrs.len; i++) {
         const attr_decl *ad = b->sch->attrs.items[i];
-        if (!body_get(b, ad->name) && !ad->dflt && !ad->t->optional && strcmp(ad->name, "parent") != 0)
+        if (!inst_body_get(b, ad->name) && !ad->dflt && !ad->t->optional && strcmp(ad->name, "parent") != 0)
             diag_error(p->d, at, "missing required attribute '%s' in %s", ad->name, what);
     }
     for (size_t i = 0; i < b->blocks.len; i++) {

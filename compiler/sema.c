@@ -116,34 +116,6 @@ static const char *literal_text(program *p, const ast_expr *e, const char *what)
     return NULL;
 }
 
-static void naming_from_ast(program *p, naming_rule *n, const ast_item *blk)
-{
-    n->regional = true;
-    for (size_t i = 0; i < blk->body.len; i++) {
-        const ast_item *it = blk->body.items[i];
-        if (it->kind != IT_ATTR) {
-            diag_error(p->d, it->loc, "naming takes only attributes");
-            continue;
-        }
-        const ast_expr *v = it->value;
-        if (strcmp(it->name, "abbrev") == 0)
-            n->abbrev = literal_text(p, v, "naming.abbrev");
-        else if (strcmp(it->name, "chars") == 0)
-            n->chars = literal_text(p, v, "naming.chars");
-        else if (strcmp(it->name, "scope") == 0)
-            n->scope = literal_text(p, v, "naming.scope");
-        else if (strcmp(it->name, "case") == 0)
-            n->keep_case = v->kind == EX_IDENT && strcmp(v->text, "any") == 0;
-        else if (strcmp(it->name, "region") == 0)
-            n->regional = v->kind != EX_BOOL || v->num != 0;
-        else if (strcmp(it->name, "length") == 0 && v->kind == EX_RANGE) {
-            n->min_len = (int)v->lhs->num;
-            n->max_len = (int)v->rhs->num;
-        } else
-            diag_error(p->d, it->name_loc, "unknown naming setting '%s'", it->name);
-    }
-}
-
 static void schema_add_items(program *p, schema *s, const ptrvec *items, kind *k);
 
 static schema *block_schema(program *p, const ast_item *it, kind *k)
@@ -192,7 +164,7 @@ static void schema_add_items(program *p, schema *s, const ptrvec *items, kind *k
         } else if (it->kind == IT_BLOCK && strcmp(it->name, "block") == 0) {
             vec_push(p->a, &s->blocks, block_schema(p, it, NULL));
         } else if (it->kind == IT_BLOCK && k && strcmp(it->name, "naming") == 0) {
-            naming_from_ast(p, &k->naming, it);
+            naming_rule_from_ast(p, &k->naming, it);
         } else if (it->kind == IT_BLOCK && k && strcmp(it->name, "check") == 0) {
             /* checks are evaluated per instance by inst.c, straight from the decl */
         } else if (it->kind == IT_BLOCK && k && lowering_index(it->name) >= 0) {

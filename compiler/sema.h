@@ -180,7 +180,13 @@ scope *scope_bind(arena *a, scope *up, const char *name, value *v);
 value *eval_check_type(eval_ctx *cx, value *v, const attr_type *t, src_loc loc, const char *what);
 value *eval_member(eval_ctx *cx, value *obj, const char *name, src_loc loc);
 
+/* naming.c */
+void naming_rule_from_ast(program *p, naming_rule *n, const ast_item *blk);
+const char *naming_resource_name(program *p, instance *in);
+const char *naming_region_of(program *p, instance *in);
+
 /* inst.c */
+value *inst_body_get(const ebody *b, const char *name);
 void inst_build(program *p, int env_index);
 ebody *inst_body(program *p, instance *in);  /* evaluates on demand, cycle-safe */
 value *inst_attr(program *p, instance *in, const char *name);
