@@ -265,8 +265,10 @@ static void body_attr(program *p, ebody *b, const ast_item *it, scope *sc)
     if (ad) {
         const char *what = arena_printf(p->a, "'%s'", it->name);
         v = eval_check_type(&cx, v, ad->t, it->value->loc, what);
-        if (!v)
+        if (!v) {   /* reported; record it as given so it is not also "missing" */
+            body_set(p, b, it->name, val_null(p->a, it->value->loc), it->value->loc);
             return;
+        }
     } else if (strcmp(it->name, "tags") == 0 && v->kind != V_MAP) {
         diag_error(p->d, it->value->loc, "wrong type for 'tags': expected map, got %s", val_kind_name(v->kind));
         return;

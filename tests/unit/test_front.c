@@ -1,0 +1,294 @@
+/* test_front.c — the scanner, parser, evaluator and factoring, through
+ * compile-in-memory of small programs with a tiny stdlib of their own. */
+#include "unit.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "ast.h"
+#include "compile.h"
+#include "sema.h"
+
+static ast_file *parse_text(arena *a, diag_ctx *d, const char *text)
+{
+    src_file *src = arena_alloc(a, sizeof *src);
+    src->path = "t.infra";
+    src->text = text;
+    src->len = strlen(text);
+    return parse_file(a, d, src);
+}
+
+/* The diagnostics as "line:col: message" lines, for exact assertions. */
+static const char *diag_lines(arena *a, const diag_ctx *d)
+{
+    strbuf sb;
+    sb_init(&sb, a);
+    for (size_t i = 0; i < d->items.len; i++) {
+        const diag *g = d->items.items[i];
+        sb_printf(&sb, "%d:%d: %s\n", g->loc.line, g->loc.col, g->message);
+    }
+    return sb.data;
+}
+
+TEST(parse_typed_literals)
+{
+    arena *a = arena_new();
+    diag_ctx d;
+    diag_init(&d, a);
+    ast_file *f = parse_text(a, &d, "x { r = 14d  p = 33%  s = 6GB  c = 10.20.0.0/16  i = 1.2.3.4  n = 1..3 }");
+    CHECK(d.errors == 0);
+    ast_item *blk = f->items.items[0];
+    CHECK(blk->body.len == 6);
+    const ast_expr *r = ((ast_item *)blk->body.items[0])->value;
+    CHECK(r->kind == EX_DURATION && r->num == 14 * 86400);
+    CHECK(((ast_item *)blk->body.items[1])->value->kind == EX_PERCENT);
+    CHECK(((ast_item *)blk->body.items[2])->value->num == 6e9);
+    CHECK(((ast_item *)blk->body.items[3])->value->kind == EX_CIDR);
+    CHECK(((ast_item *)blk->body.items[4])->value->kind == EX_IP);
+    const ast_expr *rng = ((ast_item *)blk->body.items[5])->value;
+    CHECK(rng->kind == EX_RANGE && rng->lhs->num == 1 && rng->rhs->num == 3);
+    arena_free(a);
+}
+
+TEST(parse_interpolation_nests_strings_and_braces)
+{
+    arena *a = arena_new();
+    diag_ctx d;
+    diag_init(&d, a);
+    ast_file *f = parse_text(a, &d, "x = \"a${ c ? \"{${d}}\" : { k = 1 }.k }b\\n\"");
+    CHECK_STR(diag_lines(a, &d), "");
+    const ast_expr *s = ((ast_item *)f->items.items[0])->value;
+    CHECK(s->kind == EX_STRING && s->items.len == 3);
+    CHECK_STR(((ast_expr *)s->items.items[2])->text, "b\n");
+    arena_free(a);
+}
+
+TEST(parse_reports_several_syntax_errors)
+{
+    arena *a = arena_new();
+    diag_ctx d;
+    diag_init(&d, a);
+    parse_text(a, &d, "a x {\n  b = \n}\nc y { d = [1,, ] }\ne z { f = 1 }\n");
+    CHECK(d.errors == 2);
+    CHECK_CONTAINS(diag_lines(a, &d), "3:1: syntax error, unexpected '}'");
+    CHECK_CONTAINS(diag_lines(a, &d), "4:14: syntax error, unexpected ','");
+    arena_free(a);
+}
+
+TEST(parse_unterminated_string_is_located_at_its_start)
+{
+    arena *a = arena_new();
+    diag_ctx d;
+    diag_init(&d, a);
+    parse_text(a, &d, "x {\n  y = \"abc\n");
+    CHECK_CONTAINS(diag_lines(a, &d), "2:7: unterminated string");
+    arena_free(a);
+}
+
+TEST(parse_deep_nesting_is_refused_not_crashed)
+{
+    arena *a = arena_new();
+    diag_ctx d;
+    diag_init(&d, a);
+    strbuf sb;
+    sb_init(&sb, a);
+    sb_puts(&sb, "x = ");
+    for (int i = 0; i < 10000; i++)
+        sb_putc(&sb, '[');
+    parse_text(a, &d, sb.data);
+    CHECK_CONTAINS(diag_lines(a, &d), "nesting deeper than 200 levels");
+    arena_free(a);
+}
+
+/* ---- whole compilations with a stdlib of the test's own ---- */
+
+static const char *tmpdir(void)
+{
+    static char dir[64];
+    snprintf(dir, sizeof dir, "/tmp/infrac-unit-XXXXXX");
+    return mkdtemp(dir);
+}
+
+static void put(const char *dir, const char *name, const char *text)
+{
+    char path[256];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *f = fopen(path, "w");
+    fputs(text, f);
+    fclose(f);
+}
+
+static const char test_stdlib[] =
+    "let region_codes = { westeurope = \"euw\" }\n"
+    "kind network {\n"
+    "  provider = azure\n"
+    "  naming { abbrev = \"vnet\" }\n"
+    "  attr address : cidr\n"
+    "  terraform { resource azurerm_virtual_network this { name = self.name  address_space = [self.address] } }\n"
+    "}\n"
+    "kind subnet {\n"
+    "  provider = azure\n"
+    "  naming { abbrev = \"snet\" }\n"
+    "  attr parent : ref(network)\n"
+    "  attr address : cidr\n"
+    "  check inside { that = cidr_within(self.address, self.parent.address)  at = \"address\"\n"
+    "    message = \"subnet ${self.label} (${self.address}) lies outside its network ${self.parent.address}\" }\n"
+    "  check overlap { that = cidr_overlaps(self.address, pluck(earlier_siblings(self), \"address\")) == null\n"
+    "    at = \"address\"  message = \"subnet ${self.label} (${self.address}) overlaps a sibling subnet\" }\n"
+    "  terraform { resource azurerm_subnet this {\n"
+    "    name = self.name  virtual_network_name = ref(self.parent, \"name\")  address_prefixes = [self.address] } }\n"
+    "}\n"
+    "kind store {\n"
+    "  provider = azure\n"
+    "  naming { abbrev = \"st\"  chars = \"a-z0-9\" }\n"
+    "  attr subnet : ref(subnet)\n"
+    "  attr versioning : bool = true\n"
+    "  attr size : number = 1\n"
+    "  block rule { labelled = true  attr days : duration }\n"
+    "  terraform { resource azurerm_storage_account this {\n"
+    "    name = self.name  subnet_id = self.subnet.id  size = self.size\n"
+    "    for r in self.rule { rule { name = r.label  days = r.days.days } } } }\n"
+    "}\n";
+
+static const char test_project[] =
+    "project demo { azure { location = westeurope } }\n"
+    "environments { dev prod }\n";
+
+typedef struct run {
+    compilation c;
+    int rc;
+    const char *diags;
+} run;
+
+static run compile_text(const char *source)
+{
+    const char *dir = tmpdir();
+    char std[128], prog[128];
+    snprintf(std, sizeof std, "%s/std", dir);
+    snprintf(prog, sizeof prog, "%s/prog", dir);
+    mkdir(std, 0755);
+    mkdir(prog, 0755);
+    put(std, "k.infra", test_stdlib);
+    put(prog, "a.infra", test_project);
+    put(prog, "b.infra", source);
+    char *paths[] = {prog};
+    compile_opts o = {.stdlib_dir = std, .paths = paths, .npaths = 1};
+    run r = {0};
+    r.rc = compile_run(&r.c, &o);
+    r.diags = diag_lines(r.c.a, &r.c.d);
+    char cmd[200];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    if (system(cmd) != 0)
+        fprintf(stderr, "could not remove %s\n", dir);
+    return r;
+}
+
+static const ir_stack *stack0(const run *r)
+{
+    return r->c.ir && r->c.ir->stacks.len ? r->c.ir->stacks.items[0] : NULL;
+}
+
+static const ir_block *block_named(const ir_stack *s, const char *name)
+{
+    for (size_t i = 0; s && i < s->blocks.len; i++) {
+        const ir_block *b = s->blocks.items[i];
+        if (strcmp(b->name, name) == 0)
+            return b;
+    }
+    return NULL;
+}
+
+TEST(compile_names_follow_the_template_and_fold_to_the_charset)
+{
+    run r = compile_text("network core { address = 10.0.0.0/16  subnet a { address = 10.0.1.0/24 } }\n"
+                         "store logs { subnet = core.a }\n");
+    CHECK(r.rc == 0);
+    CHECK_STR(r.diags, "");
+    const ir_block *st = block_named(stack0(&r), "logs");
+    CHECK(st != NULL);
+    const ir_value *name = st ? ir_block_get(st, "name")->value : NULL;
+    /* differs only by the environment's name: an interpolation of it */
+    CHECK(name && name->kind == IR_INTERP);
+    CHECK(name && name->items.len == 3);
+    CHECK_STR(name ? ((ir_value *)name->items.items[0])->text : NULL, "stdemo");
+    CHECK_STR(name ? ((ir_value *)name->items.items[2])->text : NULL, "euw");
+    const ir_value *sub = st ? ir_block_get(st, "subnet_id")->value : NULL;
+    CHECK(sub && sub->kind == IR_REF && strcmp(sub->ref_block->name, "core_a") == 0);
+    CHECK_STR(sub ? sub->ref_path : NULL, "id");
+    compile_free(&r.c);
+}
+
+TEST(compile_values_that_differ_become_parameters)
+{
+    run r = compile_text("network core { address = 10.0.0.0/16  subnet a { address = 10.0.1.0/24 } }\n"
+                         "store logs { subnet = core.a  when prod { size = 3 } }\n"
+                         "when prod { store extra { subnet = core.a } }\n");
+    CHECK_STR(r.diags, "");
+    const ir_stack *s = stack0(&r);
+    const ir_block *st = block_named(s, "logs");
+    const ir_value *size = st ? ir_block_get(st, "size")->value : NULL;
+    CHECK(size && size->kind == IR_PARAM);
+    CHECK_STR(size ? size->param->name : NULL, "logs_size");
+    CHECK(size && size->param->type == IRT_NUMBER);
+    CHECK_STR(size ? size->param->values[0]->text : NULL, "1");
+    CHECK_STR(size ? size->param->values[1]->text : NULL, "3");
+    const ir_block *extra = block_named(s, "extra");
+    CHECK(extra && extra->cond && extra->cond->values[0]->boolean == false &&
+          extra->cond->values[1]->boolean == true);
+    compile_free(&r.c);
+}
+
+TEST(compile_reports_type_errors_at_their_source)
+{
+    run r = compile_text("network core { address = 10.0.0.0/16  subnet a { address = 10.0.1.0/24 } }\n"
+                         "store logs { subnet = core.a  versioning = \"yes\"  colour = 1 }\n"
+                         "store other { versioning = true }\n"
+                         "store third { subnet = nope }\n");
+    CHECK(r.rc == 2);
+    CHECK_CONTAINS(r.diags, "2:44: wrong type for 'versioning': expected bool, got string");
+    CHECK_CONTAINS(r.diags, "2:51: unknown attribute 'colour' in store 'logs'");
+    CHECK_CONTAINS(r.diags, "3:1: missing required attribute 'subnet' in store 'other'");
+    CHECK_CONTAINS(r.diags, "4:24: unresolved reference 'nope'");
+    /* an attribute given with a bad value is not also reported missing */
+    CHECK(strstr(r.diags, "missing required attribute 'subnet' in store 'third'") == NULL);
+    compile_free(&r.c);
+}
+
+TEST(compile_checks_subnets_against_their_network)
+{
+    run r = compile_text("network core {\n"
+                         "  address = 10.0.0.0/16\n"
+                         "  subnet a { address = 10.0.1.0/24 }\n"
+                         "  subnet b { address = 10.1.0.0/24 }\n"
+                         "  subnet c { address = 10.0.1.128/25 }\n"
+                         "}\n");
+    CHECK(r.rc == 2);
+    CHECK_CONTAINS(r.diags, "4:24: subnet b (10.1.0.0/24) lies outside its network 10.0.0.0/16");
+    CHECK_CONTAINS(r.diags, "5:24: subnet c (10.0.1.128/25) overlaps a sibling subnet");
+    compile_free(&r.c);
+}
+
+TEST(compile_duplicate_names_and_reference_cycles_are_errors)
+{
+    run r = compile_text("network core { address = 10.0.0.0/16 }\n"
+                         "network core { address = 10.1.0.0/16 }\n");
+    CHECK_CONTAINS(r.diags, "2:9: duplicate resource name 'core'");
+    compile_free(&r.c);
+}
+
+TEST(compile_is_deterministic)
+{
+    const char *prog = "network core { address = 10.0.0.0/16  subnet a { address = 10.0.1.0/24 } }\n"
+                       "store logs { subnet = core.a  when prod { size = 3 } }\n";
+    run x = compile_text(prog), y = compile_text(prog);
+    CHECK(x.c.out.files.len == y.c.out.files.len);
+    for (size_t i = 0; i < x.c.out.files.len && i < y.c.out.files.len; i++) {
+        const out_file *f = x.c.out.files.items[i], *g = y.c.out.files.items[i];
+        CHECK_STR(f->path, g->path);
+        CHECK(f->len == g->len && memcmp(f->data, g->data, f->len) == 0);
+    }
+    compile_free(&x.c);
+    compile_free(&y.c);
+}
