@@ -168,3 +168,53 @@ void vec_push(arena *a, ptrvec *v, void *item)
     }
     v->items[v->len++] = item;
 }
+
+static size_t str_hash(const char *s)
+{
+    size_t h = 1469598103934665603u;    /* FNV-1a */
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 1099511628211u;
+    return h;
+}
+
+void strmap_init(strmap *m, arena *a)
+{
+    memset(m, 0, sizeof *m);
+    m->a = a;
+}
+
+void *strmap_get(const strmap *m, const char *key)
+{
+    if (!m->cap)
+        return NULL;
+    for (size_t i = str_hash(key) & (m->cap - 1);; i = (i + 1) & (m->cap - 1)) {
+        if (!m->keys[i])
+            return NULL;
+        if (strcmp(m->keys[i], key) == 0)
+            return m->vals[i];
+    }
+}
+
+static void strmap_grow(strmap *m)
+{
+    strmap bigger = {.a = m->a, .cap = m->cap ? m->cap * 2 : 64};
+    bigger.keys = arena_alloc(m->a, bigger.cap * sizeof *bigger.keys);
+    bigger.vals = arena_alloc(m->a, bigger.cap * sizeof *bigger.vals);
+    for (size_t i = 0; i < m->cap; i++)
+        if (m->keys[i])
+            strmap_put(&bigger, m->keys[i], m->vals[i]);
+    *m = bigger;
+}
+
+void strmap_put(strmap *m, const char *key, void *val)
+{
+    if ((m->len + 1) * 4 > m->cap * 3)
+        strmap_grow(m);
+    size_t i = str_hash(key) & (m->cap - 1);
+    while (m->keys[i] && strcmp(m->keys[i], key) != 0)
+        i = (i + 1) & (m->cap - 1);
+    if (!m->keys[i])
+        m->len++;
+    m->keys[i] = key;
+    m->vals[i] = val;
+}

@@ -45,4 +45,20 @@ typedef struct ptrvec {
 
 void vec_push(arena *a, ptrvec *v, void *item);
 
+
+
+/* A string-keyed hash map in the arena (open addressing; never shrinks).
+ * Used where a linear scan would make large programs quadratic. Keys are not
+ * copied: they must live as long as the map (arena strings do). */
+typedef struct strmap {
+    arena *a;
+    const char **keys;
+    void **vals;
+    size_t cap, len;
+} strmap;
+
+void strmap_init(strmap *m, arena *a);
+void *strmap_get(const strmap *m, const char *key);
+void strmap_put(strmap *m, const char *key, void *val);   /* replaces */
+
 #endif

@@ -15,14 +15,14 @@ void diag_init(diag_ctx *d, arena *a)
 
 /* The program is evaluated once per environment, so the same problem is
  * found once per environment; it is reported once. */
-static int already_reported(const diag_ctx *d, diag_severity sev, src_loc loc, const char *msg)
+static int already_reported(diag_ctx *d, diag_severity sev, src_loc loc, const char *msg)
 {
-    for (size_t i = d->items.len; i-- > 0;) {
-        const diag *g = d->items.items[i];
-        if (g->severity == sev && g->loc.file == loc.file && g->loc.line == loc.line &&
-            g->loc.col == loc.col && strcmp(g->message, msg) == 0)
-            return 1;
-    }
+    if (!d->seen.a)
+        strmap_init(&d->seen, d->a);
+    const char *key = arena_printf(d->a, "%d:%p:%d:%d:%s", (int)sev, (const void *)loc.file, loc.line, loc.col, msg);
+    if (strmap_get(&d->seen, key))
+        return 1;
+    strmap_put(&d->seen, key, (void *)key);
     return 0;
 }
 

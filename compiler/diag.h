@@ -40,6 +40,7 @@ typedef struct diag_ctx {
     ptrvec items;           /* diag* in the order reported */
     int errors, warnings;
     int max_errors;         /* stop reporting (and tell so) past this many; 0 = no limit */
+    strmap seen;            /* what was reported, to drop exact repeats */
 } diag_ctx;
 
 void diag_init(diag_ctx *d, arena *a);

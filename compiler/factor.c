@@ -20,6 +20,7 @@ typedef struct factor_ctx {
     size_t nenvs;
     const char **envs;
     ir_stack *stack;        /* the merged stack being built */
+    strmap param_names;     /* names taken in that stack */
 } factor_ctx;
 
 static const char *param_name(factor_ctx *fc, const char *path)
@@ -30,11 +31,10 @@ static const char *param_name(factor_ctx *fc, const char *path)
             *c = (*c >= 'A' && *c <= 'Z') ? (char)(*c - 'A' + 'a') : '_';
     const char *name = base;
     for (int n = 2;; n++) {
-        bool taken = strcmp(name, "environment") == 0;
-        for (size_t i = 0; i < fc->stack->params.len && !taken; i++)
-            taken = strcmp(((ir_param *)fc->stack->params.items[i])->name, name) == 0;
-        if (!taken)
+        if (strcmp(name, "environment") != 0 && !strmap_get(&fc->param_names, name)) {
+            strmap_put(&fc->param_names, name, (void *)name);
             return name;
+        }
         name = arena_printf(fc->a, "%s_%d", base, n);
     }
 }
@@ -93,15 +93,15 @@ static ir_value *param_ref(factor_ctx *fc, ir_param *pm, src_loc loc)
  * the resource's presence parameter instead of getting one each. */
 static ir_param *same_presence(factor_ctx *fc, const char *name, const bool *present)
 {
-    for (size_t i = 0; i < fc->stack->params.len; i++) {
+    const char *taken = strmap_get(&fc->param_names, name);
+    for (size_t i = fc->stack->params.len; taken && i-- > 0;) {
         ir_param *pm = fc->stack->params.items[i];
-        if (strcmp(pm->name, name) != 0 || pm->type != IRT_BOOL)
+        if (strcmp(pm->name, name) != 0)
             continue;
-        bool same = true;
-        for (size_t e = 0; e < fc->nenvs; e++)
-            same &= pm->values[e]->boolean == present[e];
-        if (same)
-            return pm;
+        bool same = pm->type == IRT_BOOL;
+        for (size_t e = 0; same && e < fc->nenvs; e++)
+            same = pm->values[e]->boolean == present[e];
+        return same ? pm : NULL;
     }
     return NULL;
 }
@@ -340,41 +340,46 @@ static ir_stack *find_stack(lower_out *lo, const char *name, ir_target t)
     return NULL;
 }
 
-static ir_block *find_block(ir_stack *s, const ir_block *like)
+/* Blocks are matched across environments by kind, type and name. */
+static const char *block_key(arena *a, const ir_block *b)
 {
-    if (!s)
-        return NULL;
-    for (size_t i = 0; i < s->blocks.len; i++) {
-        ir_block *b = s->blocks.items[i];
-        if (b->kind == like->kind && strcmp(b->type, like->type) == 0 && strcmp(b->name, like->name) == 0)
-            return b;
-    }
-    return NULL;
+    return arena_printf(a, "%d|%s|%s", (int)b->kind, b->type, b->name);
 }
 
-static void fix_refs_value(ir_stack *s, ir_value *v)
+static strmap index_blocks(arena *a, const ir_stack *s)
+{
+    strmap m;
+    strmap_init(&m, a);
+    for (size_t i = 0; s && i < s->blocks.len; i++)
+        strmap_put(&m, block_key(a, s->blocks.items[i]), s->blocks.items[i]);
+    return m;
+}
+
+/* References were made to the blocks of one environment; point them at
+ * the merged blocks. */
+static void fix_refs_value(arena *a, strmap *merged, ir_value *v)
 {
     if (!v)
         return;
     if (v->kind == IR_REF && v->ref_block) {
-        ir_block *m = find_block(s, v->ref_block);
+        ir_block *m = strmap_get(merged, block_key(a, v->ref_block));
         if (m)
             v->ref_block = m;
     }
     for (size_t i = 0; i < v->items.len; i++)
-        fix_refs_value(s, v->items.items[i]);
+        fix_refs_value(a, merged, v->items.items[i]);
 }
 
-static void fix_refs_block(ir_stack *s, ir_block *b)
+static void fix_refs_block(arena *a, strmap *merged, ir_block *b)
 {
     if (b->parent)
-        b->parent = find_block(s, b->parent);
+        b->parent = strmap_get(merged, block_key(a, b->parent));
     for (size_t i = 0; i < b->entries.len; i++) {
         ir_entry *e = b->entries.items[i];
         if (e->block)
-            fix_refs_block(s, e->block);
+            fix_refs_block(a, merged, e->block);
         else
-            fix_refs_value(s, e->value);
+            fix_refs_value(a, merged, e->value);
     }
 }
 
@@ -419,18 +424,24 @@ static void collect_secrets_block(factor_ctx *fc, const ir_block *b)
 static void factor_stack(factor_ctx *fc, lower_out *per_env, ir_stack *out)
 {
     ir_stack **envs = arena_alloc(fc->a, fc->nenvs * sizeof *envs);
-    for (size_t i = 0; i < fc->nenvs; i++)
+    strmap *index = arena_alloc(fc->a, fc->nenvs * sizeof *index);
+    for (size_t i = 0; i < fc->nenvs; i++) {
         envs[i] = find_stack(&per_env[i], out->name, out->target);
+        index[i] = index_blocks(fc->a, envs[i]);
+    }
+    strmap merged;
+    strmap_init(&merged, fc->a);
     ir_block **bs = arena_alloc(fc->a, fc->nenvs * sizeof *bs);
     bool *present = arena_alloc(fc->a, fc->nenvs * sizeof *present);
     for (size_t e = 0; e < fc->nenvs; e++) {
         for (size_t j = 0; envs[e] && j < envs[e]->blocks.len; j++) {
             ir_block *like = envs[e]->blocks.items[j];
-            if (find_block(out, like))
+            const char *key = block_key(fc->a, like);
+            if (strmap_get(&merged, key))
                 continue;
             bool everywhere = true;
             for (size_t i = 0; i < fc->nenvs; i++) {
-                bs[i] = find_block(envs[i], like);
+                bs[i] = strmap_get(&index[i], key);
                 present[i] = bs[i] != NULL;
                 everywhere &= present[i];
             }
@@ -438,10 +449,11 @@ static void factor_stack(factor_ctx *fc, lower_out *per_env, ir_stack *out)
             if (!everywhere)
                 m->cond = presence_param(fc, like->name, present, like->loc);
             vec_push(fc->a, &out->blocks, m);
+            strmap_put(&merged, key, m);
         }
     }
     for (size_t i = 0; i < out->blocks.len; i++) {
-        fix_refs_block(out, out->blocks.items[i]);
+        fix_refs_block(fc->a, &merged, out->blocks.items[i]);
         collect_secrets_block(fc, out->blocks.items[i]);
     }
 }
@@ -468,6 +480,7 @@ ir_program *env_factor(program *p, lower_out *per_env, size_t nenvs, lower_out *
             out->name = s->name;
             out->target = s->target;
             fc.stack = out;
+            strmap_init(&fc.param_names, p->a);
             out->env_param = env_param(&fc);
             factor_stack(&fc, per_env, out);
             vec_push(p->a, &ip->stacks, out);

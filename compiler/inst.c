@@ -11,6 +11,7 @@
 #include "sema.h"
 
 #include <ctype.h>
+#include <stdint.h>
 #include <string.h>
 
 static eval_ctx ctx_for(program *p, scope *sc, instance *self)
@@ -69,12 +70,7 @@ static const char *make_ident(arena *a, const char *path)
 
 static instance *find_instance(const program *p, const char *path)
 {
-    for (size_t i = 0; i < p->instances.len; i++) {
-        instance *in = p->instances.items[i];
-        if (strcmp(in->path, path) == 0)
-            return in;
-    }
-    return NULL;
+    return strmap_get(&p->inst_by_path, path);
 }
 
 typedef struct gather_ctx {
@@ -111,6 +107,9 @@ static void gather_resource(program *p, const ast_item *it, const kind *k, scope
         return;
     }
     vec_push(p->a, &p->instances, in);
+    strmap_put(&p->inst_by_path, in->path, in);
+    uintptr_t n = (uintptr_t)strmap_get(&p->kind_count, k->name);
+    strmap_put(&p->kind_count, k->name, (void *)(n + 1));
     if (g.parent)
         vec_push(p->a, &g.parent->children, in);
     gather_ctx child = g;
@@ -559,8 +558,10 @@ value *eval_resource_member(eval_ctx *cx, value *res, const char *name, src_loc 
 value *inst_siblings(eval_ctx *cx, value *res, src_loc loc)
 {
     value *list = val_new(cx->p->a, V_LIST, loc);
-    for (size_t i = 0; i < cx->p->instances.len; i++) {
-        instance *o = cx->p->instances.items[i];
+    instance *parent = res->inst->parent;
+    const ptrvec *peers = parent ? &parent->children : &cx->p->instances;
+    for (size_t i = 0; i < peers->len; i++) {
+        instance *o = peers->items[i];
         if (o == res->inst)
             break;
         if (o->k == res->inst->k && o->parent == res->inst->parent) {
@@ -673,6 +674,8 @@ void inst_build(program *p, int env_index)
     p->env_index = env_index;
     p->env = env_index >= 0 ? p->envs.items[env_index] : NULL;
     p->instances.len = 0;
+    strmap_init(&p->inst_by_path, p->a);
+    strmap_init(&p->kind_count, p->a);
     p->lets_val = val_new(p->a, V_MAP, (src_loc){0});
     value *envs = val_new(p->a, V_LIST, (src_loc){0});
     for (size_t i = 0; i < p->envs.len; i++)

@@ -8,6 +8,7 @@
 #include "sema.h"
 
 #include <ctype.h>
+#include <stdint.h>
 #include <string.h>
 
 
@@ -26,12 +27,7 @@ const char *naming_region_of(program *p, instance *in)
 
 static bool is_singleton(const program *p, const instance *in)
 {
-    for (size_t i = 0; i < p->instances.len; i++) {
-        const instance *o = p->instances.items[i];
-        if (o != in && o->k == in->k)
-            return false;
-    }
-    return true;
+    return (uintptr_t)strmap_get(&p->kind_count, in->k->name) <= 1;
 }
 
 static const char *naming_token(program *p, instance *in, const char *tok, size_t n)

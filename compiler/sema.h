@@ -151,6 +151,8 @@ struct program {
     const char *env;            /* current environment, NULL for workflows */
     int env_index;
     ptrvec instances;           /* instance* of the current env, declaration order */
+    strmap inst_by_path;        /* path -> instance*, current env */
+    strmap kind_count;          /* kind name -> number of its instances (as uintptr_t) */
     value *lets_val;            /* map of let values for the current env */
     scope *globals;
     ptrvec secret_params;       /* ir_param* of secret(): shared by every environment */
