@@ -183,16 +183,27 @@ void strmap_init(strmap *m, arena *a)
     m->a = a;
 }
 
-void *strmap_get(const strmap *m, const char *key)
+static long strmap_slot(const strmap *m, const char *key)
 {
     if (!m->cap)
-        return NULL;
+        return -1;
     for (size_t i = str_hash(key) & (m->cap - 1);; i = (i + 1) & (m->cap - 1)) {
         if (!m->keys[i])
-            return NULL;
+            return -1;
         if (strcmp(m->keys[i], key) == 0)
-            return m->vals[i];
+            return (long)i;
     }
+}
+
+void *strmap_get(const strmap *m, const char *key)
+{
+    long i = strmap_slot(m, key);
+    return i < 0 ? NULL : m->vals[i];
+}
+
+int strmap_has(const strmap *m, const char *key)
+{
+    return strmap_slot(m, key) >= 0;
 }
 
 static void strmap_grow(strmap *m)

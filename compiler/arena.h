@@ -59,6 +59,7 @@ typedef struct strmap {
 
 void strmap_init(strmap *m, arena *a);
 void *strmap_get(const strmap *m, const char *key);
+int strmap_has(const strmap *m, const char *key);
 void strmap_put(strmap *m, const char *key, void *val);   /* replaces */
 
 #endif

@@ -31,8 +31,8 @@ static const char *param_name(factor_ctx *fc, const char *path)
             *c = (*c >= 'A' && *c <= 'Z') ? (char)(*c - 'A' + 'a') : '_';
     const char *name = base;
     for (int n = 2;; n++) {
-        if (strcmp(name, "environment") != 0 && !strmap_get(&fc->param_names, name)) {
-            strmap_put(&fc->param_names, name, (void *)name);
+        if (strcmp(name, "environment") != 0 && !strmap_has(&fc->param_names, name)) {
+            strmap_put(&fc->param_names, name, NULL);   /* new_param fills it in */
             return name;
         }
         name = arena_printf(fc->a, "%s_%d", base, n);
@@ -76,6 +76,7 @@ static ir_param *new_param(factor_ctx *fc, const char *path, ir_value **vals, sr
         pm->values[i] = vals[i] ? vals[i] : fallback;   /* absent envs never read it */
     pm->type = infer_type(pm->values, fc->nenvs);
     pm->loc = loc;
+    strmap_put(&fc->param_names, pm->name, pm);
     vec_push(fc->a, &fc->stack->params, pm);
     return pm;
 }
@@ -93,17 +94,11 @@ static ir_value *param_ref(factor_ctx *fc, ir_param *pm, src_loc loc)
  * the resource's presence parameter instead of getting one each. */
 static ir_param *same_presence(factor_ctx *fc, const char *name, const bool *present)
 {
-    const char *taken = strmap_get(&fc->param_names, name);
-    for (size_t i = fc->stack->params.len; taken && i-- > 0;) {
-        ir_param *pm = fc->stack->params.items[i];
-        if (strcmp(pm->name, name) != 0)
-            continue;
-        bool same = pm->type == IRT_BOOL;
-        for (size_t e = 0; same && e < fc->nenvs; e++)
-            same = pm->values[e]->boolean == present[e];
-        return same ? pm : NULL;
-    }
-    return NULL;
+    ir_param *pm = strmap_get(&fc->param_names, name);
+    bool same = pm && pm->type == IRT_BOOL;
+    for (size_t e = 0; same && e < fc->nenvs; e++)
+        same = pm->values[e]->boolean == present[e];
+    return same ? pm : NULL;
 }
 
 static ir_param *presence_param(factor_ctx *fc, const char *path, const bool *present, src_loc loc)
