@@ -172,6 +172,45 @@ static void gather_for(program *p, const ast_item *it, scope *sc, gather_ctx g)
         gather_items(p, &it->body, scope_bind(p->a, sc, it->name, list->items.items[i]), g);
 }
 
+static int target_word(const char *w)
+{
+    static const char *words[] = {"terraform", "bicep", "kubernetes", "github"};
+    for (int i = 0; i < 4; i++)
+        if (strcmp(w, words[i]) == 0)
+            return i;
+    return -1;
+}
+
+/* The escape hatch: `terraform { resource … }` (or bicep, kubernetes, github)
+ * written in a program is a resource of an anonymous kind whose lowering is
+ * that block, with its names kept as written. */
+static void gather_raw(program *p, const ast_item *it, scope *sc, gather_ctx g, int target)
+{
+    if ((target == TARGET_TERRAFORM || target == TARGET_BICEP) && (int)g.target != target) {
+        if (p->env_index == 0)
+            diag_error(p->d, it->name_loc, "a raw %s block cannot stand in a %s stack", it->name,
+                       g.target == TARGET_BICEP ? "bicep" : "terraform");
+        return;
+    }
+    kind *k = arena_alloc(p->a, sizeof *k);
+    k->name = it->name;
+    k->decl = it;
+    k->sch.name = it->name;
+    k->lower[target] = it;
+    instance *in = arena_alloc(p->a, sizeof *in);
+    in->k = k;
+    in->label = target == TARGET_KUBERNETES ? "raw" : it->name;
+    in->path = arena_printf(p->a, "%s@%s:%d", it->name, it->loc.file->path, it->loc.line);
+    in->ident = "raw";
+    in->stack = g.stack;
+    in->target = g.target;
+    in->decl = it;
+    in->sc = sc;
+    in->raw = true;
+    vec_push(p->a, &p->instances, in);
+    strmap_put(&p->inst_by_path, in->path, in);
+}
+
 static void gather_item(program *p, const ast_item *it, scope *sc, gather_ctx g)
 {
     if (it->kind == IT_WHEN) {
@@ -189,6 +228,8 @@ static void gather_item(program *p, const ast_item *it, scope *sc, gather_ctx g)
             return;     /* a nested block of the parent, not a child resource */
         if (!g.parent && strcmp(it->name, "stack") == 0)
             gather_stack(p, it, sc, g);
+        else if (!g.parent && !k && !it->labels.len && target_word(it->name) >= 0)
+            gather_raw(p, it, sc, g, target_word(it->name));
         else if (k)
             gather_resource(p, it, k, sc, g);
         else if (!g.parent && p->env_index == 0)

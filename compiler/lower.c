@@ -43,6 +43,8 @@ static const char *camel(arena *a, const char *snake)
 
 static const char *block_name(lower_ctx *lc, const char *local)
 {
+    if (lc->in->raw)
+        return local;
     const char *base = lc->in->ident;
     const char *name = strcmp(local, "this") == 0 ? base : arena_printf(lc->p->a, "%s_%s", base, local);
     return lc->target == TARGET_BICEP ? camel(lc->p->a, name) : name;

@@ -112,6 +112,7 @@ typedef struct instance {
     ptrvec blocks;              /* ir_block* this instance lowered to */
     ptrvec locals;              /* const char* lowering-local names, parallel to blocks */
     int lowered;                /* 0 no, 1 in progress, 2 done */
+    bool raw;                   /* a raw target block written in the program: names as written */
 } instance;
 
 typedef struct stack_decl {

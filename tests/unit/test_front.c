@@ -292,3 +292,21 @@ TEST(compile_is_deterministic)
     compile_free(&x.c);
     compile_free(&y.c);
 }
+
+TEST(compile_raw_target_blocks_are_the_escape_hatch)
+{
+    run r = compile_text("network core { address = 10.0.0.0/16 }\n"
+                         "terraform {\n"
+                         "  resource azurerm_network_watcher main { name = \"nw-${env}\"  vnet = ref(core, \"id\") }\n"
+                         "  resource azurerm_x other { watcher = azurerm_network_watcher.main.id }\n"
+                         "}\n");
+    CHECK_STR(r.diags, "");
+    const ir_block *nw = block_named(stack0(&r), "main");
+    CHECK(nw && strcmp(nw->type, "azurerm_network_watcher") == 0);
+    const ir_value *vnet = nw ? ir_block_get(nw, "vnet")->value : NULL;
+    CHECK(vnet && vnet->kind == IR_REF && strcmp(vnet->ref_block->name, "core") == 0);
+    const ir_block *other = block_named(stack0(&r), "other");
+    const ir_value *w = other ? ir_block_get(other, "watcher")->value : NULL;
+    CHECK(w && w->kind == IR_REF && w->ref_block == nw);
+    compile_free(&r.c);
+}
