@@ -425,10 +425,24 @@ static void body_items(program *p, ebody *b, const ptrvec *items, scope *sc, boo
         body_item(p, b, items->items[i], sc, whens);
 }
 
+/* Chains of references are followed on demand; past this depth the chain is
+ * reported rather than risking the C stack. */
+#define INST_MAX_CHAIN 256
+
 ebody *inst_body(program *p, instance *in)
 {
     if (in->state == 2 || in->state == 1)
         return in->body;
+    if (p->body_depth >= INST_MAX_CHAIN) {
+        diag_error(p->d, in->decl->loc, "chain of references between resources is longer than %d", INST_MAX_CHAIN);
+        in->body = arena_alloc(p->a, sizeof *in->body);
+        in->body->sch = &in->k->sch;
+        in->body->owner = in;
+        in->state = 2;
+        in->cut = true;
+        return in->body;
+    }
+    p->body_depth++;
     in->state = 1;
     in->body = arena_alloc(p->a, sizeof *in->body);
     in->body->sch = &in->k->sch;
@@ -442,6 +456,7 @@ ebody *inst_body(program *p, instance *in)
             body_set(p, in->body, "parent", pv, in->decl->loc);
     }
     in->state = 2;
+    p->body_depth--;
     return in->body;
 }
 
@@ -735,6 +750,8 @@ void inst_build(program *p, int env_index)
     for (size_t i = 0; i < p->instances.len; i++) {
         instance *in = p->instances.items[i];
         inst_body(p, in);
+        if (in->cut)
+            continue;
         check_required(p, in->body, in->decl->loc, arena_printf(p->a, "%s '%s'", in->k->name, in->path));
         run_checks(p, in);
     }

@@ -113,6 +113,7 @@ typedef struct instance {
     ptrvec locals;              /* const char* lowering-local names, parallel to blocks */
     int lowered;                /* 0 no, 1 in progress, 2 done */
     bool raw;                   /* a raw target block written in the program: names as written */
+    bool cut;                   /* its body was not evaluated (chain too long): no further checks */
 } instance;
 
 typedef struct stack_decl {
@@ -157,6 +158,7 @@ struct program {
     value *lets_val;            /* map of let values for the current env */
     scope *globals;
     ptrvec secret_params;       /* ir_param* of secret(): shared by every environment */
+    int body_depth;             /* resources being evaluated on demand, nested */
     struct lower_out *cur_out;  /* where lower_instance puts blocks */
 };
 
