@@ -4,7 +4,6 @@
 #include "sema.h"
 
 #include <ctype.h>
-#include <jansson.h>
 #include <string.h>
 
 bool eval_cidr(const char *text, unsigned *lo, unsigned *hi);   /* eval.c */
@@ -162,51 +161,14 @@ static value *fn_coalesce(eval_ctx *cx, const ast_expr *c, value **args, size_t 
     return val_null(cx->p->a, c->loc);
 }
 
-/* jsonencode(v): the JSON text of a value, through jansson. Typed literals
- * encode as their text; references cannot be encoded at compile time. */
-static json_t *to_json(eval_ctx *cx, const ast_expr *c, value *v, int *ok)
-{
-    switch (v->kind) {
-    case V_NULL: return json_null();
-    case V_BOOL: return json_boolean(v->b);
-    case V_NUMBER:
-        return v->num == (double)(json_int_t)v->num ? json_integer((json_int_t)v->num) : json_real(v->num);
-    case V_LIST: {
-        json_t *arr = json_array();
-        for (size_t i = 0; i < v->items.len; i++)
-            json_array_append_new(arr, to_json(cx, c, v->items.items[i], ok));
-        return arr;
-    }
-    case V_MAP: {
-        json_t *obj = json_object();
-        for (size_t i = 0; i < v->keys.len; i++)
-            json_object_set_new(obj, v->keys.items[i], to_json(cx, c, v->items.items[i], ok));
-        return obj;
-    }
-    default: {
-        const char *t = val_to_text(cx->p->a, v);
-        if (t)
-            return json_string(t);
-        *ok = 0;
-        return json_null();
-    }
-    }
-}
-
+/* jsonencode(v): JSON text, encoded by each target in its own idiom
+ * (Terraform jsonencode({...}) keeps references live). */
 static value *fn_jsonencode(eval_ctx *cx, const ast_expr *c, value **args, size_t n)
 {
     if (n != 1)
         return bad(cx, c, "takes one value");
-    int ok = 1;
-    json_t *j = to_json(cx, c, args[0], &ok);
-    char *text = json_dumps(j, JSON_COMPACT | JSON_ENCODE_ANY | JSON_PRESERVE_ORDER);
-    json_decref(j);
-    if (!ok || !text) {
-        free(text);
-        return bad(cx, c, "can only encode values known at compile time");
-    }
-    value *v = val_string(cx->p->a, arena_strdup(cx->p->a, text), c->loc);
-    free(text);
+    value *v = val_new(cx->p->a, V_JSON, c->loc);
+    vec_push(cx->p->a, &v->items, args[0]);
     return v;
 }
 

@@ -76,6 +76,7 @@ static ir_param *new_param(factor_ctx *fc, const char *path, ir_value **vals, sr
         pm->values[i] = vals[i] ? vals[i] : fallback;   /* absent envs never read it */
     pm->type = infer_type(pm->values, fc->nenvs);
     pm->loc = loc;
+    pm->doc = arena_printf(fc->a, "Per-environment value of %s.", path);
     strmap_put(&fc->param_names, pm->name, pm);
     vec_push(fc->a, &fc->stack->params, pm);
     return pm;
@@ -188,7 +189,7 @@ static bool printable_as_param(const ir_value *v)
 {
     if (!v)
         return true;
-    if (v->kind == IR_REF || v->kind == IR_RAW || v->kind == IR_INTERP || v->kind == IR_PARAM)
+    if (v->kind == IR_REF || v->kind == IR_RAW || v->kind == IR_INTERP || v->kind == IR_PARAM || v->kind == IR_JSON)
         return false;
     for (size_t i = 0; i < v->items.len; i++)
         if (!printable_as_param(v->items.items[i]))

@@ -154,6 +154,7 @@ bool ir_value_equal(const ir_value *x, const ir_value *y)
         return items_equal(x, y);
     case IR_LIST:
     case IR_INTERP:
+    case IR_JSON:
         return items_equal(x, y);
     }
     return false;

@@ -36,6 +36,8 @@ typedef enum {
     IR_PARAM,       /* differs per environment: printed as var.X / a Bicep param */
     IR_INTERP,      /* a string with embedded non-literal parts: items are the parts,
                        each an IR_STRING (literal text) or a REF/RAW/PARAM */
+    IR_JSON,        /* the JSON text of items[0]: Terraform jsonencode(...), Bicep string(...),
+                       YAML a JSON string */
 } ir_value_kind;
 
 struct ir_value {

@@ -127,6 +127,14 @@ static ir_value *to_ir(lower_ctx *lc, value *v)
         }
         return o;
     }
+    case V_JSON: {
+        ir_value *j = arena_alloc(a, sizeof *j);
+        j->kind = IR_JSON;
+        j->loc = v->loc;
+        ir_value *inner = to_ir(lc, v->items.items[0]);
+        vec_push(a, &j->items, inner ? inner : ir_null(a, v->loc));
+        return j;
+    }
     case V_INTERP: {
         ir_value *s = arena_alloc(a, sizeof *s);
         s->kind = IR_INTERP;

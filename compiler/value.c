@@ -62,7 +62,7 @@ const char *val_kind_name(value_kind k)
     static const char *names[] = {
         "null", "bool", "number", "string", "duration", "percent", "size", "cidr", "ip",
         "range", "list", "map", "resource", "block", "reference", "raw expression",
-        "secret", "string",
+        "secret", "string", "json",
     };
     return names[k];
 }
@@ -180,6 +180,7 @@ bool val_equal(const value *x, const value *y)
         __attribute__((fallthrough));
     case V_LIST:
     case V_INTERP:
+    case V_JSON:
         if (x->items.len != y->items.len)
             return false;
         for (size_t i = 0; i < x->items.len; i++)

@@ -28,6 +28,7 @@ typedef enum {
     V_RAW,          /* target-syntax expression text */
     V_SECRET,       /* sensitive input supplied at deploy time: text = param name */
     V_INTERP,       /* string with non-literal parts (TREF/RAW/SECRET): items */
+    V_JSON,         /* jsonencode(items[0]), encoded by each target */
 } value_kind;
 
 typedef struct value value;

@@ -103,8 +103,30 @@ int writer_put(const char *dir, const char *rel, const char *data, size_t len, d
     return 0;
 }
 
+/* mkdir -p for the target directory itself (it is the user's to choose, so
+ * symlinks on the way to it are fine). */
+static int make_target_dir(const char *dir, diag_ctx *d)
+{
+    char *path = arena_strdup(d->a, dir);
+    for (char *q = path + 1;; q++) {
+        char c = *q;
+        if (c != '/' && c != '\0')
+            continue;
+        *q = '\0';
+        if (mkdir(path, 0777) != 0 && errno != EEXIST) {
+            diag_error(d, (src_loc){0}, "cannot create directory %s: %s", path, strerror(errno));
+            return -1;
+        }
+        *q = c;
+        if (!c)
+            return 0;
+    }
+}
+
 int writer_write_set(const out_set *o, const char *dir, diag_ctx *d)
 {
+    if (make_target_dir(dir, d) != 0)
+        return -1;
     for (size_t i = 0; i < o->files.len; i++) {
         const out_file *f = o->files.items[i];
         if (writer_put(dir, f->path, f->data, f->len, d) != 0)
