@@ -25,11 +25,21 @@ typedef struct factor_ctx {
 
 static const char *param_name(factor_ctx *fc, const char *path)
 {
-    char *base = arena_strdup(fc->a, path);
-    for (char *c = base; *c; c++)
-        if (!((*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9')))
-            *c = (*c >= 'A' && *c <= 'Z') ? (char)(*c - 'A' + 'a') : '_';
-    const char *name = base;
+    /* snake_case, splitting camelCase words: retentionInDays -> retention_in_days */
+    strbuf sb;
+    sb_init(&sb, fc->a);
+    for (const char *c = path; *c; c++) {
+        if (*c >= 'A' && *c <= 'Z') {
+            if (sb.len && sb.data[sb.len - 1] != '_')
+                sb_putc(&sb, '_');
+            sb_putc(&sb, (char)(*c - 'A' + 'a'));
+        } else if ((*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9')) {
+            sb_putc(&sb, *c);
+        } else if (sb.len && sb.data[sb.len - 1] != '_') {
+            sb_putc(&sb, '_');
+        }
+    }
+    const char *base = sb.data, *name = base;
     for (int n = 2;; n++) {
         if (strcmp(name, "environment") != 0 && !strmap_has(&fc->param_names, name)) {
             strmap_put(&fc->param_names, name, NULL);   /* new_param fills it in */

@@ -335,6 +335,9 @@ static void lower_target_block(lower_ctx *lc, const ast_item *it, scope *sc)
     b->origin = lc->in;
     lower_body(lc, b, &it->body, sc);
     if (bkind == IRB_K8S_OBJECT) {
+        /* objects are told apart by kind and name, as the API server does */
+        const ir_entry *k = ir_block_get(b, "kind");
+        b->type = k && k->value && k->value->kind == IR_STRING ? k->value->text : local;
         b->name = k8s_object_name(b, local);
         b->group = lc->in->label;
     }

@@ -1,0 +1,334 @@
+/* kustomize.c — the Kustomize printer.
+ *
+ * Each Kubernetes stack is an app group with a base
+ * (infra/kubernetes/base/<group>/) holding its objects as the first
+ * environment has them, and every environment an overlay
+ * (infra/kubernetes/overlays/<env>/) that includes every base and patches,
+ * with JSON 6902 operations, exactly the fields whose values differ from the
+ * base. Objects that exist only in some environments live in those overlays.
+ */
+#include "backends.h"
+
+#include <ctype.h>
+#include <string.h>
+
+#include "out_yaml.h"
+
+typedef struct kust_ctx {
+    const ir_program *p;
+    out_set *o;
+    diag_ctx *d;
+    arena *a;
+} kust_ctx;
+
+static const char *field_text(const ir_block *b, const char *key)
+{
+    const ir_entry *e = ir_block_get(b, key);
+    return e && e->value && e->value->kind == IR_STRING ? e->value->text : "";
+}
+
+static const char *lower_kind(kust_ctx *kc, const ir_block *b)
+{
+    char *s = arena_strdup(kc->a, field_text(b, "kind"));
+    for (char *q = s; *q; q++)
+        *q = (char)tolower((unsigned char)*q);
+    return s;
+}
+
+/* <kind>.yaml, or <kind>-<name>.yaml when the group has two of that kind. */
+static const char *object_file(kust_ctx *kc, const ir_stack *s, const ir_block *b)
+{
+    const char *kind = lower_kind(kc, b);
+    int same = 0;
+    for (size_t i = 0; i < s->blocks.len; i++)
+        same += strcmp(lower_kind(kc, s->blocks.items[i]), kind) == 0;
+    return same > 1 ? arena_printf(kc->a, "%s-%s.yaml", kind, b->name) : arena_printf(kc->a, "%s.yaml", kind);
+}
+
+static void kust_add_yaml(kust_ctx *kc, const char *path, const ir_block *b, int env)
+{
+    strbuf sb;
+    sb_init(&sb, kc->a);
+    out_yaml_opts o = {.env = env};
+    if (out_yaml_block(&sb, b, &o, kc->d) == 0)
+        out_add(kc->o, path, sb.data, sb.len, "#");
+}
+
+static void kust_add_value(kust_ctx *kc, const char *path, const ir_value *v)
+{
+    strbuf sb;
+    sb_init(&sb, kc->a);
+    out_yaml_opts o = {0};
+    if (out_yaml_value(&sb, v, &o, kc->d) == 0)
+        out_add(kc->o, path, sb.data, sb.len, "#");
+}
+
+static ir_value *str_list(kust_ctx *kc, const ptrvec *items)
+{
+    ir_value *l = ir_list(kc->a, (src_loc){0});
+    for (size_t i = 0; i < items->len; i++)
+        ir_list_push(kc->a, l, ir_string(kc->a, items->items[i], (src_loc){0}));
+    return l;
+}
+
+static ir_value *kustomization(kust_ctx *kc)
+{
+    ir_value *k = ir_object(kc->a, (src_loc){0});
+    ir_object_set(kc->a, k, "apiVersion", ir_string(kc->a, "kustomize.config.k8s.io/v1beta1", (src_loc){0}));
+    ir_object_set(kc->a, k, "kind", ir_string(kc->a, "Kustomization", (src_loc){0}));
+    return k;
+}
+
+static void kust_base(kust_ctx *kc, const ir_stack *s)
+{
+    ptrvec files = {0};
+    for (size_t i = 0; i < s->blocks.len; i++) {
+        const ir_block *b = s->blocks.items[i];
+        if (b->cond)
+            continue;
+        const char *file = object_file(kc, s, b);
+        kust_add_yaml(kc, arena_printf(kc->a, "infra/kubernetes/base/%s/%s", s->name, file), b, 0);
+        vec_push(kc->a, &files, (void *)file);
+    }
+    if (!files.len)
+        return;
+    ir_value *k = kustomization(kc);
+    ir_object_set(kc->a, k, "resources", str_list(kc, &files));
+    kust_add_value(kc, arena_printf(kc->a, "infra/kubernetes/base/%s/kustomization.yaml", s->name), k);
+}
+
+/* ---- patches ---- */
+
+typedef struct patch_ctx {
+    kust_ctx *kc;
+    int env;
+    ir_value *ops;      /* list of {op, path, value} */
+} patch_ctx;
+
+static const ir_value *resolve(const ir_value *v, int env)
+{
+    while (v && v->kind == IR_PARAM && v->param->values)
+        v = v->param->values[env];
+    return v;
+}
+
+static const char *pointer_escape(arena *a, const char *key)
+{
+    strbuf sb;
+    sb_init(&sb, a);
+    for (; *key; key++) {
+        if (*key == '~')
+            sb_puts(&sb, "~0");
+        else if (*key == '/')
+            sb_puts(&sb, "~1");
+        else
+            sb_putc(&sb, *key);
+    }
+    return sb.data;
+}
+
+static ir_value *resolved_copy(arena *a, const ir_value *v, int env);
+
+static void add_op(patch_ctx *pc, const char *op, const char *path, const ir_value *value)
+{
+    arena *a = pc->kc->a;
+    ir_value *o = ir_object(a, (src_loc){0});
+    ir_object_set(a, o, "op", ir_string(a, op, (src_loc){0}));
+    ir_object_set(a, o, "path", ir_string(a, path, (src_loc){0}));
+    if (value)
+        ir_object_set(a, o, "value", resolved_copy(a, value, pc->env));
+    ir_list_push(a, pc->ops, o);
+}
+
+/* A value with every parameter replaced by its value in env. */
+static ir_value *resolved_copy(arena *a, const ir_value *v, int env)
+{
+    v = resolve(v, env);
+    if (v->kind != IR_LIST && v->kind != IR_OBJECT && v->kind != IR_INTERP)
+        return (ir_value *)v;
+    if (v->kind == IR_INTERP) {
+        const char *t = out_yaml_scalar_text(a, v, env);
+        return t ? ir_string(a, t, v->loc) : (ir_value *)v;
+    }
+    ir_value *c = arena_alloc(a, sizeof *c);
+    c->kind = v->kind;
+    c->loc = v->loc;
+    for (size_t i = 0; i < v->items.len; i++) {
+        vec_push(a, &c->items, resolved_copy(a, v->items.items[i], env));
+        if (v->kind == IR_OBJECT)
+            vec_push(a, &c->keys, v->keys.items[i]);
+    }
+    return c;
+}
+
+static bool same_in(const ir_value *x, const ir_value *y, int env)
+{
+    x = resolve(x, 0);
+    y = resolve(y, env);
+    if (x->kind != y->kind) {
+        arena *scratch = arena_new();
+        const char *tx = out_yaml_scalar_text(scratch, x, 0), *ty = out_yaml_scalar_text(scratch, y, env);
+        bool eq = tx && ty && strcmp(tx, ty) == 0 && x->kind != IR_NULL && y->kind != IR_NULL;
+        arena_free(scratch);
+        return eq;
+    }
+    if (x->kind == IR_LIST || x->kind == IR_OBJECT) {
+        if (x->items.len != y->items.len)
+            return false;
+        for (size_t i = 0; i < x->items.len; i++) {
+            if (x->kind == IR_OBJECT && strcmp(x->keys.items[i], y->keys.items[i]) != 0)
+                return false;
+            if (!same_in(x->items.items[i], y->items.items[i], env))
+                return false;
+        }
+        return true;
+    }
+    if (x->kind == IR_INTERP) {
+        arena *scratch = arena_new();
+        const char *tx = out_yaml_scalar_text(scratch, x, 0), *ty = out_yaml_scalar_text(scratch, y, env);
+        bool eq = tx && ty && strcmp(tx, ty) == 0;
+        arena_free(scratch);
+        return eq;
+    }
+    return ir_value_equal(x, y);
+}
+
+/* The base holds env 0's value at path; emit the operations that turn it into
+ * env's. Same-shaped lists and maps are walked so only changed leaves move. */
+static void diff_value(patch_ctx *pc, const char *path, const ir_value *v)
+{
+    if (same_in(v, v, pc->env))
+        return;
+    const ir_value *base = resolve(v, 0), *mine = resolve(v, pc->env);
+    bool walk = base->kind == mine->kind && (base->kind == IR_LIST || base->kind == IR_OBJECT) &&
+                base->items.len == mine->items.len;
+    for (size_t i = 0; walk && base->kind == IR_OBJECT && i < base->keys.len; i++)
+        walk = strcmp(base->keys.items[i], mine->keys.items[i]) == 0;
+    if (!walk || v->kind == IR_PARAM) {
+        if (walk && base->kind == IR_OBJECT) {
+            /* a whole map as one parameter: still patch leaf by leaf */
+            for (size_t i = 0; i < base->items.len; i++) {
+                const ir_value *bx = base->items.items[i], *mx = mine->items.items[i];
+                if (!same_in(bx, mx, 0) || !same_in(mx, bx, 0))
+                    add_op(pc, "replace", arena_printf(pc->kc->a, "%s/%s", path, pointer_escape(pc->kc->a, base->keys.items[i])), mx);
+            }
+            return;
+        }
+        add_op(pc, "replace", path, v);
+        return;
+    }
+    for (size_t i = 0; i < v->items.len; i++) {
+        const char *sub = v->kind == IR_OBJECT ? pointer_escape(pc->kc->a, v->keys.items[i])
+                                               : arena_printf(pc->kc->a, "%zu", i);
+        diff_value(pc, arena_printf(pc->kc->a, "%s/%s", path, sub), v->items.items[i]);
+    }
+}
+
+static bool cond_holds(const ir_param *c, int env)
+{
+    return !c || c->values[env]->boolean;
+}
+
+static void diff_block(patch_ctx *pc, const char *path, const ir_block *b)
+{
+    for (size_t i = 0; i < b->entries.len; i++) {
+        const ir_entry *e = b->entries.items[i];
+        const char *sub = arena_printf(pc->kc->a, "%s/%s", path, pointer_escape(pc->kc->a, e->key));
+        bool in_base = cond_holds(e->cond, 0), in_env = cond_holds(e->cond, pc->env);
+        if (!in_base && !in_env)
+            continue;
+        if (in_base && !in_env) {
+            add_op(pc, "remove", sub, NULL);
+            continue;
+        }
+        if (e->block) {
+            diff_block(pc, sub, e->block);   /* repeated nested blocks are rare in objects */
+            continue;
+        }
+        if (!in_base)
+            add_op(pc, "add", sub, e->value);
+        else
+            diff_value(pc, sub, e->value);
+    }
+}
+
+static ir_value *patch_target(kust_ctx *kc, const ir_block *b)
+{
+    ir_value *t = ir_object(kc->a, (src_loc){0});
+    const char *api = field_text(b, "apiVersion");
+    const char *slash = strchr(api, '/');
+    if (slash)
+        ir_object_set(kc->a, t, "group", ir_string(kc->a, arena_strndup(kc->a, api, (size_t)(slash - api)), (src_loc){0}));
+    ir_object_set(kc->a, t, "version", ir_string(kc->a, slash ? slash + 1 : api, (src_loc){0}));
+    ir_object_set(kc->a, t, "kind", ir_string(kc->a, field_text(b, "kind"), (src_loc){0}));
+    ir_object_set(kc->a, t, "name", ir_string(kc->a, b->name, (src_loc){0}));
+    return t;
+}
+
+static void kust_overlay(kust_ctx *kc, int env)
+{
+    const char *envname = kc->p->envs[env];
+    const char *dir = arena_printf(kc->a, "infra/kubernetes/overlays/%s", envname);
+    ptrvec resources = {0};
+    ir_value *patches = ir_list(kc->a, (src_loc){0});
+    for (size_t i = 0; i < kc->p->stacks.len; i++) {
+        const ir_stack *s = kc->p->stacks.items[i];
+        if (s->target != TARGET_KUBERNETES)
+            continue;
+        bool has_base = false;
+        for (size_t j = 0; j < s->blocks.len; j++)
+            has_base |= ((const ir_block *)s->blocks.items[j])->cond == NULL;
+        if (has_base)
+            vec_push(kc->a, &resources, arena_printf(kc->a, "../../base/%s", s->name));
+        for (size_t j = 0; j < s->blocks.len; j++) {
+            const ir_block *b = s->blocks.items[j];
+            const char *stem = arena_printf(kc->a, "%s-%s-%s", s->name, lower_kind(kc, b), b->name);
+            if (b->cond) {
+                if (!cond_holds(b->cond, env))
+                    continue;
+                const char *file = arena_printf(kc->a, "%s.yaml", stem);
+                kust_add_yaml(kc, arena_printf(kc->a, "%s/%s", dir, file), b, env);
+                vec_push(kc->a, &resources, (void *)file);
+                continue;
+            }
+            patch_ctx pc = {.kc = kc, .env = env, .ops = ir_list(kc->a, (src_loc){0})};
+            diff_block(&pc, "", b);
+            if (!pc.ops->items.len)
+                continue;
+            const char *file = arena_printf(kc->a, "patches/%s.yaml", stem);
+            kust_add_value(kc, arena_printf(kc->a, "%s/%s", dir, file), pc.ops);
+            ir_value *entry = ir_object(kc->a, (src_loc){0});
+            ir_object_set(kc->a, entry, "path", ir_string(kc->a, file, (src_loc){0}));
+            ir_object_set(kc->a, entry, "target", patch_target(kc, b));
+            ir_list_push(kc->a, patches, entry);
+        }
+    }
+    ir_value *k = kustomization(kc);
+    ir_object_set(kc->a, k, "resources", str_list(kc, &resources));
+    ir_value *pairs = ir_object(kc->a, (src_loc){0});
+    ir_object_set(kc->a, pairs, "environment", ir_string(kc->a, envname, (src_loc){0}));
+    ir_value *label = ir_object(kc->a, (src_loc){0});
+    ir_object_set(kc->a, label, "pairs", pairs);
+    ir_object_set(kc->a, label, "includeSelectors", ir_bool(kc->a, false, (src_loc){0}));
+    ir_value *labels = ir_list(kc->a, (src_loc){0});
+    ir_list_push(kc->a, labels, label);
+    ir_object_set(kc->a, k, "labels", labels);
+    if (patches->items.len)
+        ir_object_set(kc->a, k, "patches", patches);
+    kust_add_value(kc, arena_printf(kc->a, "%s/kustomization.yaml", dir), k);
+}
+
+void kust_emit(const ir_program *p, out_set *o, diag_ctx *d)
+{
+    kust_ctx kc = {.p = p, .o = o, .d = d, .a = o->a};
+    bool any = false;
+    for (size_t i = 0; i < p->stacks.len; i++) {
+        const ir_stack *s = p->stacks.items[i];
+        if (s->target != TARGET_KUBERNETES)
+            continue;
+        kust_base(&kc, s);
+        any = true;
+    }
+    for (size_t e = 0; any && e < p->nenvs; e++)
+        kust_overlay(&kc, (int)e);
+}
