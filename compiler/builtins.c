@@ -71,14 +71,64 @@ static value *fn_merge(eval_ctx *cx, const ast_expr *c, value **args, size_t n)
     return out;
 }
 
-static value *fn_case(eval_ctx *cx, const ast_expr *c, value **args, size_t n)
+static value *change_case(eval_ctx *cx, const ast_expr *c, const char *text)
 {
-    if (n != 1 || !str_arg(args[0]))
-        return bad(cx, c, "takes one string");
-    char *s = arena_strdup(cx->p->a, args[0]->text);
+    char *s = arena_strdup(cx->p->a, text);
     for (char *q = s; *q; q++)
         *q = (char)(c->text[0] == 'l' ? tolower((unsigned char)*q) : toupper((unsigned char)*q));
     return val_string(cx->p->a, s, c->loc);
+}
+
+/* lower(s), upper(s); on a list of strings, each of them. */
+static value *fn_case(eval_ctx *cx, const ast_expr *c, value **args, size_t n)
+{
+    if (n == 1 && str_arg(args[0]))
+        return change_case(cx, c, args[0]->text);
+    if (n != 1 || args[0]->kind != V_LIST)
+        return bad(cx, c, "takes a string or a list of strings");
+    value *out = val_new(cx->p->a, V_LIST, c->loc);
+    for (size_t i = 0; i < args[0]->items.len; i++) {
+        value *item = args[0]->items.items[i];
+        if (!str_arg(item))
+            return bad(cx, c, "takes a string or a list of strings");
+        vec_push(cx->p->a, &out->items, change_case(cx, c, item->text));
+    }
+    return out;
+}
+
+/* formatlist("TF_VAR_%s", list): the format applied to each item (%s only). */
+static value *fn_formatlist(eval_ctx *cx, const ast_expr *c, value **args, size_t n)
+{
+    if (n != 2 || !str_arg(args[0]) || args[1]->kind != V_LIST)
+        return bad(cx, c, "takes a format with %s and a list");
+    const char *hole = strstr(args[0]->text, "%s");
+    if (!hole || strstr(hole + 2, "%s"))
+        return bad(cx, c, "the format needs exactly one %s");
+    value *out = val_new(cx->p->a, V_LIST, c->loc);
+    for (size_t i = 0; i < args[1]->items.len; i++) {
+        const char *t = val_to_text(cx->p->a, args[1]->items.items[i]);
+        if (!t)
+            return bad(cx, c, "can only format plain values");
+        vec_push(cx->p->a, &out->items,
+                 val_string(cx->p->a, arena_printf(cx->p->a, "%.*s%s%s", (int)(hole - args[0]->text),
+                                                   args[0]->text, t, hole + 2), c->loc));
+    }
+    return out;
+}
+
+/* zipmap(keys, values): a map from two lists of the same length. */
+static value *fn_zipmap(eval_ctx *cx, const ast_expr *c, value **args, size_t n)
+{
+    if (n != 2 || args[0]->kind != V_LIST || args[1]->kind != V_LIST || args[0]->items.len != args[1]->items.len)
+        return bad(cx, c, "takes two lists of the same length");
+    value *out = val_new(cx->p->a, V_MAP, c->loc);
+    for (size_t i = 0; i < args[0]->items.len; i++) {
+        const char *k = val_to_text(cx->p->a, args[0]->items.items[i]);
+        if (!k)
+            return bad(cx, c, "keys must be plain values");
+        val_map_set(cx->p->a, out, k, args[1]->items.items[i]);
+    }
+    return out;
 }
 
 static value *fn_replace(eval_ctx *cx, const ast_expr *c, value **args, size_t n)
@@ -233,7 +283,50 @@ static value *fn_ref(eval_ctx *cx, const ast_expr *c, value **args, size_t n)
     return v;
 }
 
+/* sole("kind"): the program's only resource of that kind — the default of
+ * attributes such as an Azure resource's resource group. */
+static value *fn_sole(eval_ctx *cx, const ast_expr *c, value **args, size_t n)
+{
+    if (n != 1 || !str_arg(args[0]))
+        return bad(cx, c, "takes a kind name");
+    value *found = NULL;
+    int count = 0;
+    for (size_t i = 0; i < cx->p->instances.len; i++) {
+        instance *in = cx->p->instances.items[i];
+        if (strcmp(in->k->name, args[0]->text) != 0)
+            continue;
+        if (!count++) {
+            found = val_new(cx->p->a, V_RESOURCE, c->loc);
+            found->inst = in;
+        }
+    }
+    src_loc at = cx->self ? cx->self->decl->loc : c->loc;
+    if (count == 1)
+        return found;
+    if (count == 0)
+        diag_error(cx->p->d, at, "this needs a %s, and the program declares none", args[0]->text);
+    else
+        diag_error(cx->p->d, at, "the program declares %d of kind %s: say which one this uses", count, args[0]->text);
+    return val_null(cx->p->a, c->loc);
+}
+
+/* secret_names(): the names of every secret() the program uses, for
+ * pipelines that must pass them in. Complete once the environments are
+ * lowered, which is when workflows are. */
+static value *fn_secret_names(eval_ctx *cx, const ast_expr *c, value **args, size_t n)
+{
+    if (n != 0)
+        return bad(cx, c, "takes no arguments");
+    value *list = val_new(cx->p->a, V_LIST, c->loc);
+    for (size_t i = 0; i < cx->p->secret_params.len; i++)
+        vec_push(cx->p->a, &list->items,
+                 val_string(cx->p->a, ((ir_param *)cx->p->secret_params.items[i])->name, c->loc));
+    return list;
+}
+
 static const struct { const char *name; builtin_fn fn; } builtins[] = {
+    {"sole", fn_sole}, {"secret_names", fn_secret_names}, {"formatlist", fn_formatlist},
+    {"zipmap", fn_zipmap},
     {"ref", fn_ref},
     {"raw", fn_raw}, {"secret", fn_secret}, {"concat", fn_concat}, {"merge", fn_merge},
     {"lower", fn_case}, {"upper", fn_case}, {"replace", fn_replace}, {"join", fn_join},
