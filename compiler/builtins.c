@@ -106,12 +106,55 @@ static value *fn_formatlist(eval_ctx *cx, const ast_expr *c, value **args, size_
         return bad(cx, c, "the format needs exactly one %s");
     value *out = val_new(cx->p->a, V_LIST, c->loc);
     for (size_t i = 0; i < args[1]->items.len; i++) {
-        const char *t = val_to_text(cx->p->a, args[1]->items.items[i]);
+        value *item = args[1]->items.items[i];
+        const char *t = val_to_text(cx->p->a, item);
+        if (!t && (item->kind == V_TREF || item->kind == V_RAW)) {
+            /* a reference: the same template as an interpolation */
+            value *in = val_new(cx->p->a, V_INTERP, c->loc);
+            size_t pre = (size_t)(hole - args[0]->text);
+            if (pre)
+                vec_push(cx->p->a, &in->items, val_string(cx->p->a, arena_strndup(cx->p->a, args[0]->text, pre), c->loc));
+            vec_push(cx->p->a, &in->items, item);
+            if (hole[2])
+                vec_push(cx->p->a, &in->items, val_string(cx->p->a, hole + 2, c->loc));
+            vec_push(cx->p->a, &out->items, in);
+            continue;
+        }
         if (!t)
             return bad(cx, c, "can only format plain values");
         vec_push(cx->p->a, &out->items,
                  val_string(cx->p->a, arena_printf(cx->p->a, "%.*s%s%s", (int)(hole - args[0]->text),
                                                    args[0]->text, t, hole + 2), c->loc));
+    }
+    return out;
+}
+
+/* wrap_each(list, "key"): [{key = item}, ...] — Bicep's ipRules and the like. */
+static value *fn_wrap_each(eval_ctx *cx, const ast_expr *c, value **args, size_t n)
+{
+    if (n != 2 || args[0]->kind != V_LIST || !str_arg(args[1]))
+        return bad(cx, c, "takes a list and a key");
+    value *out = val_new(cx->p->a, V_LIST, c->loc);
+    for (size_t i = 0; i < args[0]->items.len; i++) {
+        value *m = val_new(cx->p->a, V_MAP, c->loc);
+        val_map_set(cx->p->a, m, args[1]->text, args[0]->items.items[i]);
+        vec_push(cx->p->a, &out->items, m);
+    }
+    return out;
+}
+
+/* entries(map, "name", "value"): [{name = k, value = v}, ...] — a map as
+ * the list of pairs Kubernetes env and similar fields want. */
+static value *fn_entries(eval_ctx *cx, const ast_expr *c, value **args, size_t n)
+{
+    if (n != 3 || args[0]->kind != V_MAP || !str_arg(args[1]) || !str_arg(args[2]))
+        return bad(cx, c, "takes a map and the two field names");
+    value *out = val_new(cx->p->a, V_LIST, c->loc);
+    for (size_t i = 0; i < args[0]->keys.len; i++) {
+        value *m = val_new(cx->p->a, V_MAP, c->loc);
+        val_map_set(cx->p->a, m, args[1]->text, val_string(cx->p->a, args[0]->keys.items[i], c->loc));
+        val_map_set(cx->p->a, m, args[2]->text, args[0]->items.items[i]);
+        vec_push(cx->p->a, &out->items, m);
     }
     return out;
 }
@@ -326,7 +369,7 @@ static value *fn_secret_names(eval_ctx *cx, const ast_expr *c, value **args, siz
 
 static const struct { const char *name; builtin_fn fn; } builtins[] = {
     {"sole", fn_sole}, {"secret_names", fn_secret_names}, {"formatlist", fn_formatlist},
-    {"zipmap", fn_zipmap},
+    {"zipmap", fn_zipmap}, {"wrap_each", fn_wrap_each}, {"entries", fn_entries},
     {"ref", fn_ref},
     {"raw", fn_raw}, {"secret", fn_secret}, {"concat", fn_concat}, {"merge", fn_merge},
     {"lower", fn_case}, {"upper", fn_case}, {"replace", fn_replace}, {"join", fn_join},

@@ -195,6 +195,7 @@ static bool same_keys(ir_value **vals, const bool *present, size_t n)
     return first != NULL;
 }
 
+
 static bool printable_as_param(const ir_value *v)
 {
     if (!v)
@@ -205,6 +206,40 @@ static bool printable_as_param(const ir_value *v)
         if (!printable_as_param(v->items.items[i]))
             return false;
     return true;
+}
+
+static ir_value *merge_values(factor_ctx *fc, ir_value **vals, const bool *present, const char *path);
+
+/* jsonencode(...) of values that differ, and same-length lists holding
+ * references, are merged element by element: a parameter cannot carry a
+ * reference, but its differing leaves can be parameters. */
+static ir_value *merge_inside(factor_ctx *fc, ir_value **vals, const bool *present, const char *path)
+{
+    ir_value *first = NULL;
+    bool lists_with_refs = false;
+    for (size_t i = 0; i < fc->nenvs; i++) {
+        if (!present[i])
+            continue;
+        if (!first)
+            first = vals[i];
+        if (vals[i]->kind != first->kind || (first->kind != IR_JSON && first->kind != IR_LIST) ||
+            vals[i]->items.len != first->items.len)
+            return NULL;
+        lists_with_refs |= !printable_as_param(vals[i]);
+    }
+    if (!first || (first->kind == IR_LIST && !lists_with_refs))
+        return NULL;
+    ir_value *out = arena_alloc(fc->a, sizeof *out);
+    out->kind = first->kind;
+    out->loc = first->loc;
+    ir_value **sub = arena_alloc(fc->a, fc->nenvs * sizeof *sub);
+    for (size_t k = 0; k < first->items.len; k++) {
+        for (size_t i = 0; i < fc->nenvs; i++)
+            sub[i] = present[i] ? vals[i]->items.items[k] : NULL;
+        const char *subpath = first->kind == IR_JSON ? path : arena_printf(fc->a, "%s_%zu", path, k);
+        vec_push(fc->a, &out->items, merge_values(fc, sub, present, subpath));
+    }
+    return out;
 }
 
 static ir_value *merge_values(factor_ctx *fc, ir_value **vals, const bool *present, const char *path)
@@ -232,6 +267,9 @@ static ir_value *merge_values(factor_ctx *fc, ir_value **vals, const bool *prese
         }
         return obj;
     }
+    ir_value *inner = merge_inside(fc, vals, present, path);
+    if (inner)
+        return inner;
     ir_value *tmpl = env_template(fc, vals, present);
     if (tmpl)
         return tmpl;

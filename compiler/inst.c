@@ -533,9 +533,16 @@ static value *blocks_of(program *p, ebody *b, const char *type, src_loc loc)
         v->label = eb->label;
         vec_push(p->a, &list->items, v);
     }
-    if (!bs->labelled)      /* an unlabelled block is single: the block itself, or null */
-        return list->items.len ? list->items.items[0] : val_null(p->a, loc);
-    return list;
+    if (bs->labelled)
+        return list;
+    if (list->items.len)    /* an unlabelled block is single: the block itself */
+        return list->items.items[0];
+    /* not written: an empty one, so its attributes' defaults still apply */
+    value *v = val_new(p->a, V_BLOCK, loc);
+    v->body = arena_alloc(p->a, sizeof *v->body);
+    v->body->sch = bs;
+    v->body->owner = b->owner;
+    return v;
 }
 
 value *eval_block_member(eval_ctx *cx, value *blk, const char *name, src_loc loc)

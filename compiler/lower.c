@@ -46,7 +46,10 @@ static const char *block_name(lower_ctx *lc, const char *local)
     if (lc->in->raw)
         return local;
     const char *base = lc->in->ident;
-    const char *name = strcmp(local, "this") == 0 ? base : arena_printf(lc->p->a, "%s_%s", base, local);
+    char *name = strcmp(local, "this") == 0 ? (char *)base : arena_printf(lc->p->a, "%s_%s", base, local);
+    for (char *c = name; *c; c++)
+        if (*c == '-' || *c == '.')
+            *c = '_';   /* "${s.label}" locals may hold hyphens */
     return lc->target == TARGET_BICEP ? camel(lc->p->a, name) : name;
 }
 
@@ -264,7 +267,7 @@ static ir_block *shared_data(lower_ctx *lc, ir_stack *s, ir_block *b)
 static void add_block(lower_ctx *lc, ir_block *b, const char *local)
 {
     ir_stack *s = stack_for(lc, stack_name_of(lc), lc->target);
-    if (b->kind == IRB_DATA)
+    if (b->kind == IRB_DATA && !b->entries.len && lc->target == TARGET_TERRAFORM)
         b = shared_data(lc, s, b);
     else
         vec_push(lc->p->a, &s->blocks, b);
@@ -327,8 +330,10 @@ static void lower_target_block(lower_ctx *lc, const ast_item *it, scope *sc)
     program *p = lc->p;
     const char *local = label_str(lc, it->labels.items[name_at], sc);
     const char *type = type_at >= 0 ? label_str(lc, it->labels.items[type_at], sc) : it->name;
-    const char *name = bkind == IRB_DATA && lc->target == TARGET_TERRAFORM ? local
-                       : bkind == IRB_WORKFLOW ? local : block_name(lc, local);
+    /* An empty-bodied data source is a lookup of the context (client config,
+     * subscription, caller identity): shared under its own name. */
+    bool shared = bkind == IRB_DATA && lc->target == TARGET_TERRAFORM && it->body.len == 0;
+    const char *name = shared || bkind == IRB_WORKFLOW ? local : block_name(lc, local);
     ir_block *b = ir_block_new(p->a, bkind, type, name, it->loc);
     b->source = it->loc.file ? it->loc.file->path : NULL;
     b->loc = lc->in->decl->loc;     /* findings point at the resource in the program */

@@ -85,20 +85,36 @@ static const char *expand_template(program *p, instance *in, const char *tmpl)
     return out;
 }
 
+/* Is c in a character class written like "a-z0-9-" (ranges, then single
+ * characters; a '-' that cannot be a range is itself)? */
+static bool char_allowed(const char *chars, char c)
+{
+    for (const char *p = chars; *p; p++) {
+        if (p[1] == '-' && p[2]) {
+            if (c >= p[0] && c <= p[2])
+                return true;
+            p += 2;
+        } else if (*p == c) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Folds a name into the kind's character set: lowercase unless the kind
+ * keeps case; a separator the set lacks becomes '-' if allowed, else goes;
+ * other characters outside the set go. */
 static const char *fold_name(program *p, const kind *k, const char *name)
 {
     const char *chars = k->naming.chars ? k->naming.chars : "a-z0-9-";
-    bool hyphen = strchr(chars, '-') && chars[strlen(chars) - 1] == '-';
-    bool underscore = strchr(chars, '_') != NULL;
     strbuf sb;
     sb_init(&sb, p->a);
     for (const char *s = name; *s; s++) {
         char c = k->naming.keep_case ? *s : (char)tolower((unsigned char)*s);
-        if (c == '_' && !underscore)
-            c = '-';
-        if (c == '-' && !hyphen)
-            continue;
-        sb_putc(&sb, c);
+        if (char_allowed(chars, c))
+            sb_putc(&sb, c);
+        else if ((c == '-' || c == '_' || c == '.') && char_allowed(chars, '-'))
+            sb_putc(&sb, '-');
     }
     return sb.data;
 }
