@@ -303,9 +303,14 @@ static void tf_body(tf_ctx *tc, strbuf *sb, const ir_block *b, int indent)
 static void tf_top_block(tf_ctx *tc, strbuf *sb, const ir_block *b)
 {
     if (b->kind == IRB_DATA)
-        sb_printf(sb, "data \"%s\" \"%s\" {\n", b->type, b->name);
+        sb_printf(sb, "data \"%s\" \"%s\" {", b->type, b->name);
     else
-        sb_printf(sb, "resource \"%s\" \"%s\" {\n", b->type, b->name);
+        sb_printf(sb, "resource \"%s\" \"%s\" {", b->type, b->name);
+    if (!b->cond && !b->entries.len && !b->depends_count) {
+        sb_puts(sb, "}\n");
+        return;
+    }
+    sb_putc(sb, '\n');
     if (b->cond) {
         sb_printf(sb, "  count = var.%s ? 1 : 0\n", b->cond->name);
         if (b->entries.len || b->depends_count)

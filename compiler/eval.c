@@ -138,11 +138,21 @@ static value *eval_ident(eval_ctx *cx, const ast_expr *e)
     v = eval_resolve_ident(cx, e->text, e->loc);
     if (v)
         return v;
-    if (cx->target == TARGET_TERRAFORM || cx->target == TARGET_BICEP)
-        return tref_root(cx, e->text, e->loc);
     value *word = val_string(cx->p->a, e->text, e->loc);
     word->b = true;     /* bare word */
     return word;
+}
+
+/* In a lowering, `aws_s3_bucket.this.id` starts with a name no scope binds:
+ * followed by a member it begins a reference to a target block; alone it is
+ * a bare word (`self.encryption == kms`). */
+static value *eval_member_expr(eval_ctx *cx, const ast_expr *e)
+{
+    value *obj = eval_expr(cx, e->lhs);
+    if (obj->kind == V_STRING && obj->b && e->lhs->kind == EX_IDENT &&
+        (cx->target == TARGET_TERRAFORM || cx->target == TARGET_BICEP))
+        obj = tref_root(cx, obj->text, e->lhs->loc);
+    return eval_member(cx, obj, e->text, e->loc);
 }
 
 static value *tref_extend(eval_ctx *cx, value *base, const char *member, const char *index, src_loc loc)
@@ -319,7 +329,7 @@ value *eval_expr(eval_ctx *cx, const ast_expr *e)
     case EX_LIST: v = eval_list(cx, e); break;
     case EX_MAP: v = eval_map(cx, e); break;
     case EX_IDENT: v = eval_ident(cx, e); break;
-    case EX_MEMBER: v = eval_member(cx, eval_expr(cx, e->lhs), e->text, e->loc); break;
+    case EX_MEMBER: v = eval_member_expr(cx, e); break;
     case EX_INDEX: v = eval_index(cx, e); break;
     case EX_CALL: v = eval_call(cx, e); break;
     case EX_NOT: v = val_bool(a, !val_truthy(eval_expr(cx, e->lhs)), e->loc); break;
@@ -383,6 +393,12 @@ static value *mismatch(eval_ctx *cx, value *v, const attr_type *t, src_loc loc, 
 
 static value *check_enum(eval_ctx *cx, value *v, const attr_type *t, src_loc loc, const char *what)
 {
+    /* `tier = hot` where a resource is also called hot: the enum word wins */
+    if (v->kind == V_RESOURCE && !v->inst->parent) {
+        for (size_t i = 0; i < t->nenum; i++)
+            if (strcmp(t->enum_vals[i], v->inst->label) == 0)
+                return val_string(cx->p->a, t->enum_vals[i], v->loc);
+    }
     if (v->kind != V_STRING)
         return mismatch(cx, v, t, loc, what);
     for (size_t i = 0; i < t->nenum; i++)

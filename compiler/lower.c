@@ -10,12 +10,14 @@
 #include "sema.h"
 
 #include <ctype.h>
+#include <stdint.h>
 #include <string.h>
 
 typedef struct pending_ref {
     ir_value *ir;
     tref ref;
     src_loc loc;
+    const char *word;       /* a bare word that names a block if one has that name */
 } pending_ref;
 
 typedef struct lower_ctx {
@@ -101,7 +103,18 @@ static ir_value *to_ir(lower_ctx *lc, value *v)
     case V_NULL: return NULL;
     case V_BOOL: return ir_bool(a, v->b, v->loc);
     case V_NUMBER: return ir_number(a, val_format_number(a, v->num), v->loc);
-    case V_STRING: case V_DURATION: case V_PERCENT: case V_SIZE: case V_CIDR: case V_IP: case V_RANGE:
+    case V_STRING:
+        if (v->b && lc->target == TARGET_BICEP) {
+            /* Bicep names a resource by its bare symbolic name: `parent = this` */
+            ir_value *r = tref_to_ir(lc, v);
+            pending_ref *pr = lc->pending.items[lc->pending.len - 1];
+            memset(&pr->ref, 0, sizeof pr->ref);
+            pr->ref.local = v->text;
+            pr->word = v->text;
+            return r;
+        }
+        return ir_string(a, v->text, v->loc);
+    case V_DURATION: case V_PERCENT: case V_SIZE: case V_CIDR: case V_IP: case V_RANGE:
         return ir_string(a, val_to_text(a, v), v->loc);
     case V_RAW: return ir_raw(a, v->text, v->loc);
     case V_TREF: return tref_to_ir(lc, v);
@@ -264,15 +277,31 @@ static ir_block *shared_data(lower_ctx *lc, ir_stack *s, ir_block *b)
     return b;
 }
 
+/* Blocks wait in the instance until its lowering is complete; see publish. */
 static void add_block(lower_ctx *lc, ir_block *b, const char *local)
 {
-    ir_stack *s = stack_for(lc, stack_name_of(lc), lc->target);
-    if (b->kind == IRB_DATA && !b->entries.len && lc->target == TARGET_TERRAFORM)
-        b = shared_data(lc, s, b);
-    else
-        vec_push(lc->p->a, &s->blocks, b);
     vec_push(lc->p->a, &lc->in->blocks, b);
     vec_push(lc->p->a, &lc->in->locals, (void *)local);
+    vec_push(lc->p->a, &lc->in->targets, (void *)(uintptr_t)lc->target);
+}
+
+/* Puts an instance's blocks into their stacks. It runs after the instance's
+ * references were resolved, which lowers (and publishes) what it refers to
+ * first: stacks come out in dependency order, as a person would write them. */
+static void publish(lower_ctx *lc)
+{
+    instance *in = lc->in;
+    for (size_t i = 0; i < in->blocks.len; i++) {
+        ir_block *b = in->blocks.items[i];
+        ir_target t = (ir_target)(uintptr_t)in->targets.items[i];
+        lower_ctx tc = *lc;
+        tc.target = t;
+        ir_stack *s = stack_for(&tc, stack_name_of(&tc), t);
+        if (b->kind == IRB_DATA && !b->entries.len && t == TARGET_TERRAFORM)
+            in->blocks.items[i] = shared_data(lc, s, b);
+        else
+            vec_push(lc->p->a, &s->blocks, b);
+    }
 }
 
 static const char *k8s_object_name(const ir_block *b, const char *fallback)
@@ -424,6 +453,11 @@ static void resolve_ref(lower_ctx *lc, pending_ref *pr)
                        r->owner->path);
     } else if (r->local) {
         b = local_block(lc->in, r);
+        if (!b && pr->word) {   /* just a word after all */
+            pr->ir->kind = IR_STRING;
+            pr->ir->text = pr->word;
+            return;
+        }
         if (!b)
             diag_error(lc->p->d, pr->loc, "unresolved reference '%s%s%s%s' in the %s lowering of %s",
                        r->is_data ? "data." : "", r->type ? r->type : "", r->type ? "." : "", r->local,
@@ -459,7 +493,10 @@ void lower_instance(program *p, instance *in)
         lower_ctx kc = {.p = p, .in = in, .out = p->cur_out, .target = TARGET_KUBERNETES};
         lower_top_items(&kc, &in->k->lower[TARGET_KUBERNETES]->body, sc);
     }
+    publish(&lc);
     in->lowered = 2;
+    for (size_t i = 0; i < in->children.len; i++)   /* children right after their parent */
+        lower_instance(p, in->children.items[i]);
 }
 
 void lower_env(program *p, lower_out *out)
@@ -482,7 +519,10 @@ void lower_workflows(program *p, lower_out *out)
         lower_ctx lc = {.p = p, .in = in, .out = out, .target = TARGET_GITHUB};
         value *self = val_new(p->a, V_RESOURCE, in->decl->loc);
         self->inst = in;
+        size_t before = in->blocks.len;
         lower_top_items(&lc, &gh->body, scope_bind(p->a, in->sc, "self", self));
+        for (size_t j = before; j < in->blocks.len; j++)
+            vec_push(p->a, &stack_for(&lc, "workflows", TARGET_GITHUB)->blocks, in->blocks.items[j]);
     }
     p->cur_out = NULL;
 }

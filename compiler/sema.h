@@ -111,6 +111,7 @@ typedef struct instance {
     /* lowering results, per target */
     ptrvec blocks;              /* ir_block* this instance lowered to */
     ptrvec locals;              /* const char* lowering-local names, parallel to blocks */
+    ptrvec targets;             /* ir_target of each block (as uintptr_t), parallel to blocks */
     int lowered;                /* 0 no, 1 in progress, 2 done */
     bool raw;                   /* a raw target block written in the program: names as written */
     bool cut;                   /* its body was not evaluated (chain too long): no further checks */
