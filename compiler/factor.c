@@ -211,12 +211,13 @@ static bool printable_as_param(const ir_value *v)
 static ir_value *merge_values(factor_ctx *fc, ir_value **vals, const bool *present, const char *path);
 
 /* jsonencode(...) of values that differ, and same-length lists holding
- * references, are merged element by element: a parameter cannot carry a
- * reference, but its differing leaves can be parameters. */
+ * references or objects, are merged element by element: a parameter cannot
+ * carry a reference, and one differing field of a container list should not
+ * make the whole list a parameter. Lists of plain values stay whole. */
 static ir_value *merge_inside(factor_ctx *fc, ir_value **vals, const bool *present, const char *path)
 {
     ir_value *first = NULL;
-    bool lists_with_refs = false;
+    bool walk = false;      /* lists: only those holding references or objects */
     for (size_t i = 0; i < fc->nenvs; i++) {
         if (!present[i])
             continue;
@@ -225,9 +226,11 @@ static ir_value *merge_inside(factor_ctx *fc, ir_value **vals, const bool *prese
         if (vals[i]->kind != first->kind || (first->kind != IR_JSON && first->kind != IR_LIST) ||
             vals[i]->items.len != first->items.len)
             return NULL;
-        lists_with_refs |= !printable_as_param(vals[i]);
+        walk |= !printable_as_param(vals[i]);
+        for (size_t k = 0; k < vals[i]->items.len; k++)
+            walk |= ((ir_value *)vals[i]->items.items[k])->kind == IR_OBJECT;
     }
-    if (!first || (first->kind == IR_LIST && !lists_with_refs))
+    if (!first || (first->kind == IR_LIST && !walk))
         return NULL;
     ir_value *out = arena_alloc(fc->a, sizeof *out);
     out->kind = first->kind;
