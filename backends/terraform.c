@@ -14,11 +14,23 @@
 
 #define TF_LIST_WIDTH 100   /* a list of scalars longer than this goes one item per line */
 
+/* A reference from one module to a block of another: the owning module
+ * outputs it, the using module takes it as a variable, and each root module
+ * passes module.<owner>.<name> to the user. */
+typedef struct tf_xref {
+    const ir_stack *from, *to;
+    const ir_value *ref;        /* one of the references (block + path) */
+    const char *name;           /* "<block>_<path>", the variable and output name */
+} tf_xref;
+
 typedef struct tf_ctx {
     const ir_program *p;
     out_set *o;
     diag_ctx *d;
     arena *a;
+    const ir_stack *stack;      /* the module being printed */
+    strmap owner;               /* "%p" of a block -> its stack */
+    ptrvec xrefs;               /* tf_xref* */
 } tf_ctx;
 
 static void tf_value(tf_ctx *tc, strbuf *sb, const ir_value *v, int indent);
@@ -75,9 +87,38 @@ static void tf_key(strbuf *sb, const char *k)
         tf_string(sb, k);
 }
 
-static void tf_ref(strbuf *sb, const ir_value *v)
+static const char *block_key(arena *a, const ir_block *b)
+{
+    return arena_printf(a, "%p", (const void *)b);
+}
+
+static const char *xref_name(arena *a, const ir_value *v)
+{
+    char *name = arena_printf(a, "%s_%s", v->ref_block->name, v->ref_path ? v->ref_path : "id");
+    for (char *c = name; *c; c++)
+        if (!((*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9')))
+            *c = (*c >= 'A' && *c <= 'Z') ? (char)(*c - 'A' + 'a') : '_';
+    return name;
+}
+
+static const tf_xref *find_xref(tf_ctx *tc, const ir_stack *from, const char *name)
+{
+    for (size_t i = 0; i < tc->xrefs.len; i++) {
+        const tf_xref *x = tc->xrefs.items[i];
+        if (x->from == from && strcmp(x->name, name) == 0)
+            return x;
+    }
+    return NULL;
+}
+
+static void tf_ref(tf_ctx *tc, strbuf *sb, const ir_value *v)
 {
     const ir_block *b = v->ref_block;
+    const ir_stack *owner = strmap_get(&tc->owner, block_key(tc->a, b));
+    if (tc->stack && owner && owner != tc->stack) {
+        sb_printf(sb, "var.%s", xref_name(tc->a, v));
+        return;
+    }
     if (b->kind == IRB_DATA)
         sb_puts(sb, "data.");
     sb_printf(sb, "%s.%s", b->type, b->name);
@@ -201,7 +242,7 @@ static void tf_value(tf_ctx *tc, strbuf *sb, const ir_value *v, int indent)
     case IR_NUMBER: sb_puts(sb, v->text); break;
     case IR_STRING: tf_string(sb, v->text); break;
     case IR_RAW: sb_puts(sb, v->text); break;
-    case IR_REF: tf_ref(sb, v); break;
+    case IR_REF: tf_ref(tc, sb, v); break;
     case IR_PARAM: tf_param(sb, v->param); break;
     case IR_INTERP: tf_interp(tc, sb, v); break;
     case IR_LIST: tf_list(tc, sb, v, indent); break;
@@ -439,9 +480,42 @@ static void tf_add(tf_ctx *tc, const char *path, const strbuf *sb)
     out_add(tc->o, path, sb->data, sb->len, "#");
 }
 
+/* Two modules may use the same output of a third: it is declared once. */
+static bool find_xref_output_before(tf_ctx *tc, const ir_stack *owner, const tf_xref *x, size_t upto)
+{
+    for (size_t i = 0; i < upto; i++) {
+        const tf_xref *o = tc->xrefs.items[i];
+        if (o->to == owner && strcmp(o->name, x->name) == 0)
+            return true;
+    }
+    return false;
+}
+
+static void tf_xref_files(tf_ctx *tc, const ir_stack *s, strbuf *vars, strbuf *outs)
+{
+    for (size_t i = 0; i < tc->xrefs.len; i++) {
+        const tf_xref *x = tc->xrefs.items[i];
+        if (x->from == s) {
+            sb_printf(vars, "\nvariable \"%s\" {\n  description = \"%s of %s.%s, from module %s.\"\n  type        = string\n}\n",
+                      x->name, x->ref->ref_path ? x->ref->ref_path : "id", x->ref->ref_block->type,
+                      x->ref->ref_block->name, x->to->name);
+        } else if (x->to == s && !find_xref_output_before(tc, s, x, i)) {
+            if (outs->len)
+                sb_putc(outs, '\n');
+            sb_printf(outs, "output \"%s\" {\n  value = ", x->name);
+            const ir_stack *keep = tc->stack;
+            tc->stack = s;
+            tf_ref(tc, outs, x->ref);
+            tc->stack = keep;
+            sb_puts(outs, "\n}\n");
+        }
+    }
+}
+
 static void tf_module(tf_ctx *tc, const ir_stack *s)
 {
     const char *dir = arena_printf(tc->a, "infra/terraform/modules/%s", s->name);
+    tc->stack = s;
     strbuf main_tf, vars, outs;
     sb_init(&main_tf, tc->a);
     sb_init(&vars, tc->a);
@@ -461,6 +535,7 @@ static void tf_module(tf_ctx *tc, const ir_stack *s)
         sb_putc(&vars, '\n');
         tf_variable(&vars, s->params.items[i]);
     }
+    tf_xref_files(tc, s, &vars, &outs);
     ptrvec providers = {0};
     tf_providers(tc, s, &providers);
     strbuf versions;
@@ -491,6 +566,12 @@ static void tf_module_call(tf_ctx *tc, strbuf *sb, const ir_stack *s, size_t env
                           ? ir_raw(tc->a, arena_printf(tc->a, "var.%s", pm->name), pm->loc)
                           : pm->values[env];
         ir_block_attr(tc->a, &args, pm->name, v);
+    }
+    for (size_t i = 0; i < tc->xrefs.len; i++) {
+        const tf_xref *x = tc->xrefs.items[i];
+        if (x->from == s)
+            ir_block_attr(tc->a, &args, x->name,
+                          ir_raw(tc->a, arena_printf(tc->a, "module.%s.%s", x->to->name, x->name), (src_loc){0}));
     }
     tf_body(tc, sb, &args, 2);
     sb_puts(sb, "}\n");
@@ -557,6 +638,7 @@ static void tf_env_outputs(tf_ctx *tc, strbuf *sb, const ir_stack *s)
 
 static void tf_environment(tf_ctx *tc, size_t env)
 {
+    tc->stack = NULL;
     const char *dir = arena_printf(tc->a, "infra/terraform/environments/%s", tc->p->envs[env]);
     strbuf main_tf, vars, outs, prov, ver;
     sb_init(&main_tf, tc->a);
@@ -601,9 +683,56 @@ static void tf_environment(tf_ctx *tc, size_t env)
     tf_add(tc, arena_printf(tc->a, "%s/versions.tf", dir), &ver);
 }
 
+static void collect_xrefs_value(tf_ctx *tc, const ir_stack *s, const ir_value *v)
+{
+    if (!v)
+        return;
+    if (v->kind == IR_REF && v->ref_block) {
+        const ir_stack *owner = strmap_get(&tc->owner, block_key(tc->a, v->ref_block));
+        const char *name = xref_name(tc->a, v);
+        if (owner && owner != s && !find_xref(tc, s, name)) {
+            tf_xref *x = arena_alloc(tc->a, sizeof *x);
+            x->from = s;
+            x->to = owner;
+            x->ref = v;
+            x->name = name;
+            vec_push(tc->a, &tc->xrefs, x);
+        }
+    }
+    for (size_t i = 0; i < v->items.len; i++)
+        collect_xrefs_value(tc, s, v->items.items[i]);
+}
+
+static void collect_xrefs_block(tf_ctx *tc, const ir_stack *s, const ir_block *b)
+{
+    for (size_t i = 0; i < b->entries.len; i++) {
+        const ir_entry *e = b->entries.items[i];
+        if (e->block)
+            collect_xrefs_block(tc, s, e->block);
+        else
+            collect_xrefs_value(tc, s, e->value);
+    }
+}
+
+static void collect_xrefs(tf_ctx *tc)
+{
+    strmap_init(&tc->owner, tc->a);
+    for (size_t i = 0; i < tc->p->stacks.len; i++) {
+        const ir_stack *s = tc->p->stacks.items[i];
+        for (size_t j = 0; s->target == TARGET_TERRAFORM && j < s->blocks.len; j++)
+            strmap_put(&tc->owner, block_key(tc->a, s->blocks.items[j]), (void *)s);
+    }
+    for (size_t i = 0; i < tc->p->stacks.len; i++) {
+        const ir_stack *s = tc->p->stacks.items[i];
+        for (size_t j = 0; s->target == TARGET_TERRAFORM && j < s->blocks.len; j++)
+            collect_xrefs_block(tc, s, s->blocks.items[j]);
+    }
+}
+
 void tf_emit(const ir_program *p, out_set *o, diag_ctx *d)
 {
     tf_ctx tc = {.p = p, .o = o, .d = d, .a = o->a};
+    collect_xrefs(&tc);
     bool any = false;
     for (size_t i = 0; i < p->stacks.len; i++) {
         const ir_stack *s = p->stacks.items[i];

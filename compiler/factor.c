@@ -21,6 +21,7 @@ typedef struct factor_ctx {
     const char **envs;
     ir_stack *stack;        /* the merged stack being built */
     strmap param_names;     /* names taken in that stack */
+    strmap all_blocks;      /* global_key -> merged block, every stack */
 } factor_ctx;
 
 static const char *param_name(factor_ctx *fc, const char *path)
@@ -393,6 +394,13 @@ static const char *block_key(arena *a, const ir_block *b)
     return arena_printf(a, "%d|%s|%s", (int)b->kind, b->type, b->name);
 }
 
+/* The same, program-wide: a reference may point into another stack. */
+static const char *global_key(arena *a, const ir_block *b)
+{
+    const instance *in = b->origin;
+    return arena_printf(a, "%s|%d|%s", in ? in->stack : "", in ? (int)in->target : -1, block_key(a, b));
+}
+
 static strmap index_blocks(arena *a, const ir_stack *s)
 {
     strmap m;
@@ -402,14 +410,12 @@ static strmap index_blocks(arena *a, const ir_stack *s)
     return m;
 }
 
-/* References were made to the blocks of one environment; point them at
- * the merged blocks. */
 static void fix_refs_value(arena *a, strmap *merged, ir_value *v)
 {
     if (!v)
         return;
     if (v->kind == IR_REF && v->ref_block) {
-        ir_block *m = strmap_get(merged, block_key(a, v->ref_block));
+        ir_block *m = strmap_get(merged, global_key(a, v->ref_block));
         if (m)
             v->ref_block = m;
     }
@@ -420,7 +426,7 @@ static void fix_refs_value(arena *a, strmap *merged, ir_value *v)
 static void fix_refs_block(arena *a, strmap *merged, ir_block *b)
 {
     if (b->parent)
-        b->parent = strmap_get(merged, block_key(a, b->parent));
+        b->parent = strmap_get(merged, global_key(a, b->parent));
     for (size_t i = 0; i < b->entries.len; i++) {
         ir_entry *e = b->entries.items[i];
         if (e->block)
@@ -500,8 +506,9 @@ static void factor_stack(factor_ctx *fc, lower_out *per_env, ir_stack *out)
         }
     }
     for (size_t i = 0; i < out->blocks.len; i++) {
-        fix_refs_block(fc->a, &merged, out->blocks.items[i]);
-        collect_secrets_block(fc, out->blocks.items[i]);
+        ir_block *b = out->blocks.items[i];
+        strmap_put(&fc->all_blocks, global_key(fc->a, b), b);
+        collect_secrets_block(fc, b);
     }
 }
 
@@ -513,6 +520,7 @@ ir_program *env_factor(program *p, lower_out *per_env, size_t nenvs, lower_out *
     ip->envs = (const char **)p->envs.items;
     ip->source_desc = p->source_desc;
     factor_ctx fc = {.p = p, .a = p->a, .nenvs = nenvs, .envs = ip->envs};
+    strmap_init(&fc.all_blocks, p->a);
     for (size_t e = 0; e < nenvs; e++) {
         for (size_t j = 0; j < per_env[e].stacks.len; j++) {
             ir_stack *s = per_env[e].stacks.items[j];
@@ -532,6 +540,13 @@ ir_program *env_factor(program *p, lower_out *per_env, size_t nenvs, lower_out *
             factor_stack(&fc, per_env, out);
             vec_push(p->a, &ip->stacks, out);
         }
+    }
+    /* References were made to the blocks of one environment; point them at
+     * the merged blocks, in whichever stack those are. */
+    for (size_t i = 0; i < ip->stacks.len; i++) {
+        ir_stack *s = ip->stacks.items[i];
+        for (size_t j = 0; j < s->blocks.len; j++)
+            fix_refs_block(p->a, &fc.all_blocks, s->blocks.items[j]);
     }
     for (size_t j = 0; workflows && j < workflows->stacks.len; j++)
         vec_push(p->a, &ip->stacks, workflows->stacks.items[j]);
