@@ -122,6 +122,8 @@ int compile_run(compilation *c, const compile_opts *o)
     value *first_settings = NULL;
     for (size_t e = 0; e < p->envs.len; e++) {
         inst_build(p, (int)e);
+        if (c->d.errors)
+            continue;   /* check every environment, but lower nothing built on an error */
         lower_env(p, &per_env[e]);
         if (e == 0) {
             lower_workflows(p, &workflows);

@@ -62,8 +62,13 @@ static ast_expr *str_append(parse_state *ps, ast_expr *s, ast_expr *part);
 
 %%
 
+/* Top-level items go straight into the file, so that what was parsed
+ * before an error survives even when recovery cannot finish (bison gives up
+ * when the error is at the end of the file). */
 program
-    : items                     { ps->out->items = $1; }
+    : %empty
+    | program item              { if ($2) push(ps, &ps->out->items, $2); }
+    | program error
     ;
 
 items
