@@ -74,10 +74,10 @@ $(BUILD)/unit: $(UNIT_SRC:%.c=$(BUILD)/%.o) $(BUILD)/libinfrac.a
 unit: $(BUILD)/unit
 
 examples: infrac
-	./tools/build-examples
+	@./tools/build-examples
 
 check test: infrac unit
-	./tests/run
+	@./tests/run
 
 asan:
 	$(MAKE) BUILD=build/asan OPT="-O1 -g" SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" build/asan/infrac build/asan/unit

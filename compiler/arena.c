@@ -6,7 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define ARENA_CHUNK (64 * 1024)
+#define ARENA_CHUNK (256 * 1024)      /* first chunk; each next one doubles, to 8 MiB */
+#define ARENA_CHUNK_MAX (8 * 1024 * 1024)
 
 typedef struct chunk {
     struct chunk *next;
@@ -49,7 +50,11 @@ void *arena_alloc(arena *a, size_t size)
     size = (size + 15) & ~(size_t)15;
     chunk *c = a->head;
     if (!c || c->size - c->used < size) {
-        size_t want = size > ARENA_CHUNK ? size : ARENA_CHUNK;
+        /* Growing chunks keep the number of allocations (system calls, on
+         * some machines the main cost of a small compile) logarithmic. */
+        size_t want = c ? (c->size * 2 > ARENA_CHUNK_MAX ? ARENA_CHUNK_MAX : c->size * 2) : ARENA_CHUNK;
+        if (want < size)
+            want = size;
         c = malloc(sizeof *c + want);
         if (!c)
             arena_oom();

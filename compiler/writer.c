@@ -30,10 +30,16 @@ static bool path_is_safe(const char *rel)
     return true;
 }
 
+/* Directories already checked in this run, so a tree of many files costs
+ * one lstat per directory, not one per path component per file. */
+static strmap checked_dirs;
+
 /* Creates the parent directories of dir/rel; refuses a component that is a
  * symlink, so nothing is written outside dir. */
 static int make_parents(const char *dir, const char *rel, diag_ctx *d)
 {
+    if (checked_dirs.a != d->a)
+        strmap_init(&checked_dirs, d->a);
     char path[4096];
     int n = snprintf(path, sizeof path, "%s/%s", dir, rel);
     if (n < 0 || (size_t)n >= sizeof path) {
@@ -41,8 +47,21 @@ static int make_parents(const char *dir, const char *rel, diag_ctx *d)
         return -1;
     }
     char *start = path + strlen(dir) + 1;
+    char *last = strrchr(start, '/');
+    if (last) {
+        *last = '\0';
+        bool known = strmap_has(&checked_dirs, path);
+        *last = '/';
+        if (known)
+            return 0;
+    }
     for (char *q = start; (q = strchr(q, '/')); q++) {
         *q = '\0';
+        if (strmap_has(&checked_dirs, path)) {
+            *q = '/';
+            continue;
+        }
+        strmap_put(&checked_dirs, arena_strdup(d->a, path), NULL);
         struct stat st;
         if (lstat(path, &st) == 0) {
             if (S_ISLNK(st.st_mode) || !S_ISDIR(st.st_mode)) {
@@ -73,6 +92,22 @@ static int write_all(int fd, const char *data, size_t len)
     return 0;
 }
 
+static bool same_content(const char *path, const char *data, size_t len)
+{
+    int fd = open(path, O_RDONLY | O_NOFOLLOW);
+    if (fd < 0)
+        return false;
+    struct stat st;
+    bool same = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && (size_t)st.st_size == len;
+    if (same) {
+        char *buf = malloc(len + 1);
+        same = buf && read(fd, buf, len + 1) == (ssize_t)len && memcmp(buf, data, len) == 0;
+        free(buf);
+    }
+    close(fd);
+    return same;
+}
+
 int writer_put(const char *dir, const char *rel, const char *data, size_t len, diag_ctx *d)
 {
     if (!path_is_safe(rel)) {
@@ -87,6 +122,8 @@ int writer_put(const char *dir, const char *rel, const char *data, size_t len, d
         diag_error(d, (src_loc){0}, "refusing to replace %s: it is a symlink", target);
         return -1;
     }
+    if (same_content(target, data, len))
+        return 0;   /* unchanged: leave the file (and its mtime) alone */
     char *tmp = arena_printf(d->a, "%s.infrac-tmp.XXXXXX", target);
     int fd = mkstemp(tmp);
     if (fd < 0) {
