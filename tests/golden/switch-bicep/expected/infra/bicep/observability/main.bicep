@@ -12,6 +12,10 @@ param logsPropertiesRetentionInDays int
 @description('Per-environment value of vault_properties_sku_name.')
 param vaultPropertiesSkuName string
 
+@secure()
+@description('Secret ingest_token, supplied at deployment.')
+param ingestToken string
+
 resource logs 'Microsoft.OperationalInsights/workspaces@2026-03-01' = {
   name: 'log-telemetry-${environment}-eun'
   location: location
@@ -70,6 +74,15 @@ resource vault 'Microsoft.KeyVault/vaults@2026-02-01' = {
         }
       ]
     }
+  }
+}
+
+resource vaultIngestToken 'Microsoft.KeyVault/vaults/secrets@2026-02-01' = {
+  parent: vault
+  name: 'ingest-token'
+  properties: {
+    value: ingestToken
+    contentType: 'text/plain'
   }
 }
 

@@ -12,6 +12,7 @@ module "observability" {
   environment            = "dev"
   logs_retention_in_days = 30
   vault_sku_name         = "standard"
+  ingest_token           = var.ingest_token
   main_location          = module.telemetry.main_location
   main_name              = module.telemetry.main_name
 }

@@ -56,3 +56,11 @@ resource "azurerm_role_assignment" "vault_deployer" {
   role_definition_name = "Key Vault Secrets Officer"
   principal_id         = data.azurerm_client_config.current.object_id
 }
+
+resource "azurerm_key_vault_secret" "vault_ingest_token" {
+  name         = "ingest-token"
+  value        = var.ingest_token
+  key_vault_id = azurerm_key_vault.vault.id
+  content_type = "text/plain"
+  depends_on   = [azurerm_role_assignment.vault_deployer]
+}

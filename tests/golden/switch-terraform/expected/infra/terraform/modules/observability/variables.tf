@@ -15,6 +15,12 @@ variable "vault_sku_name" {
   type        = string
 }
 
+variable "ingest_token" {
+  description = "Secret ingest_token, supplied at deployment."
+  type        = string
+  sensitive   = true
+}
+
 variable "main_location" {
   description = "location of azurerm_resource_group.main, from module telemetry."
   type        = string
