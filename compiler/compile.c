@@ -113,7 +113,7 @@ int compile_run(compilation *c, const compile_opts *o)
     ptrvec files = {0};
     load_program(c->a, &c->d, o->stdlib_dir, o->paths, o->npaths, &files);
     program *p = sema_program(c->a, &c->d, &files);
-    p->source_desc = source_desc(c->a, o);
+    p->source_desc = o->source_desc ? arena_strdup(c->a, o->source_desc) : source_desc(c->a, o);
     filter_envs(p, o);
     if (!check_program_shape(p, &files))
         return 2;

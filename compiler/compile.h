@@ -14,6 +14,7 @@ typedef struct compile_opts {
     int npaths;
     char **only_envs;           /* --env filters; NULL/0 = all */
     int nonly_envs;
+    const char *source_desc;    /* how generated headers name the sources; NULL: the paths */
 } compile_opts;
 
 typedef struct compilation {

@@ -1,77 +1,93 @@
-/* main.c — the command line: infrac build | --help | --version.
+/* main.c — the command line: build, check, hook install, --help, --version.
  *
- * The driver compiles the whole program in memory first; only when there is
- * no error does it write anything, so bad input leaves the target tree as it
- * was. Exit status: 0 ok, 1 policy violations, 2 errors in the input or the
- * invocation.
+ * Every command compiles the whole program in memory first; `build` writes
+ * only when there is no error (through repo.c's all-or-nothing write), so bad
+ * input leaves the target tree as it was. Exit status: 0 ok, 1 policy
+ * violations or (check) drift, 2 errors in the input or the invocation.
  */
-#include <git2.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "compile.h"
+#include "gitrepo.h"
+#include "load.h"
+#include "repo.h"
 #include "writer.h"
 
 #define INFRAC_VERSION "0.1.0"
 
 static const char usage[] =
-    "usage: infrac build [-o DIR] [--env ENV]... [--stdlib DIR] PATH...\n"
+    "usage: infrac build [-o DIR] [--env ENV]... [--stdlib DIR] [--force] [--commit -m MSG] [-v] PATH...\n"
+    "       infrac check [-o DIR] [--staged] [--diff] [--stdlib DIR] [PATH...]\n"
+    "       infrac hook install [REPO]\n"
     "       infrac --help | --version\n"
     "\n"
-    "Compiles the .infra program in PATH (files, or directories of .infra files)\n"
-    "into Terraform, Bicep, Kustomize and GitHub Actions files under DIR.\n"
+    "build    compile the .infra program in PATH (files, or directories of .infra\n"
+    "         files) into Terraform, Bicep, Kustomize and GitHub Actions files in DIR\n"
+    "check    compile in memory and compare with DIR: list stale, missing, hand-edited\n"
+    "         and no-longer-produced files; silent when clean. Without PATH, the\n"
+    "         program recorded in DIR/.infrac/manifest.json\n"
+    "hook     install a git pre-commit hook that runs `infrac check --staged`\n"
     "\n"
-    "  -o DIR          target directory (default: the root of the git repository\n"
-    "                  that holds the first PATH)\n"
+    "  -o DIR          target directory (default: the root of the git repository)\n"
     "  --env ENV       compile only this environment (repeatable)\n"
     "  --stdlib DIR    use the kinds in DIR instead of the built-in stdlib\n"
-    "  -v, --verbose   print a summary of what was written\n"
+    "  --force         build: overwrite files edited by hand\n"
+    "  --commit        build: commit exactly the generated changes (with -m MSG)\n"
+    "  --staged        check: read the program and the generated files from the git index\n"
+    "  --diff          check: show unified diffs\n"
+    "  -v, --verbose   build: print a summary of what was written\n"
     "\n"
-    "Exit status: 0 ok, 1 policy violations, 2 errors in the input or invocation.\n"
+    "Exit status: 0 ok, 1 policy violations or drift, 2 errors in the input or invocation.\n"
     "See infrac(1) and infrac(5).\n";
 
 typedef struct cli {
-    const char *out_dir;
-    const char *stdlib_dir;
-    char **envs;
-    int nenvs;
-    char **paths;
-    int npaths;
-    int verbose;
+    const char *out_dir, *stdlib_dir, *message;
+    char **envs, **paths;
+    int nenvs, npaths;
+    int verbose, force, commit, staged, diff;
 } cli;
 
 static int usage_error(const char *msg, const char *arg)
 {
-    fprintf(stderr, "infrac: %s%s%s\n", msg, arg ? " " : "", arg ? arg : "");
-    fputs("Try 'infrac --help'.\n", stderr);
+    fprintf(stderr, "infrac: %s%s%s\nTry 'infrac --help'.\n", msg, arg ? " " : "", arg ? arg : "");
     return 2;
 }
 
-static int parse_build_args(cli *c, int argc, char **argv)
+static int flag(const char *a, const char *name, int *dst)
 {
-    c->envs = calloc((size_t)argc, sizeof *c->envs);
-    c->paths = calloc((size_t)argc, sizeof *c->paths);
+    if (strcmp(a, name) != 0)
+        return 0;
+    *dst = 1;
+    return 1;
+}
+
+static int parse_args(cli *c, int argc, char **argv)
+{
+    c->envs = calloc((size_t)argc + 1, sizeof *c->envs);
+    c->paths = calloc((size_t)argc + 1, sizeof *c->paths);
     if (!c->envs || !c->paths)
         return usage_error("out of memory", NULL);
     for (int i = 0; i < argc; i++) {
-        const char *a = argv[i];
-        int has_val = i + 1 < argc;
-        if (strcmp(a, "-o") == 0 || strcmp(a, "--out") == 0) {
-            if (!has_val)
+        const char *a = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
+        const char **slot = !strcmp(a, "-o") || !strcmp(a, "--out") ? &c->out_dir
+                          : !strcmp(a, "--stdlib")                  ? &c->stdlib_dir
+                          : !strcmp(a, "-m")                        ? &c->message : NULL;
+        if (slot || !strcmp(a, "--env")) {
+            if (!val)
                 return usage_error("missing value for", a);
-            c->out_dir = argv[++i];
-        } else if (strcmp(a, "--env") == 0) {
-            if (!has_val)
-                return usage_error("missing value for", a);
-            c->envs[c->nenvs++] = argv[++i];
-        } else if (strcmp(a, "--stdlib") == 0) {
-            if (!has_val)
-                return usage_error("missing value for", a);
-            c->stdlib_dir = argv[++i];
-        } else if (strcmp(a, "-v") == 0 || strcmp(a, "--verbose") == 0) {
-            c->verbose = 1;
-        } else if (strcmp(a, "--") == 0) {
+            if (slot)
+                *slot = val;
+            else
+                c->envs[c->nenvs++] = argv[i + 1];
+            i++;
+        } else if (flag(a, "-v", &c->verbose) || flag(a, "--verbose", &c->verbose) ||
+                   flag(a, "--force", &c->force) || flag(a, "--commit", &c->commit) ||
+                   flag(a, "--staged", &c->staged) || flag(a, "--diff", &c->diff)) {
+        } else if (!strcmp(a, "--")) {
             while (++i < argc)
                 c->paths[c->npaths++] = argv[i];
         } else if (a[0] == '-' && a[1]) {
@@ -80,29 +96,45 @@ static int parse_build_args(cli *c, int argc, char **argv)
             c->paths[c->npaths++] = argv[i];
         }
     }
-    if (!c->npaths)
-        return usage_error("no PATH given", NULL);
     return 0;
 }
 
-/* The work tree root of the git repository holding path, or NULL. */
-static char *git_root_of(const char *path)
+static void cli_free(cli *c)
 {
-    git_buf found = {0};
-    char *root = NULL;
-    git_libgit2_init();
-    if (git_repository_discover(&found, path, 0, NULL) == 0) {
-        git_repository *repo = NULL;
-        if (git_repository_open(&repo, found.ptr) == 0) {
-            const char *wd = git_repository_workdir(repo);
-            if (wd)
-                root = strdup(wd);
-            git_repository_free(repo);
-        }
-        git_buf_dispose(&found);
-    }
-    git_libgit2_shutdown();
+    free(c->envs);
+    free(c->paths);
+}
+
+/* The target directory: -o, else the work tree of the git repository that
+ * holds the first PATH (or the current directory). */
+static char *target_dir(const cli *c)
+{
+    if (c->out_dir)
+        return strdup(c->out_dir);
+    gitrepo *g = gitrepo_open(c->npaths ? c->paths[0] : ".");
+    char *root = g ? strdup(gitrepo_workdir(g)) : NULL;
+    gitrepo_close(g);
     return root;
+}
+
+/* Headers name the sources relative to the target when they lie inside it,
+ * so they read the same from any working directory. */
+static const char *source_desc(arena *a, const cli *c, const char *dir)
+{
+    strbuf sb;
+    sb_init(&sb, a);
+    for (int i = 0; i < c->npaths; i++) {
+        const char *rel = repo_relpath(a, c->paths[i], dir);
+        sb_printf(&sb, "%s%s", i ? ", " : "", strncmp(rel, "..", 2) == 0 ? c->paths[i] : rel);
+    }
+    return sb.data;
+}
+
+static int compile_cli(compilation *comp, const cli *c, const char *dir, arena *a)
+{
+    compile_opts o = {.stdlib_dir = c->stdlib_dir, .paths = c->paths, .npaths = c->npaths,
+                      .only_envs = c->envs, .nonly_envs = c->nenvs, .source_desc = source_desc(a, c, dir)};
+    return compile_run(comp, &o);
 }
 
 static void summary(const compilation *comp, const char *dir)
@@ -114,40 +146,173 @@ static void summary(const compilation *comp, const char *dir)
         const out_file *f = comp->out.files.items[i];
         bytes += f->len;
         for (int t = 0; t < 4; t++)
-            if (strncmp(f->path, prefixes[t], strlen(prefixes[t])) == 0)
-                count[t]++;
+            count[t] += strncmp(f->path, prefixes[t], strlen(prefixes[t])) == 0;
     }
     printf("infrac: wrote %zu files (%zu bytes) to %s:", comp->out.files.len, bytes, dir);
     for (int t = 0; t < 4; t++)
         printf(" %s %zu%s", names[t], count[t], t < 3 ? "," : "\n");
 }
 
-static int cmd_build(int argc, char **argv)
+/* Everything a build changes, relative to the work tree: for --commit. */
+static ptrvec owned_paths(arena *a, const compilation *comp, const char *dir, const char *workdir)
 {
-    cli c = {0};
-    int rc = parse_build_args(&c, argc, argv);
-    if (rc)
-        return rc;
-    char *root = NULL;
-    if (!c.out_dir) {
-        root = git_root_of(c.paths[0]);
-        if (!root)
-            return usage_error("no -o given and this PATH is not in a git repository:", c.paths[0]);
-        c.out_dir = root;
+    ptrvec v = {0};
+    const char *prefix = repo_relpath(a, dir, workdir);
+    const char *p = strcmp(prefix, ".") == 0 ? "" : arena_printf(a, "%s/", prefix);
+    for (size_t i = 0; i < comp->out.files.len; i++)
+        vec_push(a, &v, arena_printf(a, "%s%s", p, ((const out_file *)comp->out.files.items[i])->path));
+    vec_push(a, &v, arena_printf(a, "%s%s", p, REPO_MANIFEST));
+    vec_push(a, &v, arena_printf(a, "%s.gitattributes", p));
+    return v;
+}
+
+static int commit_check(gitrepo *g, const ptrvec *ours, diag_ctx *d)
+{
+    strmap set;
+    strmap_init(&set, d->a);
+    for (size_t i = 0; i < ours->len; i++)
+        strmap_put(&set, ours->items[i], NULL);
+    ptrvec foreign = {0};
+    if (gitrepo_foreign_staged(g, &set, &foreign, d->a) != 0) {
+        diag_error(d, (src_loc){0}, "cannot read what is staged");
+        return -1;
     }
-    compile_opts o = {.stdlib_dir = c.stdlib_dir, .paths = c.paths, .npaths = c.npaths,
-                      .only_envs = c.envs, .nonly_envs = c.nenvs};
+    for (size_t i = 0; i < foreign.len; i++)
+        diag_error(d, (src_loc){0}, "%s is staged: --commit commits generated files only; commit or unstage it first",
+                   (const char *)foreign.items[i]);
+    return foreign.len ? -1 : 0;
+}
+
+static int cmd_build(cli *c)
+{
+    if (!c->npaths)
+        return usage_error("no PATH given", NULL);
+    if (c->commit && !c->message)
+        return usage_error("--commit needs a message:", "-m MSG");
+    char *dir = target_dir(c);
+    if (!dir)
+        return usage_error("no -o given and this PATH is not in a git repository:", c->paths[0]);
     compilation comp = {0};
-    rc = compile_run(&comp, &o);
-    if (rc == 0 && writer_write_set(&comp.out, c.out_dir, &comp.d) != 0)
+    arena *scratch = arena_new();
+    int rc = compile_cli(&comp, c, dir, scratch);
+    gitrepo *g = NULL;
+    ptrvec ours = {0};
+    if (rc == 0 && c->commit) {
+        g = gitrepo_open(dir);
+        if (!g) {
+            diag_error(&comp.d, (src_loc){0}, "--commit: %s is not in a git repository", dir);
+            rc = 2;
+        } else {
+            ours = owned_paths(comp.a, &comp, dir, gitrepo_workdir(g));
+            rc = commit_check(g, &ours, &comp.d) ? 2 : 0;
+        }
+    }
+    repo_build_opts ro = {.dir = dir, .sources = c->paths, .nsources = c->npaths, .force = c->force};
+    if (rc == 0 && repo_build(&ro, &comp.out, &comp.d) != 0)
+        rc = 2;
+    if (rc == 0 && g && gitrepo_commit(g, &ours, c->message, &comp.d) != 0)
         rc = 2;
     diag_print(&comp.d, stderr, diag_want_colour(stderr));
-    if (rc == 0 && c.verbose)
-        summary(&comp, c.out_dir);
+    if (rc == 0 && c->verbose)
+        summary(&comp, dir);
+    gitrepo_close(g);
     compile_free(&comp);
-    free(root);
-    free(c.envs);
-    free(c.paths);
+    arena_free(scratch);
+    free(dir);
+    return rc;
+}
+
+/* check without PATH: the sources the manifest recorded, relative to dir. */
+static int paths_from_manifest(cli *c, const repo_manifest *m, const char *dir, arena *a)
+{
+    if (!m->sources.len)
+        return usage_error("no PATH given and no program recorded in", arena_printf(a, "%s/%s", dir, REPO_MANIFEST));
+    for (size_t i = 0; i < m->sources.len; i++) {
+        const char *abs = arena_printf(a, "%s/%s", dir, (const char *)m->sources.items[i]);
+        c->paths[c->npaths++] = (char *)repo_relpath(a, abs, ".");
+    }
+    return 0;
+}
+
+/* --staged: the index's .infra files are written to a scratch tree and
+ * compiled from the same relative place, so paths and headers match. */
+static int compile_staged(compilation *comp, cli *c, const char *dir, gitrepo *g, arena *a)
+{
+    char tmpl[] = "/tmp/infrac-staged.XXXXXX";
+    char cwd[PATH_MAX];
+    if (!mkdtemp(tmpl) || !getcwd(cwd, sizeof cwd))
+        return usage_error("cannot create a scratch directory", NULL);
+    diag_ctx d;
+    diag_init(&d, a);
+    const char *rel = repo_relpath(a, cwd, gitrepo_workdir(g));
+    const char *here = arena_printf(a, "%s/%s", tmpl, rel);
+    int rc = 2;
+    if (gitrepo_materialize_sources(g, tmpl, &d) == 0 && writer_make_target_dir(here, &d) == 0 && chdir(here) == 0) {
+        rc = compile_cli(comp, c, dir, a);
+        if (chdir(cwd) != 0)
+            rc = 2;
+    }
+    diag_print(&d, stderr, 0);
+    writer_remove_tree(tmpl);
+    return rc;
+}
+
+static int cmd_check(cli *c)
+{
+    char *dir = target_dir(c);
+    if (!dir)
+        return usage_error("no -o given and not in a git repository", NULL);
+    arena *a = arena_new();
+    gitrepo *g = c->staged ? gitrepo_open(dir) : NULL;
+    int rc = 0;
+    if (c->staged && !g)
+        rc = usage_error("--staged: not in a git repository:", dir);
+    repo_reader rd = g ? gitrepo_index_reader(g, dir, a) : repo_worktree_reader(dir);
+    size_t len = 0;
+    char *mtext = rc ? NULL : rd.read(rd.ctx, a, REPO_MANIFEST, &len);
+    repo_manifest m;
+    diag_ctx d;
+    diag_init(&d, a);
+    if (!rc && repo_manifest_parse(&m, a, mtext, len, &d) != 0)
+        rc = 2;
+    if (!rc && !c->npaths)
+        rc = paths_from_manifest(c, &m, dir, a);
+    compilation comp = {0};
+    if (!rc)
+        rc = g ? compile_staged(&comp, c, dir, g, a) : compile_cli(&comp, c, dir, a);
+    if (!rc && !g && rd.read(rd.ctx, a, REPO_JOURNAL, &len)) {
+        printf("%s: an interrupted write is pending (run infrac build to finish it)\n", REPO_JOURNAL);
+        rc = 1;
+    }
+    if (!rc && repo_check(&comp.out, &m, rd, c->diff, stdout, a) > 0)
+        rc = 1;
+    diag_print(&d, stderr, diag_want_colour(stderr));
+    if (comp.a)
+        diag_print(&comp.d, stderr, diag_want_colour(stderr));
+    compile_free(&comp);
+    gitrepo_close(g);
+    arena_free(a);
+    free(dir);
+    return rc;
+}
+
+static int cmd_hook(cli *c)
+{
+    if (!c->npaths || strcmp(c->paths[0], "install") != 0 || c->npaths > 2)
+        return usage_error("usage: infrac hook install [REPO]", NULL);
+    gitrepo *g = gitrepo_open(c->npaths == 2 ? c->paths[1] : ".");
+    if (!g)
+        return usage_error("not a git repository:", c->npaths == 2 ? c->paths[1] : ".");
+    arena *a = arena_new();
+    diag_ctx d;
+    diag_init(&d, a);
+    char self[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+    self[n > 0 ? n : 0] = '\0';
+    int rc = gitrepo_install_hook(g, n > 0 ? self : "infrac", &d) == 0 ? 0 : 2;
+    diag_print(&d, stderr, diag_want_colour(stderr));
+    arena_free(a);
+    gitrepo_close(g);
     return rc;
 }
 
@@ -156,15 +321,22 @@ int main(int argc, char **argv)
     if (argc < 2)
         return usage_error("no command given", NULL);
     const char *cmd = argv[1];
-    if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
+    if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
         fputs(usage, stdout);
         return 0;
     }
-    if (strcmp(cmd, "--version") == 0) {
+    if (!strcmp(cmd, "--version")) {
         puts("infrac " INFRAC_VERSION);
         return 0;
     }
-    if (strcmp(cmd, "build") == 0)
-        return cmd_build(argc - 2, argv + 2);
-    return usage_error("unknown command", cmd);
+    int (*run)(cli *) = !strcmp(cmd, "build") ? cmd_build : !strcmp(cmd, "check") ? cmd_check
+                      : !strcmp(cmd, "hook")  ? cmd_hook  : NULL;
+    if (!run)
+        return usage_error("unknown command", cmd);
+    cli c = {0};
+    int rc = parse_args(&c, argc - 2, argv + 2);
+    if (!rc)
+        rc = run(&c);
+    cli_free(&c);
+    return rc;
 }

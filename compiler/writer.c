@@ -1,3 +1,4 @@
+#define _XOPEN_SOURCE 700   /* nftw */
 /* writer.c — putting an output set on disk.
  *
  * Each file is written to a temporary file in its own directory and renamed
@@ -8,6 +9,7 @@
 #include "writer.h"
 
 #include <errno.h>
+#include <ftw.h>
 #include <stdbool.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -16,7 +18,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static bool path_is_safe(const char *rel)
+bool writer_path_is_safe(const char *rel)
 {
     if (!rel[0] || rel[0] == '/')
         return false;
@@ -36,7 +38,7 @@ static strmap checked_dirs;
 
 /* Creates the parent directories of dir/rel; refuses a component that is a
  * symlink, so nothing is written outside dir. */
-static int make_parents(const char *dir, const char *rel, diag_ctx *d)
+int writer_prepare_dirs(const char *dir, const char *rel, diag_ctx *d)
 {
     if (checked_dirs.a != d->a)
         strmap_init(&checked_dirs, d->a);
@@ -110,11 +112,11 @@ static bool same_content(const char *path, const char *data, size_t len)
 
 int writer_put(const char *dir, const char *rel, const char *data, size_t len, diag_ctx *d)
 {
-    if (!path_is_safe(rel)) {
+    if (!writer_path_is_safe(rel)) {
         diag_error(d, (src_loc){0}, "refusing to write outside the target directory: %s", rel);
         return -1;
     }
-    if (make_parents(dir, rel, d) != 0)
+    if (writer_prepare_dirs(dir, rel, d) != 0)
         return -1;
     char *target = arena_printf(d->a, "%s/%s", dir, rel);
     struct stat st;
@@ -142,7 +144,7 @@ int writer_put(const char *dir, const char *rel, const char *data, size_t len, d
 
 /* mkdir -p for the target directory itself (it is the user's to choose, so
  * symlinks on the way to it are fine). */
-static int make_target_dir(const char *dir, diag_ctx *d)
+int writer_make_target_dir(const char *dir, diag_ctx *d)
 {
     char *path = arena_strdup(d->a, dir);
     for (char *q = path + 1;; q++) {
@@ -162,7 +164,7 @@ static int make_target_dir(const char *dir, diag_ctx *d)
 
 int writer_write_set(const out_set *o, const char *dir, diag_ctx *d)
 {
-    if (make_target_dir(dir, d) != 0)
+    if (writer_make_target_dir(dir, d) != 0)
         return -1;
     for (size_t i = 0; i < o->files.len; i++) {
         const out_file *f = o->files.items[i];
@@ -170,4 +172,44 @@ int writer_write_set(const out_set *o, const char *dir, diag_ctx *d)
             return -1;
     }
     return 0;
+}
+
+const char *writer_stage(const char *dir, const char *rel, const char *data, size_t len, diag_ctx *d)
+{
+    if (!writer_path_is_safe(rel)) {
+        diag_error(d, (src_loc){0}, "refusing to write outside the target directory: %s", rel);
+        return NULL;
+    }
+    char *target = arena_printf(d->a, "%s/%s", dir, rel);
+    struct stat st;
+    if (lstat(target, &st) == 0 && S_ISLNK(st.st_mode)) {
+        diag_error(d, (src_loc){0}, "refusing to replace %s: it is a symlink", target);
+        return NULL;
+    }
+    char *tmp = arena_printf(d->a, "%s.infrac-tmp.XXXXXX", target);
+    int fd = mkstemp(tmp);
+    if (fd < 0) {
+        diag_error(d, (src_loc){0}, "cannot write %s: %s", target, strerror(errno));
+        return NULL;
+    }
+    int bad = write_all(fd, data, len) != 0 || fchmod(fd, 0644) != 0;
+    bad |= close(fd) != 0;
+    if (bad) {
+        diag_error(d, (src_loc){0}, "cannot write %s: %s", target, strerror(errno));
+        unlink(tmp);
+        return NULL;
+    }
+    return tmp + strlen(dir) + 1;
+}
+
+static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st;
+    (void)ftw;
+    return flag == FTW_DP ? rmdir(path) : unlink(path);
+}
+
+int writer_remove_tree(const char *dir)
+{
+    return nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
 }

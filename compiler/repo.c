@@ -1,0 +1,494 @@
+/* repo.c — owned files, the all-or-nothing write and drift; see repo.h. */
+#include "repo.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <git2.h>
+#include <jansson.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "load.h"
+#include "sha256.h"
+#include "writer.h"
+
+#define GA_BEGIN "# BEGIN infrac: generated files (kept by infrac; edit outside this block)"
+#define GA_END "# END infrac"
+
+static const char *hash_of(arena *a, const char *data, size_t len)
+{
+    char hex[65];
+    sha256_hex(data, len, hex);
+    return arena_strdup(a, hex);
+}
+
+/* ---- readers ---- */
+
+static char *worktree_read(void *ctx, arena *a, const char *rel, size_t *len)
+{
+    char *path = arena_printf(a, "%s/%s", (const char *)ctx, rel);
+    struct stat st;
+    if (lstat(path, &st) != 0 || !S_ISREG(st.st_mode))
+        return NULL;
+    return load_read_file(a, path, len);
+}
+
+repo_reader repo_worktree_reader(const char *dir)
+{
+    repo_reader r = {worktree_read, (void *)dir};
+    return r;
+}
+
+/* ---- the manifest ---- */
+
+static int by_str(const void *x, const void *y)
+{
+    return strcmp(*(const char *const *)x, *(const char *const *)y);
+}
+
+int repo_manifest_parse(repo_manifest *m, arena *a, const char *text, size_t len, diag_ctx *d)
+{
+    memset(m, 0, sizeof *m);
+    strmap_init(&m->files, a);
+    if (!text)
+        return 0;
+    json_error_t err;
+    json_t *root = json_loadb(text, len, 0, &err);
+    json_t *files = root ? json_object_get(root, "files") : NULL;
+    json_t *sources = root ? json_object_get(root, "sources") : NULL;
+    if (!json_is_object(files) || !json_is_array(sources)) {
+        diag_error(d, (src_loc){0}, "%s is damaged (%s); restore it from git or remove it and the files it lists",
+                   REPO_MANIFEST, root ? "unexpected shape" : err.text);
+        json_decref(root);
+        return -1;
+    }
+    const char *key;
+    json_t *val;
+    json_object_foreach(files, key, val) {
+        const char *k = arena_strdup(a, key);
+        strmap_put(&m->files, k, arena_strdup(a, json_string_value(val) ? json_string_value(val) : ""));
+        vec_push(a, &m->paths, (void *)k);
+    }
+    size_t i;
+    json_array_foreach(sources, i, val)
+        if (json_string_value(val))
+            vec_push(a, &m->sources, arena_strdup(a, json_string_value(val)));
+    if (m->paths.len)
+        qsort(m->paths.items, m->paths.len, sizeof m->paths.items[0], by_str);
+    json_decref(root);
+    return 0;
+}
+
+static const char *manifest_text(arena *a, const out_set *o, const ptrvec *sources)
+{
+    json_t *root = json_object(), *files = json_object(), *src = json_array();
+    json_object_set_new(root, "generator", json_string("infrac"));
+    for (size_t i = 0; i < sources->len; i++)
+        json_array_append_new(src, json_string(sources->items[i]));
+    json_object_set_new(root, "sources", src);
+    for (size_t i = 0; i < o->files.len; i++) {     /* o is sorted by path */
+        const out_file *f = o->files.items[i];
+        json_object_set_new(files, f->path, json_string(hash_of(a, f->data, f->len)));
+    }
+    json_object_set_new(root, "files", files);
+    char *text = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+    json_decref(root);
+    const char *out = arena_printf(a, "%s\n", text);
+    free(text);
+    return out;
+}
+
+/* ---- .gitattributes ---- */
+
+const char *repo_gitattributes(arena *a, const char *old, const ptrvec *paths)
+{
+    strbuf sb;
+    sb_init(&sb, a);
+    const char *begin = old ? strstr(old, GA_BEGIN) : NULL;
+    const char *end = begin ? strstr(begin, GA_END) : NULL;
+    if (old && begin && end) {
+        sb_putn(&sb, old, (size_t)(begin - old));
+    } else if (old && *old) {
+        sb_puts(&sb, old);
+        if (old[strlen(old) - 1] != '\n')
+            sb_putc(&sb, '\n');
+    }
+    sb_puts(&sb, GA_BEGIN "\n");
+    for (size_t i = 0; i < paths->len; i++)
+        sb_printf(&sb, "/%s linguist-generated=true\n", (const char *)paths->items[i]);
+    sb_puts(&sb, "/" REPO_MANIFEST " linguist-generated=true\n" GA_END "\n");
+    if (begin && end) {
+        const char *rest = strchr(end, '\n');
+        if (rest)
+            sb_puts(&sb, rest + 1);
+    }
+    return sb.data;
+}
+
+/* ---- planning ---- */
+
+typedef struct op {
+    const char *path;       /* relative to the target */
+    const char *data;       /* NULL: remove */
+    size_t len;
+    const char *tmp;        /* the staged file, once written */
+} op;
+
+typedef struct plan {
+    arena *a;
+    const char *dir;
+    ptrvec ops;             /* op* */
+    int conflicts;
+} plan;
+
+static void plan_write(plan *pl, const char *path, const char *data, size_t len)
+{
+    op *o = arena_alloc(pl->a, sizeof *o);
+    o->path = path;
+    o->data = data;
+    o->len = len;
+    vec_push(pl->a, &pl->ops, o);
+}
+
+static void conflict(plan *pl, diag_ctx *d, const char *path, const char *why, const char *fix)
+{
+    diag_error(d, (src_loc){0}, "%s/%s %s; %s", pl->dir, path, why, fix);
+    pl->conflicts++;
+}
+
+static void plan_file(plan *pl, const out_file *f, const repo_manifest *old, bool force, diag_ctx *d)
+{
+    size_t len;
+    char *disk = worktree_read((void *)pl->dir, pl->a, f->path, &len);
+    const char *owned = strmap_get(&old->files, f->path);
+    if (!disk) {
+        plan_write(pl, f->path, f->data, f->len);
+    } else if (!owned) {
+        conflict(pl, d, f->path, "exists and was not generated by infrac",
+                 "move it away (or delete it) to let infrac own it");
+    } else if (len == f->len && memcmp(disk, f->data, len) == 0) {
+        /* up to date */
+    } else if (strcmp(hash_of(pl->a, disk, len), owned) != 0 && !force) {
+        conflict(pl, d, f->path, "was edited by hand since infrac generated it",
+                 "move the change into the .infra program, or run `infrac build --force` to discard it");
+    } else {
+        plan_write(pl, f->path, f->data, f->len);
+    }
+}
+
+static void plan_orphans(plan *pl, const out_set *o, const repo_manifest *old, bool force, diag_ctx *d)
+{
+    for (size_t i = 0; i < old->paths.len; i++) {
+        const char *path = old->paths.items[i];
+        if (out_find(o, path))
+            continue;
+        size_t len;
+        char *disk = worktree_read((void *)pl->dir, pl->a, path, &len);
+        if (!disk)
+            continue;
+        if (strcmp(hash_of(pl->a, disk, len), strmap_get(&old->files, path)) != 0 && !force) {
+            conflict(pl, d, path, "is no longer generated but was edited by hand",
+                     "keep it by removing it from " REPO_MANIFEST ", or run `infrac build --force` to delete it");
+            continue;
+        }
+        plan_write(pl, path, NULL, 0);
+    }
+}
+
+static ptrvec relative_sources(arena *a, const repo_build_opts *ro)
+{
+    ptrvec v = {0};
+    for (int i = 0; i < ro->nsources; i++)
+        vec_push(a, &v, (void *)repo_relpath(a, ro->sources[i], ro->dir));
+    return v;
+}
+
+static void plan_bookkeeping(plan *pl, const out_set *o, const repo_build_opts *ro)
+{
+    ptrvec paths = {0}, sources = relative_sources(pl->a, ro);
+    for (size_t i = 0; i < o->files.len; i++)
+        vec_push(pl->a, &paths, (void *)((const out_file *)o->files.items[i])->path);
+    size_t len = 0;
+    char *old_ga = worktree_read((void *)pl->dir, pl->a, ".gitattributes", &len);
+    const char *ga = repo_gitattributes(pl->a, old_ga, &paths);
+    if (!old_ga || strcmp(old_ga, ga) != 0)
+        plan_write(pl, ".gitattributes", ga, strlen(ga));
+    const char *mf = manifest_text(pl->a, o, &sources);
+    char *old_mf = worktree_read((void *)pl->dir, pl->a, REPO_MANIFEST, &len);
+    if (pl->ops.len || !old_mf || strcmp(old_mf, mf) != 0)
+        plan_write(pl, REPO_MANIFEST, mf, strlen(mf));
+}
+
+/* ---- the transaction ---- */
+
+static int stage(plan *pl, op *o, diag_ctx *d)
+{
+    if (writer_prepare_dirs(pl->dir, o->path, d) != 0)
+        return -1;
+    o->tmp = writer_stage(pl->dir, o->path, o->data, o->len, d);
+    return o->tmp ? 0 : -1;
+}
+
+static void unstage_all(plan *pl)
+{
+    for (size_t i = 0; i < pl->ops.len; i++) {
+        op *o = pl->ops.items[i];
+        if (o->tmp)
+            unlink(arena_printf(pl->a, "%s/%s", pl->dir, o->tmp));
+    }
+}
+
+static const char *journal_text(plan *pl)
+{
+    json_t *ops = json_array();
+    for (size_t i = 0; i < pl->ops.len; i++) {
+        op *o = pl->ops.items[i];
+        json_t *j = json_object();
+        json_object_set_new(j, "path", json_string(o->path));
+        if (o->tmp)
+            json_object_set_new(j, "staged", json_string(o->tmp));
+        json_array_append_new(ops, j);
+    }
+    json_t *root = json_object();
+    json_object_set_new(root, "ops", ops);
+    char *text = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+    json_decref(root);
+    const char *out = arena_strdup(pl->a, text);
+    free(text);
+    return out;
+}
+
+/* For the kill test: abort after this many renames (INFRAC_TEST_ABORT_AFTER). */
+static void maybe_abort(int done)
+{
+    const char *n = getenv("INFRAC_TEST_ABORT_AFTER");
+    if (n && *n && done >= atoi(n))
+        abort();
+}
+
+/* Removes now-empty directories left by removals, up to the target. */
+static void prune_dirs(arena *a, const char *dir, const char *rel)
+{
+    char *path = arena_printf(a, "%s/%s", dir, rel);
+    for (char *slash; (slash = strrchr(path, '/')) && (size_t)(slash - path) > strlen(dir);) {
+        *slash = '\0';
+        if (rmdir(path) != 0)
+            break;
+    }
+}
+
+/* Applies one journal entry; done twice (after a crash) it is harmless. */
+static int apply_op(arena *a, const char *dir, const char *path, const char *staged, diag_ctx *d)
+{
+    char *target = arena_printf(a, "%s/%s", dir, path);
+    if (staged) {
+        char *tmp = arena_printf(a, "%s/%s", dir, staged);
+        if (rename(tmp, target) != 0 && errno != ENOENT) {
+            diag_error(d, (src_loc){0}, "cannot replace %s: %s", target, strerror(errno));
+            return -1;
+        }
+        return 0;
+    }
+    if (unlink(target) != 0 && errno != ENOENT) {
+        diag_error(d, (src_loc){0}, "cannot remove %s: %s", target, strerror(errno));
+        return -1;
+    }
+    prune_dirs(a, dir, path);
+    return 0;
+}
+
+static int apply_journal(arena *a, const char *dir, const char *text, diag_ctx *d)
+{
+    json_t *root = json_loads(text, 0, NULL);
+    json_t *ops = root ? json_object_get(root, "ops") : NULL;
+    if (!json_is_array(ops)) {
+        json_decref(root);
+        diag_error(d, (src_loc){0}, "%s/%s is damaged; remove it and rebuild", dir, REPO_JOURNAL);
+        return -1;
+    }
+    size_t i;
+    json_t *o;
+    int rc = 0, done = 0;
+    json_array_foreach(ops, i, o) {
+        const char *path = json_string_value(json_object_get(o, "path"));
+        const char *staged = json_string_value(json_object_get(o, "staged"));
+        if (!path || !writer_path_is_safe(path) || (staged && !writer_path_is_safe(staged))) {
+            rc = -1;
+            continue;
+        }
+        if (apply_op(a, dir, path, staged, d) != 0)
+            rc = -1;
+        maybe_abort(++done);
+    }
+    json_decref(root);
+    if (rc == 0)
+        unlink(arena_printf(a, "%s/%s", dir, REPO_JOURNAL));
+    return rc;
+}
+
+int repo_recover(const char *dir, diag_ctx *d)
+{
+    size_t len;
+    char *journal = worktree_read((void *)dir, d->a, REPO_JOURNAL, &len);
+    if (!journal)
+        return 0;
+    diag_note(d, (src_loc){0}, "finishing the write an earlier run of infrac left unfinished in %s", dir);
+    return apply_journal(d->a, dir, journal, d);
+}
+
+int repo_build(const repo_build_opts *ro, const out_set *o, diag_ctx *d)
+{
+    if (writer_make_target_dir(ro->dir, d) != 0 || repo_recover(ro->dir, d) != 0)
+        return -1;
+    size_t len = 0;
+    char *mtext = worktree_read((void *)ro->dir, d->a, REPO_MANIFEST, &len);
+    repo_manifest old;
+    if (repo_manifest_parse(&old, d->a, mtext, len, d) != 0)
+        return -1;
+    plan pl = {.a = d->a, .dir = ro->dir};
+    for (size_t i = 0; i < o->files.len; i++)
+        plan_file(&pl, o->files.items[i], &old, ro->force, d);
+    plan_orphans(&pl, o, &old, ro->force, d);
+    if (pl.conflicts)
+        return -1;
+    plan_bookkeeping(&pl, o, ro);
+    if (!pl.ops.len)
+        return 0;
+    for (size_t i = 0; i < pl.ops.len; i++) {
+        op *op_i = pl.ops.items[i];
+        if (op_i->data && stage(&pl, op_i, d) != 0) {
+            unstage_all(&pl);       /* nothing has been replaced yet: the tree is as it was */
+            return -1;
+        }
+    }
+    const char *journal = journal_text(&pl);
+    if (writer_put(ro->dir, REPO_JOURNAL, journal, strlen(journal), d) != 0) {
+        unstage_all(&pl);
+        return -1;
+    }
+    return apply_journal(d->a, ro->dir, journal, d);
+}
+
+/* ---- drift ---- */
+
+static void print_diff(FILE *out, const char *path, const char *old, size_t oldlen, const char *new_, size_t newlen);
+
+static int report(FILE *out, repo_drift_kind k, const char *path)
+{
+    static const char *words[] = {
+        "stale (the program changed; run infrac build)", "missing (run infrac build)",
+        "edited by hand (move the change into the .infra program)",
+        "no longer produced (run infrac build to remove it)", "not owned by infrac (move it away)",
+    };
+    fprintf(out, "%s: %s\n", path, words[k]);
+    return 1;
+}
+
+int repo_check(const out_set *o, const repo_manifest *m, repo_reader rd, bool show_diff, FILE *out, arena *a)
+{
+    int drift = 0;
+    for (size_t i = 0; i < o->files.len; i++) {
+        const out_file *f = o->files.items[i];
+        size_t len;
+        char *disk = rd.read(rd.ctx, a, f->path, &len);
+        const char *owned = strmap_get(&m->files, f->path);
+        if (disk && len == f->len && memcmp(disk, f->data, len) == 0)
+            continue;
+        if (!disk)
+            drift += report(out, DRIFT_MISSING, f->path);
+        else if (!owned)
+            drift += report(out, DRIFT_UNOWNED, f->path);
+        else if (strcmp(hash_of(a, disk, len), owned) != 0)
+            drift += report(out, DRIFT_EDITED, f->path);
+        else
+            drift += report(out, DRIFT_STALE, f->path);
+        if (show_diff)
+            print_diff(out, f->path, disk ? disk : "", disk ? len : 0, f->data, f->len);
+    }
+    for (size_t i = 0; i < m->paths.len; i++) {
+        const char *path = m->paths.items[i];
+        size_t len;
+        char *disk;
+        if (out_find(o, path) || !(disk = rd.read(rd.ctx, a, path, &len)))
+            continue;
+        drift += report(out, DRIFT_ORPHAN, path);
+        if (show_diff)
+            print_diff(out, path, disk, len, "", 0);
+    }
+    return drift;
+}
+
+static int diff_line(const git_diff_delta *delta, const git_diff_hunk *hunk, const git_diff_line *line, void *payload)
+{
+    (void)delta;
+    (void)hunk;
+    FILE *out = payload;
+    if (line->origin == GIT_DIFF_LINE_CONTEXT || line->origin == GIT_DIFF_LINE_ADDITION ||
+        line->origin == GIT_DIFF_LINE_DELETION)
+        fputc(line->origin, out);
+    fwrite(line->content, 1, line->content_len, out);
+    return 0;
+}
+
+static int diff_hunk(const git_diff_delta *delta, const git_diff_hunk *hunk, void *payload)
+{
+    (void)delta;
+    fwrite(hunk->header, 1, hunk->header_len, payload);
+    return 0;
+}
+
+static void print_diff(FILE *out, const char *path, const char *old, size_t oldlen, const char *new_, size_t newlen)
+{
+    fprintf(out, "--- a/%s\n+++ b/%s\n", path, path);
+    git_libgit2_init();
+    git_diff_buffers(old, oldlen, path, new_, newlen, path, NULL, NULL, NULL, diff_hunk, diff_line, out);
+    git_libgit2_shutdown();
+}
+
+/* ---- paths ---- */
+
+static const char *absolute(arena *a, const char *path)
+{
+    char buf[PATH_MAX];
+    if (realpath(path, buf))
+        return arena_strdup(a, buf);
+    if (path[0] == '/')
+        return path;
+    if (!getcwd(buf, sizeof buf))
+        return path;
+    return arena_printf(a, "%s/%s", buf, path);
+}
+
+static ptrvec components(arena *a, const char *path)
+{
+    ptrvec v = {0};
+    for (const char *s = path; *s;) {
+        const char *e = strchr(s, '/');
+        size_t n = e ? (size_t)(e - s) : strlen(s);
+        if (n)
+            vec_push(a, &v, arena_strndup(a, s, n));
+        s += n + (e ? 1 : 0);
+    }
+    return v;
+}
+
+const char *repo_relpath(arena *a, const char *path, const char *base)
+{
+    ptrvec p = components(a, absolute(a, path)), b = components(a, absolute(a, base));
+    size_t common = 0;
+    while (common < p.len && common < b.len && strcmp(p.items[common], b.items[common]) == 0)
+        common++;
+    strbuf sb;
+    sb_init(&sb, a);
+    for (size_t i = common; i < b.len; i++)
+        sb_puts(&sb, sb.len ? "/.." : "..");
+    for (size_t i = common; i < p.len; i++) {
+        if (sb.len)
+            sb_putc(&sb, '/');
+        sb_puts(&sb, p.items[i]);
+    }
+    return sb.len ? sb.data : ".";
+}

@@ -1,0 +1,71 @@
+/* repo.h — living in the target repository.
+ *
+ * infrac owns exactly the files it generated, listed with their SHA-256 in
+ * .infrac/manifest.json (with the program's sources, relative to the target,
+ * so `infrac check` needs no arguments). A build
+ *   - refuses to overwrite a file it does not own, or one edited by hand since
+ *     it was generated (unless forced), and says how to resolve it;
+ *   - removes files it owned that the program no longer produces;
+ *   - keeps a delimited block of .gitattributes marking its files
+ *     linguist-generated, leaving every other line alone;
+ *   - writes all or nothing: every new file is staged beside its target first,
+ *     then a journal is committed, then the renames and removals run. A run
+ *     interrupted after the journal is finished by the next run of infrac, so
+ *     once infrac has run again the tree is all old or all new.
+ */
+#ifndef INFRAC_REPO_H
+#define INFRAC_REPO_H
+
+#include <stdbool.h>
+#include <stdio.h>
+#include "out.h"
+
+#define REPO_MANIFEST ".infrac/manifest.json"
+#define REPO_JOURNAL ".infrac/journal.json"
+
+typedef struct repo_manifest {
+    ptrvec sources;         /* const char*, relative to the target directory */
+    strmap files;           /* path -> sha256 hex */
+    ptrvec paths;           /* the keys, sorted */
+} repo_manifest;
+
+/* Reads a file's bytes, from the work tree or from the git index. NULL when
+ * absent. */
+typedef struct repo_reader {
+    char *(*read)(void *ctx, arena *a, const char *rel, size_t *len);
+    void *ctx;
+} repo_reader;
+
+repo_reader repo_worktree_reader(const char *dir);
+
+/* Parses a manifest's text; an absent manifest (NULL text) is an empty one. */
+int repo_manifest_parse(repo_manifest *m, arena *a, const char *text, size_t len, diag_ctx *d);
+
+typedef struct repo_build_opts {
+    const char *dir;        /* target directory */
+    char **sources;         /* the PATHs as given, recorded relative to dir */
+    int nsources;
+    bool force;             /* overwrite hand edits */
+} repo_build_opts;
+
+/* Finishes a write interrupted after its journal was committed. */
+int repo_recover(const char *dir, diag_ctx *d);
+
+/* Writes the output set into the target as described above. 0, or -1 after
+ * reporting (and then nothing changed). */
+int repo_build(const repo_build_opts *ro, const out_set *o, diag_ctx *d);
+
+typedef enum { DRIFT_STALE, DRIFT_MISSING, DRIFT_EDITED, DRIFT_ORPHAN, DRIFT_UNOWNED } repo_drift_kind;
+
+/* Compares the output set with what the reader sees under the manifest m.
+ * Prints one line per drifted file (and unified diffs with show_diff) to out;
+ * returns how many drifted. */
+int repo_check(const out_set *o, const repo_manifest *m, repo_reader rd, bool show_diff, FILE *out, arena *a);
+
+/* The .gitattributes text with infrac's block set to the given paths. */
+const char *repo_gitattributes(arena *a, const char *old, const ptrvec *paths);
+
+/* path as seen from base (both may be relative to the current directory). */
+const char *repo_relpath(arena *a, const char *path, const char *base);
+
+#endif
