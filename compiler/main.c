@@ -183,18 +183,40 @@ static int commit_check(gitrepo *g, const ptrvec *ours, diag_ctx *d)
     return foreign.len ? -1 : 0;
 }
 
+/* Without PATH, build and check use the program the manifest recorded. */
+static int paths_from_manifest(cli *c, const repo_manifest *m, const char *dir, arena *a);
+
+static int recorded_paths(cli *c, const char *dir, arena *a)
+{
+    size_t len = 0;
+    repo_reader rd = repo_worktree_reader(dir);
+    char *text = rd.read(rd.ctx, a, REPO_MANIFEST, &len);
+    repo_manifest m;
+    diag_ctx d;
+    diag_init(&d, a);
+    if (repo_manifest_parse(&m, a, text, len, &d) != 0) {
+        diag_print(&d, stderr, diag_want_colour(stderr));
+        return 2;
+    }
+    return paths_from_manifest(c, &m, dir, a);
+}
+
 static int cmd_build(cli *c)
 {
-    if (!c->npaths)
-        return usage_error("no PATH given", NULL);
     if (c->commit && !c->message)
         return usage_error("--commit needs a message:", "-m MSG");
     char *dir = target_dir(c);
     if (!dir)
-        return usage_error("no -o given and this PATH is not in a git repository:", c->paths[0]);
-    compilation comp = {0};
+        return usage_error("no -o given and not in a git repository:", c->npaths ? c->paths[0] : ".");
     arena *scratch = arena_new();
-    int rc = compile_cli(&comp, c, dir, scratch);
+    compilation comp = {0};
+    int rc = c->npaths ? 0 : recorded_paths(c, dir, scratch);
+    if (rc) {
+        arena_free(scratch);
+        free(dir);
+        return rc;
+    }
+    rc = compile_cli(&comp, c, dir, scratch);
     gitrepo *g = NULL;
     ptrvec ours = {0};
     if (rc == 0 && c->commit) {

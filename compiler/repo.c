@@ -224,8 +224,11 @@ static void plan_bookkeeping(plan *pl, const out_set *o, const repo_build_opts *
 
 /* ---- the transaction ---- */
 
-static int stage(plan *pl, op *o, diag_ctx *d)
+static int stage(plan *pl, op *o, int n, diag_ctx *d)
 {
+    const char *kill = getenv("INFRAC_TEST_ABORT_STAGING");   /* the kill test, while staging */
+    if (kill && *kill && n >= atoi(kill))
+        abort();
     if (writer_prepare_dirs(pl->dir, o->path, d) != 0)
         return -1;
     o->tmp = writer_stage(pl->dir, o->path, o->data, o->len, d);
@@ -313,6 +316,7 @@ static int apply_journal(arena *a, const char *dir, const char *text, diag_ctx *
     json_t *o;
     int rc = 0, done = 0;
     json_array_foreach(ops, i, o) {
+        maybe_abort(done);
         const char *path = json_string_value(json_object_get(o, "path"));
         const char *staged = json_string_value(json_object_get(o, "staged"));
         if (!path || !writer_path_is_safe(path) || (staged && !writer_path_is_safe(staged))) {
@@ -321,11 +325,13 @@ static int apply_journal(arena *a, const char *dir, const char *text, diag_ctx *
         }
         if (apply_op(a, dir, path, staged, d) != 0)
             rc = -1;
-        maybe_abort(++done);
+        done++;
     }
     json_decref(root);
-    if (rc == 0)
+    if (rc == 0) {
         unlink(arena_printf(a, "%s/%s", dir, REPO_JOURNAL));
+        rmdir(arena_printf(a, "%s/" WRITER_STAGING, dir));
+    }
     return rc;
 }
 
@@ -333,8 +339,13 @@ int repo_recover(const char *dir, diag_ctx *d)
 {
     size_t len;
     char *journal = worktree_read((void *)dir, d->a, REPO_JOURNAL, &len);
-    if (!journal)
+    if (!journal) {     /* a run killed while staging: its files were never used */
+        const char *staging = arena_printf(d->a, "%s/" WRITER_STAGING, dir);
+        struct stat st;
+        if (lstat(staging, &st) == 0 && S_ISDIR(st.st_mode))
+            writer_remove_tree(staging);
         return 0;
+    }
     diag_note(d, (src_loc){0}, "finishing the write an earlier run of infrac left unfinished in %s", dir);
     return apply_journal(d->a, dir, journal, d);
 }
@@ -359,7 +370,7 @@ int repo_build(const repo_build_opts *ro, const out_set *o, diag_ctx *d)
         return 0;
     for (size_t i = 0; i < pl.ops.len; i++) {
         op *op_i = pl.ops.items[i];
-        if (op_i->data && stage(&pl, op_i, d) != 0) {
+        if (op_i->data && stage(&pl, op_i, (int)i, d) != 0) {
             unstage_all(&pl);       /* nothing has been replaced yet: the tree is as it was */
             return -1;
         }

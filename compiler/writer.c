@@ -174,6 +174,10 @@ int writer_write_set(const out_set *o, const char *dir, diag_ctx *d)
     return 0;
 }
 
+/* Staged files live in the target's .infrac/staging/, on the same file
+ * system as their destinations (so a rename moves them), and out of the
+ * tree's way: a run killed while staging leaves the generated files as they
+ * were, and the next run clears the staging directory. */
 const char *writer_stage(const char *dir, const char *rel, const char *data, size_t len, diag_ctx *d)
 {
     if (!writer_path_is_safe(rel)) {
@@ -186,7 +190,9 @@ const char *writer_stage(const char *dir, const char *rel, const char *data, siz
         diag_error(d, (src_loc){0}, "refusing to replace %s: it is a symlink", target);
         return NULL;
     }
-    char *tmp = arena_printf(d->a, "%s.infrac-tmp.XXXXXX", target);
+    if (writer_prepare_dirs(dir, WRITER_STAGING "/x", d) != 0)
+        return NULL;
+    char *tmp = arena_printf(d->a, "%s/" WRITER_STAGING "/file.XXXXXX", dir);
     int fd = mkstemp(tmp);
     if (fd < 0) {
         diag_error(d, (src_loc){0}, "cannot write %s: %s", target, strerror(errno));

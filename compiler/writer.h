@@ -14,7 +14,9 @@ bool writer_path_is_safe(const char *rel);
 int writer_make_target_dir(const char *dir, diag_ctx *d);   /* mkdir -p */
 /* Creates dir/rel's parent directories, refusing symlinks on the way. */
 int writer_prepare_dirs(const char *dir, const char *rel, diag_ctx *d);
-/* Writes data to a temporary file beside dir/rel; returns its path relative
+#define WRITER_STAGING ".infrac/staging"
+
+/* Writes data to a temporary file in dir's staging directory, for dir/rel; returns its path relative
  * to dir, or NULL after reporting. */
 /* Removes a scratch directory and everything in it (symlinks not followed). */
 int writer_remove_tree(const char *dir);
