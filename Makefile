@@ -19,8 +19,12 @@ ifeq ($(WERROR),1)
 WARN     += -Werror
 endif
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
-CPPFLAGS += -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -Icompiler -Ibackends -I$(BUILD)/gen
+# libgit2 is opened with dlopen when first needed (compiler/gitapi.h): linked
+# directly, loading it and its libraries costs more than a whole compile.
+PKG_LIBS   := $(shell pkg-config --libs yaml-0.1 jansson 2>/dev/null) -ldl
+GIT_SONAME := $(shell objdump -p $$(pkg-config --variable=libdir libgit2)/libgit2.so 2>/dev/null | awk '/SONAME/ { print $$2 }')
+CPPFLAGS += -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -Icompiler -Ibackends -I$(BUILD)/gen \
+            -DINFRAC_LIBGIT2='"$(or $(GIT_SONAME),libgit2.so)"'
 CFLAGS   += -std=c11 $(OPT) $(WARN) $(SAN) $(PKG_CFLAGS)
 LDFLAGS  += $(SAN)
 LDLIBS   += $(PKG_LIBS) -lm
@@ -64,6 +68,15 @@ $(BUILD)/gen/infra.lex.c: grammar/infra.l $(BUILD)/gen/infra.tab.h | $(BUILD)/ge
 $(BUILD)/gen/stdlib_embed.c: $(BUILD)/embed $(STDLIB) | $(BUILD)/gen
 	$(BUILD)/embed $@ $(foreach f,$(STDLIB),$(f)=$(f))
 
+# The build id names the compiler's sources (code and stdlib): a manifest
+# written by another build is not trusted to describe this one's output.
+ID_SRC := $(sort $(wildcard compiler/*.[ch] backends/*.[ch] grammar/*.[ly])) $(STDLIB)
+$(BUILD)/gen/build_id.h: $(ID_SRC) | $(BUILD)/gen
+	printf '#define INFRAC_BUILD_ID "%s"\n' "$$(cat $(ID_SRC) | sha256sum | cut -c1-16)" > $@.tmp
+	mv $@.tmp $@
+
+$(BUILD)/compiler/repo.o: $(BUILD)/gen/build_id.h
+
 $(BUILD)/embed: tools/embed.c | $(BUILD)/gen
 	$(CC) -O1 -o $@ $<
 
@@ -83,7 +96,8 @@ asan:
 	$(MAKE) BUILD=build/asan OPT="-O1 -g" SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" build/asan/infrac build/asan/unit
 
 bench: infrac
-	./bench/run
+	@./bench/run
+	@./bench/check.sh
 
 fuzz:
 	./tests/fuzz/run $(FUZZ_SECONDS)

@@ -112,6 +112,11 @@ int compile_run(compilation *c, const compile_opts *o)
     out_init(&c->out, c->a);
     ptrvec files = {0};
     load_program(c->a, &c->d, o->stdlib_dir, o->paths, o->npaths, &files);
+    for (size_t i = 0; i < files.len; i++) {
+        const src_file *src = ((const ast_file *)files.items[i])->src;
+        if (strncmp(src->path, "<stdlib>", 8) != 0)
+            vec_push(c->a, &c->inputs, (void *)src);
+    }
     program *p = sema_program(c->a, &c->d, &files);
     p->source_desc = o->source_desc ? arena_strdup(c->a, o->source_desc) : source_desc(c->a, o);
     filter_envs(p, o);

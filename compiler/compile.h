@@ -22,6 +22,8 @@ typedef struct compilation {
     diag_ctx d;
     out_set out;
     ir_program *ir;
+    ptrvec inputs;              /* src_file* the program was read from (the stdlib only
+                                   when given with --stdlib) */
 } compilation;
 
 /* Returns 0 when the output set is complete, 2 when the input has errors

@@ -2,7 +2,7 @@
 #include "gitrepo.h"
 
 #include <errno.h>
-#include <git2.h>
+#include "gitapi.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

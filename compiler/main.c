@@ -229,7 +229,8 @@ static int cmd_build(cli *c)
             rc = commit_check(g, &ours, &comp.d) ? 2 : 0;
         }
     }
-    repo_build_opts ro = {.dir = dir, .sources = c->paths, .nsources = c->npaths, .force = c->force};
+    repo_build_opts ro = {.dir = dir, .sources = c->paths, .nsources = c->npaths, .force = c->force,
+                          .inputs = &comp.inputs};
     if (rc == 0 && repo_build(&ro, &comp.out, &comp.d) != 0)
         rc = 2;
     if (rc == 0 && g && gitrepo_commit(g, &ours, c->message, &comp.d) != 0)
@@ -279,9 +280,31 @@ static int compile_staged(compilation *comp, cli *c, const char *dir, gitrepo *g
     return rc;
 }
 
+/* check's default target: the nearest directory upward that holds a
+ * manifest (so an unchanged repository is checked without asking git), else
+ * the git work tree. */
+static char *check_target_dir(const cli *c)
+{
+    if (c->out_dir || c->npaths || c->staged)
+        return target_dir(c);
+    char here[PATH_MAX];
+    if (!getcwd(here, sizeof here))
+        return target_dir(c);
+    for (;;) {
+        char probe[PATH_MAX + 32];
+        snprintf(probe, sizeof probe, "%s/%s", here, REPO_MANIFEST);
+        if (access(probe, R_OK) == 0)
+            return strdup(here);
+        char *slash = strrchr(here, '/');
+        if (!slash || slash == here)
+            return target_dir(c);
+        *slash = '\0';
+    }
+}
+
 static int cmd_check(cli *c)
 {
-    char *dir = target_dir(c);
+    char *dir = check_target_dir(c);
     if (!dir)
         return usage_error("no -o given and not in a git repository", NULL);
     arena *a = arena_new();
@@ -297,6 +320,12 @@ static int cmd_check(cli *c)
     diag_init(&d, a);
     if (!rc && repo_manifest_parse(&m, a, mtext, len, &d) != 0)
         rc = 2;
+    bool plain = !c->npaths && !c->staged && !c->diff && !c->nenvs && !c->stdlib_dir;
+    if (!rc && plain && repo_check_fast(&m, dir, a)) {
+        arena_free(a);
+        free(dir);
+        return 0;       /* certainly up to date: nothing to compile */
+    }
     if (!rc && !c->npaths)
         rc = paths_from_manifest(c, &m, dir, a);
     compilation comp = {0};

@@ -3,7 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <git2.h>
+#include "gitapi.h"
 #include <jansson.h>
 #include <limits.h>
 #include <stdlib.h>
@@ -14,6 +14,9 @@
 #include "load.h"
 #include "sha256.h"
 #include "writer.h"
+#include "build_id.h"
+#include "ast.h"
+#include <dirent.h>
 
 #define GA_BEGIN "# BEGIN infrac: generated files (kept by infrac; edit outside this block)"
 #define GA_END "# END infrac"
@@ -53,6 +56,7 @@ int repo_manifest_parse(repo_manifest *m, arena *a, const char *text, size_t len
 {
     memset(m, 0, sizeof *m);
     strmap_init(&m->files, a);
+    strmap_init(&m->inputs, a);
     if (!text)
         return 0;
     json_error_t err;
@@ -76,19 +80,51 @@ int repo_manifest_parse(repo_manifest *m, arena *a, const char *text, size_t len
     json_array_foreach(sources, i, val)
         if (json_string_value(val))
             vec_push(a, &m->sources, arena_strdup(a, json_string_value(val)));
+    json_t *inputs = json_object_get(root, "inputs");
+    json_object_foreach(inputs, key, val) {
+        const char *k = arena_strdup(a, key);
+        strmap_put(&m->inputs, k, arena_strdup(a, json_string_value(val) ? json_string_value(val) : ""));
+        vec_push(a, &m->input_paths, (void *)k);
+    }
+    const char *compiler = json_string_value(json_object_get(root, "compiler"));
+    m->compiler = compiler ? arena_strdup(a, compiler) : NULL;
     if (m->paths.len)
         qsort(m->paths.items, m->paths.len, sizeof m->paths.items[0], by_str);
     json_decref(root);
     return 0;
 }
 
-static const char *manifest_text(arena *a, const out_set *o, const ptrvec *sources)
+static int by_src_path(const void *x, const void *y)
+{
+    return strcmp((*(const src_file *const *)x)->path, (*(const src_file *const *)y)->path);
+}
+
+static json_t *inputs_json(arena *a, const repo_build_opts *ro)
+{
+    json_t *in = json_object();
+    if (!ro->inputs)
+        return in;
+    ptrvec sorted = {0};
+    for (size_t i = 0; i < ro->inputs->len; i++)
+        vec_push(a, &sorted, ro->inputs->items[i]);
+    if (sorted.len)
+        qsort(sorted.items, sorted.len, sizeof sorted.items[0], by_src_path);
+    for (size_t i = 0; i < sorted.len; i++) {
+        const src_file *f = sorted.items[i];
+        json_object_set_new(in, repo_relpath(a, f->path, ro->dir), json_string(hash_of(a, f->text, f->len)));
+    }
+    return in;
+}
+
+static const char *manifest_text(arena *a, const out_set *o, const ptrvec *sources, const repo_build_opts *ro)
 {
     json_t *root = json_object(), *files = json_object(), *src = json_array();
     json_object_set_new(root, "generator", json_string("infrac"));
+    json_object_set_new(root, "compiler", json_string(INFRAC_BUILD_ID));
     for (size_t i = 0; i < sources->len; i++)
         json_array_append_new(src, json_string(sources->items[i]));
     json_object_set_new(root, "sources", src);
+    json_object_set_new(root, "inputs", inputs_json(a, ro));
     for (size_t i = 0; i < o->files.len; i++) {     /* o is sorted by path */
         const out_file *f = o->files.items[i];
         json_object_set_new(files, f->path, json_string(hash_of(a, f->data, f->len)));
@@ -216,7 +252,7 @@ static void plan_bookkeeping(plan *pl, const out_set *o, const repo_build_opts *
     const char *ga = repo_gitattributes(pl->a, old_ga, &paths);
     if (!old_ga || strcmp(old_ga, ga) != 0)
         plan_write(pl, ".gitattributes", ga, strlen(ga));
-    const char *mf = manifest_text(pl->a, o, &sources);
+    const char *mf = manifest_text(pl->a, o, &sources, ro);
     char *old_mf = worktree_read((void *)pl->dir, pl->a, REPO_MANIFEST, &len);
     if (pl->ops.len || !old_mf || strcmp(old_mf, mf) != 0)
         plan_write(pl, REPO_MANIFEST, mf, strlen(mf));
@@ -381,6 +417,54 @@ int repo_build(const repo_build_opts *ro, const out_set *o, diag_ctx *d)
         return -1;
     }
     return apply_journal(d->a, ro->dir, journal, d);
+}
+
+/* ---- the fast check ---- */
+
+static bool same_hash(arena *a, const char *dir, const char *rel, const char *want)
+{
+    size_t len;
+    char *text = worktree_read((void *)dir, a, rel, &len);
+    return text && want && strcmp(hash_of(a, text, len), want) == 0;
+}
+
+/* A source directory gained a .infra file the manifest does not know. */
+static bool new_input_in(arena *a, const repo_manifest *m, const char *dir, const char *source)
+{
+    DIR *dh = opendir(arena_printf(a, "%s/%s", dir, source));
+    if (!dh)
+        return false;   /* a file, not a directory */
+    bool found = false;
+    for (struct dirent *de; !found && (de = readdir(dh));) {
+        size_t n = strlen(de->d_name);
+        if (n > 6 && strcmp(de->d_name + n - 6, ".infra") == 0 && de->d_name[0] != '.')
+            found = !strmap_has(&m->inputs, arena_printf(a, "%s/%s", source, de->d_name));
+    }
+    closedir(dh);
+    return found;
+}
+
+bool repo_check_fast(const repo_manifest *m, const char *dir, arena *a)
+{
+    if (!m->compiler || strcmp(m->compiler, INFRAC_BUILD_ID) != 0 || !m->input_paths.len)
+        return false;
+    for (size_t i = 0; i < m->input_paths.len; i++) {
+        const char *in = m->input_paths.items[i];
+        if (!same_hash(a, dir, in, strmap_get(&m->inputs, in)))
+            return false;
+    }
+    for (size_t i = 0; i < m->sources.len; i++)
+        if (new_input_in(a, m, dir, m->sources.items[i]))
+            return false;
+    for (size_t i = 0; i < m->paths.len; i++) {
+        const char *path = m->paths.items[i];
+        if (!same_hash(a, dir, path, strmap_get(&m->files, path)))
+            return false;
+    }
+    size_t len;
+    char *ga = worktree_read((void *)dir, a, ".gitattributes", &len);
+    char *journal = worktree_read((void *)dir, a, REPO_JOURNAL, &len);
+    return ga && !journal && strcmp(ga, repo_gitattributes(a, ga, &m->paths)) == 0;
 }
 
 /* ---- drift ---- */

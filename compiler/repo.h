@@ -27,6 +27,9 @@ typedef struct repo_manifest {
     ptrvec sources;         /* const char*, relative to the target directory */
     strmap files;           /* path -> sha256 hex */
     ptrvec paths;           /* the keys, sorted */
+    const char *compiler;   /* build id of the infrac that wrote it */
+    strmap inputs;          /* program file (relative to the target) -> sha256 hex */
+    ptrvec input_paths;
 } repo_manifest;
 
 /* Reads a file's bytes, from the work tree or from the git index. NULL when
@@ -46,6 +49,7 @@ typedef struct repo_build_opts {
     char **sources;         /* the PATHs as given, recorded relative to dir */
     int nsources;
     bool force;             /* overwrite hand edits */
+    const ptrvec *inputs;   /* src_file* the program was read from, recorded for check */
 } repo_build_opts;
 
 /* Finishes a write interrupted after its journal was committed. */
@@ -61,6 +65,13 @@ typedef enum { DRIFT_STALE, DRIFT_MISSING, DRIFT_EDITED, DRIFT_ORPHAN, DRIFT_UNO
  * Prints one line per drifted file (and unified diffs with show_diff) to out;
  * returns how many drifted. */
 int repo_check(const out_set *o, const repo_manifest *m, repo_reader rd, bool show_diff, FILE *out, arena *a);
+
+/* True when the target is certainly up to date without compiling: the
+ * manifest was written by this build of infrac from inputs that are still
+ * byte for byte the same (and no .infra file was added to a source
+ * directory), and every generated file still has its recorded hash. False
+ * means "compile and compare", not "drifted". */
+bool repo_check_fast(const repo_manifest *m, const char *dir, arena *a);
 
 /* The .gitattributes text with infrac's block set to the given paths. */
 const char *repo_gitattributes(arena *a, const char *old, const ptrvec *paths);
