@@ -15,13 +15,14 @@
 #include "gitrepo.h"
 #include "load.h"
 #include "repo.h"
+#include "report.h"
 #include "writer.h"
 
 #define INFRAC_VERSION "0.1.0"
 
 static const char usage[] =
-    "usage: infrac build [-o DIR] [--env ENV]... [--stdlib DIR] [--force] [--commit -m MSG] [-v] PATH...\n"
-    "       infrac check [-o DIR] [--staged] [--diff] [--stdlib DIR] [PATH...]\n"
+    "usage: infrac build [-o DIR] [--env ENV]... [--stdlib DIR] [--format F] [--force] [--commit -m MSG] [-v] [PATH...]\n"
+    "       infrac check [-o DIR] [--staged] [--diff] [--stdlib DIR] [--format F] [PATH...]\n"
     "       infrac hook install [REPO]\n"
     "       infrac --help | --version\n"
     "\n"
@@ -39,13 +40,14 @@ static const char usage[] =
     "  --commit        build: commit exactly the generated changes (with -m MSG)\n"
     "  --staged        check: read the program and the generated files from the git index\n"
     "  --diff          check: show unified diffs\n"
+    "  --format F      text (default), json or sarif (SARIF 2.1.0, for code scanning)\n"
     "  -v, --verbose   build: print a summary of what was written\n"
     "\n"
     "Exit status: 0 ok, 1 policy violations or drift, 2 errors in the input or invocation.\n"
     "See infrac(1) and infrac(5).\n";
 
 typedef struct cli {
-    const char *out_dir, *stdlib_dir, *message;
+    const char *out_dir, *stdlib_dir, *message, *format;
     char **envs, **paths;
     int nenvs, npaths;
     int verbose, force, commit, staged, diff;
@@ -75,7 +77,8 @@ static int parse_args(cli *c, int argc, char **argv)
         const char *a = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
         const char **slot = !strcmp(a, "-o") || !strcmp(a, "--out") ? &c->out_dir
                           : !strcmp(a, "--stdlib")                  ? &c->stdlib_dir
-                          : !strcmp(a, "-m")                        ? &c->message : NULL;
+                          : !strcmp(a, "-m")                        ? &c->message
+                          : !strcmp(a, "--format")                  ? &c->format : NULL;
         if (slot || !strcmp(a, "--env")) {
             if (!val)
                 return usage_error("missing value for", a);
@@ -96,7 +99,14 @@ static int parse_args(cli *c, int argc, char **argv)
             c->paths[c->npaths++] = argv[i];
         }
     }
+    if (c->format && report_format_parse(c->format) < 0)
+        return usage_error("--format takes text, json or sarif, not", c->format);
     return 0;
+}
+
+static report_format format_of(const cli *c)
+{
+    return c->format ? (report_format)report_format_parse(c->format) : REPORT_TEXT;
 }
 
 static void cli_free(cli *c)
@@ -235,7 +245,7 @@ static int cmd_build(cli *c)
         rc = 2;
     if (rc == 0 && g && gitrepo_commit(g, &ours, c->message, &comp.d) != 0)
         rc = 2;
-    diag_print(&comp.d, stderr, diag_want_colour(stderr));
+    report_emit(format_of(c), &comp.d, NULL, stdout);
     if (rc == 0 && c->verbose)
         summary(&comp, dir);
     gitrepo_close(g);
@@ -332,14 +342,18 @@ static int cmd_check(cli *c)
     if (!rc)
         rc = g ? compile_staged(&comp, c, dir, g, a) : compile_cli(&comp, c, dir, a);
     if (!rc && !g && rd.read(rd.ctx, a, REPO_JOURNAL, &len)) {
-        printf("%s: an interrupted write is pending (run infrac build to finish it)\n", REPO_JOURNAL);
+        diag_error(&d, (src_loc){0}, "%s/%s: an interrupted write is pending (run infrac build to finish it)",
+                   dir, REPO_JOURNAL);
         rc = 1;
     }
-    if (!rc && repo_check(&comp.out, &m, rd, c->diff, stdout, a) > 0)
-        rc = 1;
-    diag_print(&d, stderr, diag_want_colour(stderr));
-    if (comp.a)
-        diag_print(&comp.d, stderr, diag_want_colour(stderr));
+    ptrvec drift = {0};
+    if (!rc) {
+        repo_check(&comp.out, &m, rd, c->diff ? stdout : NULL, &drift, a);
+        rc = drift.len ? 1 : 0;
+    }
+    for (size_t i = 0; comp.a && i < comp.d.items.len; i++)
+        vec_push(a, &d.items, comp.d.items.items[i]);
+    report_emit(format_of(c), &d, &drift, stdout);
     compile_free(&comp);
     gitrepo_close(g);
     arena_free(a);

@@ -15,6 +15,7 @@
 #include "sha256.h"
 #include "writer.h"
 #include "build_id.h"
+#include "report.h"
 #include "ast.h"
 #include <dirent.h>
 
@@ -471,20 +472,16 @@ bool repo_check_fast(const repo_manifest *m, const char *dir, arena *a)
 
 static void print_diff(FILE *out, const char *path, const char *old, size_t oldlen, const char *new_, size_t newlen);
 
-static int report(FILE *out, repo_drift_kind k, const char *path)
+static void drifted(ptrvec *drift, arena *a, repo_drift_kind k, const char *path)
 {
-    static const char *words[] = {
-        "stale (the program changed; run infrac build)", "missing (run infrac build)",
-        "edited by hand (move the change into the .infra program)",
-        "no longer produced (run infrac build to remove it)", "not owned by infrac (move it away)",
-    };
-    fprintf(out, "%s: %s\n", path, words[k]);
-    return 1;
+    report_drift *r = arena_alloc(a, sizeof *r);
+    r->path = path;
+    r->kind = k;
+    vec_push(a, drift, r);
 }
 
-int repo_check(const out_set *o, const repo_manifest *m, repo_reader rd, bool show_diff, FILE *out, arena *a)
+void repo_check(const out_set *o, const repo_manifest *m, repo_reader rd, FILE *diff_out, ptrvec *drift, arena *a)
 {
-    int drift = 0;
     for (size_t i = 0; i < o->files.len; i++) {
         const out_file *f = o->files.items[i];
         size_t len;
@@ -492,16 +489,11 @@ int repo_check(const out_set *o, const repo_manifest *m, repo_reader rd, bool sh
         const char *owned = strmap_get(&m->files, f->path);
         if (disk && len == f->len && memcmp(disk, f->data, len) == 0)
             continue;
-        if (!disk)
-            drift += report(out, DRIFT_MISSING, f->path);
-        else if (!owned)
-            drift += report(out, DRIFT_UNOWNED, f->path);
-        else if (strcmp(hash_of(a, disk, len), owned) != 0)
-            drift += report(out, DRIFT_EDITED, f->path);
-        else
-            drift += report(out, DRIFT_STALE, f->path);
-        if (show_diff)
-            print_diff(out, f->path, disk ? disk : "", disk ? len : 0, f->data, f->len);
+        repo_drift_kind k = !disk ? DRIFT_MISSING : !owned ? DRIFT_UNOWNED
+                          : strcmp(hash_of(a, disk, len), owned) != 0 ? DRIFT_EDITED : DRIFT_STALE;
+        drifted(drift, a, k, f->path);
+        if (diff_out)
+            print_diff(diff_out, f->path, disk ? disk : "", disk ? len : 0, f->data, f->len);
     }
     for (size_t i = 0; i < m->paths.len; i++) {
         const char *path = m->paths.items[i];
@@ -509,11 +501,10 @@ int repo_check(const out_set *o, const repo_manifest *m, repo_reader rd, bool sh
         char *disk;
         if (out_find(o, path) || !(disk = rd.read(rd.ctx, a, path, &len)))
             continue;
-        drift += report(out, DRIFT_ORPHAN, path);
-        if (show_diff)
-            print_diff(out, path, disk, len, "", 0);
+        drifted(drift, a, DRIFT_ORPHAN, path);
+        if (diff_out)
+            print_diff(diff_out, path, disk, len, "", 0);
     }
-    return drift;
 }
 
 static int diff_line(const git_diff_delta *delta, const git_diff_hunk *hunk, const git_diff_line *line, void *payload)

@@ -61,10 +61,10 @@ int repo_build(const repo_build_opts *ro, const out_set *o, diag_ctx *d);
 
 typedef enum { DRIFT_STALE, DRIFT_MISSING, DRIFT_EDITED, DRIFT_ORPHAN, DRIFT_UNOWNED } repo_drift_kind;
 
-/* Compares the output set with what the reader sees under the manifest m.
- * Prints one line per drifted file (and unified diffs with show_diff) to out;
- * returns how many drifted. */
-int repo_check(const out_set *o, const repo_manifest *m, repo_reader rd, bool show_diff, FILE *out, arena *a);
+/* Compares the output set with what the reader sees under the manifest m;
+ * appends a report_drift (report.h) per drifted file to drift, and with
+ * diff_out set writes a unified diff of each there. */
+void repo_check(const out_set *o, const repo_manifest *m, repo_reader rd, FILE *diff_out, ptrvec *drift, arena *a);
 
 /* True when the target is certainly up to date without compiling: the
  * manifest was written by this build of infrac from inputs that are still

@@ -1,0 +1,194 @@
+/* report.c — see report.h. */
+#include "report.h"
+
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+
+static const char *drift_ids[] = {"drift/stale", "drift/missing", "drift/edited", "drift/orphan", "drift/unowned"};
+
+int report_format_parse(const char *name)
+{
+    if (!strcmp(name, "text"))
+        return REPORT_TEXT;
+    if (!strcmp(name, "json"))
+        return REPORT_JSON;
+    if (!strcmp(name, "sarif"))
+        return REPORT_SARIF;
+    return -1;
+}
+
+const char *report_drift_text(repo_drift_kind k)
+{
+    static const char *words[] = {
+        "stale (the program changed; run infrac build)", "missing (run infrac build)",
+        "edited by hand (move the change into the .infra program)",
+        "no longer produced (run infrac build to remove it)", "not owned by infrac (move it away)",
+    };
+    return words[k];
+}
+
+static const char *severity_name(diag_severity s)
+{
+    return s == DIAG_ERROR ? "error" : s == DIAG_WARNING ? "warning" : "note";
+}
+
+static const char *diag_rule(const diag *g)
+{
+    return g->id ? g->id : "input";
+}
+
+/* ---- JSON ---- */
+
+static void emit_json(const diag_ctx *d, const ptrvec *drift, FILE *out)
+{
+    json_t *root = json_object(), *diags = json_array();
+    for (size_t i = 0; i < d->items.len; i++) {
+        const diag *g = d->items.items[i];
+        json_t *o = json_object();
+        json_object_set_new(o, "severity", json_string(severity_name(g->severity)));
+        if (g->id)
+            json_object_set_new(o, "rule", json_string(g->id));
+        if (g->loc.file) {
+            json_object_set_new(o, "file", json_string(g->loc.file->path));
+            json_object_set_new(o, "line", json_integer(g->loc.line));
+            json_object_set_new(o, "column", json_integer(g->loc.col));
+        }
+        json_object_set_new(o, "message", json_string(g->message));
+        json_array_append_new(diags, o);
+    }
+    json_object_set_new(root, "diagnostics", diags);
+    if (drift) {
+        json_t *arr = json_array();
+        for (size_t i = 0; i < drift->len; i++) {
+            const report_drift *r = drift->items[i];
+            json_t *o = json_object();
+            json_object_set_new(o, "path", json_string(r->path));
+            json_object_set_new(o, "kind", json_string(drift_ids[r->kind] + 6));
+            json_array_append_new(arr, o);
+        }
+        json_object_set_new(root, "drift", arr);
+    }
+    json_dumpf(root, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+    fputc('\n', out);
+    json_decref(root);
+}
+
+/* ---- SARIF ---- */
+
+static json_t *text_of(const char *s)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "text", json_string(s));
+    return o;
+}
+
+static json_t *sarif_rule(const char *id, const char *summary, const char *help)
+{
+    json_t *r = json_object();
+    json_object_set_new(r, "id", json_string(id));
+    json_object_set_new(r, "shortDescription", text_of(summary));
+    json_object_set_new(r, "help", text_of(help));
+    return r;
+}
+
+static json_t *sarif_location(const char *uri, int line, int col, int end_line, int end_col)
+{
+    json_t *art = json_object(), *phys = json_object(), *loc = json_object();
+    json_object_set_new(art, "uri", json_string(uri));
+    json_object_set_new(phys, "artifactLocation", art);
+    if (line > 0) {
+        json_t *region = json_object();
+        json_object_set_new(region, "startLine", json_integer(line));
+        json_object_set_new(region, "startColumn", json_integer(col > 0 ? col : 1));
+        if (end_line >= line && end_col > 0) {
+            json_object_set_new(region, "endLine", json_integer(end_line));
+            json_object_set_new(region, "endColumn", json_integer(end_col));
+        }
+        json_object_set_new(phys, "region", region);
+    }
+    json_object_set_new(loc, "physicalLocation", phys);
+    return loc;
+}
+
+static json_t *sarif_result(const char *rule, const char *level, const char *message, json_t *location)
+{
+    json_t *r = json_object(), *locs = json_array();
+    json_object_set_new(r, "ruleId", json_string(rule));
+    json_object_set_new(r, "level", json_string(level));
+    json_object_set_new(r, "message", text_of(message));
+    if (location)
+        json_array_append_new(locs, location);
+    json_object_set_new(r, "locations", locs);
+    return r;
+}
+
+static json_t *sarif_rules(const diag_ctx *d, bool with_drift)
+{
+    json_t *rules = json_array();
+    json_array_append_new(rules, sarif_rule("input", "Invalid .infra program",
+        "The program does not parse or type-check; the message says what and where. Nothing was written."));
+    strmap seen;
+    strmap_init(&seen, d->a);
+    for (size_t i = 0; i < d->items.len; i++) {
+        const diag *g = d->items.items[i];
+        if (g->id && !strmap_has(&seen, g->id)) {
+            strmap_put(&seen, g->id, NULL);
+            json_array_append_new(rules, sarif_rule(g->id, g->id, g->message));
+        }
+    }
+    for (int k = 0; with_drift && k < 5; k++)
+        json_array_append_new(rules, sarif_rule(drift_ids[k], report_drift_text((repo_drift_kind)k),
+            "Generated files must match what infrac produces from the program: run `infrac build` "
+            "and commit the result, and make changes in the .infra program, not in generated files."));
+    return rules;
+}
+
+static void emit_sarif(const diag_ctx *d, const ptrvec *drift, FILE *out)
+{
+    json_t *results = json_array();
+    for (size_t i = 0; i < d->items.len; i++) {
+        const diag *g = d->items.items[i];
+        if (g->severity == DIAG_NOTE && !g->loc.file)
+            continue;
+        json_t *loc = g->loc.file ? sarif_location(g->loc.file->path, g->loc.line, g->loc.col,
+                                                   g->loc.end_line, g->loc.end_col) : NULL;
+        json_array_append_new(results, sarif_result(diag_rule(g), severity_name(g->severity), g->message, loc));
+    }
+    for (size_t i = 0; drift && i < drift->len; i++) {
+        const report_drift *r = drift->items[i];
+        json_array_append_new(results, sarif_result(drift_ids[r->kind], "error", report_drift_text(r->kind),
+                                                    sarif_location(r->path, 0, 0, 0, 0)));
+    }
+    json_t *driver = json_object();
+    json_object_set_new(driver, "name", json_string("infrac"));
+    json_object_set_new(driver, "version", json_string("0.1.0"));
+    json_object_set_new(driver, "rules", sarif_rules(d, drift != NULL));
+    json_t *tool = json_object(), *run = json_object(), *runs = json_array(), *root = json_object();
+    json_object_set_new(tool, "driver", driver);
+    json_object_set_new(run, "tool", tool);
+    json_object_set_new(run, "results", results);
+    json_array_append_new(runs, run);
+    json_object_set_new(root, "$schema", json_string("https://json.schemastore.org/sarif-2.1.0.json"));
+    json_object_set_new(root, "version", json_string("2.1.0"));
+    json_object_set_new(root, "runs", runs);
+    json_dumpf(root, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+    fputc('\n', out);
+    json_decref(root);
+}
+
+void report_emit(report_format f, const diag_ctx *d, const ptrvec *drift, FILE *out)
+{
+    if (f == REPORT_JSON) {
+        emit_json(d, drift, out);
+    } else if (f == REPORT_SARIF) {
+        emit_sarif(d, drift, out);
+    } else {
+        for (size_t i = 0; drift && i < drift->len; i++) {
+            const report_drift *r = drift->items[i];
+            fprintf(out, "%s: %s\n", r->path, report_drift_text(r->kind));
+        }
+        diag_print(d, stderr, diag_want_colour(stderr));
+    }
+}
