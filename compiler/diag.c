@@ -103,6 +103,8 @@ static void print_caret(FILE *out, const diag *g, int colour)
         return;
     size_t len;
     const char *text = line_start(l->file, l->line, &len);
+    if (len > 400 || l->col > 400)
+        return;     /* a line that long quotes badly; the location says enough */
     fprintf(out, "%5d | %.*s\n      | ", l->line, (int)len, text);
     for (int i = 1; i < l->col && (size_t)(i - 1) < len; i++)
         fputc(text[i - 1] == '\t' ? '\t' : ' ', out);

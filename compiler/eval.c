@@ -10,6 +10,7 @@
  */
 #include "sema.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <stdio.h>
@@ -177,6 +178,8 @@ static value *tref_extend(eval_ctx *cx, value *base, const char *member, const c
     return v;
 }
 
+static bool cidr_parse(const char *text, unsigned *addr, int *prefix);
+
 /* Accessors of typed values: 14d.days, 33%.value, 6GB.gb, 1..3.min, cidr.prefix. */
 static value *typed_member(eval_ctx *cx, value *obj, const char *name, src_loc loc)
 {
@@ -195,8 +198,11 @@ static value *typed_member(eval_ctx *cx, value *obj, const char *name, src_loc l
         return val_number(cx->p->a, obj->num / acc[i].div, loc);
     }
     if (obj->kind == V_CIDR && strcmp(name, "prefix") == 0) {
-        const char *slash = strchr(obj->text, '/');
-        return val_number(cx->p->a, slash ? (double)atoi(slash + 1) : 32, loc);
+        unsigned addr;
+        int pre;
+        if (!cidr_parse(obj->text, &addr, &pre))
+            pre = 32;   /* an invalid block is reported by its type check */
+        return val_number(cx->p->a, pre, loc);
     }
     diag_error(cx->p->d, loc, "a %s has no member '%s'", val_kind_name(obj->kind), name);
     return err(cx, loc);
@@ -347,19 +353,28 @@ value *eval_expr(eval_ctx *cx, const ast_expr *e)
 
 static bool cidr_parse(const char *text, unsigned *addr, int *prefix)
 {
-    unsigned o[4];
-    int pre = 32, n = 0;
-    if (sscanf(text, "%u.%u.%u.%u%n", &o[0], &o[1], &o[2], &o[3], &n) != 4)
-        return false;
-    if (text[n] == '/' && sscanf(text + n + 1, "%d", &pre) != 1)
-        return false;
-    for (int i = 0; i < 4; i++)
-        if (o[i] > 255)
+    /* The scanner admits only 1-3 digit octets and a digits-only prefix, so
+     * strtoul sees plain digits; its range is still checked. */
+    unsigned long o[4], pre = 32;
+    const char *s = text;
+    for (int i = 0; i < 4; i++) {
+        char *end;
+        o[i] = strtoul(s, &end, 10);
+        if (end == s || o[i] > 255 || (i < 3 && *end != '.'))
             return false;
-    if (pre < 0 || pre > 32)
+        s = end + (i < 3);
+    }
+    if (*s == '/') {
+        char *end;
+        errno = 0;
+        pre = strtoul(s + 1, &end, 10);
+        if (end == s + 1 || *end || errno || pre > 32)
+            return false;
+    } else if (*s) {
         return false;
-    *addr = o[0] << 24 | o[1] << 16 | o[2] << 8 | o[3];
-    *prefix = pre;
+    }
+    *addr = (unsigned)(o[0] << 24 | o[1] << 16 | o[2] << 8 | o[3]);
+    *prefix = (int)pre;
     return true;
 }
 
@@ -453,7 +468,14 @@ value *eval_check_type(eval_ctx *cx, value *v, const attr_type *t, src_loc loc, 
         if (v->kind != V_CIDR)
             return mismatch(cx, v, t, loc, what);
         if (!eval_cidr(v->text, &lo, &hi)) {
-            diag_error(cx->p->d, loc, "'%s' is not a valid CIDR block", v->text);
+            diag_error(cx->p->d, loc, "'%s' is not a valid CIDR block (four numbers 0-255 and a prefix 0-32)", v->text);
+            return NULL;
+        }
+        char exact[32];
+        snprintf(exact, sizeof exact, "%u.%u.%u.%u/%s", lo >> 24, (lo >> 16) & 255, (lo >> 8) & 255, lo & 255,
+                 strchr(v->text, '/') + 1);
+        if (strcmp(exact, v->text) != 0) {
+            diag_error(cx->p->d, loc, "'%s' has host bits set: the network is %s", v->text, exact);
             return NULL;
         }
         return v;

@@ -253,6 +253,11 @@ static void body_set(program *p, ebody *b, const char *name, value *v, src_loc l
 {
     for (size_t i = 0; i < b->names.len; i++) {
         if (strcmp(b->names.items[i], name) == 0) {
+            if (!b->overriding && loc.file && ((src_loc *)b->locs.items[i])->file) {
+                src_loc *first = b->locs.items[i];
+                diag_error(p->d, loc, "'%s' is set twice (first at line %d)", name, first->line);
+                return;
+            }
             b->vals.items[i] = v;
             *(src_loc *)b->locs.items[i] = loc;
             return;
@@ -363,8 +368,10 @@ static void body_block(program *p, ebody *b, const ast_item *it, scope *sc)
         eb->body->owner = b->owner;
         vec_push(p->a, &b->blocks, eb);
     }
+    eb->body->overriding += b->overriding;     /* a block inside a `when` overrides too */
     body_items(p, eb->body, &it->body, sc, false);
     body_items(p, eb->body, &it->body, sc, true);
+    eb->body->overriding -= b->overriding;
 }
 
 static void body_item(program *p, ebody *b, const ast_item *it, scope *sc, bool whens)
@@ -373,8 +380,10 @@ static void body_item(program *p, ebody *b, const ast_item *it, scope *sc, bool 
         if (whens) {
             check_when_envs(p, it);
             if (env_listed(p, &it->envs)) {
+                b->overriding++;
                 body_items(p, b, &it->body, sc, false);
                 body_items(p, b, &it->body, sc, true);
+                b->overriding--;
             }
         }
         return;
@@ -588,7 +597,7 @@ value *eval_resource_member(eval_ctx *cx, value *res, const char *name, src_loc 
 {
     program *p = cx->p;
     instance *in = res->inst;
-    if (in->state == 1 && in != cx->self) {
+    if (in->state == 1) {   /* its body is being evaluated: this reads it back */
         diag_error(p->d, loc, "reference cycle: '%s' depends on itself", in->path);
         return val_null(p->a, loc);
     }

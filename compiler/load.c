@@ -2,6 +2,7 @@
 #include "load.h"
 
 #include <dirent.h>
+#include <stdbool.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -16,6 +17,7 @@ typedef struct loader {
     diag_ctx *d;
     ptrvec *files;
     ptrvec seen;        /* canonical paths already loaded */
+    ptrvec importing;   /* canonical paths of the imports being followed, outermost first */
 } loader;
 
 char *load_read_file(arena *a, const char *path, size_t *len)
@@ -47,15 +49,64 @@ char *load_read_file(arena *a, const char *path, size_t *len)
 
 static void load_imports(loader *ld, const ast_file *af);
 
+/* The length of the valid UTF-8 sequence at s (1-4), or 0. */
+static int utf8_len(const unsigned char *s, const unsigned char *end)
+{
+    int n = s[0] < 0x80 ? 1 : (s[0] & 0xe0) == 0xc0 ? 2 : (s[0] & 0xf0) == 0xe0 ? 3 : (s[0] & 0xf8) == 0xf0 ? 4 : 0;
+    if (!n || s + n > end || (n == 2 && s[0] < 0xc2) || (n == 4 && s[0] > 0xf4))
+        return 0;
+    for (int i = 1; i < n; i++)
+        if ((s[i] & 0xc0) != 0x80)
+            return 0;
+    if ((n == 3 && s[0] == 0xe0 && s[1] < 0xa0) || (n == 3 && s[0] == 0xed && s[1] >= 0xa0) ||
+        (n == 4 && s[0] == 0xf0 && s[1] < 0x90) || (n == 4 && s[0] == 0xf4 && s[1] >= 0x90))
+        return 0;   /* overlong forms and surrogates */
+    return n;
+}
+
+/* Sources are UTF-8: anything else would end up, garbled, in generated files. */
+static bool check_utf8(diag_ctx *d, const src_file *src)
+{
+    const unsigned char *s = (const unsigned char *)src->text, *end = s + src->len;
+    int line = 1, col = 1;
+    while (s < end) {
+        int n = utf8_len(s, end);
+        if (!n) {
+            diag_error(d, (src_loc){src, line, col, line, col + 1}, "invalid UTF-8 (byte 0x%02x)", *s);
+            return false;
+        }
+        line += *s == '\n';
+        col = *s == '\n' ? 1 : col + n;
+        s += n;
+    }
+    return true;
+}
+
 static void parse_into(loader *ld, const char *path, const char *text, size_t len)
 {
     src_file *src = arena_alloc(ld->a, sizeof *src);
     src->path = path;
     src->text = text;
     src->len = len;
+    if (!check_utf8(ld->d, src))
+        return;
     ast_file *af = parse_file(ld->a, ld->d, src);
     vec_push(ld->a, ld->files, af);
     load_imports(ld, af);
+}
+
+/* A file that imports itself, directly or through others, is an error: the
+ * program would depend on an order that does not exist. */
+static bool import_cycle(loader *ld, const char *canon, const char *path, src_loc from)
+{
+    for (size_t i = 0; i < ld->importing.len; i++) {
+        if (strcmp(ld->importing.items[i], canon) == 0) {
+            diag_error(ld->d, from, "import cycle: %s imports itself (through %zu other file%s)", path,
+                       ld->importing.len - i - 1, ld->importing.len - i - 1 == 1 ? "" : "s");
+            return true;
+        }
+    }
+    return false;
 }
 
 static void load_file(loader *ld, const char *path, src_loc from)
@@ -65,9 +116,11 @@ static void load_file(loader *ld, const char *path, src_loc from)
         diag_error(ld->d, from, "cannot read %s: %s", path, strerror(errno));
         return;
     }
+    if (from.file && import_cycle(ld, canon, path, from))
+        return;
     for (size_t i = 0; i < ld->seen.len; i++)
         if (strcmp(ld->seen.items[i], canon) == 0)
-            return;     /* each file once: imports may repeat or form cycles */
+            return;     /* each file once: two files may import the same third one */
     vec_push(ld->a, &ld->seen, arena_strdup(ld->a, canon));
     size_t len;
     char *text = load_read_file(ld->a, path, &len);
@@ -76,7 +129,9 @@ static void load_file(loader *ld, const char *path, src_loc from)
                    errno == EFBIG ? "larger than 16 MiB" : strerror(errno));
         return;
     }
+    vec_push(ld->a, &ld->importing, arena_strdup(ld->a, canon));
     parse_into(ld, arena_strdup(ld->a, path), text, len);
+    ld->importing.len--;
 }
 
 static const char *import_path(loader *ld, const ast_file *af, const ast_item *it)

@@ -73,6 +73,7 @@ typedef struct ebody {
     ptrvec annots;              /* eannot*: the block's own and its attributes' */
     const schema *sch;          /* what it was checked against */
     struct instance *owner;     /* the resource it belongs to (defaults see it as self) */
+    int overriding;             /* inside a `when`: setting again is an override */
 } ebody;
 
 /* An annotation in an evaluated body: on the block itself (attr NULL) or on
