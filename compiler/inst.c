@@ -77,6 +77,7 @@ typedef struct gather_ctx {
     const char *stack;
     ir_target target;
     instance *parent;
+    bool in_stack;      /* inside a `stack` block: stacks do not nest */
 } gather_ctx;
 
 static void gather_items(program *p, const ptrvec *items, scope *sc, gather_ctx g);
@@ -134,11 +135,13 @@ static ir_target stack_target(program *p, const ast_item *it)
 
 static void gather_stack(program *p, const ast_item *it, scope *sc, gather_ctx g)
 {
-    if (g.parent || it->labels.len != 1) {
-        diag_error(p->d, it->loc, "a stack is declared at the top level: `stack NAME { target = ... }`");
+    if (g.parent || g.in_stack || it->labels.len != 1) {
+        if (p->env_index == 0)
+            diag_error(p->d, it->loc, "a stack is declared at the top level: `stack NAME { target = ... }`");
         return;
     }
     gather_ctx inner = g;
+    inner.in_stack = true;
     inner.stack = label_text(p, sc, it->labels.items[0]);
     inner.target = stack_target(p, it);
     if (p->env_index == 0) {

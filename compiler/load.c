@@ -70,9 +70,10 @@ static bool check_utf8(diag_ctx *d, const src_file *src)
     const unsigned char *s = (const unsigned char *)src->text, *end = s + src->len;
     int line = 1, col = 1;
     while (s < end) {
-        int n = utf8_len(s, end);
+        int n = *s ? utf8_len(s, end) : 0;
         if (!n) {
-            diag_error(d, (src_loc){src, line, col, line, col + 1}, "invalid UTF-8 (byte 0x%02x)", *s);
+            diag_error(d, (src_loc){src, line, col, line, col + 1},
+                       *s ? "invalid UTF-8 (byte 0x%02x)" : "NUL byte in source", *s);
             return false;
         }
         line += *s == '\n';
