@@ -2,25 +2,27 @@
  *
  * Every Terraform stack becomes a module (infra/terraform/modules/<stack>/)
  * and every environment a root module (infra/terraform/environments/<env>/)
- * that calls each module with that environment's parameter values. The
- * layout is exactly what `terraform fmt` produces: runs of single-line
- * attributes have their `=` aligned; a multi-line attribute, a blank line or
- * a nested block ends a run.
+ * that calls each module with that environment's parameter values. Values
+ * and bodies are printed by hcl.c, in exactly the layout `terraform fmt`
+ * gives them; this file decides which files and blocks there are.
+ *
+ * A reference from one module to a block of another cannot be a resource
+ * address: the owning module outputs the attribute, the using module takes it
+ * as a variable, and each root module wires module.<owner>.<output> to it.
  */
 #include "backends.h"
+#include "hcl.h"
 
-#include <stdio.h>
 #include <string.h>
 
-#define TF_LIST_WIDTH 100   /* a list of scalars longer than this goes one item per line */
+#define TF_REQUIRED_VERSION ">= 1.6.0"
 
-/* A reference from one module to a block of another: the owning module
- * outputs it, the using module takes it as a variable, and each root module
- * passes module.<owner>.<name> to the user. */
 typedef struct tf_xref {
     const ir_stack *from, *to;
     const ir_value *ref;        /* one of the references (block + path) */
-    const char *name;           /* "<block>_<path>", the variable and output name */
+    const char *var_name;       /* the variable of `from` that carries it */
+    const char *out_name;       /* the output of `to` that provides it */
+    bool new_output;            /* out_name is an output added for references */
 } tf_xref;
 
 typedef struct tf_ctx {
@@ -28,404 +30,415 @@ typedef struct tf_ctx {
     out_set *o;
     diag_ctx *d;
     arena *a;
-    const ir_stack *stack;      /* the module being printed */
-    strmap owner;               /* "%p" of a block -> its stack */
-    ptrvec xrefs;               /* tf_xref* */
+    hcl_printer hp;
+    const ir_stack *stack;      /* the module being printed; NULL in root modules */
+    strmap owner;               /* "%p" of a top-level block -> its Terraform stack */
+    strmap xref_at;             /* "from|block|path" -> tf_xref* */
+    strmap taken;               /* "v|stack|name", "o|stack|name": names in use */
+    ptrvec xrefs;               /* tf_xref*, in the order first met */
 } tf_ctx;
 
-static void tf_value(tf_ctx *tc, strbuf *sb, const ir_value *v, int indent);
+/* A provider a module may need: its registry source and version constraint. */
+typedef struct tf_provider {
+    const char *name, *source, *version;
+} tf_provider;
 
-static bool tf_ident(const char *s)
+static const tf_provider tf_providers_known[] = {
+    {"aws", "hashicorp/aws", "~> 5.0"},
+    {"azapi", "azure/azapi", "~> 2.0"},
+    {"azuread", "hashicorp/azuread", "~> 3.0"},
+    {"azurerm", "hashicorp/azurerm", "~> 4.0"},
+    {"kubernetes", "hashicorp/kubernetes", "~> 2.35"},
+    {"local", "hashicorp/local", "~> 2.5"},
+    {"null", "hashicorp/null", "~> 3.2"},
+    {"random", "hashicorp/random", "~> 3.6"},
+    {"time", "hashicorp/time", "~> 0.12"},
+    {"tls", "hashicorp/tls", "~> 4.0"},
+};
+
+static const src_loc tf_noloc = {0};
+
+/* ---- small helpers ---- */
+
+static ir_value *tf_raw(tf_ctx *tc, const char *text)
 {
-    if (!*s || !((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || *s == '_'))
-        return false;
-    for (; *s; s++)
-        if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') ||
-              *s == '_' || *s == '-'))
-            return false;
-    return true;
+    return ir_raw(tc->a, text, tf_noloc);
 }
 
-/* Literal text inside a quoted template: HCL escapes, and `${`/`%{` doubled
- * so they are not read as template sequences. */
-static void tf_escape(strbuf *sb, const char *s)
+static ir_value *tf_str(tf_ctx *tc, const char *text)
 {
-    for (; *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c == '"' || c == '\\') {
-            sb_putc(sb, '\\');
-            sb_putc(sb, (char)c);
-        } else if (c == '\n') {
-            sb_puts(sb, "\\n");
-        } else if (c == '\r') {
-            sb_puts(sb, "\\r");
-        } else if (c == '\t') {
-            sb_puts(sb, "\\t");
-        } else if (c < 0x20) {
-            sb_printf(sb, "\\u%04x", c);
-        } else if ((c == '$' || c == '%') && s[1] == '{') {
-            sb_putc(sb, (char)c);
-            sb_putc(sb, (char)c);
-        } else {
-            sb_putc(sb, (char)c);
-        }
-    }
+    return ir_string(tc->a, text, tf_noloc);
 }
 
-static void tf_string(strbuf *sb, const char *s)
+static const char *tf_quote(tf_ctx *tc, const char *s)
 {
-    sb_putc(sb, '"');
-    tf_escape(sb, s);
-    sb_putc(sb, '"');
+    strbuf sb;
+    sb_init(&sb, tc->a);
+    hcl_quoted(&sb, s);
+    return sb.data;
 }
 
-static void tf_key(strbuf *sb, const char *k)
+static void tf_add(tf_ctx *tc, const char *dir, const char *file, const strbuf *sb)
 {
-    if (tf_ident(k))
-        sb_puts(sb, k);
+    out_add(tc->o, arena_printf(tc->a, "%s/%s", dir, file), sb->data, sb->len, "#");
+}
+
+static void tf_sep(strbuf *sb)
+{
+    if (sb->len)
+        sb_putc(sb, '\n');     /* one blank line between top-level blocks */
+}
+
+static const char *block_key(tf_ctx *tc, const ir_block *b)
+{
+    return arena_printf(tc->a, "%p", (const void *)b);
+}
+
+static const char *xref_key(tf_ctx *tc, const ir_stack *from, const ir_value *ref)
+{
+    return arena_printf(tc->a, "%p|%p|%s", (const void *)from, (const void *)ref->ref_block,
+                        ref->ref_path ? ref->ref_path : "");
+}
+
+/* ---- references across modules ---- */
+
+static void tf_ref(const hcl_printer *hp, strbuf *sb, const ir_value *v)
+{
+    tf_ctx *tc = hp->ctx;
+    const ir_stack *owner = strmap_get(&tc->owner, block_key(tc, v->ref_block));
+    const tf_xref *x = tc->stack ? strmap_get(&tc->xref_at, xref_key(tc, tc->stack, v)) : NULL;
+    if (owner && x && owner != tc->stack)
+        sb_printf(sb, "var.%s", x->var_name);
     else
-        tf_string(sb, k);
+        hcl_ref_address(sb, v);
 }
 
-static const char *block_key(arena *a, const ir_block *b)
+static bool name_taken(tf_ctx *tc, char kind, const ir_stack *s, const char *name)
 {
-    return arena_printf(a, "%p", (const void *)b);
+    return strmap_has(&tc->taken, arena_printf(tc->a, "%c|%p|%s", kind, (const void *)s, name));
 }
 
-static const char *xref_name(arena *a, const ir_value *v)
+static void take_name(tf_ctx *tc, char kind, const ir_stack *s, const char *name)
 {
-    char *name = arena_printf(a, "%s_%s", v->ref_block->name, v->ref_path ? v->ref_path : "id");
-    for (char *c = name; *c; c++)
-        if (!((*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9')))
-            *c = (*c >= 'A' && *c <= 'Z') ? (char)(*c - 'A' + 'a') : '_';
+    strmap_put(&tc->taken, arena_printf(tc->a, "%c|%p|%s", kind, (const void *)s, name), (void *)name);
+}
+
+/* base, or base_2, base_3, ...: the first that kind (variable/output) of s
+ * does not use yet. */
+static const char *unique_name(tf_ctx *tc, char kind, const ir_stack *s, const char *base)
+{
+    const char *name = base;
+    for (int n = 2; name_taken(tc, kind, s, name); n++)
+        name = arena_printf(tc->a, "%s_%d", base, n);
+    take_name(tc, kind, s, name);
     return name;
 }
 
-static const tf_xref *find_xref(tf_ctx *tc, const ir_stack *from, const char *name)
+/* "<block>_<path>" in snake_case: main_name, cluster_identity_0_principal_id. */
+static const char *xref_base(tf_ctx *tc, const ir_value *v)
 {
+    char *name = arena_printf(tc->a, "%s_%s", v->ref_block->name, v->ref_path ? v->ref_path : "id");
+    char *w = name;
+    for (const char *c = name; *c; c++) {
+        char ch = (*c >= 'A' && *c <= 'Z') ? (char)(*c - 'A' + 'a') : *c;
+        if (!((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9')))
+            ch = '_';
+        if (ch != '_' || (w > name && w[-1] != '_'))
+            *w++ = ch;
+    }
+    while (w > name && w[-1] == '_')
+        w--;
+    *w = '\0';
+    return name;
+}
+
+static bool same_ref(const ir_value *x, const ir_value *y)
+{
+    if (!x || !y || x->kind != IR_REF || y->kind != IR_REF || x->ref_block != y->ref_block)
+        return false;
+    if (!x->ref_path || !y->ref_path)
+        return x->ref_path == y->ref_path;
+    return strcmp(x->ref_path, y->ref_path) == 0;
+}
+
+/* An output the owner already has for exactly this attribute, if any. */
+static const char *existing_output(tf_ctx *tc, const ir_stack *owner, const ir_value *ref)
+{
+    for (size_t i = 0; i < owner->blocks.len; i++) {
+        const ir_block *b = owner->blocks.items[i];
+        const ir_entry *val = b->kind == IRB_OUTPUT && !b->cond ? ir_block_get(b, "value") : NULL;
+        if (val && same_ref(val->value, ref))
+            return b->name;
+    }
     for (size_t i = 0; i < tc->xrefs.len; i++) {
         const tf_xref *x = tc->xrefs.items[i];
-        if (x->from == from && strcmp(x->name, name) == 0)
-            return x;
+        if (x->to == owner && same_ref(x->ref, ref))
+            return x->out_name;
     }
     return NULL;
 }
 
-static void tf_ref(tf_ctx *tc, strbuf *sb, const ir_value *v)
+static void add_xref(tf_ctx *tc, const ir_stack *s, const ir_stack *owner, const ir_value *v)
 {
-    const ir_block *b = v->ref_block;
-    const ir_stack *owner = strmap_get(&tc->owner, block_key(tc->a, b));
-    if (tc->stack && owner && owner != tc->stack) {
-        sb_printf(sb, "var.%s", xref_name(tc->a, v));
+    tf_xref *x = arena_alloc(tc->a, sizeof *x);
+    x->from = s;
+    x->to = owner;
+    x->ref = v;
+    x->var_name = unique_name(tc, 'v', s, xref_base(tc, v));
+    x->out_name = existing_output(tc, owner, v);
+    x->new_output = x->out_name == NULL;
+    if (x->new_output)
+        x->out_name = unique_name(tc, 'o', owner, xref_base(tc, v));
+    strmap_put(&tc->xref_at, xref_key(tc, s, v), x);
+    vec_push(tc->a, &tc->xrefs, x);
+}
+
+static void collect_value(tf_ctx *tc, const ir_stack *s, const ir_value *v)
+{
+    if (!v)
         return;
+    if (v->kind == IR_REF && v->ref_block) {
+        const ir_stack *owner = strmap_get(&tc->owner, block_key(tc, v->ref_block));
+        if (!owner)
+            diag_error(tc->d, v->loc, "a Terraform block refers to '%s', which is not in a Terraform stack",
+                       v->ref_block->name);
+        else if (owner != s && !strmap_has(&tc->xref_at, xref_key(tc, s, v)))
+            add_xref(tc, s, owner, v);
     }
-    if (b->kind == IRB_DATA)
-        sb_puts(sb, "data.");
-    sb_printf(sb, "%s.%s", b->type, b->name);
-    if (b->cond)
-        sb_puts(sb, "[0]");
-    if (v->ref_path) {
-        if (v->ref_path[0] != '[')
-            sb_putc(sb, '.');
-        sb_puts(sb, v->ref_path);
-    }
+    for (size_t i = 0; i < v->items.len; i++)
+        collect_value(tc, s, v->items.items[i]);
 }
 
-static bool tf_scalar(const ir_value *v)
+static void collect_block(tf_ctx *tc, const ir_stack *s, const ir_block *b)
 {
-    return v->kind != IR_LIST && v->kind != IR_OBJECT && v->kind != IR_JSON;
-}
-
-/* Objects and non-trivial lists are written over several lines. */
-static bool tf_multiline(tf_ctx *tc, const ir_value *v)
-{
-    if (v->kind == IR_JSON)
-        return tf_multiline(tc, v->items.items[0]);
-    if (v->kind == IR_OBJECT)
-        return v->items.len > 0;
-    if (v->kind != IR_LIST)
-        return false;
-    strbuf sb;
-    sb_init(&sb, tc->a);
-    for (size_t i = 0; i < v->items.len; i++) {
-        if (!tf_scalar(v->items.items[i]))
-            return true;
-        tf_value(tc, &sb, v->items.items[i], 0);
-    }
-    return sb.len + 2 * v->items.len > TF_LIST_WIDTH;
-}
-
-static void tf_list(tf_ctx *tc, strbuf *sb, const ir_value *v, int indent)
-{
-    if (!tf_multiline(tc, v)) {
-        sb_putc(sb, '[');
-        for (size_t i = 0; i < v->items.len; i++) {
-            if (i)
-                sb_puts(sb, ", ");
-            tf_value(tc, sb, v->items.items[i], indent);
-        }
-        sb_putc(sb, ']');
-        return;
-    }
-    sb_puts(sb, "[\n");
-    for (size_t i = 0; i < v->items.len; i++) {
-        sb_indent(sb, indent + 2);
-        tf_value(tc, sb, v->items.items[i], indent + 2);
-        sb_puts(sb, ",\n");
-    }
-    sb_indent(sb, indent);
-    sb_putc(sb, ']');
-}
-
-/* An object's entries, aligned the way terraform fmt aligns attributes. */
-static void tf_object(tf_ctx *tc, strbuf *sb, const ir_value *v, int indent)
-{
-    if (!v->items.len) {
-        sb_puts(sb, "{}");
-        return;
-    }
-    sb_puts(sb, "{\n");
-    size_t run_end = 0, width = 0;
-    for (size_t i = 0; i < v->items.len; i++) {
-        const ir_value *item = v->items.items[i];
-        const char *k = v->keys.items[i];
-        if (i >= run_end) {         /* measure the run of single-line entries starting here */
-            width = 0;
-            for (run_end = i; run_end < v->items.len && !tf_multiline(tc, v->items.items[run_end]); run_end++) {
-                const char *rk = v->keys.items[run_end];
-                size_t w = strlen(rk) + (tf_ident(rk) ? 0 : 2);
-                width = w > width ? w : width;
-            }
-            if (run_end == i)
-                run_end = i + 1;    /* a multi-line entry stands alone */
-            k = v->keys.items[i];
-        }
-        sb_indent(sb, indent + 2);
-        size_t start = sb->len;
-        tf_key(sb, k);
-        if (!tf_multiline(tc, item))
-            sb_indent(sb, (int)(width - (sb->len - start)));
-        sb_puts(sb, " = ");
-        tf_value(tc, sb, item, indent + 2);
-        sb_putc(sb, '\n');
-    }
-    sb_indent(sb, indent);
-    sb_putc(sb, '}');
-}
-
-static void tf_param(strbuf *sb, const ir_param *pm)
-{
-    sb_printf(sb, "var.%s", pm->name);
-}
-
-static void tf_interp(tf_ctx *tc, strbuf *sb, const ir_value *v)
-{
-    sb_putc(sb, '"');
-    for (size_t i = 0; i < v->items.len; i++) {
-        const ir_value *part = v->items.items[i];
-        if (part->kind == IR_STRING) {
-            tf_escape(sb, part->text);
-            continue;
-        }
-        sb_puts(sb, "${");
-        tf_value(tc, sb, part, 0);
-        sb_putc(sb, '}');
-    }
-    sb_putc(sb, '"');
-}
-
-static void tf_value(tf_ctx *tc, strbuf *sb, const ir_value *v, int indent)
-{
-    switch (v->kind) {
-    case IR_NULL: sb_puts(sb, "null"); break;
-    case IR_BOOL: sb_puts(sb, v->boolean ? "true" : "false"); break;
-    case IR_NUMBER: sb_puts(sb, v->text); break;
-    case IR_STRING: tf_string(sb, v->text); break;
-    case IR_RAW: sb_puts(sb, v->text); break;
-    case IR_REF: tf_ref(tc, sb, v); break;
-    case IR_PARAM: tf_param(sb, v->param); break;
-    case IR_INTERP: tf_interp(tc, sb, v); break;
-    case IR_LIST: tf_list(tc, sb, v, indent); break;
-    case IR_OBJECT: tf_object(tc, sb, v, indent); break;
-    case IR_JSON:
-        sb_puts(sb, "jsonencode(");
-        tf_value(tc, sb, v->items.items[0], indent);
-        sb_putc(sb, ')');
-        break;
-    }
-}
-
-/* ---- blocks ---- */
-
-static void tf_body(tf_ctx *tc, strbuf *sb, const ir_block *b, int indent);
-
-/* A value that takes a parameter's condition: present only where it holds. */
-static void tf_cond_value(tf_ctx *tc, strbuf *sb, const ir_entry *e, int indent)
-{
-    if (!e->cond) {
-        tf_value(tc, sb, e->value, indent);
-        return;
-    }
-    sb_printf(sb, "var.%s ? ", e->cond->name);
-    tf_value(tc, sb, e->value, indent);
-    sb_puts(sb, " : null");
-}
-
-static bool entry_multiline(tf_ctx *tc, const ir_entry *e)
-{
-    return e->block || tf_multiline(tc, e->value);
-}
-
-static size_t run_width(tf_ctx *tc, const ir_block *b, size_t from)
-{
-    size_t w = 0;
-    for (size_t i = from; i < b->entries.len; i++) {
-        const ir_entry *e = b->entries.items[i];
-        if (entry_multiline(tc, e))
-            break;
-        size_t kw = strlen(e->key);
-        w = kw > w ? kw : w;
-    }
-    return w;
-}
-
-static void tf_nested(tf_ctx *tc, strbuf *sb, const ir_entry *e, int indent)
-{
-    sb_indent(sb, indent);
-    if (!e->cond) {
-        sb_printf(sb, "%s {\n", e->key);
-        tf_body(tc, sb, e->block, indent + 2);
-        sb_indent(sb, indent);
-        sb_puts(sb, "}\n");
-        return;
-    }
-    sb_printf(sb, "dynamic \"%s\" {\n", e->key);
-    sb_indent(sb, indent + 2);
-    sb_printf(sb, "for_each = var.%s ? [1] : []\n", e->cond->name);
-    sb_indent(sb, indent + 2);
-    sb_puts(sb, "content {\n");
-    tf_body(tc, sb, e->block, indent + 4);
-    sb_indent(sb, indent + 2);
-    sb_puts(sb, "}\n");
-    sb_indent(sb, indent);
-    sb_puts(sb, "}\n");
-}
-
-/* Entries in order; a blank line separates nested blocks from each other and
- * from attributes, as people write them. */
-static void tf_body(tf_ctx *tc, strbuf *sb, const ir_block *b, int indent)
-{
-    size_t width = 0;
-    int prev = -1;      /* 0 attribute, 1 block */
     for (size_t i = 0; i < b->entries.len; i++) {
         const ir_entry *e = b->entries.items[i];
-        int cur = e->block ? 1 : 0;
-        if (prev == 1 || (prev == 0 && cur == 1))
-            sb_putc(sb, '\n');
-        if (cur) {
-            tf_nested(tc, sb, e, indent);
-            prev = cur;
-            continue;
-        }
-        bool ml = entry_multiline(tc, e);
-        if (!ml && (i == 0 || prev != 0 || entry_multiline(tc, b->entries.items[i - 1])))
-            width = run_width(tc, b, i);
-        sb_indent(sb, indent);
-        sb_puts(sb, e->key);
-        if (!ml)
-            sb_indent(sb, (int)(width - strlen(e->key)));
-        sb_puts(sb, " = ");
-        tf_cond_value(tc, sb, e, indent);
-        sb_putc(sb, '\n');
-        prev = cur;
+        if (e->block)
+            collect_block(tc, s, e->block);
+        else
+            collect_value(tc, s, e->value);
     }
 }
 
-static void tf_top_block(tf_ctx *tc, strbuf *sb, const ir_block *b)
+static bool is_tf(const ir_stack *s)
 {
-    if (b->kind == IRB_DATA)
-        sb_printf(sb, "data \"%s\" \"%s\" {", b->type, b->name);
-    else
-        sb_printf(sb, "resource \"%s\" \"%s\" {", b->type, b->name);
+    return s->target == TARGET_TERRAFORM;
+}
+
+/* Names each module already uses, so that names made up for cross-module
+ * references cannot clash with them. */
+static void take_module_names(tf_ctx *tc, const ir_stack *s)
+{
+    take_name(tc, 'v', s, "environment");
+    for (size_t i = 0; i < s->params.len; i++)
+        take_name(tc, 'v', s, ((const ir_param *)s->params.items[i])->name);
+    for (size_t i = 0; i < s->blocks.len; i++) {
+        const ir_block *b = s->blocks.items[i];
+        strmap_put(&tc->owner, block_key(tc, b), (void *)s);
+        if (b->kind == IRB_OUTPUT)
+            take_name(tc, 'o', s, b->name);
+    }
+}
+
+static void collect_xrefs(tf_ctx *tc)
+{
+    for (size_t i = 0; i < tc->p->stacks.len; i++)
+        if (is_tf(tc->p->stacks.items[i]))
+            take_module_names(tc, tc->p->stacks.items[i]);
+    for (size_t i = 0; i < tc->p->stacks.len; i++) {
+        const ir_stack *s = tc->p->stacks.items[i];
+        for (size_t j = 0; is_tf(s) && j < s->blocks.len; j++)
+            collect_block(tc, s, s->blocks.items[j]);
+    }
+}
+
+/* ---- module main.tf ---- */
+
+static void tf_depends_on(tf_ctx *tc, strbuf *sb, const ir_block *b)
+{
+    ir_value *list = ir_list(tc->a, b->loc);
+    for (int i = 0; i < b->depends_count; i++) {
+        const ir_block *dep = b->depends_on[i];
+        const char *addr = arena_printf(tc->a, "%s%s.%s", dep->kind == IRB_DATA ? "data." : "", dep->type, dep->name);
+        ir_list_push(tc->a, list, tf_raw(tc, addr));
+    }
+    ir_block body = {.kind = IRB_NESTED};
+    ir_block_attr(tc->a, &body, "depends_on", list);
+    hcl_body(&tc->hp, sb, &body, 2);
+}
+
+/* resource/data "type" "name": count first and depends_on last, each set
+ * off by a blank line, as the Terraform style guide orders meta-arguments. */
+static void tf_resource(tf_ctx *tc, strbuf *sb, const ir_block *b)
+{
+    sb_printf(sb, "%s %s %s {", b->kind == IRB_DATA ? "data" : "resource", tf_quote(tc, b->type), tf_quote(tc, b->name));
     if (!b->cond && !b->entries.len && !b->depends_count) {
         sb_puts(sb, "}\n");
         return;
     }
     sb_putc(sb, '\n');
+    bool before = false;
     if (b->cond) {
         sb_printf(sb, "  count = var.%s ? 1 : 0\n", b->cond->name);
-        if (b->entries.len || b->depends_count)
-            sb_putc(sb, '\n');
+        before = true;
     }
-    tf_body(tc, sb, b, 2);
-    if (b->depends_count) {
-        if (b->entries.len)
+    if (b->entries.len) {
+        if (before)
             sb_putc(sb, '\n');
-        sb_puts(sb, "  depends_on = [");
-        for (int i = 0; i < b->depends_count; i++)
-            sb_printf(sb, "%s%s.%s", i ? ", " : "", b->depends_on[i]->type, b->depends_on[i]->name);
-        sb_puts(sb, "]\n");
+        hcl_body(&tc->hp, sb, b, 2);
+        before = true;
+    }
+    if (b->depends_count) {
+        if (before)
+            sb_putc(sb, '\n');
+        tf_depends_on(tc, sb, b);
     }
     sb_puts(sb, "}\n");
 }
 
-/* ---- module files ---- */
+static void tf_main(tf_ctx *tc, strbuf *sb, const ir_stack *s)
+{
+    for (size_t i = 0; i < s->blocks.len; i++) {
+        const ir_block *b = s->blocks.items[i];
+        if (b->kind == IRB_RESOURCE || b->kind == IRB_DATA) {
+            tf_sep(sb);
+            tf_resource(tc, sb, b);
+        }
+    }
+}
+
+/* ---- variables and outputs ---- */
 
 static const char *tf_type_name(ir_type t)
 {
-    static const char *names[] = {"string", "number", "bool", "list(string)", "list(number)", "map(string)", "any"};
+    static const char *const names[] = {"string", "number", "bool", "list(string)", "list(number)", "map(string)", "any"};
     return names[t];
 }
 
-static void tf_variable(strbuf *sb, const ir_param *pm)
+/* variable "name" { type  description  sensitive }, in the style guide's order. */
+static void tf_variable(tf_ctx *tc, strbuf *sb, const char *name, const char *type, const char *doc, bool sensitive)
 {
-    sb_printf(sb, "variable \"%s\" {\n", pm->name);
-    if (pm->doc) {
-        sb_puts(sb, "  description = ");
-        tf_string(sb, pm->doc);
-        sb_puts(sb, "\n  type        = ");
-    } else {
-        sb_puts(sb, pm->sensitive ? "  type      = " : "  type = ");
-    }
-    sb_printf(sb, "%s\n", tf_type_name(pm->type));
-    if (pm->sensitive)
-        sb_puts(sb, pm->doc ? "  sensitive   = true\n" : "  sensitive = true\n");
-    sb_puts(sb, "}\n");
+    ir_block body = {.kind = IRB_NESTED};
+    ir_block_attr(tc->a, &body, "type", tf_raw(tc, type));
+    if (doc)
+        ir_block_attr(tc->a, &body, "description", tf_str(tc, doc));
+    if (sensitive)
+        ir_block_attr(tc->a, &body, "sensitive", ir_bool(tc->a, true, tf_noloc));
+    tf_sep(sb);
+    hcl_block(&tc->hp, sb, arena_printf(tc->a, "variable %s", tf_quote(tc, name)), &body, 0);
 }
 
-static bool value_is_sensitive(const ir_value *v)
+static void tf_param_variable(tf_ctx *tc, strbuf *sb, const ir_param *pm)
+{
+    tf_variable(tc, sb, pm->name, tf_type_name(pm->type), pm->doc, pm->sensitive);
+}
+
+/* The attribute behind a cross-module reference is a string (an id, a name)
+ * unless the reference is to a whole block. */
+static void tf_xref_variable(tf_ctx *tc, strbuf *sb, const tf_xref *x)
+{
+    const ir_block *b = x->ref->ref_block;
+    const char *doc = arena_printf(tc->a, "%s of %s.%s, from module %s.", x->ref->ref_path ? x->ref->ref_path : "The block",
+                                   b->type, b->name, x->to->name);
+    tf_variable(tc, sb, x->var_name, x->ref->ref_path ? "string" : "any", doc, false);
+}
+
+static void tf_variables(tf_ctx *tc, strbuf *sb, const ir_stack *s)
+{
+    const ir_param *env = s->env_param;
+    tf_variable(tc, sb, "environment", "string",
+                env && env->doc ? env->doc : "Deployment environment name.", false);
+    for (size_t i = 0; i < s->params.len; i++) {
+        const ir_param *pm = s->params.items[i];
+        if (!pm->is_environment)
+            tf_param_variable(tc, sb, pm);
+    }
+    for (size_t i = 0; i < tc->xrefs.len; i++) {
+        const tf_xref *x = tc->xrefs.items[i];
+        if (x->from == s)
+            tf_xref_variable(tc, sb, x);
+    }
+}
+
+static bool refers_to_secret(const ir_value *v)
 {
     if (!v)
         return false;
     if (v->kind == IR_PARAM && v->param->sensitive)
         return true;
     for (size_t i = 0; i < v->items.len; i++)
-        if (value_is_sensitive(v->items.items[i]))
+        if (refers_to_secret(v->items.items[i]))
             return true;
     return false;
 }
 
-static void tf_output(tf_ctx *tc, strbuf *sb, const ir_block *b)
+/* Terraform refuses an output that shows a secret unless it says so; the
+ * kind may also mark an output sensitive itself. */
+static bool output_sensitive(const ir_block *b)
 {
     const ir_entry *val = ir_block_get(b, "value");
-    sb_printf(sb, "output \"%s\" {\n", b->name);
-    bool sensitive = val && value_is_sensitive(val->value);
-    sb_puts(sb, sensitive ? "  value     = " : "  value = ");
-    if (b->cond)
-        sb_printf(sb, "var.%s ? ", b->cond->name);
-    if (val)
-        tf_value(tc, sb, val->value, 2);
-    else
-        sb_puts(sb, "null");
-    if (b->cond)
-        sb_puts(sb, " : null");
-    sb_putc(sb, '\n');
-    if (sensitive)
-        sb_puts(sb, "  sensitive = true\n");
-    sb_puts(sb, "}\n");
+    const ir_entry *flag = ir_block_get(b, "sensitive");
+    return (val && refers_to_secret(val->value)) ||
+           (flag && flag->value && flag->value->kind == IR_BOOL && flag->value->boolean);
 }
 
-/* Provider names of the block types a stack uses, sorted, no repeats. */
+/* output "name" { value  [other entries]  sensitive }: a conditional block's
+ * output is null where the block does not exist. */
+static void tf_output(tf_ctx *tc, strbuf *sb, const ir_block *b)
+{
+    ir_block body = {.kind = IRB_NESTED};
+    const ir_entry *val = ir_block_get(b, "value");
+    ir_entry *e = ir_block_attr(tc->a, &body, "value", val ? val->value : NULL);
+    e->cond = b->cond;
+    for (size_t i = 0; i < b->entries.len; i++) {
+        const ir_entry *other = b->entries.items[i];
+        if (other != val && strcmp(other->key, "sensitive") != 0)
+            vec_push(tc->a, &body.entries, (void *)other);
+    }
+    if (output_sensitive(b))
+        ir_block_attr(tc->a, &body, "sensitive", ir_bool(tc->a, true, tf_noloc));
+    tf_sep(sb);
+    hcl_block(&tc->hp, sb, arena_printf(tc->a, "output %s", tf_quote(tc, b->name)), &body, 0);
+}
+
+/* The output a cross-module reference reads; it carries the referenced
+ * block's condition, since the block may not exist in every environment. */
+static void tf_xref_output(tf_ctx *tc, strbuf *sb, const tf_xref *x)
+{
+    ir_block out = {.kind = IRB_OUTPUT, .name = x->out_name, .cond = x->ref->ref_block->cond};
+    ir_block_attr(tc->a, &out, "value", (ir_value *)x->ref);
+    tf_output(tc, sb, &out);
+}
+
+static void tf_outputs(tf_ctx *tc, strbuf *sb, const ir_stack *s)
+{
+    for (size_t i = 0; i < s->blocks.len; i++) {
+        const ir_block *b = s->blocks.items[i];
+        if (b->kind == IRB_OUTPUT)
+            tf_output(tc, sb, b);
+    }
+    for (size_t i = 0; i < tc->xrefs.len; i++) {
+        const tf_xref *x = tc->xrefs.items[i];
+        if (x->to == s && x->new_output)
+            tf_xref_output(tc, sb, x);
+    }
+}
+
+/* ---- providers and versions ---- */
+
+static const tf_provider *tf_provider_info(tf_ctx *tc, const char *name)
+{
+    for (size_t i = 0; i < sizeof tf_providers_known / sizeof tf_providers_known[0]; i++)
+        if (strcmp(tf_providers_known[i].name, name) == 0)
+            return &tf_providers_known[i];
+    tf_provider *p = arena_alloc(tc->a, sizeof *p);     /* unknown: the hashicorp namespace, unpinned */
+    p->name = name;
+    p->source = arena_printf(tc->a, "hashicorp/%s", name);
+    return p;
+}
+
+/* Adds the providers of s's resource and data types (the prefix before the
+ * first `_`) to out, kept sorted and without repeats. */
 static void tf_providers(tf_ctx *tc, const ir_stack *s, ptrvec *out)
 {
     for (size_t i = 0; i < s->blocks.len; i++) {
@@ -445,301 +458,218 @@ static void tf_providers(tf_ctx *tc, const ir_stack *s, ptrvec *out)
     }
 }
 
-static const char *tf_provider_version(const char *prov)
+static bool uses_provider(const ptrvec *providers, const char *name)
 {
-    static const struct { const char *name, *version; } known[] = {
-        {"azurerm", "~> 4.0"}, {"aws", "~> 5.0"}, {"azuread", "~> 3.0"},
-        {"random", "~> 3.6"}, {"time", "~> 0.12"}, {"kubernetes", "~> 2.35"},
-    };
-    for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
-        if (strcmp(known[i].name, prov) == 0)
-            return known[i].version;
-    return NULL;
+    for (size_t i = 0; i < providers->len; i++)
+        if (strcmp(providers->items[i], name) == 0)
+            return true;
+    return false;
 }
 
 static void tf_versions(tf_ctx *tc, strbuf *sb, const ptrvec *providers)
 {
-    sb_puts(sb, "terraform {\n  required_version = \">= 1.6.0\"\n");
-    if (providers->len)
-        sb_puts(sb, "\n  required_providers {\n");
+    ir_block body = {.kind = IRB_NESTED}, req = {.kind = IRB_NESTED};
+    ir_block_attr(tc->a, &body, "required_version", tf_str(tc, TF_REQUIRED_VERSION));
     for (size_t i = 0; i < providers->len; i++) {
-        const char *prov = providers->items[i];
-        const char *ver = tf_provider_version(prov);
-        sb_printf(sb, "    %s = {\n      source  = \"hashicorp/%s\"\n", prov, prov);
-        if (ver)
-            sb_printf(sb, "      version = \"%s\"\n", ver);
-        sb_puts(sb, "    }\n");
+        const tf_provider *pv = tf_provider_info(tc, providers->items[i]);
+        ir_value *spec = ir_object(tc->a, tf_noloc);
+        ir_object_set(tc->a, spec, "source", tf_str(tc, pv->source));
+        if (pv->version)
+            ir_object_set(tc->a, spec, "version", tf_str(tc, pv->version));
+        ir_block_attr(tc->a, &req, pv->name, spec);
     }
     if (providers->len)
-        sb_puts(sb, "  }\n");
-    sb_puts(sb, "}\n");
+        ir_block_nested(tc->a, &body, "required_providers", &req);
+    hcl_block(&tc->hp, sb, "terraform", &body, 0);
 }
 
-static void tf_add(tf_ctx *tc, const char *path, const strbuf *sb)
-{
-    out_add(tc->o, path, sb->data, sb->len, "#");
-}
-
-/* Two modules may use the same output of a third: it is declared once. */
-static bool find_xref_output_before(tf_ctx *tc, const ir_stack *owner, const tf_xref *x, size_t upto)
-{
-    for (size_t i = 0; i < upto; i++) {
-        const tf_xref *o = tc->xrefs.items[i];
-        if (o->to == owner && strcmp(o->name, x->name) == 0)
-            return true;
-    }
-    return false;
-}
-
-static void tf_xref_files(tf_ctx *tc, const ir_stack *s, strbuf *vars, strbuf *outs)
-{
-    for (size_t i = 0; i < tc->xrefs.len; i++) {
-        const tf_xref *x = tc->xrefs.items[i];
-        if (x->from == s) {
-            sb_printf(vars, "\nvariable \"%s\" {\n  description = \"%s of %s.%s, from module %s.\"\n  type        = string\n}\n",
-                      x->name, x->ref->ref_path ? x->ref->ref_path : "id", x->ref->ref_block->type,
-                      x->ref->ref_block->name, x->to->name);
-        } else if (x->to == s && !find_xref_output_before(tc, s, x, i)) {
-            if (outs->len)
-                sb_putc(outs, '\n');
-            sb_printf(outs, "output \"%s\" {\n  value = ", x->name);
-            const ir_stack *keep = tc->stack;
-            tc->stack = s;
-            tf_ref(tc, outs, x->ref);
-            tc->stack = keep;
-            sb_puts(outs, "\n}\n");
-        }
-    }
-}
+/* ---- one module ---- */
 
 static void tf_module(tf_ctx *tc, const ir_stack *s)
 {
     const char *dir = arena_printf(tc->a, "infra/terraform/modules/%s", s->name);
-    tc->stack = s;
-    strbuf main_tf, vars, outs;
+    strbuf main_tf, vars, outs, versions;
     sb_init(&main_tf, tc->a);
     sb_init(&vars, tc->a);
     sb_init(&outs, tc->a);
-    for (size_t i = 0; i < s->blocks.len; i++) {
-        const ir_block *b = s->blocks.items[i];
-        strbuf *sb = b->kind == IRB_OUTPUT ? &outs : &main_tf;
-        if (sb->len)
-            sb_putc(sb, '\n');
-        if (b->kind == IRB_OUTPUT)
-            tf_output(tc, sb, b);
-        else
-            tf_top_block(tc, sb, b);
-    }
-    tf_variable(&vars, s->env_param);
-    for (size_t i = 0; i < s->params.len; i++) {
-        sb_putc(&vars, '\n');
-        tf_variable(&vars, s->params.items[i]);
-    }
-    tf_xref_files(tc, s, &vars, &outs);
+    sb_init(&versions, tc->a);
+    tc->stack = s;
+    tf_main(tc, &main_tf, s);
+    tf_variables(tc, &vars, s);
+    tf_outputs(tc, &outs, s);
     ptrvec providers = {0};
     tf_providers(tc, s, &providers);
-    strbuf versions;
-    sb_init(&versions, tc->a);
     tf_versions(tc, &versions, &providers);
-    tf_add(tc, arena_printf(tc->a, "%s/main.tf", dir), &main_tf);
-    tf_add(tc, arena_printf(tc->a, "%s/variables.tf", dir), &vars);
+    tc->stack = NULL;
+    tf_add(tc, dir, "main.tf", &main_tf);
+    tf_add(tc, dir, "variables.tf", &vars);
     if (outs.len)
-        tf_add(tc, arena_printf(tc->a, "%s/outputs.tf", dir), &outs);
-    tf_add(tc, arena_printf(tc->a, "%s/versions.tf", dir), &versions);
+        tf_add(tc, dir, "outputs.tf", &outs);
+    tf_add(tc, dir, "versions.tf", &versions);
 }
 
 /* ---- environment root modules ---- */
 
-static bool param_supplied_at_deploy(const ir_param *pm)
+/* A value the pipeline supplies at deployment (TF_VAR_<name>), not the program. */
+static bool supplied_at_deploy(const ir_param *pm)
 {
-    return pm->sensitive && !pm->values;
+    return !pm->values;
+}
+
+/* The value of pm in environment env; null where the block that uses it
+ * does not exist. */
+static ir_value *param_value(tf_ctx *tc, const ir_param *pm, size_t env)
+{
+    if (supplied_at_deploy(pm))
+        return tf_raw(tc, arena_printf(tc->a, "var.%s", pm->name));
+    return pm->values[env] ? pm->values[env] : ir_null(tc->a, pm->loc);
 }
 
 static void tf_module_call(tf_ctx *tc, strbuf *sb, const ir_stack *s, size_t env)
 {
-    sb_printf(sb, "module \"%s\" {\n  source = \"../../modules/%s\"\n\n", s->name, s->name);
-    ir_block args = {0};    /* the arguments, printed as a body so they align */
-    ir_block_attr(tc->a, &args, "environment", ir_string(tc->a, tc->p->envs[env], (src_loc){0}));
+    ir_block args = {.kind = IRB_NESTED};
+    ir_block_attr(tc->a, &args, "environment", tf_str(tc, tc->p->envs[env]));
     for (size_t i = 0; i < s->params.len; i++) {
         const ir_param *pm = s->params.items[i];
-        ir_value *v = param_supplied_at_deploy(pm)
-                          ? ir_raw(tc->a, arena_printf(tc->a, "var.%s", pm->name), pm->loc)
-                          : pm->values[env];
-        ir_block_attr(tc->a, &args, pm->name, v);
+        if (!pm->is_environment)
+            ir_block_attr(tc->a, &args, pm->name, param_value(tc, pm, env));
     }
     for (size_t i = 0; i < tc->xrefs.len; i++) {
         const tf_xref *x = tc->xrefs.items[i];
         if (x->from == s)
-            ir_block_attr(tc->a, &args, x->name,
-                          ir_raw(tc->a, arena_printf(tc->a, "module.%s.%s", x->to->name, x->name), (src_loc){0}));
+            ir_block_attr(tc->a, &args, x->var_name, tf_raw(tc, arena_printf(tc->a, "module.%s.%s", x->to->name, x->out_name)));
     }
-    tf_body(tc, sb, &args, 2);
+    tf_sep(sb);
+    sb_printf(sb, "module %s {\n  source = ", tf_quote(tc, s->name));
+    hcl_quoted(sb, arena_printf(tc->a, "../../modules/%s", s->name));
+    sb_puts(sb, "\n\n");        /* the meta-argument stands apart from the inputs */
+    hcl_body(&tc->hp, sb, &args, 2);
     sb_puts(sb, "}\n");
 }
 
-static void tf_backend(tf_ctx *tc, strbuf *sb, size_t env)
+static void tf_root_variables(tf_ctx *tc, strbuf *sb, const ir_stack *s, strmap *declared)
 {
-    const ir_tf_settings *st = &tc->p->tf;
-    ir_block cfg = {0};
-    for (size_t i = 0; st->backend_config && i < st->backend_config->keys.len; i++)
-        ir_block_attr(tc->a, &cfg, st->backend_config->keys.items[i], st->backend_config->items.items[i]);
-    ir_block_attr(tc->a, &cfg, "key",
-                  ir_string(tc->a, arena_printf(tc->a, "%s/%s.tfstate", tc->p->project, tc->p->envs[env]), (src_loc){0}));
-    sb_printf(sb, "terraform {\n  backend \"%s\" {\n", st->backend_type);
-    tf_body(tc, sb, &cfg, 4);
-    sb_puts(sb, "  }\n}\n");
-}
-
-static void tf_provider_blocks(tf_ctx *tc, strbuf *sb, const ptrvec *providers)
-{
-    for (size_t i = 0; i < providers->len; i++) {
-        const char *prov = providers->items[i];
-        if (sb->len)
-            sb_putc(sb, '\n');
-        if (strcmp(prov, "azurerm") == 0) {
-            /* The subscription comes from ARM_SUBSCRIPTION_ID, which the pipeline sets. */
-            sb_puts(sb, "provider \"azurerm\" {\n  features {}\n}\n");
-        } else if (strcmp(prov, "aws") == 0) {
-            sb_puts(sb, "provider \"aws\" {\n");
-            if (tc->p->tf.aws_region) {
-                sb_puts(sb, "  region = ");
-                tf_string(sb, tc->p->tf.aws_region);
-                sb_putc(sb, '\n');
-            }
-            if (tc->p->tf.default_tags && tc->p->tf.default_tags->items.len) {
-                sb_puts(sb, "\n  default_tags {\n    tags = ");
-                tf_value(tc, sb, tc->p->tf.default_tags, 4);
-                sb_puts(sb, "\n  }\n");
-            }
-            sb_puts(sb, "}\n");
-        } else {
-            sb_printf(sb, "provider \"%s\" {}\n", prov);
-        }
+    for (size_t i = 0; i < s->params.len; i++) {
+        const ir_param *pm = s->params.items[i];
+        if (!supplied_at_deploy(pm) || strmap_has(declared, pm->name))
+            continue;
+        strmap_put(declared, pm->name, (void *)pm);
+        tf_param_variable(tc, sb, pm);
     }
 }
 
-static void tf_env_outputs(tf_ctx *tc, strbuf *sb, const ir_stack *s)
+/* Every module output, passed on so that `terraform output` shows it; a name
+ * two modules share gets the second module's name in front. */
+static void tf_root_outputs(tf_ctx *tc, strbuf *sb, const ir_stack *s, strmap *declared)
 {
     for (size_t i = 0; i < s->blocks.len; i++) {
         const ir_block *b = s->blocks.items[i];
         if (b->kind != IRB_OUTPUT)
             continue;
-        const ir_entry *val = ir_block_get(b, "value");
-        bool sensitive = val && value_is_sensitive(val->value);
-        if (sb->len)
-            sb_putc(sb, '\n');
-        sb_printf(sb, "output \"%s\" {\n", b->name);
-        sb_printf(sb, "  value%s = module.%s.%s\n", sensitive ? "    " : "", s->name, b->name);
-        if (sensitive)
-            sb_puts(sb, "  sensitive = true\n");
-        sb_puts(sb, "}\n");
+        const char *name = b->name;
+        if (strmap_has(declared, name))
+            name = arena_printf(tc->a, "%s_%s", s->name, b->name);
+        strmap_put(declared, name, (void *)b);
+        ir_block out = {.kind = IRB_OUTPUT, .name = name};
+        ir_block_attr(tc->a, &out, "value", tf_raw(tc, arena_printf(tc->a, "module.%s.%s", s->name, b->name)));
+        if (output_sensitive(b))
+            ir_block_attr(tc->a, &out, "sensitive", ir_bool(tc->a, true, tf_noloc));
+        tf_output(tc, sb, &out);
+    }
+}
+
+static void tf_backend(tf_ctx *tc, strbuf *sb, size_t env)
+{
+    const ir_tf_settings *st = &tc->p->tf;
+    const ir_value *cfg = st->backend_config;
+    ir_block body = {.kind = IRB_NESTED};
+    for (size_t i = 0; cfg && i < cfg->keys.len; i++)
+        if (strcmp(cfg->keys.items[i], "key") != 0)
+            ir_block_attr(tc->a, &body, cfg->keys.items[i], cfg->items.items[i]);
+    ir_block_attr(tc->a, &body, "key", tf_str(tc, arena_printf(tc->a, "%s/%s.tfstate", tc->p->project, tc->p->envs[env])));
+    sb_puts(sb, "terraform {\n");
+    hcl_block(&tc->hp, sb, arena_printf(tc->a, "backend %s", tf_quote(tc, st->backend_type)), &body, 2);
+    sb_puts(sb, "}\n");
+}
+
+/* Provider configuration only where a provider needs one: azurerm its
+ * (empty) features block, the subscription coming from ARM_SUBSCRIPTION_ID;
+ * aws its region and the project's default tags. */
+static void tf_provider_blocks(tf_ctx *tc, strbuf *sb, const ptrvec *providers)
+{
+    if (uses_provider(providers, "aws")) {
+        ir_block body = {.kind = IRB_NESTED}, tags = {.kind = IRB_NESTED};
+        if (tc->p->tf.aws_region)
+            ir_block_attr(tc->a, &body, "region", tf_str(tc, tc->p->tf.aws_region));
+        if (tc->p->tf.default_tags && tc->p->tf.default_tags->items.len) {
+            ir_block_attr(tc->a, &tags, "tags", tc->p->tf.default_tags);
+            ir_block_nested(tc->a, &body, "default_tags", &tags);
+        }
+        tf_sep(sb);
+        hcl_block(&tc->hp, sb, "provider \"aws\"", &body, 0);
+    }
+    if (uses_provider(providers, "azurerm")) {
+        ir_block body = {.kind = IRB_NESTED}, features = {.kind = IRB_NESTED};
+        ir_block_nested(tc->a, &body, "features", &features);
+        tf_sep(sb);
+        hcl_block(&tc->hp, sb, "provider \"azurerm\"", &body, 0);
+    }
+}
+
+/* The module calls, secrets and outputs of one root module, and the
+ * providers its modules use. */
+static void tf_root_modules(tf_ctx *tc, size_t env, strbuf *main_tf, strbuf *vars, strbuf *outs, ptrvec *providers)
+{
+    strmap var_names, out_names;
+    strmap_init(&var_names, tc->a);
+    strmap_init(&out_names, tc->a);
+    for (size_t i = 0; i < tc->p->stacks.len; i++) {
+        const ir_stack *s = tc->p->stacks.items[i];
+        if (!is_tf(s))
+            continue;
+        tf_module_call(tc, main_tf, s, env);
+        tf_root_variables(tc, vars, s, &var_names);
+        tf_root_outputs(tc, outs, s, &out_names);
+        tf_providers(tc, s, providers);
     }
 }
 
 static void tf_environment(tf_ctx *tc, size_t env)
 {
-    tc->stack = NULL;
     const char *dir = arena_printf(tc->a, "infra/terraform/environments/%s", tc->p->envs[env]);
-    strbuf main_tf, vars, outs, prov, ver;
-    sb_init(&main_tf, tc->a);
-    sb_init(&vars, tc->a);
-    sb_init(&outs, tc->a);
-    sb_init(&prov, tc->a);
-    sb_init(&ver, tc->a);
+    strbuf main_tf, vars, outs, prov, ver, be;
+    strbuf *all[] = {&main_tf, &vars, &outs, &prov, &ver, &be};
+    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
+        sb_init(all[i], tc->a);
     ptrvec providers = {0};
-    for (size_t i = 0; i < tc->p->stacks.len; i++) {
-        const ir_stack *s = tc->p->stacks.items[i];
-        if (s->target != TARGET_TERRAFORM)
-            continue;
-        if (main_tf.len)
-            sb_putc(&main_tf, '\n');
-        tf_module_call(tc, &main_tf, s, env);
-        tf_env_outputs(tc, &outs, s);
-        tf_providers(tc, s, &providers);
-        for (size_t j = 0; j < s->params.len; j++) {
-            const ir_param *pm = s->params.items[j];
-            if (!param_supplied_at_deploy(pm) || strstr(vars.data, arena_printf(tc->a, "\"%s\"", pm->name)))
-                continue;
-            if (vars.len)
-                sb_putc(&vars, '\n');
-            tf_variable(&vars, pm);
-        }
-    }
-    tf_add(tc, arena_printf(tc->a, "%s/main.tf", dir), &main_tf);
-    if (vars.len)
-        tf_add(tc, arena_printf(tc->a, "%s/variables.tf", dir), &vars);
-    if (outs.len)
-        tf_add(tc, arena_printf(tc->a, "%s/outputs.tf", dir), &outs);
+    tf_root_modules(tc, env, &main_tf, &vars, &outs, &providers);
     tf_provider_blocks(tc, &prov, &providers);
-    if (prov.len)
-        tf_add(tc, arena_printf(tc->a, "%s/providers.tf", dir), &prov);
-    if (tc->p->tf.backend_type) {
-        strbuf be;
-        sb_init(&be, tc->a);
-        tf_backend(tc, &be, env);
-        tf_add(tc, arena_printf(tc->a, "%s/backend.tf", dir), &be);
-    }
     tf_versions(tc, &ver, &providers);
-    tf_add(tc, arena_printf(tc->a, "%s/versions.tf", dir), &ver);
-}
-
-static void collect_xrefs_value(tf_ctx *tc, const ir_stack *s, const ir_value *v)
-{
-    if (!v)
-        return;
-    if (v->kind == IR_REF && v->ref_block) {
-        const ir_stack *owner = strmap_get(&tc->owner, block_key(tc->a, v->ref_block));
-        const char *name = xref_name(tc->a, v);
-        if (owner && owner != s && !find_xref(tc, s, name)) {
-            tf_xref *x = arena_alloc(tc->a, sizeof *x);
-            x->from = s;
-            x->to = owner;
-            x->ref = v;
-            x->name = name;
-            vec_push(tc->a, &tc->xrefs, x);
-        }
-    }
-    for (size_t i = 0; i < v->items.len; i++)
-        collect_xrefs_value(tc, s, v->items.items[i]);
-}
-
-static void collect_xrefs_block(tf_ctx *tc, const ir_stack *s, const ir_block *b)
-{
-    for (size_t i = 0; i < b->entries.len; i++) {
-        const ir_entry *e = b->entries.items[i];
-        if (e->block)
-            collect_xrefs_block(tc, s, e->block);
-        else
-            collect_xrefs_value(tc, s, e->value);
-    }
-}
-
-static void collect_xrefs(tf_ctx *tc)
-{
-    strmap_init(&tc->owner, tc->a);
-    for (size_t i = 0; i < tc->p->stacks.len; i++) {
-        const ir_stack *s = tc->p->stacks.items[i];
-        for (size_t j = 0; s->target == TARGET_TERRAFORM && j < s->blocks.len; j++)
-            strmap_put(&tc->owner, block_key(tc->a, s->blocks.items[j]), (void *)s);
-    }
-    for (size_t i = 0; i < tc->p->stacks.len; i++) {
-        const ir_stack *s = tc->p->stacks.items[i];
-        for (size_t j = 0; s->target == TARGET_TERRAFORM && j < s->blocks.len; j++)
-            collect_xrefs_block(tc, s, s->blocks.items[j]);
-    }
+    if (tc->p->tf.backend_type)
+        tf_backend(tc, &be, env);
+    tf_add(tc, dir, "main.tf", &main_tf);
+    const char *optional[] = {"variables.tf", "outputs.tf", "providers.tf", "backend.tf"};
+    strbuf *bufs[] = {&vars, &outs, &prov, &be};
+    for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++)
+        if (bufs[i]->len)       /* a file with nothing to say is left out */
+            tf_add(tc, dir, optional[i], bufs[i]);
+    tf_add(tc, dir, "versions.tf", &ver);
 }
 
 void tf_emit(const ir_program *p, out_set *o, diag_ctx *d)
 {
     tf_ctx tc = {.p = p, .o = o, .d = d, .a = o->a};
+    tc.hp = (hcl_printer){.a = o->a, .d = d, .ref = tf_ref, .ctx = &tc};
+    strmap_init(&tc.owner, tc.a);
+    strmap_init(&tc.xref_at, tc.a);
+    strmap_init(&tc.taken, tc.a);
     collect_xrefs(&tc);
     bool any = false;
     for (size_t i = 0; i < p->stacks.len; i++) {
-        const ir_stack *s = p->stacks.items[i];
-        if (s->target != TARGET_TERRAFORM)
-            continue;
-        tf_module(&tc, s);
-        any = true;
+        if (is_tf(p->stacks.items[i])) {
+            tf_module(&tc, p->stacks.items[i]);
+            any = true;
+        }
     }
     for (size_t e = 0; any && e < p->nenvs; e++)
         tf_environment(&tc, e);

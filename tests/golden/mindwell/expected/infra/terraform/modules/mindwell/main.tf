@@ -245,6 +245,7 @@ resource "azurerm_postgresql_flexible_server" "db" {
 
   dynamic "high_availability" {
     for_each = var.db_high_availability_enabled ? [1] : []
+
     content {
       mode                      = "ZoneRedundant"
       standby_availability_zone = "2"
@@ -541,10 +542,14 @@ resource "aws_iam_role_policy" "ci_runner" {
     Version = "2012-10-17"
     Statement = [
       {
-        Sid      = "ListBuckets"
-        Effect   = "Allow"
-        Action   = ["s3:ListBucket", "s3:GetBucketLocation"]
-        Resource = [aws_s3_bucket.conversation_logs.arn, aws_s3_bucket.summaries.arn, aws_s3_bucket.media.arn]
+        Sid    = "ListBuckets"
+        Effect = "Allow"
+        Action = ["s3:ListBucket", "s3:GetBucketLocation"]
+        Resource = [
+          aws_s3_bucket.conversation_logs.arn,
+          aws_s3_bucket.summaries.arn,
+          aws_s3_bucket.media.arn,
+        ]
       },
       {
         Sid    = "ReadWriteObjects"

@@ -7,7 +7,3 @@ output "main_name" {
 output "main_location" {
   value = azurerm_resource_group.main.location
 }
-
-output "main_name" {
-  value = azurerm_resource_group.main.name
-}
