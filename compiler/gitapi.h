@@ -15,11 +15,11 @@
 
 #define GITAPI_FUNCTIONS(X) \
     X(git_blob_free) X(git_blob_lookup) X(git_blob_rawcontent) X(git_blob_rawsize) X(git_buf_dispose) \
-    X(git_commit_create) X(git_diff_buffers) X(git_diff_free) X(git_diff_get_delta) \
+    X(git_commit_create) X(git_commit_tree_id) X(git_diff_buffers) X(git_diff_free) X(git_diff_get_delta) \
     X(git_diff_num_deltas) X(git_diff_tree_to_index) X(git_error_last) X(git_index_add_bypath) \
     X(git_index_entry_stage) X(git_index_entrycount) X(git_index_free) X(git_index_get_byindex) \
     X(git_index_get_bypath) X(git_index_remove_bypath) X(git_index_write) X(git_index_write_tree) \
-    X(git_libgit2_init) X(git_libgit2_shutdown) X(git_object_free) X(git_repository_discover) \
+    X(git_libgit2_init) X(git_libgit2_shutdown) X(git_object_free) X(git_oid_equal) X(git_repository_discover) \
     X(git_repository_free) X(git_repository_index) X(git_repository_open) X(git_repository_path) \
     X(git_repository_workdir) X(git_revparse_single) X(git_signature_default) X(git_signature_free) \
     X(git_tree_free) X(git_tree_lookup)
@@ -40,6 +40,7 @@ const gitapi *gitapi_get(void);
 #define git_blob_rawsize (gitapi_get()->git_blob_rawsize)
 #define git_buf_dispose (gitapi_get()->git_buf_dispose)
 #define git_commit_create (gitapi_get()->git_commit_create)
+#define git_commit_tree_id (gitapi_get()->git_commit_tree_id)
 #define git_diff_buffers (gitapi_get()->git_diff_buffers)
 #define git_diff_free (gitapi_get()->git_diff_free)
 #define git_diff_get_delta (gitapi_get()->git_diff_get_delta)
@@ -58,6 +59,7 @@ const gitapi *gitapi_get(void);
 #define git_libgit2_init (gitapi_get()->git_libgit2_init)
 #define git_libgit2_shutdown (gitapi_get()->git_libgit2_shutdown)
 #define git_object_free (gitapi_get()->git_object_free)
+#define git_oid_equal (gitapi_get()->git_oid_equal)
 #define git_repository_discover (gitapi_get()->git_repository_discover)
 #define git_repository_free (gitapi_get()->git_repository_free)
 #define git_repository_index (gitapi_get()->git_repository_index)

@@ -27,7 +27,11 @@ gitrepo *gitrepo_open(const char *path)
     git_libgit2_init();
     git_buf found = {0};
     gitrepo *g = calloc(1, sizeof *g);
-    if (!g || git_repository_discover(&found, path, 0, NULL) != 0 ||
+    if (!g) {
+        git_libgit2_shutdown();
+        return NULL;
+    }
+    if (git_repository_discover(&found, path, 0, NULL) != 0 ||
         git_repository_open(&g->repo, found.ptr) != 0 || !git_repository_workdir(g->repo)) {
         git_buf_dispose(&found);
         gitrepo_close(g);
@@ -41,15 +45,16 @@ gitrepo *gitrepo_open(const char *path)
     return g;
 }
 
+/* NULL is fine, and then libgit2 is not even loaded. */
 void gitrepo_close(gitrepo *g)
 {
-    if (g) {
-        git_index_free(g->index);
-        git_repository_free(g->repo);
-        free(g->workdir);
-        free(g);
-    }
-    git_libgit2_shutdown();
+    if (!g)
+        return;
+    git_index_free(g->index);
+    git_repository_free(g->repo);
+    free(g->workdir);
+    free(g);
+    git_libgit2_shutdown();     /* pairs with gitrepo_open's init */
 }
 
 const char *gitrepo_workdir(const gitrepo *g)
@@ -89,6 +94,26 @@ static char *index_read(void *ctx, arena *a, const char *rel, size_t *len)
     return e ? blob_text(ic->g, e, a, len) : NULL;
 }
 
+/* As the loader would see the directory if the index were checked out. */
+static bool index_new_infra(void *ctx, arena *a, const char *reldir, const strmap *known)
+{
+    index_ctx *ic = ctx;
+    git_index *idx = index_of(ic->g);
+    if (!idx)
+        return true;    /* cannot tell: compile */
+    const char *dir = *ic->prefix ? arena_printf(a, "%s/%s/", ic->prefix, reldir) : arena_printf(a, "%s/", reldir);
+    size_t dl = strlen(dir);
+    for (size_t i = 0; i < git_index_entrycount(idx); i++) {
+        const git_index_entry *e = git_index_get_byindex(idx, i);
+        const char *name = e->path + dl;
+        size_t n = strncmp(e->path, dir, dl) == 0 ? strlen(name) : 0;
+        if (n > 6 && !strchr(name, '/') && name[0] != '.' && strcmp(name + n - 6, ".infra") == 0 &&
+            !strmap_has(known, arena_printf(a, "%s/%s", reldir, name)))
+            return true;
+    }
+    return false;
+}
+
 repo_reader gitrepo_index_reader(gitrepo *g, const char *dir, arena *a)
 {
     index_ctx *ic = arena_alloc(a, sizeof *ic);
@@ -96,7 +121,7 @@ repo_reader gitrepo_index_reader(gitrepo *g, const char *dir, arena *a)
     ic->prefix = repo_relpath(a, dir, g->workdir);
     if (strcmp(ic->prefix, ".") == 0)
         ic->prefix = "";
-    repo_reader r = {index_read, ic};
+    repo_reader r = {index_read, ic, index_new_infra};
     return r;
 }
 
@@ -179,6 +204,10 @@ int gitrepo_commit(gitrepo *g, const ptrvec *paths, const char *message, diag_ct
         goto fail;
     if (git_revparse_single(&head, g->repo, "HEAD^{commit}") == 0)
         parent = (git_commit *)head;
+    if (parent && git_oid_equal(git_commit_tree_id(parent), &tree_id)) {
+        rc = 0;             /* the generated files were up to date: no empty commit */
+        goto out;
+    }
     const git_commit *parents[] = {parent};
     if (git_commit_create(&commit_id, g->repo, "HEAD", sig, sig, NULL, message, tree, parent ? 1 : 0, parents) != 0)
         goto fail;

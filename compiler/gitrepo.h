@@ -24,7 +24,8 @@ int gitrepo_materialize_sources(gitrepo *g, const char *root, diag_ctx *d);
 int gitrepo_foreign_staged(gitrepo *g, const strmap *ours, ptrvec *out, arena *a);
 
 /* Stages exactly `paths` (added, changed or removed in the work tree) and
- * commits them with the repository's configured identity. */
+ * commits them with the repository's configured identity; no commit when
+ * that changes nothing. */
 int gitrepo_commit(gitrepo *g, const ptrvec *paths, const char *message, diag_ctx *d);
 
 /* Writes a pre-commit hook running `infrac check --staged`. */

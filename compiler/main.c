@@ -48,6 +48,7 @@ static const char usage[] =
 
 typedef struct cli {
     const char *out_dir, *stdlib_dir, *message, *format;
+    const char *desc;           /* how headers name the program: recorded, else from the PATHs */
     char **envs, **paths;
     int nenvs, npaths;
     int verbose, force, commit, staged, diff;
@@ -140,10 +141,17 @@ static const char *source_desc(arena *a, const cli *c, const char *dir)
     return sb.data;
 }
 
-static int compile_cli(compilation *comp, const cli *c, const char *dir, arena *a)
+/* Fixes how headers name the program before anything changes directory. */
+static void describe(cli *c, const char *dir, arena *a)
+{
+    if (!c->desc)
+        c->desc = source_desc(a, c, dir);
+}
+
+static int compile_cli(compilation *comp, const cli *c)
 {
     compile_opts o = {.stdlib_dir = c->stdlib_dir, .paths = c->paths, .npaths = c->npaths,
-                      .only_envs = c->envs, .nonly_envs = c->nenvs, .source_desc = source_desc(a, c, dir)};
+                      .only_envs = c->envs, .nonly_envs = c->nenvs, .source_desc = c->desc};
     return compile_run(comp, &o);
 }
 
@@ -194,7 +202,7 @@ static int commit_check(gitrepo *g, const ptrvec *ours, diag_ctx *d)
 }
 
 /* Without PATH, build and check use the program the manifest recorded. */
-static int paths_from_manifest(cli *c, const repo_manifest *m, const char *dir, arena *a);
+static int from_manifest(cli *c, const repo_manifest *m, const char *dir, arena *a);
 
 static int recorded_paths(cli *c, const char *dir, arena *a)
 {
@@ -208,92 +216,13 @@ static int recorded_paths(cli *c, const char *dir, arena *a)
         diag_print(&d, stderr, diag_want_colour(stderr));
         return 2;
     }
-    return paths_from_manifest(c, &m, dir, a);
+    return from_manifest(c, &m, dir, a);
 }
 
-static int cmd_build(cli *c)
-{
-    if (c->commit && !c->message)
-        return usage_error("--commit needs a message:", "-m MSG");
-    char *dir = target_dir(c);
-    if (!dir)
-        return usage_error("no -o given and not in a git repository:", c->npaths ? c->paths[0] : ".");
-    arena *scratch = arena_new();
-    compilation comp = {0};
-    int rc = c->npaths ? 0 : recorded_paths(c, dir, scratch);
-    if (rc) {
-        arena_free(scratch);
-        free(dir);
-        return rc;
-    }
-    rc = compile_cli(&comp, c, dir, scratch);
-    gitrepo *g = NULL;
-    ptrvec ours = {0};
-    if (rc == 0 && c->commit) {
-        g = gitrepo_open(dir);
-        if (!g) {
-            diag_error(&comp.d, (src_loc){0}, "--commit: %s is not in a git repository", dir);
-            rc = 2;
-        } else {
-            ours = owned_paths(comp.a, &comp, dir, gitrepo_workdir(g));
-            rc = commit_check(g, &ours, &comp.d) ? 2 : 0;
-        }
-    }
-    repo_build_opts ro = {.dir = dir, .sources = c->paths, .nsources = c->npaths, .force = c->force,
-                          .inputs = &comp.inputs};
-    if (rc == 0 && repo_build(&ro, &comp.out, &comp.d) != 0)
-        rc = 2;
-    if (rc == 0 && g && gitrepo_commit(g, &ours, c->message, &comp.d) != 0)
-        rc = 2;
-    report_emit(format_of(c), &comp.d, NULL, stdout);
-    if (rc == 0 && c->verbose)
-        summary(&comp, dir);
-    gitrepo_close(g);
-    compile_free(&comp);
-    arena_free(scratch);
-    free(dir);
-    return rc;
-}
-
-/* check without PATH: the sources the manifest recorded, relative to dir. */
-static int paths_from_manifest(cli *c, const repo_manifest *m, const char *dir, arena *a)
-{
-    if (!m->sources.len)
-        return usage_error("no PATH given and no program recorded in", arena_printf(a, "%s/%s", dir, REPO_MANIFEST));
-    for (size_t i = 0; i < m->sources.len; i++) {
-        const char *abs = arena_printf(a, "%s/%s", dir, (const char *)m->sources.items[i]);
-        c->paths[c->npaths++] = (char *)repo_relpath(a, abs, ".");
-    }
-    return 0;
-}
-
-/* --staged: the index's .infra files are written to a scratch tree and
- * compiled from the same relative place, so paths and headers match. */
-static int compile_staged(compilation *comp, cli *c, const char *dir, gitrepo *g, arena *a)
-{
-    char tmpl[] = "/tmp/infrac-staged.XXXXXX";
-    char cwd[PATH_MAX];
-    if (!mkdtemp(tmpl) || !getcwd(cwd, sizeof cwd))
-        return usage_error("cannot create a scratch directory", NULL);
-    diag_ctx d;
-    diag_init(&d, a);
-    const char *rel = repo_relpath(a, cwd, gitrepo_workdir(g));
-    const char *here = arena_printf(a, "%s/%s", tmpl, rel);
-    int rc = 2;
-    if (gitrepo_materialize_sources(g, tmpl, &d) == 0 && writer_make_target_dir(here, &d) == 0 && chdir(here) == 0) {
-        rc = compile_cli(comp, c, dir, a);
-        if (chdir(cwd) != 0)
-            rc = 2;
-    }
-    diag_print(&d, stderr, 0);
-    writer_remove_tree(tmpl);
-    return rc;
-}
-
-/* check's default target: the nearest directory upward that holds a
- * manifest (so an unchanged repository is checked without asking git), else
- * the git work tree. */
-static char *check_target_dir(const cli *c)
+/* Without PATH or -o, build and check work on the nearest directory upward
+ * that holds a manifest (so an unchanged repository is checked without asking
+ * git), else on the git work tree. */
+static char *default_target_dir(const cli *c)
 {
     if (c->out_dir || c->npaths || c->staged)
         return target_dir(c);
@@ -312,9 +241,116 @@ static char *check_target_dir(const cli *c)
     }
 }
 
+static int cmd_build(cli *c)
+{
+    if (c->commit && !c->message)
+        return usage_error("--commit needs a message:", "-m MSG");
+    char *dir = default_target_dir(c);
+    if (!dir)
+        return usage_error("no -o given and not in a git repository:", c->npaths ? c->paths[0] : ".");
+    arena *scratch = arena_new();
+    compilation comp = {0};
+    int rc = c->npaths ? 0 : recorded_paths(c, dir, scratch);
+    if (rc) {
+        arena_free(scratch);
+        free(dir);
+        return rc;
+    }
+    describe(c, dir, scratch);
+    rc = compile_cli(&comp, c);
+    gitrepo *g = NULL;
+    ptrvec ours = {0};
+    if (rc == 0 && c->commit) {
+        g = gitrepo_open(dir);
+        if (!g) {
+            diag_error(&comp.d, (src_loc){0}, "--commit: %s is not in a git repository", dir);
+            rc = 2;
+        } else {
+            ours = owned_paths(comp.a, &comp, dir, gitrepo_workdir(g));
+            rc = commit_check(g, &ours, &comp.d) ? 2 : 0;
+        }
+    }
+    repo_build_opts ro = {.dir = dir, .sources = c->paths, .nsources = c->npaths, .force = c->force,
+                          .envs = c->envs, .nenvs = c->nenvs, .stdlib_dir = c->stdlib_dir,
+                          .source_desc = c->desc, .inputs = &comp.inputs};
+    if (rc == 0 && repo_build(&ro, &comp.out, &comp.d) != 0)
+        rc = 2;
+    if (rc == 0 && g && gitrepo_commit(g, &ours, c->message, &comp.d) != 0)
+        rc = 2;
+    report_emit(format_of(c), &comp.d, NULL, stdout);
+    if (rc == 0 && c->verbose)
+        summary(&comp, dir);
+    gitrepo_close(g);
+    compile_free(&comp);
+    arena_free(scratch);
+    free(dir);
+    return rc;
+}
+
+/* A path the manifest recorded relative to dir, as seen from here. */
+static char *from_here(arena *a, const char *dir, const char *rel)
+{
+    return (char *)repo_relpath(a, arena_printf(a, "%s/%s", dir, rel), ".");
+}
+
+/* build and check without PATH compile what the last build compiled: the
+ * sources the manifest recorded, with the --env and --stdlib options it was
+ * built with (unless given now) and the same header text. */
+static int from_manifest(cli *c, const repo_manifest *m, const char *dir, arena *a)
+{
+    if (!m->sources.len)
+        return usage_error("no PATH given and no program recorded in", arena_printf(a, "%s/%s", dir, REPO_MANIFEST));
+    char **paths = realloc(c->paths, (m->sources.len + 1) * sizeof *paths);
+    char **envs = c->nenvs ? c->envs : realloc(c->envs, (m->envs.len + 1) * sizeof *envs);
+    if (paths)
+        c->paths = paths;
+    if (envs)
+        c->envs = envs;
+    if (!paths || !envs)
+        return usage_error("out of memory", NULL);
+    for (size_t i = 0; i < m->sources.len; i++)
+        c->paths[c->npaths++] = from_here(a, dir, m->sources.items[i]);
+    for (size_t i = 0; !c->nenvs && i < m->envs.len; i++)
+        envs[i] = m->envs.items[i];
+    if (!c->nenvs)
+        c->nenvs = (int)m->envs.len;
+    if (!c->stdlib_dir && m->stdlib)
+        c->stdlib_dir = from_here(a, dir, m->stdlib);
+    c->desc = m->source_desc;
+    return 0;
+}
+
+/* --staged: the index's .infra files are written to a scratch tree and
+ * compiled from the same relative place, so paths and headers match. */
+static int compile_staged(compilation *comp, cli *c, const char *dir, gitrepo *g, arena *a)
+{
+    describe(c, dir, a);
+    char stdlib[PATH_MAX];      /* a stdlib outside the work tree is read where it is */
+    if (c->stdlib_dir && strncmp(repo_relpath(a, c->stdlib_dir, gitrepo_workdir(g)), "..", 2) == 0 &&
+        realpath(c->stdlib_dir, stdlib))
+        c->stdlib_dir = arena_strdup(a, stdlib);
+    char tmpl[] = "/tmp/infrac-staged.XXXXXX";
+    char cwd[PATH_MAX];
+    if (!mkdtemp(tmpl) || !getcwd(cwd, sizeof cwd))
+        return usage_error("cannot create a scratch directory", NULL);
+    diag_ctx d;
+    diag_init(&d, a);
+    const char *rel = repo_relpath(a, cwd, gitrepo_workdir(g));
+    const char *here = arena_printf(a, "%s/%s", tmpl, rel);
+    int rc = 2;
+    if (gitrepo_materialize_sources(g, tmpl, &d) == 0 && writer_make_target_dir(here, &d) == 0 && chdir(here) == 0) {
+        rc = compile_cli(comp, c);
+        if (chdir(cwd) != 0)
+            rc = 2;
+    }
+    diag_print(&d, stderr, 0);
+    writer_remove_tree(tmpl);
+    return rc;
+}
+
 static int cmd_check(cli *c)
 {
-    char *dir = check_target_dir(c);
+    char *dir = default_target_dir(c);
     if (!dir)
         return usage_error("no -o given and not in a git repository", NULL);
     arena *a = arena_new();
@@ -330,17 +366,20 @@ static int cmd_check(cli *c)
     diag_init(&d, a);
     if (!rc && repo_manifest_parse(&m, a, mtext, len, &d) != 0)
         rc = 2;
-    bool plain = !c->npaths && !c->staged && !c->diff && !c->nenvs && !c->stdlib_dir;
-    if (!rc && plain && repo_check_fast(&m, dir, a)) {
+    bool plain = !c->npaths && !c->diff && !c->nenvs && !c->stdlib_dir;
+    if (!rc && plain && repo_check_fast(&m, rd, a)) {
+        gitrepo_close(g);
         arena_free(a);
         free(dir);
         return 0;       /* certainly up to date: nothing to compile */
     }
     if (!rc && !c->npaths)
-        rc = paths_from_manifest(c, &m, dir, a);
+        rc = from_manifest(c, &m, dir, a);
     compilation comp = {0};
+    if (!rc && !g)
+        describe(c, dir, a);
     if (!rc)
-        rc = g ? compile_staged(&comp, c, dir, g, a) : compile_cli(&comp, c, dir, a);
+        rc = g ? compile_staged(&comp, c, dir, g, a) : compile_cli(&comp, c);
     if (!rc && !g && rd.read(rd.ctx, a, REPO_JOURNAL, &len)) {
         diag_error(&d, (src_loc){0}, "%s/%s: an interrupted write is pending (run infrac build to finish it)",
                    dir, REPO_JOURNAL);

@@ -40,9 +40,25 @@ static char *worktree_read(void *ctx, arena *a, const char *rel, size_t *len)
     return load_read_file(a, path, len);
 }
 
+/* load.c's rule: the directory's own files named *.infra, not hidden ones. */
+static bool worktree_new_infra(void *ctx, arena *a, const char *reldir, const strmap *known)
+{
+    DIR *dh = opendir(arena_printf(a, "%s/%s", (const char *)ctx, reldir));
+    if (!dh)
+        return false;   /* a file, not a directory */
+    bool found = false;
+    for (struct dirent *de; !found && (de = readdir(dh));) {
+        size_t n = strlen(de->d_name);
+        if (n > 6 && strcmp(de->d_name + n - 6, ".infra") == 0 && de->d_name[0] != '.')
+            found = !strmap_has(known, arena_printf(a, "%s/%s", reldir, de->d_name));
+    }
+    closedir(dh);
+    return found;
+}
+
 repo_reader repo_worktree_reader(const char *dir)
 {
-    repo_reader r = {worktree_read, (void *)dir};
+    repo_reader r = {worktree_read, (void *)dir, worktree_new_infra};
     return r;
 }
 
@@ -51,6 +67,11 @@ repo_reader repo_worktree_reader(const char *dir)
 static int by_str(const void *x, const void *y)
 {
     return strcmp(*(const char *const *)x, *(const char *const *)y);
+}
+
+static const char *json_dup(arena *a, const json_t *j)
+{
+    return json_string_value(j) ? arena_strdup(a, json_string_value(j)) : NULL;
 }
 
 int repo_manifest_parse(repo_manifest *m, arena *a, const char *text, size_t len, diag_ctx *d)
@@ -87,8 +108,12 @@ int repo_manifest_parse(repo_manifest *m, arena *a, const char *text, size_t len
         strmap_put(&m->inputs, k, arena_strdup(a, json_string_value(val) ? json_string_value(val) : ""));
         vec_push(a, &m->input_paths, (void *)k);
     }
-    const char *compiler = json_string_value(json_object_get(root, "compiler"));
-    m->compiler = compiler ? arena_strdup(a, compiler) : NULL;
+    json_array_foreach(json_object_get(root, "envs"), i, val)
+        if (json_string_value(val))
+            vec_push(a, &m->envs, arena_strdup(a, json_string_value(val)));
+    m->stdlib = json_dup(a, json_object_get(root, "stdlib"));
+    m->source_desc = json_dup(a, json_object_get(root, "source_desc"));
+    m->compiler = json_dup(a, json_object_get(root, "compiler"));
     if (m->paths.len)
         qsort(m->paths.items, m->paths.len, sizeof m->paths.items[0], by_str);
     json_decref(root);
@@ -125,6 +150,16 @@ static const char *manifest_text(arena *a, const out_set *o, const ptrvec *sourc
     for (size_t i = 0; i < sources->len; i++)
         json_array_append_new(src, json_string(sources->items[i]));
     json_object_set_new(root, "sources", src);
+    if (ro->nenvs) {        /* the build options, only when given: most manifests have none */
+        json_t *envs = json_array();
+        for (int i = 0; i < ro->nenvs; i++)
+            json_array_append_new(envs, json_string(ro->envs[i]));
+        json_object_set_new(root, "envs", envs);
+    }
+    if (ro->stdlib_dir)
+        json_object_set_new(root, "stdlib", json_string(repo_relpath(a, ro->stdlib_dir, ro->dir)));
+    if (ro->source_desc)
+        json_object_set_new(root, "source_desc", json_string(ro->source_desc));
     json_object_set_new(root, "inputs", inputs_json(a, ro));
     for (size_t i = 0; i < o->files.len; i++) {     /* o is sorted by path */
         const out_file *f = o->files.items[i];
@@ -222,6 +257,10 @@ static void plan_orphans(plan *pl, const out_set *o, const repo_manifest *old, b
         const char *path = old->paths.items[i];
         if (out_find(o, path))
             continue;
+        if (writer_check_dirs(pl->dir, path, d) != 0) {     /* never delete through a symlink */
+            pl->conflicts++;
+            continue;
+        }
         size_t len;
         char *disk = worktree_read((void *)pl->dir, pl->a, path, &len);
         if (!disk)
@@ -315,23 +354,31 @@ static void prune_dirs(arena *a, const char *dir, const char *rel)
     char *path = arena_printf(a, "%s/%s", dir, rel);
     for (char *slash; (slash = strrchr(path, '/')) && (size_t)(slash - path) > strlen(dir);) {
         *slash = '\0';
-        if (rmdir(path) != 0)
+        if (writer_rmdir(path) != 0)
             break;
     }
 }
 
-/* Applies one journal entry; done twice (after a crash) it is harmless. */
+/* Applies one journal entry; done twice (after a crash) it is harmless. The
+ * directories on the way are checked again (and made again if they went): a
+ * journal finished by a later run must not follow a symlink put there in
+ * between, nor take a missing directory for a rename already done. */
 static int apply_op(arena *a, const char *dir, const char *path, const char *staged, diag_ctx *d)
 {
     char *target = arena_printf(a, "%s/%s", dir, path);
     if (staged) {
         char *tmp = arena_printf(a, "%s/%s", dir, staged);
-        if (rename(tmp, target) != 0 && errno != ENOENT) {
+        struct stat st;
+        if (writer_prepare_dirs(dir, path, d) != 0)
+            return -1;
+        if (rename(tmp, target) != 0 && !(errno == ENOENT && lstat(target, &st) == 0)) {
             diag_error(d, (src_loc){0}, "cannot replace %s: %s", target, strerror(errno));
             return -1;
         }
-        return 0;
+        return 0;       /* renamed now, or by the run that was interrupted */
     }
+    if (writer_check_dirs(dir, path, d) != 0)
+        return -1;
     if (unlink(target) != 0 && errno != ENOENT) {
         diag_error(d, (src_loc){0}, "cannot remove %s: %s", target, strerror(errno));
         return -1;
@@ -367,7 +414,7 @@ static int apply_journal(arena *a, const char *dir, const char *text, diag_ctx *
     json_decref(root);
     if (rc == 0) {
         unlink(arena_printf(a, "%s/%s", dir, REPO_JOURNAL));
-        rmdir(arena_printf(a, "%s/" WRITER_STAGING, dir));
+        writer_rmdir(arena_printf(a, "%s/" WRITER_STAGING, dir));
     }
     return rc;
 }
@@ -422,49 +469,35 @@ int repo_build(const repo_build_opts *ro, const out_set *o, diag_ctx *d)
 
 /* ---- the fast check ---- */
 
-static bool same_hash(arena *a, const char *dir, const char *rel, const char *want)
+static bool same_hash(arena *a, repo_reader rd, const char *rel, const char *want)
 {
     size_t len;
-    char *text = worktree_read((void *)dir, a, rel, &len);
+    char *text = rd.read(rd.ctx, a, rel, &len);
     return text && want && strcmp(hash_of(a, text, len), want) == 0;
 }
 
-/* A source directory gained a .infra file the manifest does not know. */
-static bool new_input_in(arena *a, const repo_manifest *m, const char *dir, const char *source)
+bool repo_check_fast(const repo_manifest *m, repo_reader rd, arena *a)
 {
-    DIR *dh = opendir(arena_printf(a, "%s/%s", dir, source));
-    if (!dh)
-        return false;   /* a file, not a directory */
-    bool found = false;
-    for (struct dirent *de; !found && (de = readdir(dh));) {
-        size_t n = strlen(de->d_name);
-        if (n > 6 && strcmp(de->d_name + n - 6, ".infra") == 0 && de->d_name[0] != '.')
-            found = !strmap_has(&m->inputs, arena_printf(a, "%s/%s", source, de->d_name));
-    }
-    closedir(dh);
-    return found;
-}
-
-bool repo_check_fast(const repo_manifest *m, const char *dir, arena *a)
-{
-    if (!m->compiler || strcmp(m->compiler, INFRAC_BUILD_ID) != 0 || !m->input_paths.len)
+    if (!m->compiler || strcmp(m->compiler, INFRAC_BUILD_ID) != 0 || !m->input_paths.len || !rd.new_infra)
         return false;
     for (size_t i = 0; i < m->input_paths.len; i++) {
         const char *in = m->input_paths.items[i];
-        if (!same_hash(a, dir, in, strmap_get(&m->inputs, in)))
+        if (!same_hash(a, rd, in, strmap_get(&m->inputs, in)))
             return false;
     }
     for (size_t i = 0; i < m->sources.len; i++)
-        if (new_input_in(a, m, dir, m->sources.items[i]))
+        if (rd.new_infra(rd.ctx, a, m->sources.items[i], &m->inputs))
             return false;
+    if (m->stdlib && rd.new_infra(rd.ctx, a, m->stdlib, &m->inputs))
+        return false;
     for (size_t i = 0; i < m->paths.len; i++) {
         const char *path = m->paths.items[i];
-        if (!same_hash(a, dir, path, strmap_get(&m->files, path)))
+        if (!same_hash(a, rd, path, strmap_get(&m->files, path)))
             return false;
     }
     size_t len;
-    char *ga = worktree_read((void *)dir, a, ".gitattributes", &len);
-    char *journal = worktree_read((void *)dir, a, REPO_JOURNAL, &len);
+    char *ga = rd.read(rd.ctx, a, ".gitattributes", &len);
+    char *journal = rd.read(rd.ctx, a, REPO_JOURNAL, &len);
     return ga && !journal && strcmp(ga, repo_gitattributes(a, ga, &m->paths)) == 0;
 }
 

@@ -27,16 +27,21 @@ typedef struct repo_manifest {
     ptrvec sources;         /* const char*, relative to the target directory */
     strmap files;           /* path -> sha256 hex */
     ptrvec paths;           /* the keys, sorted */
+    ptrvec envs;            /* const char*: the build's --env filters, if any */
+    const char *stdlib;     /* the build's --stdlib, relative to the target; NULL: built in */
+    const char *source_desc;    /* how the headers name the program */
     const char *compiler;   /* build id of the infrac that wrote it */
     strmap inputs;          /* program file (relative to the target) -> sha256 hex */
     ptrvec input_paths;
 } repo_manifest;
 
 /* Reads a file's bytes, from the work tree or from the git index. NULL when
- * absent. */
+ * absent. new_infra tells whether the directory reldir directly holds a
+ * .infra file (as the loader would read it) whose path is not in known. */
 typedef struct repo_reader {
     char *(*read)(void *ctx, arena *a, const char *rel, size_t *len);
     void *ctx;
+    bool (*new_infra)(void *ctx, arena *a, const char *reldir, const strmap *known);
 } repo_reader;
 
 repo_reader repo_worktree_reader(const char *dir);
@@ -48,6 +53,10 @@ typedef struct repo_build_opts {
     const char *dir;        /* target directory */
     char **sources;         /* the PATHs as given, recorded relative to dir */
     int nsources;
+    char **envs;            /* --env filters, recorded so that build and check */
+    int nenvs;              /*   without PATH compile what was built */
+    const char *stdlib_dir; /* --stdlib, likewise; NULL: the built-in stdlib */
+    const char *source_desc;    /* how the headers name the program, likewise */
     bool force;             /* overwrite hand edits */
     const ptrvec *inputs;   /* src_file* the program was read from, recorded for check */
 } repo_build_opts;
@@ -66,12 +75,13 @@ typedef enum { DRIFT_STALE, DRIFT_MISSING, DRIFT_EDITED, DRIFT_ORPHAN, DRIFT_UNO
  * diff_out set writes a unified diff of each there. */
 void repo_check(const out_set *o, const repo_manifest *m, repo_reader rd, FILE *diff_out, ptrvec *drift, arena *a);
 
-/* True when the target is certainly up to date without compiling: the
- * manifest was written by this build of infrac from inputs that are still
- * byte for byte the same (and no .infra file was added to a source
- * directory), and every generated file still has its recorded hash. False
- * means "compile and compare", not "drifted". */
-bool repo_check_fast(const repo_manifest *m, const char *dir, arena *a);
+/* True when the target, as the reader sees it (work tree or index), is
+ * certainly up to date without compiling: the manifest was written by this
+ * build of infrac from inputs that are still byte for byte the same (and no
+ * .infra file was added to a source directory), and every generated file
+ * still has its recorded hash. False means "compile and compare", not
+ * "drifted". */
+bool repo_check_fast(const repo_manifest *m, repo_reader rd, arena *a);
 
 /* The .gitattributes text with infrac's block set to the given paths. */
 const char *repo_gitattributes(arena *a, const char *old, const ptrvec *paths);

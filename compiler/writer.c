@@ -20,7 +20,7 @@
 
 bool writer_path_is_safe(const char *rel)
 {
-    if (!rel[0] || rel[0] == '/')
+    if (!rel[0] || rel[0] == '/' || rel[strlen(rel) - 1] == '/')
         return false;
     for (const char *s = rel; *s;) {
         const char *e = strchr(s, '/');
@@ -33,15 +33,28 @@ bool writer_path_is_safe(const char *rel)
 }
 
 /* Directories already checked in this run, so a tree of many files costs
- * one lstat per directory, not one per path component per file. */
-static strmap checked_dirs;
+ * one lstat per directory, not one per path component per file. The cache
+ * has an arena of its own that lives as long as the process: keyed to a
+ * caller's arena, it would dangle once that arena is freed and another one
+ * takes its address. */
+static strmap checked_dirs;     /* path -> CHECKED, or NULL once removed */
+static arena *checked_arena;
+static char checked_mark;
+#define CHECKED ((void *)&checked_mark)
+
+static bool dir_checked(const char *path)
+{
+    return checked_arena && strmap_get(&checked_dirs, path) == CHECKED;
+}
 
 /* Creates the parent directories of dir/rel; refuses a component that is a
  * symlink, so nothing is written outside dir. */
 int writer_prepare_dirs(const char *dir, const char *rel, diag_ctx *d)
 {
-    if (checked_dirs.a != d->a)
-        strmap_init(&checked_dirs, d->a);
+    if (!checked_arena) {
+        checked_arena = arena_new();
+        strmap_init(&checked_dirs, checked_arena);
+    }
     char path[4096];
     int n = snprintf(path, sizeof path, "%s/%s", dir, rel);
     if (n < 0 || (size_t)n >= sizeof path) {
@@ -52,18 +65,17 @@ int writer_prepare_dirs(const char *dir, const char *rel, diag_ctx *d)
     char *last = strrchr(start, '/');
     if (last) {
         *last = '\0';
-        bool known = strmap_has(&checked_dirs, path);
+        bool known = dir_checked(path);
         *last = '/';
         if (known)
             return 0;
     }
     for (char *q = start; (q = strchr(q, '/')); q++) {
         *q = '\0';
-        if (strmap_has(&checked_dirs, path)) {
+        if (dir_checked(path)) {
             *q = '/';
             continue;
         }
-        strmap_put(&checked_dirs, arena_strdup(d->a, path), NULL);
         struct stat st;
         if (lstat(path, &st) == 0) {
             if (S_ISLNK(st.st_mode) || !S_ISDIR(st.st_mode)) {
@@ -74,7 +86,40 @@ int writer_prepare_dirs(const char *dir, const char *rel, diag_ctx *d)
             diag_error(d, (src_loc){0}, "cannot create directory %s: %s", path, strerror(errno));
             return -1;
         }
+        strmap_put(&checked_dirs, arena_strdup(checked_arena, path), CHECKED);
         *q = '/';
+    }
+    return 0;
+}
+
+int writer_rmdir(const char *path)
+{
+    if (rmdir(path) != 0)
+        return -1;
+    if (dir_checked(path))
+        strmap_put(&checked_dirs, arena_strdup(checked_arena, path), NULL);    /* put keeps the key pointer */
+    return 0;
+}
+
+int writer_check_dirs(const char *dir, const char *rel, diag_ctx *d)
+{
+    if (!writer_path_is_safe(rel)) {
+        diag_error(d, (src_loc){0}, "refusing to touch a path outside the target directory: %s", rel);
+        return -1;
+    }
+    char *path = arena_printf(d->a, "%s/%s", dir, rel);
+    for (char *q = path + strlen(dir) + 1; (q = strchr(q, '/')); q++) {
+        *q = '\0';
+        struct stat st;
+        int found = lstat(path, &st) == 0;
+        if (found && (S_ISLNK(st.st_mode) || !S_ISDIR(st.st_mode))) {
+            diag_error(d, (src_loc){0}, "refusing to touch %s/%s: %s is %s", dir, rel, path,
+                       S_ISLNK(st.st_mode) ? "a symlink (it could lead out of the target)" : "not a directory");
+            return -1;
+        }
+        *q = '/';
+        if (!found)
+            break;      /* nothing below a missing directory exists either */
     }
     return 0;
 }
@@ -212,7 +257,7 @@ static int remove_entry(const char *path, const struct stat *st, int flag, struc
 {
     (void)st;
     (void)ftw;
-    return flag == FTW_DP ? rmdir(path) : unlink(path);
+    return flag == FTW_DP ? writer_rmdir(path) : unlink(path);
 }
 
 int writer_remove_tree(const char *dir)
