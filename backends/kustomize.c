@@ -161,16 +161,17 @@ static ir_value *resolved_copy(arena *a, const ir_value *v, int env)
     return c;
 }
 
+/* Comparing scalar text allocates in the compilation's arena: a scratch
+ * arena per comparison cost a fresh mapping each time. */
+static arena *same_in_arena;
+
 static bool same_in(const ir_value *x, const ir_value *y, int env)
 {
     x = resolve(x, 0);
     y = resolve(y, env);
     if (x->kind != y->kind) {
-        arena *scratch = arena_new();
-        const char *tx = out_yaml_scalar_text(scratch, x, 0), *ty = out_yaml_scalar_text(scratch, y, env);
-        bool eq = tx && ty && strcmp(tx, ty) == 0 && x->kind != IR_NULL && y->kind != IR_NULL;
-        arena_free(scratch);
-        return eq;
+        const char *tx = out_yaml_scalar_text(same_in_arena, x, 0), *ty = out_yaml_scalar_text(same_in_arena, y, env);
+        return tx && ty && strcmp(tx, ty) == 0 && x->kind != IR_NULL && y->kind != IR_NULL;
     }
     if (x->kind == IR_LIST || x->kind == IR_OBJECT) {
         if (x->items.len != y->items.len)
@@ -184,11 +185,8 @@ static bool same_in(const ir_value *x, const ir_value *y, int env)
         return true;
     }
     if (x->kind == IR_INTERP) {
-        arena *scratch = arena_new();
-        const char *tx = out_yaml_scalar_text(scratch, x, 0), *ty = out_yaml_scalar_text(scratch, y, env);
-        bool eq = tx && ty && strcmp(tx, ty) == 0;
-        arena_free(scratch);
-        return eq;
+        const char *tx = out_yaml_scalar_text(same_in_arena, x, 0), *ty = out_yaml_scalar_text(same_in_arena, y, env);
+        return tx && ty && strcmp(tx, ty) == 0;
     }
     return ir_value_equal(x, y);
 }
@@ -321,6 +319,7 @@ static void kust_overlay(kust_ctx *kc, int env)
 void kust_emit(const ir_program *p, out_set *o, diag_ctx *d)
 {
     kust_ctx kc = {.p = p, .o = o, .d = d, .a = o->a};
+    same_in_arena = o->a;
     bool any = false;
     for (size_t i = 0; i < p->stacks.len; i++) {
         const ir_stack *s = p->stacks.items[i];

@@ -111,9 +111,11 @@ static void yw_object(yw *w, const ir_value *v)
 }
 
 static json_t *ir_to_json(const ir_value *v, int env, int *ok);
+static arena *json_arena;   /* where ir_to_json's scalar texts live: the caller's */
 
 static const char *json_text(arena *a, const ir_value *v, int env, int *ok)
 {
+    json_arena = a;
     json_t *j = ir_to_json(v, env, ok);
     char *s = json_dumps(j, JSON_COMPACT | JSON_ENCODE_ANY | JSON_PRESERVE_ORDER);
     json_decref(j);
@@ -145,10 +147,8 @@ static json_t *ir_to_json(const ir_value *v, int env, int *ok)
         return o;
     }
     default: {
-        arena *scratch = arena_new();
-        const char *t = out_yaml_scalar_text(scratch, v, env);
+        const char *t = out_yaml_scalar_text(json_arena, v, env);
         json_t *s = t ? json_string(t) : NULL;
-        arena_free(scratch);
         if (!s)
             *ok = 0;
         return s ? s : json_null();

@@ -45,7 +45,22 @@ void arena_free(arena *a)
     free(a);
 }
 
+static void *arena_take(arena *a, size_t size);
+
 void *arena_alloc(arena *a, size_t size)
+{
+    void *p = arena_take(a, size);
+    memset(p, 0, size);
+    return p;
+}
+
+/* Room for bytes the caller fills at once (strings, buffers): not zeroed. */
+static void *arena_alloc_raw(arena *a, size_t size)
+{
+    return arena_take(a, size);
+}
+
+static void *arena_take(arena *a, size_t size)
 {
     size = (size + 15) & ~(size_t)15;
     chunk *c = a->head;
@@ -66,13 +81,12 @@ void *arena_alloc(arena *a, size_t size)
     void *p = c->data + c->used;
     c->used += size;
     a->total += size;
-    memset(p, 0, size);
     return p;
 }
 
 char *arena_strndup(arena *a, const char *s, size_t n)
 {
-    char *p = arena_alloc(a, n + 1);
+    char *p = arena_alloc_raw(a, n + 1);
     memcpy(p, s, n);
     p[n] = '\0';
     return p;
@@ -90,7 +104,7 @@ char *arena_printf(arena *a, const char *fmt, ...)
     va_copy(ap2, ap);
     int n = vsnprintf(NULL, 0, fmt, ap);
     va_end(ap);
-    char *p = arena_alloc(a, (size_t)n + 1);
+    char *p = arena_alloc_raw(a, (size_t)n + 1);
     vsnprintf(p, (size_t)n + 1, fmt, ap2);
     va_end(ap2);
     return p;
@@ -105,23 +119,24 @@ static void sb_grow(strbuf *sb, size_t extra)
 {
     if (sb->len + extra + 1 <= sb->cap)
         return;
-    size_t cap = sb->cap ? sb->cap * 2 : 256;
+    size_t cap = sb->cap ? sb->cap * 2 : 32;
     while (cap < sb->len + extra + 1)
         cap *= 2;
-    char *d = arena_alloc(sb->a, cap);
+    char *d = arena_alloc_raw(sb->a, cap);
     if (sb->len)
         memcpy(d, sb->data, sb->len);
     sb->data = d;
     sb->cap = cap;
 }
 
+/* An empty buffer allocates nothing until something is put in it: most
+ * strings built in a compile are short, and many stay empty. */
 void sb_init(strbuf *sb, arena *a)
 {
+    static char empty[1];
     sb->a = a;
-    sb->data = NULL;
+    sb->data = empty;
     sb->len = sb->cap = 0;
-    sb_grow(sb, 0);
-    sb->data[0] = '\0';
 }
 
 void sb_putn(strbuf *sb, const char *s, size_t n)

@@ -4,6 +4,7 @@
 #include "sema.h"
 
 #include <ctype.h>
+#include <stdint.h>
 #include <string.h>
 
 bool eval_cidr(const char *text, unsigned *lo, unsigned *hi);   /* eval.c */
@@ -333,15 +334,11 @@ static value *fn_sole(eval_ctx *cx, const ast_expr *c, value **args, size_t n)
     if (n != 1 || !str_arg(args[0]))
         return bad(cx, c, "takes a kind name");
     value *found = NULL;
-    int count = 0;
-    for (size_t i = 0; i < cx->p->instances.len; i++) {
-        instance *in = cx->p->instances.items[i];
-        if (strcmp(in->k->name, args[0]->text) != 0)
-            continue;
-        if (!count++) {
-            found = val_new(cx->p->a, V_RESOURCE, c->loc);
-            found->inst = in;
-        }
+    int count = (int)(uintptr_t)strmap_get(&cx->p->kind_count, args[0]->text);
+    instance *first = strmap_get(&cx->p->first_of_kind, args[0]->text);
+    if (first) {
+        found = val_new(cx->p->a, V_RESOURCE, c->loc);
+        found->inst = first;
     }
     src_loc at = cx->self ? cx->self->decl->loc : c->loc;
     if (count == 1)

@@ -111,6 +111,8 @@ static void gather_resource(program *p, const ast_item *it, const kind *k, scope
     strmap_put(&p->inst_by_path, in->path, in);
     uintptr_t n = (uintptr_t)strmap_get(&p->kind_count, k->name);
     strmap_put(&p->kind_count, k->name, (void *)(n + 1));
+    if (!n)
+        strmap_put(&p->first_of_kind, k->name, in);
     if (g.parent)
         vec_push(p->a, &g.parent->children, in);
     gather_ctx child = g;
@@ -751,6 +753,7 @@ void inst_build(program *p, int env_index)
     p->instances.len = 0;
     strmap_init(&p->inst_by_path, p->a);
     strmap_init(&p->kind_count, p->a);
+    strmap_init(&p->first_of_kind, p->a);
     p->lets_val = val_new(p->a, V_MAP, (src_loc){0});
     value *envs = val_new(p->a, V_LIST, (src_loc){0});
     for (size_t i = 0; i < p->envs.len; i++)

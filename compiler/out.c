@@ -9,16 +9,12 @@ void out_init(out_set *o, arena *a)
 {
     memset(o, 0, sizeof *o);
     o->a = a;
+    strmap_init(&o->by_path, a);
 }
 
 const out_file *out_find(const out_set *o, const char *path)
 {
-    for (size_t i = 0; i < o->files.len; i++) {
-        const out_file *f = o->files.items[i];
-        if (strcmp(f->path, path) == 0)
-            return f;
-    }
-    return NULL;
+    return strmap_get(&o->by_path, path);
 }
 
 out_file *out_add(out_set *o, const char *path, const char *data, size_t len, const char *comment)
@@ -33,6 +29,7 @@ out_file *out_add(out_set *o, const char *path, const char *data, size_t len, co
     f->len = len;
     f->comment = comment;
     vec_push(o->a, &o->files, f);
+    strmap_put(&o->by_path, f->path, f);
     return f;
 }
 

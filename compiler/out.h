@@ -22,6 +22,7 @@ typedef struct out_file {
 typedef struct out_set {
     arena *a;
     ptrvec files;           /* out_file*, sorted by path by out_sort() */
+    strmap by_path;         /* path -> out_file* */
 } out_set;
 
 void out_init(out_set *o, arena *a);

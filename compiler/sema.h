@@ -157,6 +157,7 @@ struct program {
     ptrvec instances;           /* instance* of the current env, declaration order */
     strmap inst_by_path;        /* path -> instance*, current env */
     strmap kind_count;          /* kind name -> number of its instances (as uintptr_t) */
+    strmap first_of_kind;       /* kind name -> its first instance, for sole() */
     value *lets_val;            /* map of let values for the current env */
     scope *globals;
     ptrvec secret_params;       /* ir_param* of secret(): shared by every environment */
