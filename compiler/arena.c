@@ -194,6 +194,12 @@ static size_t str_hash(const char *s)
     size_t h = 1469598103934665603u;    /* FNV-1a */
     for (; *s; s++)
         h = (h ^ (unsigned char)*s) * 1099511628211u;
+    /* FNV's low bits depend only on the low bits of the state: mix the high
+     * ones down, since the table index is the low bits (keys such as
+     * "1|aws_s3_bucket|b123_raw" otherwise cluster into long probe runs). */
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdu;
+    h ^= h >> 33;
     return h;
 }
 

@@ -22,6 +22,7 @@ typedef struct factor_ctx {
     ir_stack *stack;        /* the merged stack being built */
     strmap param_names;     /* names taken in that stack */
     strmap all_blocks;      /* global_key -> merged block, every stack */
+    strmap *stacks;         /* per environment: stack_key -> that environment's stack */
 } factor_ctx;
 
 static const char *param_name(factor_ctx *fc, const char *path)
@@ -378,14 +379,11 @@ static ir_block *merge_blocks(factor_ctx *fc, ir_block **blocks, const char *pat
 
 /* ---- stacks ---- */
 
-static ir_stack *find_stack(lower_out *lo, const char *name, ir_target t)
+/* Stacks are matched across environments by target and name. A platform
+ * has a Kustomize stack per service, so this is a map, not a scan. */
+static const char *stack_key(arena *a, const ir_stack *s)
 {
-    for (size_t i = 0; i < lo->stacks.len; i++) {
-        ir_stack *s = lo->stacks.items[i];
-        if (s->target == t && strcmp(s->name, name) == 0)
-            return s;
-    }
-    return NULL;
+    return arena_printf(a, "%d|%s", (int)s->target, s->name);
 }
 
 /* Blocks are matched across environments by kind, type and name. */
@@ -479,7 +477,7 @@ static void factor_stack(factor_ctx *fc, lower_out *per_env, ir_stack *out)
     ir_stack **envs = arena_alloc(fc->a, fc->nenvs * sizeof *envs);
     strmap *index = arena_alloc(fc->a, fc->nenvs * sizeof *index);
     for (size_t i = 0; i < fc->nenvs; i++) {
-        envs[i] = find_stack(&per_env[i], out->name, out->target);
+        envs[i] = strmap_get(&fc->stacks[i], stack_key(fc->a, out));
         index[i] = index_blocks(fc->a, envs[i]);
     }
     strmap merged;
@@ -521,16 +519,21 @@ ir_program *env_factor(program *p, lower_out *per_env, size_t nenvs, lower_out *
     ip->source_desc = p->source_desc;
     factor_ctx fc = {.p = p, .a = p->a, .nenvs = nenvs, .envs = ip->envs};
     strmap_init(&fc.all_blocks, p->a);
+    fc.stacks = arena_alloc(p->a, nenvs * sizeof *fc.stacks);
+    for (size_t e = 0; e < nenvs; e++) {
+        strmap_init(&fc.stacks[e], p->a);
+        for (size_t j = 0; j < per_env[e].stacks.len; j++)
+            strmap_put(&fc.stacks[e], stack_key(p->a, per_env[e].stacks.items[j]), per_env[e].stacks.items[j]);
+    }
+    strmap done;
+    strmap_init(&done, p->a);
     for (size_t e = 0; e < nenvs; e++) {
         for (size_t j = 0; j < per_env[e].stacks.len; j++) {
             ir_stack *s = per_env[e].stacks.items[j];
-            bool seen = false;
-            for (size_t k = 0; k < ip->stacks.len && !seen; k++) {
-                ir_stack *o = ip->stacks.items[k];
-                seen = o->target == s->target && strcmp(o->name, s->name) == 0;
-            }
-            if (seen)
+            const char *key = stack_key(p->a, s);
+            if (strmap_has(&done, key))
                 continue;
+            strmap_put(&done, key, s);
             ir_stack *out = arena_alloc(p->a, sizeof *out);
             out->name = s->name;
             out->target = s->target;
