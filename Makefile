@@ -98,6 +98,11 @@ asan:
 bench: infrac
 	@./bench/run
 	@./bench/check.sh
+	@./bench/scale
+
+$(BUILD)/bench-gen: bench/gen.c
+	@mkdir -p $(BUILD)
+	$(CC) -std=c11 -O2 -Wall -Wextra -o $@ $<
 
 fuzz:
 	./tests/fuzz/run $(FUZZ_SECONDS)
