@@ -4,6 +4,7 @@
 #include "sema.h"
 
 #include <ctype.h>
+#include <regex.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -364,6 +365,140 @@ static value *fn_secret_names(eval_ctx *cx, const ast_expr *c, value **args, siz
     return list;
 }
 
+/* ---- for policy rules: reading emitted blocks ---- */
+
+/* The text a pattern is matched against: strings, interpolations (their
+ * literal parts) and target expressions; NULL for anything else. */
+static const char *match_text(const value *v)
+{
+    return v->kind == V_STRING || v->kind == V_INTERP || v->kind == V_RAW ? v->text : NULL;
+}
+
+static bool regex_ok(eval_ctx *cx, const ast_expr *c, regex_t *re, const value *pat, int flags)
+{
+    if (pat->kind != V_STRING || regcomp(re, pat->text, REG_EXTENDED | REG_NOSUB | flags) != 0) {
+        bad(cx, c, "the pattern is not a POSIX extended regular expression");
+        return false;
+    }
+    return true;
+}
+
+/* How many of the texts (a value or a list of them) match; *total counts them. */
+static size_t count_matches(const regex_t *re, const value *v, size_t *total)
+{
+    size_t n = 0;
+    if (v->kind == V_LIST) {
+        for (size_t i = 0; i < v->items.len; i++)
+            n += count_matches(re, v->items.items[i], total);
+        return n;
+    }
+    if (v->kind == V_NULL)
+        return 0;
+    ++*total;
+    const char *t = match_text(v);
+    return t && regexec(re, t, 0, NULL, 0) == 0;
+}
+
+/* matches(s, re): does s match; any_match / all_match(list, re): some / every item. */
+static value *fn_matches(eval_ctx *cx, const ast_expr *c, value **args, size_t n)
+{
+    if (n != 2)
+        return bad(cx, c, "takes a value and a pattern");
+    regex_t re;
+    if (!regex_ok(cx, c, &re, args[1], 0))
+        return val_bool(cx->p->a, false, c->loc);
+    size_t total = 0, hits = count_matches(&re, args[0], &total);
+    regfree(&re);
+    bool r = !strcmp(c->text, "all_match") ? hits == total : hits > 0;
+    return val_bool(cx->p->a, r, c->loc);
+}
+
+/* as_list(x): x when a list, [] for null, else [x] (a block that may repeat). */
+static value *fn_as_list(eval_ctx *cx, const ast_expr *c, value **args, size_t n)
+{
+    if (n != 1)
+        return bad(cx, c, "takes one value");
+    if (args[0]->kind == V_LIST)
+        return args[0];
+    value *out = val_new(cx->p->a, V_LIST, c->loc);
+    if (args[0]->kind != V_NULL)
+        vec_push(cx->p->a, &out->items, args[0]);
+    return out;
+}
+
+static value *fn_values(eval_ctx *cx, const ast_expr *c, value **args, size_t n)
+{
+    if (n != 1 || (args[0]->kind != V_MAP && args[0]->kind != V_NULL))
+        return bad(cx, c, "takes a map");
+    value *out = val_new(cx->p->a, V_LIST, c->loc);
+    for (size_t i = 0; i < args[0]->items.len; i++)
+        vec_push(cx->p->a, &out->items, args[0]->items.items[i]);
+    return out;
+}
+
+/* flatten(list): one level of nested lists spliced in; nulls dropped. */
+static value *fn_flatten(eval_ctx *cx, const ast_expr *c, value **args, size_t n)
+{
+    if (n != 1 || (args[0]->kind != V_LIST && args[0]->kind != V_NULL))
+        return bad(cx, c, "takes a list");
+    value *out = val_new(cx->p->a, V_LIST, c->loc);
+    for (size_t i = 0; i < args[0]->items.len; i++) {
+        value *it = args[0]->items.items[i];
+        if (it->kind == V_LIST)
+            for (size_t j = 0; j < it->items.len; j++)
+                vec_push(cx->p->a, &out->items, it->items.items[j]);
+        else if (it->kind != V_NULL)
+            vec_push(cx->p->a, &out->items, it);
+    }
+    return out;
+}
+
+static void find_keys_in(eval_ctx *cx, const regex_t *re, value *v, value *out)
+{
+    for (size_t i = 0; i < v->items.len; i++) {
+        value *item = v->items.items[i];
+        if (v->kind == V_MAP && item->kind != V_MAP && item->kind != V_LIST &&
+            regexec(re, v->keys.items[i], 0, NULL, 0) == 0) {
+            value *e = val_new(cx->p->a, V_MAP, item->loc);
+            val_map_set(cx->p->a, e, "key", val_string(cx->p->a, v->keys.items[i], item->loc));
+            val_map_set(cx->p->a, e, "value", item);
+            vec_push(cx->p->a, &out->items, e);
+        }
+        if (item->kind == V_MAP || item->kind == V_LIST)
+            find_keys_in(cx, re, item, out);
+    }
+}
+
+/* find_keys(v, re): every {key, value} below v whose key matches re
+ * (ignoring case) and whose value is not a map or list. */
+static value *fn_find_keys(eval_ctx *cx, const ast_expr *c, value **args, size_t n)
+{
+    if (n != 2)
+        return bad(cx, c, "takes a value and a pattern");
+    value *out = val_new(cx->p->a, V_LIST, c->loc);
+    regex_t re;
+    if (!regex_ok(cx, c, &re, args[1], REG_ICASE))
+        return out;
+    if (args[0]->kind == V_MAP || args[0]->kind == V_LIST)
+        find_keys_in(cx, &re, args[0], out);
+    regfree(&re);
+    return out;
+}
+
+/* type_of(x): "string", "number", "bool", "null", "list", "map", "secret"
+ * (a sensitive input), "interpolation" (a string with references),
+ * "expression" (a reference or raw target expression), ... */
+static value *fn_type_of(eval_ctx *cx, const ast_expr *c, value **args, size_t n)
+{
+    if (n != 1)
+        return bad(cx, c, "takes one value");
+    static const char *names[] = {[V_INTERP] = "interpolation", [V_RAW] = "expression", [V_SECRET] = "secret",
+                                  [V_TREF] = "expression", [V_JSON] = "json"};
+    value_kind k = args[0]->kind;
+    const char *name = k < sizeof names / sizeof names[0] && names[k] ? names[k] : val_kind_name(k);
+    return val_string(cx->p->a, name, c->loc);
+}
+
 static const struct { const char *name; builtin_fn fn; } builtins[] = {
     {"sole", fn_sole}, {"secret_names", fn_secret_names}, {"formatlist", fn_formatlist},
     {"zipmap", fn_zipmap}, {"wrap_each", fn_wrap_each}, {"entries", fn_entries},
@@ -374,6 +509,9 @@ static const struct { const char *name; builtin_fn fn; } builtins[] = {
     {"tostring", fn_tostring}, {"coalesce", fn_coalesce}, {"jsonencode", fn_jsonencode},
     {"cidr_within", fn_cidr_within}, {"cidr_overlaps", fn_cidr_overlaps}, {"pluck", fn_pluck},
     {"earlier_siblings", fn_siblings},
+    {"matches", fn_matches}, {"any_match", fn_matches}, {"all_match", fn_matches},
+    {"as_list", fn_as_list}, {"values", fn_values}, {"flatten", fn_flatten},
+    {"find_keys", fn_find_keys}, {"type_of", fn_type_of},
 };
 
 value *eval_call(eval_ctx *cx, const ast_expr *e)

@@ -5,7 +5,7 @@
 
 #include "backends.h"
 #include "load.h"
-#include "sema.h"
+#include "pol.h"
 
 static const char *source_desc(arena *a, const compile_opts *o)
 {
@@ -125,16 +125,26 @@ int compile_run(compilation *c, const compile_opts *o)
     lower_out *per_env = arena_alloc(c->a, p->envs.len * sizeof *per_env);
     lower_out workflows = {0};
     value *first_settings = NULL;
+    pol_state *pol = pol_begin(p);
     for (size_t e = 0; e < p->envs.len; e++) {
         inst_build(p, (int)e);
         if (c->d.errors)
             continue;   /* check every environment, but lower nothing built on an error */
+        pol_check_names(pol);
         lower_env(p, &per_env[e]);
+        pol_check_blocks(pol, &per_env[e]);
         if (e == 0) {
             lower_workflows(p, &workflows);
             first_settings = p->project_val;
         }
     }
+    if (c->d.errors)
+        return 2;
+    const char *env = p->env;
+    p->env = NULL;      /* workflows belong to no environment */
+    pol_check_blocks(pol, &workflows);
+    p->env = env;
+    pol_finish(pol);
     if (c->d.errors)
         return 2;
     p->project_val = first_settings;    /* root-module settings: as the first env reads them */
@@ -149,6 +159,10 @@ int compile_run(compilation *c, const compile_opts *o)
     if (c->d.errors) {
         c->out.files.len = 0;
         return 2;
+    }
+    if (c->d.violations) {
+        c->out.files.len = 0;   /* a policy violation stops the build: nothing is written */
+        return 1;
     }
     out_sort(&c->out);
     stamp_headers(c, p->source_desc);

@@ -51,6 +51,25 @@ void diag_report(diag_ctx *d, diag_severity sev, src_loc loc, const char *id, co
     vec_push(d->a, &d->items, g);
 }
 
+void diag_finding(diag_ctx *d, diag_severity sev, src_loc loc, const diag_rule *rule, const char *msg,
+                  const char *suppressed)
+{
+    if (already_reported(d, sev, loc, arena_printf(d->a, "%s|%s", rule->id, msg)))
+        return;
+    if (sev == DIAG_ERROR && !suppressed)
+        d->violations++;
+    else if (sev == DIAG_WARNING && !suppressed)
+        d->warnings++;
+    diag *g = arena_alloc(d->a, sizeof *g);
+    g->severity = sev;
+    g->loc = loc;
+    g->id = rule->id;
+    g->rule = rule;
+    g->message = msg;
+    g->suppressed = suppressed;
+    vec_push(d->a, &d->items, g);
+}
+
 static void diag_vreport(diag_ctx *d, diag_severity sev, src_loc loc, const char *fmt, va_list ap)
 {
     va_list ap2;
@@ -135,7 +154,7 @@ void diag_print(const diag_ctx *d, FILE *out, int colour)
             fputs("infrac: ", out);
         if (colour)
             fputs(colours[g->severity], out);
-        fputs(names[g->severity], out);
+        fputs(g->suppressed ? "suppressed" : names[g->severity], out);
         if (g->id)
             fprintf(out, "[%s]", g->id);
         if (colour)
@@ -144,5 +163,9 @@ void diag_print(const diag_ctx *d, FILE *out, int colour)
         if (colour)
             fputs("\033[0m", out);
         print_caret(out, g, colour);
+        if (g->suppressed)
+            fprintf(out, "      = allowed: %s\n", g->suppressed);
+        else if (g->rule && g->rule->fix)
+            fprintf(out, "      = fix: %s\n", g->rule->fix);
     }
 }

@@ -28,17 +28,25 @@ typedef struct src_loc {
 
 typedef enum { DIAG_ERROR, DIAG_WARNING, DIAG_NOTE } diag_severity;
 
+/* What a report says about a policy rule (SARIF rule metadata, help). */
+typedef struct diag_rule {
+    const char *id, *title, *rationale, *fix, *checkov, *trivy;
+} diag_rule;
+
 typedef struct diag {
     diag_severity severity;
     src_loc loc;            /* loc.file may be NULL for invocation errors */
     const char *id;         /* rule id for policy findings, else NULL */
     const char *message;
+    const diag_rule *rule;  /* a policy finding's rule, else NULL */
+    const char *suppressed; /* a suppressed finding: the reason given, else NULL */
 } diag;
 
 typedef struct diag_ctx {
     arena *a;
     ptrvec items;           /* diag* in the order reported */
-    int errors, warnings;
+    int errors, warnings;   /* errors: in the input or invocation (exit 2) */
+    int violations;         /* error-severity policy findings not suppressed (exit 1) */
     int max_errors;         /* stop reporting (and tell so) past this many; 0 = no limit */
     strmap seen;            /* what was reported, to drop exact repeats */
 } diag_ctx;
@@ -48,6 +56,10 @@ void diag_error(diag_ctx *d, src_loc loc, const char *fmt, ...) __attribute__((f
 void diag_warning(diag_ctx *d, src_loc loc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 void diag_note(diag_ctx *d, src_loc loc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 void diag_report(diag_ctx *d, diag_severity sev, src_loc loc, const char *id, const char *msg);
+/* A policy finding of rule id: counted as a violation (not an input error)
+ * when its severity is error and it is not suppressed. */
+void diag_finding(diag_ctx *d, diag_severity sev, src_loc loc, const diag_rule *rule, const char *msg,
+                  const char *suppressed);
 
 /* Print every diagnostic in text form. colour: use ANSI colour. */
 void diag_print(const diag_ctx *d, FILE *out, int colour);

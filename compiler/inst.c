@@ -287,7 +287,7 @@ value *inst_body_get(const ebody *b, const char *name)
 static bool implicit_attr(const ebody *b, const char *name)
 {
     return !b->sch->labelled && b->owner && b->owner->body == b &&
-           (strcmp(name, "name") == 0 || strcmp(name, "tags") == 0);
+           (strcmp(name, "name") == 0 || strcmp(name, "tags") == 0 || strcmp(name, "instance") == 0);
 }
 
 static void body_items(program *p, ebody *b, const ptrvec *items, scope *sc, bool whens);

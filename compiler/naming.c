@@ -5,7 +5,7 @@
  * character set; see docs/LANGUAGE.md (Names). The data (abbreviations,
  * region short codes) lives in the stdlib, not here.
  */
-#include "sema.h"
+#include "pol.h"
 
 #include <ctype.h>
 #include <stdint.h>
@@ -41,6 +41,12 @@ static const char *naming_token(program *p, instance *in, const char *tok, size_
         return p->env;
     if (TOK("name"))
         return is_singleton(p, in) ? "" : in->label;
+    if (TOK("label"))
+        return in->label;
+    if (TOK("instance")) {
+        value *num = inst_body_get(inst_body(p, in), "instance");
+        return num && num->kind != V_NULL ? val_to_text(p->a, num) : "";
+    }
     if (TOK("org")) {
         value *o = val_map_get(p->project_val, "org");
         return o && o->kind == V_STRING ? o->text : "";
@@ -119,15 +125,129 @@ static const char *fold_name(program *p, const kind *k, const char *name)
     return sb.data;
 }
 
+static bool cloud_named(const instance *in)
+{
+    const char *prov = in->k->provider;
+    return prov && strcmp(prov, "kubernetes") != 0 && strcmp(prov, "github") != 0;
+}
+
+/* What the convention names this resource, whatever name it was given. */
+static const char *conventional_name(program *p, instance *in)
+{
+    const char *tmpl = in->k->naming.tmpl ? in->k->naming.tmpl : p->naming_template;
+    return fold_name(p, in->k, expand_template(p, in, tmpl));
+}
+
 const char *naming_resource_name(program *p, instance *in)
 {
     value *own = inst_body_get(inst_body(p, in), "name");
     if (own && own->kind == V_STRING)
         return own->text;
-    const char *prov = in->k->provider;
-    if (!prov || strcmp(prov, "kubernetes") == 0 || strcmp(prov, "github") == 0)
+    if (!cloud_named(in))
         return in->label;
-    return fold_name(p, in->k, expand_template(p, in, p->naming_template));
+    return conventional_name(p, in);
+}
+
+/* ---- checking names against their kind's rules ---- */
+
+static src_loc name_loc(const instance *in, bool *given)
+{
+    const ebody *b = in->body;
+    for (size_t i = 0; b && i < b->names.len; i++)
+        if (strcmp(b->names.items[i], "name") == 0) {
+            *given = true;
+            return *(const src_loc *)b->locs.items[i];
+        }
+    *given = false;
+    return in->decl->loc;
+}
+
+static void check_shape(program *p, pol_state *ps, instance *in, const char *name, src_loc at)
+{
+    const naming_rule *n = &in->k->naming;
+    const char *what = in->k->name, *conv = conventional_name(p, in);
+    size_t len = strlen(name);
+    if ((n->min_len && len < (size_t)n->min_len) || (n->max_len && len > (size_t)n->max_len))
+        pol_name_finding(ps, "naming.length", in, at, arena_printf(p->a,
+            "name '%s' of %s '%s' is %zu characters; %s names are %d to %d (the convention gives '%s')",
+            name, what, in->path, len, what, n->min_len, n->max_len, conv));
+    const char *chars = n->chars ? n->chars : "a-z0-9-";
+    for (const char *c = name; *c; c++) {
+        if (char_allowed(chars, *c))
+            continue;
+        pol_name_finding(ps, "naming.chars", in, at, arena_printf(p->a,
+            "name '%s' of %s '%s' has '%c', which %s names cannot hold (they take %s; the convention gives '%s')",
+            name, what, in->path, *c, what, chars, conv));
+        break;
+    }
+}
+
+/* Where a name must be unique: the kind, and the resource group or parent. */
+static const char *scope_key(program *p, instance *in, const char *name)
+{
+    const char *sc = in->k->naming.scope ? in->k->naming.scope : "resource_group";
+    const char *within = "";
+    if (strcmp(sc, "parent") == 0 && in->parent)
+        within = in->parent->path;
+    else if (strcmp(sc, "resource_group") == 0) {
+        value *rg = inst_body_get(in->body, "resource_group");
+        within = rg && rg->kind == V_RESOURCE ? rg->inst->path : "";
+    }
+    return arena_printf(p->a, "%s|%s|%s", in->k->name, within, name);
+}
+
+static void check_unique(program *p, pol_state *ps, instance *in, const char *name, src_loc at, strmap *here)
+{
+    const char *sc = in->k->naming.scope ? in->k->naming.scope : "resource_group";
+    const char *key = scope_key(p, in, name);
+    instance *other = strmap_get(here, key);
+    if (other && other != in) {
+        pol_name_finding(ps, "naming.unique", in, at, arena_printf(p->a,
+            "name '%s' of %s '%s' is also the name of %s '%s' (%s:%d); %s names are unique per %s",
+            name, in->k->name, in->path, other->k->name, other->path, other->decl->loc.file->path,
+            other->decl->loc.line, in->k->name, sc));
+        return;
+    }
+    strmap_put(here, key, in);
+    if (strcmp(sc, "global") != 0 || p->envs.len < 2)
+        return;
+    /* A globally unique name must differ between environments too. */
+    if (!p->global_names.a)
+        strmap_init(&p->global_names, p->a);
+    const char *seen = strmap_get(&p->global_names, key);
+    if (seen && strcmp(seen, p->env) != 0)
+        pol_name_finding(ps, "naming.unique", in, at, arena_printf(p->a,
+            "name '%s' of %s '%s' is the same in %s and %s, but %s names are unique globally (put {env} in it)",
+            name, in->k->name, in->path, seen, p->env, in->k->name));
+    else if (!seen)
+        strmap_put(&p->global_names, key, (void *)p->env);
+}
+
+static void check_convention(program *p, pol_state *ps, instance *in, const char *name, src_loc at)
+{
+    const char *conv = conventional_name(p, in);
+    if (strcmp(conv, name) != 0)
+        pol_name_finding(ps, "naming.convention", in, at, arena_printf(p->a,
+            "name '%s' of %s '%s' does not follow the naming convention, which gives '%s' "
+            "(keep an existing name with @legacy(\"reason\"))", name, in->k->name, in->path, conv));
+}
+
+void naming_check_env(program *p, pol_state *ps)
+{
+    strmap here;
+    strmap_init(&here, p->a);
+    for (size_t i = 0; i < p->instances.len; i++) {
+        instance *in = p->instances.items[i];
+        if (in->cut || in->raw || !cloud_named(in))
+            continue;
+        bool given;
+        src_loc at = name_loc(in, &given);
+        const char *name = naming_resource_name(p, in);
+        check_shape(p, ps, in, name, at);
+        check_unique(p, ps, in, name, at, &here);
+        if (given)
+            check_convention(p, ps, in, name, at);
+    }
 }
 
 
@@ -156,6 +276,8 @@ void naming_rule_from_ast(program *p, naming_rule *n, const ast_item *blk)
             n->abbrev = naming_literal(p, v, "naming.abbrev");
         else if (strcmp(it->name, "chars") == 0)
             n->chars = naming_literal(p, v, "naming.chars");
+        else if (strcmp(it->name, "template") == 0)
+            n->tmpl = naming_literal(p, v, "naming.template");
         else if (strcmp(it->name, "scope") == 0)
             n->scope = naming_literal(p, v, "naming.scope");
         else if (strcmp(it->name, "case") == 0)

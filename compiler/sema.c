@@ -234,6 +234,10 @@ static void sema_top_item(program *p, const ast_item *it)
                 diag_error(p->d, it->loc, "a project is written `project NAME { ... }`");
             break;
         }
+        if (strcmp(it->name, "policy") == 0) {
+            vec_push(p->a, &p->policies, (void *)it);
+            break;
+        }
         vec_push(p->a, &p->decls, (void *)it);
         break;
     case IT_FOR:

@@ -46,6 +46,7 @@ typedef struct schema {
 
 typedef struct naming_rule {
     const char *abbrev;
+    const char *tmpl;           /* the kind's own naming template, else the project's */
     const char *chars;          /* "a-z0-9-" style character set */
     bool keep_case;             /* case = any */
     bool regional;              /* include {region} */
@@ -142,6 +143,7 @@ struct program {
     ptrvec lets;                /* ast_item* (top-level let) */
     ptrvec decls;               /* ast_item* top-level declarations (resources, for, when, if, stack) */
     ptrvec uses;                /* ast_item* */
+    ptrvec policies;            /* ast_item* of `policy NAME { rule ... }` packs */
     const ast_item *project;
     const char *project_name;
     ptrvec envs;                /* const char* */
@@ -163,6 +165,7 @@ struct program {
     ptrvec secret_params;       /* ir_param* of secret(): shared by every environment */
     int body_depth;             /* resources being evaluated on demand, nested */
     struct lower_out *cur_out;  /* where lower_instance puts blocks */
+    strmap global_names;        /* naming: globally scoped name -> first env using it */
 };
 
 /* sema.c */
