@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "compile.h"
+#include "explain.h"
 #include "gitrepo.h"
 #include "load.h"
 #include "repo.h"
@@ -24,6 +25,7 @@ static const char usage[] =
     "usage: infrac build [-o DIR] [--env ENV]... [--stdlib DIR] [--format F] [--force] [--commit -m MSG] [-v] [PATH...]\n"
     "       infrac check [-o DIR] [--staged] [--diff] [--stdlib DIR] [--format F] [PATH...]\n"
     "       infrac hook install [REPO]\n"
+    "       infrac explain RULE | --list | --markdown [--stdlib DIR]\n"
     "       infrac --help | --version\n"
     "\n"
     "build    compile the .infra program in PATH (files, or directories of .infra\n"
@@ -32,6 +34,8 @@ static const char usage[] =
     "         and no-longer-produced files; silent when clean. Without PATH, the\n"
     "         program recorded in DIR/.infrac/manifest.json\n"
     "hook     install a git pre-commit hook that runs `infrac check --staged`\n"
+    "explain  print a policy rule's rationale, fix, Checkov and Trivy ids; --list\n"
+    "         lists every rule\n"
     "\n"
     "  -o DIR          target directory (default: the root of the git repository)\n"
     "  --env ENV       compile only this environment (repeatable)\n"
@@ -91,6 +95,8 @@ static int parse_args(cli *c, int argc, char **argv)
         } else if (flag(a, "-v", &c->verbose) || flag(a, "--verbose", &c->verbose) ||
                    flag(a, "--force", &c->force) || flag(a, "--commit", &c->commit) ||
                    flag(a, "--staged", &c->staged) || flag(a, "--diff", &c->diff)) {
+        } else if (!strcmp(a, "--list") || !strcmp(a, "--markdown")) {
+            c->paths[c->npaths++] = argv[i];    /* explain's subject */
         } else if (!strcmp(a, "--")) {
             while (++i < argc)
                 c->paths[c->npaths++] = argv[i];
@@ -420,6 +426,13 @@ static int cmd_hook(cli *c)
     return rc;
 }
 
+static int cmd_explain(cli *c)
+{
+    if (c->npaths != 1)
+        return usage_error("explain takes one rule id (or --list):", c->npaths ? c->paths[1] : NULL);
+    return explain_run(c->paths[0], c->stdlib_dir, stdout);
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2)
@@ -434,7 +447,7 @@ int main(int argc, char **argv)
         return 0;
     }
     int (*run)(cli *) = !strcmp(cmd, "build") ? cmd_build : !strcmp(cmd, "check") ? cmd_check
-                      : !strcmp(cmd, "hook")  ? cmd_hook  : NULL;
+                      : !strcmp(cmd, "hook")  ? cmd_hook  : !strcmp(cmd, "explain") ? cmd_explain : NULL;
     if (!run)
         return usage_error("unknown command", cmd);
     cli c = {0};

@@ -34,7 +34,7 @@ static const char *severity_name(diag_severity s)
     return s == DIAG_ERROR ? "error" : s == DIAG_WARNING ? "warning" : "note";
 }
 
-static const char *diag_rule(const diag *g)
+static const char *rule_id(const diag *g)
 {
     return g->id ? g->id : "input";
 }
@@ -56,6 +56,10 @@ static void emit_json(const diag_ctx *d, const ptrvec *drift, FILE *out)
             json_object_set_new(o, "column", json_integer(g->loc.col));
         }
         json_object_set_new(o, "message", json_string(g->message));
+        if (g->rule && g->rule->fix)
+            json_object_set_new(o, "fix", json_string(g->rule->fix));
+        if (g->suppressed)
+            json_object_set_new(o, "suppressed", json_string(g->suppressed));
         json_array_append_new(diags, o);
     }
     json_object_set_new(root, "diagnostics", diags);
@@ -90,6 +94,22 @@ static json_t *sarif_rule(const char *id, const char *summary, const char *help)
     json_object_set_new(r, "id", json_string(id));
     json_object_set_new(r, "shortDescription", text_of(summary));
     json_object_set_new(r, "help", text_of(help));
+    return r;
+}
+
+/* A policy rule: title, rationale, fix and the matching scanner ids. */
+static json_t *sarif_policy_rule(const diag_rule *pr)
+{
+    json_t *r = sarif_rule(pr->id, pr->title, pr->fix);
+    json_object_set_new(r, "fullDescription", text_of(pr->rationale));
+    json_t *props = json_object(), *tags = json_array();
+    json_array_append_new(tags, json_string("security"));
+    json_object_set_new(props, "tags", tags);
+    if (pr->checkov)
+        json_object_set_new(props, "checkov", json_string(pr->checkov));
+    if (pr->trivy)
+        json_object_set_new(props, "trivy", json_string(pr->trivy));
+    json_object_set_new(r, "properties", props);
     return r;
 }
 
@@ -135,7 +155,7 @@ static json_t *sarif_rules(const diag_ctx *d, bool with_drift)
         const diag *g = d->items.items[i];
         if (g->id && !strmap_has(&seen, g->id)) {
             strmap_put(&seen, g->id, NULL);
-            json_array_append_new(rules, sarif_rule(g->id, g->id, g->message));
+            json_array_append_new(rules, g->rule ? sarif_policy_rule(g->rule) : sarif_rule(g->id, g->id, g->message));
         }
     }
     for (int k = 0; with_drift && k < 5; k++)
@@ -154,7 +174,15 @@ static void emit_sarif(const diag_ctx *d, const ptrvec *drift, FILE *out)
             continue;
         json_t *loc = g->loc.file ? sarif_location(g->loc.file->path, g->loc.line, g->loc.col,
                                                    g->loc.end_line, g->loc.end_col) : NULL;
-        json_array_append_new(results, sarif_result(diag_rule(g), severity_name(g->severity), g->message, loc));
+        json_t *res = sarif_result(rule_id(g), severity_name(g->severity), g->message, loc);
+        if (g->suppressed) {
+            json_t *sup = json_object(), *sups = json_array();
+            json_object_set_new(sup, "kind", json_string("inSource"));
+            json_object_set_new(sup, "justification", json_string(g->suppressed));
+            json_array_append_new(sups, sup);
+            json_object_set_new(res, "suppressions", sups);
+        }
+        json_array_append_new(results, res);
     }
     for (size_t i = 0; drift && i < drift->len; i++) {
         const report_drift *r = drift->items[i];
