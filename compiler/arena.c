@@ -15,9 +15,16 @@ typedef struct chunk {
     _Alignas(16) unsigned char data[];
 } chunk;
 
+typedef struct cleanup {
+    struct cleanup *next;
+    void (*fn)(void *);
+    void *ptr;
+} cleanup;
+
 struct arena {
     chunk *head;
     size_t total;
+    cleanup *cleanups;      /* run by arena_free, last registered first */
 };
 
 static void arena_oom(void)
@@ -34,10 +41,34 @@ arena *arena_new(void)
     return a;
 }
 
+void arena_defer(arena *a, void (*fn)(void *), void *ptr)
+{
+    cleanup *c = arena_alloc(a, sizeof *c);
+    c->fn = fn;
+    c->ptr = ptr;
+    c->next = a->cleanups;
+    a->cleanups = c;
+}
+
+void arena_reset(arena *a)
+{
+    if (!a->head)
+        return;
+    for (chunk *c = a->head->next, *next; c; c = next) {
+        next = c->next;
+        free(c);
+    }
+    a->head->next = NULL;
+    a->head->used = 0;
+    a->total = 0;
+}
+
 void arena_free(arena *a)
 {
     if (!a)
         return;
+    for (cleanup *c = a->cleanups; c; c = c->next)
+        c->fn(c->ptr);
     for (chunk *c = a->head, *next; c; c = next) {
         next = c->next;
         free(c);

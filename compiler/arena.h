@@ -16,6 +16,11 @@ typedef struct arena arena;
 
 arena *arena_new(void);
 void arena_free(arena *a);
+/* Gives back everything allocated but keeps the newest chunk, whose pages
+ * are already mapped: for scratch work repeated many times. */
+void arena_reset(arena *a);
+/* Runs fn(ptr) when a is freed (an arena or a library object owned by it). */
+void arena_defer(arena *a, void (*fn)(void *), void *ptr);
 void *arena_alloc(arena *a, size_t size);          /* zeroed, 16-byte aligned */
 char *arena_strdup(arena *a, const char *s);
 char *arena_strndup(arena *a, const char *s, size_t n);

@@ -374,17 +374,52 @@ static const char *match_text(const value *v)
     return v->kind == V_STRING || v->kind == V_INTERP || v->kind == V_RAW ? v->text : NULL;
 }
 
-static bool regex_ok(eval_ctx *cx, const ast_expr *c, regex_t *re, const value *pat, int flags)
+/* A compiled pattern and what it said of the texts it has seen: policy
+ * rules match the same few patterns against the same attribute names in
+ * every block, and regexec is slow. */
+typedef struct pattern {
+    regex_t re;
+    strmap seen;                /* text -> (void *)1 matched, (void *)2 did not */
+} pattern;
+
+static void pattern_free(void *pt)
 {
-    if (pat->kind != V_STRING || regcomp(re, pat->text, REG_EXTENDED | REG_NOSUB | flags) != 0) {
+    regfree(&((pattern *)pt)->re);
+}
+
+/* The pattern, compiled once per compilation; NULL (reported) if invalid. */
+static pattern *pattern_of(eval_ctx *cx, const ast_expr *c, const value *pat, int flags)
+{
+    program *p = cx->p;
+    if (pat->kind != V_STRING)
+        return bad(cx, c, "the pattern is a string"), NULL;
+    const char *key = arena_printf(p->a, "%d|%s", flags, pat->text);
+    pattern *pt = strmap_get(&p->regex_cache, key);
+    if (pt)
+        return pt;
+    pt = arena_alloc(p->perm, sizeof *pt);
+    if (regcomp(&pt->re, pat->text, REG_EXTENDED | REG_NOSUB | flags) != 0) {
         bad(cx, c, "the pattern is not a POSIX extended regular expression");
-        return false;
+        return NULL;
     }
-    return true;
+    strmap_init(&pt->seen, p->perm);
+    arena_defer(p->perm, pattern_free, pt);
+    strmap_put(&p->regex_cache, arena_strdup(p->perm, key), pt);
+    return pt;
+}
+
+static bool pattern_match(pattern *pt, const char *text)
+{
+    uintptr_t v = (uintptr_t)strmap_get(&pt->seen, text);
+    if (!v) {
+        v = regexec(&pt->re, text, 0, NULL, 0) == 0 ? 1 : 2;
+        strmap_put(&pt->seen, arena_strdup(pt->seen.a, text), (void *)v);
+    }
+    return v == 1;
 }
 
 /* How many of the texts (a value or a list of them) match; *total counts them. */
-static size_t count_matches(const regex_t *re, const value *v, size_t *total)
+static size_t count_matches(pattern *re, const value *v, size_t *total)
 {
     size_t n = 0;
     if (v->kind == V_LIST) {
@@ -396,7 +431,7 @@ static size_t count_matches(const regex_t *re, const value *v, size_t *total)
         return 0;
     ++*total;
     const char *t = match_text(v);
-    return t && regexec(re, t, 0, NULL, 0) == 0;
+    return t && pattern_match(re, t);
 }
 
 /* matches(s, re): does s match; any_match / all_match(list, re): some / every item. */
@@ -404,11 +439,10 @@ static value *fn_matches(eval_ctx *cx, const ast_expr *c, value **args, size_t n
 {
     if (n != 2)
         return bad(cx, c, "takes a value and a pattern");
-    regex_t re;
-    if (!regex_ok(cx, c, &re, args[1], 0))
+    pattern *re = pattern_of(cx, c, args[1], 0);
+    if (!re)
         return val_bool(cx->p->a, false, c->loc);
-    size_t total = 0, hits = count_matches(&re, args[0], &total);
-    regfree(&re);
+    size_t total = 0, hits = count_matches(re, args[0], &total);
     bool r = !strcmp(c->text, "all_match") ? hits == total : hits > 0;
     return val_bool(cx->p->a, r, c->loc);
 }
@@ -453,12 +487,12 @@ static value *fn_flatten(eval_ctx *cx, const ast_expr *c, value **args, size_t n
     return out;
 }
 
-static void find_keys_in(eval_ctx *cx, const regex_t *re, value *v, value *out)
+static void find_keys_in(eval_ctx *cx, pattern *re, value *v, value *out)
 {
     for (size_t i = 0; i < v->items.len; i++) {
         value *item = v->items.items[i];
         if (v->kind == V_MAP && item->kind != V_MAP && item->kind != V_LIST &&
-            regexec(re, v->keys.items[i], 0, NULL, 0) == 0) {
+            pattern_match(re, v->keys.items[i])) {
             value *e = val_new(cx->p->a, V_MAP, item->loc);
             val_map_set(cx->p->a, e, "key", val_string(cx->p->a, v->keys.items[i], item->loc));
             val_map_set(cx->p->a, e, "value", item);
@@ -476,12 +510,9 @@ static value *fn_find_keys(eval_ctx *cx, const ast_expr *c, value **args, size_t
     if (n != 2)
         return bad(cx, c, "takes a value and a pattern");
     value *out = val_new(cx->p->a, V_LIST, c->loc);
-    regex_t re;
-    if (!regex_ok(cx, c, &re, args[1], REG_ICASE))
-        return out;
-    if (args[0]->kind == V_MAP || args[0]->kind == V_LIST)
-        find_keys_in(cx, &re, args[0], out);
-    regfree(&re);
+    pattern *re = pattern_of(cx, c, args[1], REG_ICASE);
+    if (re && (args[0]->kind == V_MAP || args[0]->kind == V_LIST))
+        find_keys_in(cx, re, args[0], out);
     return out;
 }
 

@@ -136,7 +136,7 @@ static value *eval_ident(eval_ctx *cx, const ast_expr *e)
     value *v = lookup(cx->sc, e->text);
     if (v)
         return v;
-    v = eval_resolve_ident(cx, e->text, e->loc);
+    v = cx->sealed ? NULL : eval_resolve_ident(cx, e->text, e->loc);
     if (v)
         return v;
     value *word = val_string(cx->p->a, e->text, e->loc);

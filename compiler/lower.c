@@ -365,7 +365,8 @@ static void lower_target_block(lower_ctx *lc, const ast_item *it, scope *sc)
     const char *name = shared || bkind == IRB_WORKFLOW ? local : block_name(lc, local);
     ir_block *b = ir_block_new(p->a, bkind, type, name, it->loc);
     b->source = it->loc.file ? it->loc.file->path : NULL;
-    b->loc = lc->in->decl->loc;     /* findings point at the resource in the program */
+    /* findings point at the resource in the program: a raw block is its own */
+    b->loc = lc->in->raw ? it->loc : lc->in->decl->loc;
     b->origin = lc->in;
     lower_body(lc, b, &it->body, sc);
     if (bkind == IRB_K8S_OBJECT) {

@@ -39,7 +39,8 @@ typedef struct match_ref {
 
 struct pol_state {
     program *p;
-    arena *a;
+    arena *a;                   /* the compilation's: rules, findings, messages */
+    arena *scratch;             /* one block's evaluation, reset after each */
     ptrvec packs;               /* pol_pack* */
     ptrvec rules;               /* pol_rule* (all packs) */
     strmap by_id;               /* id -> pol_rule* */
@@ -295,6 +296,36 @@ static void apply_overrides(pol_state *ps)
     }
 }
 
+static bool mentions(const ast_expr *e, const char *name)
+{
+    if (!e)
+        return false;
+    if (e->kind == EX_IDENT && !strcmp(e->text, name))
+        return true;
+    if (mentions(e->lhs, name) || mentions(e->rhs, name) || mentions(e->cond, name))
+        return true;
+    for (size_t i = 0; i < e->items.len; i++)
+        if (mentions(e->items.items[i], name))
+            return true;
+    return false;
+}
+
+/* Does the rule read `related`? Converting a resource's other blocks is
+ * the costliest part of a check, so only rules that read them pay for it. */
+static bool reads_related(const pol_rule *r)
+{
+    const pol_match *ms[1 + 16];
+    size_t n = 0;
+    ms[n++] = &r->dflt;
+    for (size_t i = 0; i < r->matches.len && n < sizeof ms / sizeof ms[0]; i++)
+        ms[n++] = r->matches.items[i];
+    for (size_t i = 0; i < n; i++)
+        if (mentions(ms[i]->only, "related") || mentions(ms[i]->each, "related") ||
+            mentions(ms[i]->that, "related") || mentions(ms[i]->message, "related"))
+            return true;
+    return false;
+}
+
 static void index_match(pol_state *ps, const pol_rule *r, const pol_match *m)
 {
     for (size_t i = 0; i < m->types.len; i++) {
@@ -320,6 +351,8 @@ pol_state *pol_begin(program *p)
     pol_state *ps = arena_alloc(p->a, sizeof *ps);
     ps->p = p;
     ps->a = p->a;
+    ps->scratch = arena_new();
+    arena_defer(p->a, (void (*)(void *))arena_free, ps->scratch);
     strmap_init(&ps->by_id, p->a);
     strmap_init(&ps->finding_by_key, p->a);
     strmap_init(&ps->allow_by_annot, p->a);
@@ -330,7 +363,8 @@ pol_state *pol_begin(program *p)
     choose_packs(ps);
     apply_overrides(ps);
     for (size_t i = 0; i < ps->rules.len; i++) {
-        const pol_rule *r = ps->rules.items[i];
+        pol_rule *r = ps->rules.items[i];
+        r->needs_related = reads_related(r);
         const pol_pack *pk = find_pack(ps, r->pack);
         for (size_t j = 0; pk && pk->enabled && r->severity != POL_OFF && j < r->matches.len; j++)
             index_match(ps, r, r->matches.items[j]);
@@ -428,7 +462,9 @@ static const char *allowed(pol_state *ps, const instance *in, const char *id)
 
 static void add_finding(pol_state *ps, const pol_rule *r, const instance *in, src_loc loc, const char *msg)
 {
-    const char *key = arena_printf(ps->a, "%s|%p|%d|%d|%s", r->id, (const void *)loc.file, loc.line, loc.col, msg);
+    /* one finding per rule and place: an environment's own wording (its
+     * names) does not make it another finding */
+    const char *key = arena_printf(ps->a, "%s|%p|%d|%d", r->id, (const void *)loc.file, loc.line, loc.col);
     finding *f = strmap_get(&ps->finding_by_key, key);
     if (!f) {
         f = arena_alloc(ps->a, sizeof *f);
@@ -476,7 +512,7 @@ static value *ir_as_value(pol_state *ps, const ir_value *v);
 static value *interp_text(pol_state *ps, const ir_value *v)
 {
     strbuf sb;
-    sb_init(&sb, ps->a);
+    sb_init(&sb, ps->scratch);
     for (size_t i = 0; i < v->items.len; i++) {
         const ir_value *part = v->items.items[i];
         if (part->kind == IR_STRING)
@@ -484,14 +520,14 @@ static value *interp_text(pol_state *ps, const ir_value *v)
         else
             sb_puts(&sb, "${...}");
     }
-    value *out = val_new(ps->a, V_INTERP, v->loc);
+    value *out = val_new(ps->scratch, V_INTERP, v->loc);
     out->text = sb.len ? sb.data : "";
     return out;
 }
 
 static value *ir_as_value(pol_state *ps, const ir_value *v)
 {
-    arena *a = ps->a;
+    arena *a = ps->scratch;
     switch (v->kind) {
     case IR_NULL: return val_null(a, v->loc);
     case IR_BOOL: return val_bool(a, v->boolean, v->loc);
@@ -528,21 +564,21 @@ static value *ir_as_value(pol_state *ps, const ir_value *v)
  * repeats becomes a list of maps. */
 static value *block_as_value(pol_state *ps, const ir_block *b)
 {
-    value *m = val_new(ps->a, V_MAP, b->loc);
+    value *m = val_new(ps->scratch, V_MAP, b->loc);
     for (size_t i = 0; i < b->entries.len; i++) {
         const ir_entry *e = b->entries.items[i];
         value *v = e->block ? block_as_value(ps, e->block) : ir_as_value(ps, e->value);
         value *old = e->block ? val_map_get(m, e->key) : NULL;
         if (old && old->kind == V_LIST && old->b) {
-            vec_push(ps->a, &old->items, v);
+            vec_push(ps->scratch, &old->items, v);
         } else if (old) {
-            value *list = val_new(ps->a, V_LIST, old->loc);
+            value *list = val_new(ps->scratch, V_LIST, old->loc);
             list->b = true;     /* marks a list made of repeated blocks */
-            vec_push(ps->a, &list->items, old);
-            vec_push(ps->a, &list->items, v);
-            val_map_set(ps->a, m, e->key, list);
+            vec_push(ps->scratch, &list->items, old);
+            vec_push(ps->scratch, &list->items, v);
+            val_map_set(ps->scratch, m, e->key, list);
         } else {
-            val_map_set(ps->a, m, e->key, v);
+            val_map_set(ps->scratch, m, e->key, v);
         }
     }
     return m;
@@ -553,7 +589,7 @@ static value *block_as_value(pol_state *ps, const ir_block *b)
 static const char *bare_type(pol_state *ps, const ir_block *b)
 {
     const char *at = strchr(b->type, '@');
-    return at ? arena_strndup(ps->a, b->type, (size_t)(at - b->type)) : b->type;
+    return at ? arena_strndup(ps->scratch, b->type, (size_t)(at - b->type)) : b->type;
 }
 
 static bool glob_match(const char *pat, const char *s)
@@ -602,7 +638,7 @@ static void judge(rule_ctx *rc, const value *root)
         return;
     const ast_expr *msg = pick(rc->m->message, rc->r->dflt.message);
     value *mv = msg ? eval_expr(&rc->cx, msg) : NULL;
-    const char *text = mv && mv->kind == V_STRING ? mv->text
+    const char *text = mv && mv->kind == V_STRING ? arena_strdup(rc->ps->a, mv->text)
                      : arena_printf(rc->ps->a, "%s '%s' fails \"%s\"", bare_type(rc->ps, rc->b), rc->b->name, rc->r->title);
     const char *at = word_of(pick(rc->m->at, rc->r->dflt.at));
     const value *spot = at ? value_at(root, at) : NULL;
@@ -610,13 +646,14 @@ static void judge(rule_ctx *rc, const value *root)
     add_finding(rc->ps, rc->r, rc->b->origin, loc, text);
 }
 
-/* The other blocks lowered from the same resource (for a raw block, of the
- * same stack), by type: `related.aws_s3_bucket_public_access_block`. */
+/* The other blocks lowered from the same resource (for raw blocks, written
+ * in the same raw target block), by type:
+ * `related.aws_s3_bucket_public_access_block`. */
 static value *related_blocks(pol_state *ps, const ir_stack *s, const ir_block *b)
 {
     const instance *in = b->origin;
-    const ptrvec *pool = in && !in->raw ? &in->blocks : &s->blocks;
-    value *m = val_new(ps->a, V_MAP, b->loc);
+    const ptrvec *pool = in ? &in->blocks : &s->blocks;
+    value *m = val_new(ps->scratch, V_MAP, b->loc);
     for (size_t i = 0; i < pool->len; i++) {
         const ir_block *o = pool->items[i];
         if (o == b || o->kind == IRB_NESTED || o->kind == IRB_OUTPUT)
@@ -624,10 +661,10 @@ static value *related_blocks(pol_state *ps, const ir_stack *s, const ir_block *b
         const char *type = bare_type(ps, o);
         value *list = val_map_get(m, type);
         if (!list) {
-            list = val_new(ps->a, V_LIST, o->loc);
-            val_map_set(ps->a, m, type, list);
+            list = val_new(ps->scratch, V_LIST, o->loc);
+            val_map_set(ps->scratch, m, type, list);
         }
-        vec_push(ps->a, &list->items, block_as_value(ps, o));
+        vec_push(ps->scratch, &list->items, block_as_value(ps, o));
     }
     return m;
 }
@@ -636,12 +673,12 @@ static void apply(pol_state *ps, const match_ref *mr, const ir_block *b, value *
 {
     program *p = ps->p;
     const instance *in = b->origin;
-    scope *sc = scope_bind(ps->a, p->globals, "self", self);
-    sc = scope_bind(ps->a, sc, "related", related);
-    sc = scope_bind(ps->a, sc, "resource", val_string(ps->a, in ? in->path : b->name, b->loc));
-    sc = scope_bind(ps->a, sc, "block", val_string(ps->a, b->name, b->loc));
+    scope *sc = scope_bind(ps->scratch, p->globals, "self", self);
+    sc = scope_bind(ps->scratch, sc, "related", related);
+    sc = scope_bind(ps->scratch, sc, "resource", val_string(ps->scratch, in ? in->path : b->name, b->loc));
+    sc = scope_bind(ps->scratch, sc, "block", val_string(ps->scratch, b->name, b->loc));
     rule_ctx rc = {.ps = ps, .r = mr->rule, .m = mr->m, .b = b,
-                   .cx = {.p = p, .sc = sc, .self = NULL, .target = -1}};
+                   .cx = {.p = p, .sc = sc, .self = NULL, .target = -1, .sealed = true}};
     /* `only` narrows the blocks, or with `each` the items */
     const ast_expr *only = pick(mr->m->only, mr->rule->dflt.only);
     const ast_expr *each = pick(mr->m->each, mr->rule->dflt.each);
@@ -652,47 +689,59 @@ static void apply(pol_state *ps, const match_ref *mr, const ir_block *b, value *
     }
     value *items = eval_expr(&rc.cx, each);
     if (items->kind != V_LIST) {
-        value *one = val_new(ps->a, V_LIST, items->loc);
+        value *one = val_new(ps->scratch, V_LIST, items->loc);
         if (items->kind != V_NULL)
-            vec_push(ps->a, &one->items, items);
+            vec_push(ps->scratch, &one->items, items);
         items = one;
     }
     for (size_t i = 0; i < items->items.len; i++) {
         value *it = items->items.items[i];
-        rc.cx.sc = scope_bind(ps->a, sc, "it", it);
+        rc.cx.sc = scope_bind(ps->scratch, sc, "it", it);
         if (!only || val_truthy(eval_expr(&rc.cx, only)))
             judge(&rc, it);
     }
 }
 
+/* Applies one matching rule, converting the block (and, for rules that read
+ * them, its related blocks) on first need. */
+static void apply_lazily(pol_state *ps, const ir_stack *s, const match_ref *mr, const ir_block *b,
+                         value **self, value **related)
+{
+    if (!*self)
+        *self = block_as_value(ps, b);
+    if (!*related && mr->rule->needs_related)
+        *related = related_blocks(ps, s, b);
+    apply(ps, mr, b, *self, *related ? *related : val_null(ps->scratch, b->loc));
+}
+
+static bool type_hit(const match_ref *mr, const char *type)
+{
+    for (size_t j = 0; j < mr->m->types.len; j++)
+        if (glob_match(mr->m->types.items[j], type))
+            return true;
+    return false;
+}
+
+/* Rule expressions evaluate in a scratch arena, given back after each block:
+ * the program's arena only keeps what findings say. */
 static void check_block(pol_state *ps, const ir_stack *s, const ir_block *b)
 {
     if (b->kind == IRB_DATA || b->kind == IRB_OUTPUT || b->kind == IRB_NESTED)
         return;
+    program *p = ps->p;
+    arena *keep = p->a;
+    p->a = ps->scratch;
     ir_target t = s->target;
     const char *type = bare_type(ps, b);
     const ptrvec *exact = strmap_get(&ps->exact[t], type);
     value *self = NULL, *related = NULL;
-    for (size_t i = 0; exact && i < exact->len; i++) {
-        if (!self) {
-            self = block_as_value(ps, b);
-            related = related_blocks(ps, s, b);
-        }
-        apply(ps, exact->items[i], b, self, related);
-    }
-    for (size_t i = 0; i < ps->globbed[t].len; i++) {
-        const match_ref *mr = ps->globbed[t].items[i];
-        bool hit = false;
-        for (size_t j = 0; j < mr->m->types.len && !hit; j++)
-            hit = glob_match(mr->m->types.items[j], type);
-        if (!hit)
-            continue;
-        if (!self) {
-            self = block_as_value(ps, b);
-            related = related_blocks(ps, s, b);
-        }
-        apply(ps, mr, b, self, related);
-    }
+    for (size_t i = 0; exact && i < exact->len; i++)
+        apply_lazily(ps, s, exact->items[i], b, &self, &related);
+    for (size_t i = 0; i < ps->globbed[t].len; i++)
+        if (type_hit(ps->globbed[t].items[i], type))
+            apply_lazily(ps, s, ps->globbed[t].items[i], b, &self, &related);
+    p->a = keep;
+    arena_reset(ps->scratch);
 }
 
 void pol_check_blocks(pol_state *ps, const lower_out *lo)

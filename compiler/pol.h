@@ -32,6 +32,7 @@ typedef struct pol_rule {
     ptrvec matches;             /* pol_match* */
     src_loc loc;
     diag_rule info;             /* what reports say of it */
+    bool needs_related;         /* its expressions read `related` */
 } pol_rule;
 
 typedef struct pol_state pol_state;

@@ -136,7 +136,9 @@ struct scope {
 };
 
 struct program {
-    arena *a;
+    arena *a;                   /* where evaluation allocates (a scratch arena while rules run) */
+    arena *perm;                /* the compilation's arena, whatever a is */
+    strmap regex_cache;         /* pattern -> compiled regex_t*, in perm (rules match many blocks) */
     diag_ctx *d;
     ptrvec files;               /* ast_file* */
     ptrvec kinds;               /* kind* */
@@ -182,6 +184,7 @@ typedef struct eval_ctx {
     instance *self;             /* inside a lowering or a default: the resource */
     int target;                 /* -1 outside lowerings, else ir_target */
     int depth;
+    bool sealed;                /* names are only what the scope binds (policy rules) */
 } eval_ctx;
 value *eval_expr(eval_ctx *cx, const ast_expr *e);
 scope *scope_bind(arena *a, scope *up, const char *name, value *v);

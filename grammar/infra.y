@@ -334,7 +334,11 @@ static ast_expr *str_append(parse_state *ps, ast_expr *s, ast_expr *part)
     if (part->kind == EX_STRLIT && s->items.len) {
         ast_expr *last = s->items.items[s->items.len - 1];
         if (last->kind == EX_STRLIT) {
-            last->text = arena_printf(ps->a, "%s%s", last->text, part->text);
+            size_t n1 = strlen(last->text), n2 = strlen(part->text);
+            char *t = arena_alloc(ps->a, n1 + n2 + 1);   /* not printf: this runs per escape */
+            memcpy(t, last->text, n1);
+            memcpy(t + n1, part->text, n2 + 1);
+            last->text = t;
             return s;
         }
     }
