@@ -50,9 +50,9 @@ int main(int argc, char **argv)
         perror(path);
         return 1;
     }
-    fputs("project bench {\n  org = \"bn\"\n  tags = { owner = \"platform\", cost_center = \"cc-1\" }\n"
+    fputs("use policy.baseline\n\nproject bn {\n  org = \"bn\"\n  tags = { owner = \"platform\", cost_center = \"cc-1\" }\n"
           "  azure { location = westeurope }\n  aws { region = eu-west-1 }\n}\n"
-          "environments { dev staging prod }\nresource_group main {}\nnamespace apps {}\n"
+          "environments { dev stg prod }\nresource_group main {}\nnamespace apps {}\n"
           "terraform_plan plan { aws = true }\n", main_f);
     long made = 3;
     int u = 0;
