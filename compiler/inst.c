@@ -763,6 +763,7 @@ void inst_build(program *p, int env_index)
         p->globals = scope_bind(p->a, p->globals, "env", val_string(p->a, p->env, (src_loc){0}));
     p->project_val = project_value(p);
     p->region_codes = let_value(p, "region_codes");
+    p->name_limits = let_value(p, "resource_name_limits");
     value *tmpl = val_map_get(p->project_val, "naming");
     if (!tmpl || tmpl->kind != V_STRING)
         tmpl = let_value(p, "default_naming");

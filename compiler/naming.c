@@ -292,3 +292,27 @@ void naming_rule_from_ast(program *p, naming_rule *n, const ast_item *blk)
     }
 }
 
+
+/* ---- names of emitted blocks: secondary resources and raw blocks ---- */
+
+void naming_check_block(program *p, const ir_block *b, const char *type, naming_report report, void *ctx)
+{
+    value *lim = p->name_limits ? val_map_get(p->name_limits, type) : NULL;
+    value *attr = lim && lim->kind == V_MAP ? val_map_get(lim, "field") : NULL;
+    const ir_entry *e = attr && attr->kind == V_STRING ? ir_block_get(b, attr->text) : NULL;
+    if (!e || !e->value || e->value->kind != IR_STRING)
+        return;     /* no limits known, or a name computed at deploy time */
+    const char *name = e->value->text;
+    value *len = val_map_get(lim, "length"), *chars = val_map_get(lim, "chars");
+    size_t n = strlen(name);
+    if (len && len->kind == V_RANGE && (n < (size_t)len->num || n > (size_t)len->num2))
+        report(ctx, "naming.length", e->value, arena_printf(p->a, "name '%s' of %s is %zu characters; %s names are %g to %g",
+                                                            name, type, n, type, len->num, len->num2));
+    for (const char *c = name; chars && chars->kind == V_STRING && *c; c++) {
+        if (char_allowed(chars->text, *c))
+            continue;
+        report(ctx, "naming.chars", e->value, arena_printf(p->a, "name '%s' of %s has '%c', which %s names cannot hold (they take %s)",
+                                                           name, type, *c, type, chars->text));
+        break;
+    }
+}

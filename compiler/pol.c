@@ -722,6 +722,19 @@ static bool type_hit(const match_ref *mr, const char *type)
     return false;
 }
 
+typedef struct name_ctx {
+    pol_state *ps;
+    const ir_block *b;
+} name_ctx;
+
+static void name_finding(void *ctx, const char *id, const ir_value *at, const char *msg)
+{
+    name_ctx *nc = ctx;
+    const pol_rule *r = strmap_get(&nc->ps->by_id, id);
+    if (r && rule_enabled(nc->ps, r))
+        add_finding(nc->ps, r, nc->b->origin, user_loc(at->loc, nc->b), arena_strdup(nc->ps->a, msg));
+}
+
 /* Rule expressions evaluate in a scratch arena, given back after each block:
  * the program's arena only keeps what findings say. */
 static void check_block(pol_state *ps, const ir_stack *s, const ir_block *b)
@@ -734,6 +747,8 @@ static void check_block(pol_state *ps, const ir_stack *s, const ir_block *b)
     ir_target t = s->target;
     const char *type = bare_type(ps, b);
     const ptrvec *exact = strmap_get(&ps->exact[t], type);
+    name_ctx nc = {ps, b};
+    naming_check_block(p, b, type, name_finding, &nc);
     value *self = NULL, *related = NULL;
     for (size_t i = 0; exact && i < exact->len; i++)
         apply_lazily(ps, s, exact->items[i], b, &self, &related);

@@ -153,6 +153,7 @@ struct program {
     ptrvec stacks;              /* stack_decl* */
     value *project_val;         /* project settings as a map, evaluated once */
     value *region_codes;        /* stdlib's region_codes map */
+    value *name_limits;         /* stdlib's resource_name_limits: block type -> {field, length, chars} */
     const char *naming_template;
     const char *source_desc;
     /* per-environment state, reset by inst_build */
@@ -196,6 +197,10 @@ value *eval_member(eval_ctx *cx, value *obj, const char *name, src_loc loc);
 
 /* naming.c */
 void naming_rule_from_ast(program *p, naming_rule *n, const ast_item *blk);
+/* Checks the name attribute of an emitted block against the stdlib's limits
+ * for its type; calls report(ctx, rule, loc-value, message) for each breach. */
+typedef void (*naming_report)(void *ctx, const char *rule, const ir_value *at, const char *msg);
+void naming_check_block(program *p, const ir_block *b, const char *type, naming_report report, void *ctx);
 const char *naming_resource_name(program *p, instance *in);
 const char *naming_region_of(program *p, instance *in);
 
