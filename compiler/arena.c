@@ -128,13 +128,22 @@ char *arena_strdup(arena *a, const char *s)
     return arena_strndup(a, s, strlen(s));
 }
 
+/* One pass when the text fits in the current chunk (nearly always): the
+ * text is printed where it will stay, and only then taken. printf was a
+ * fifth of a small compile's instructions when every call ran it twice. */
 char *arena_printf(arena *a, const char *fmt, ...)
 {
     va_list ap, ap2;
     va_start(ap, fmt);
     va_copy(ap2, ap);
-    int n = vsnprintf(NULL, 0, fmt, ap);
+    chunk *c = a->head;
+    size_t room = c ? c->size - c->used : 0;
+    int n = vsnprintf(room ? (char *)c->data + c->used : NULL, room, fmt, ap);
     va_end(ap);
+    if (n >= 0 && (size_t)n < room) {
+        va_end(ap2);
+        return arena_take(a, (size_t)n + 1);    /* the very bytes just printed */
+    }
     char *p = arena_alloc_raw(a, (size_t)n + 1);
     vsnprintf(p, (size_t)n + 1, fmt, ap2);
     va_end(ap2);
