@@ -5,8 +5,10 @@
 #   make check      run the whole test suite (also under ASan+UBSan)
 #   make install    PREFIX=/usr/local DESTDIR=
 #   make bench      benchmark (medians, ratios against references)
+#   make fuzz       libFuzzer over the whole pipeline for FUZZ_SECONDS (600)
 
 CC       ?= cc
+FUZZ_SECONDS ?= 600
 PREFIX   ?= /usr/local
 BUILD    ?= build
 PKGS     := yaml-0.1 jansson libgit2
