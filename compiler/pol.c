@@ -770,8 +770,6 @@ void pol_check_blocks(pol_state *ps, const lower_out *lo)
     }
 }
 
-void naming_check_env(program *p, pol_state *ps);    /* naming.c */
-
 void pol_check_names(pol_state *ps)
 {
     program *p = ps->p;

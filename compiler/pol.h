@@ -59,6 +59,10 @@ const pol_rule *pol_find(const pol_state *ps, const char *id);
 const char *pol_severity_name(pol_severity s);
 const char *pol_target_name(ir_target t);
 
+/* naming.c: checks the names of the current environment's instances
+ * against their kinds' limits, scopes and the convention. */
+void naming_check_env(program *p, pol_state *ps);
+
 /* A naming finding from naming.c: rule id, the resource, the message. */
 void pol_name_finding(pol_state *ps, const char *id, const instance *in, src_loc loc, const char *msg);
 
