@@ -71,3 +71,17 @@ ast_file *parse_file(arena *a, diag_ctx *d, const src_file *src)
     yylex_destroy(scanner);
     return f;
 }
+
+const char *ast_word(const ast_expr *e)
+{
+    if (!e)
+        return NULL;
+    if (e->kind == EX_IDENT)
+        return e->text;
+    if (e->kind != EX_STRING || e->items.len > 1)
+        return NULL;
+    if (e->items.len == 0)
+        return "";
+    const ast_expr *part = e->items.items[0];
+    return part->kind == EX_STRLIT ? part->text : NULL;
+}

@@ -106,6 +106,11 @@ ast_file *parse_file(arena *a, diag_ctx *d, const src_file *src);
 int ast_number_value(const char *text, ast_expr_kind *kind, double *value);
 
 ast_expr *ast_expr_new(arena *a, ast_expr_kind k, src_loc loc);
+
+/* The text of a plain word (`westeurope`) or of a string without
+ * interpolation (`"a-z0-9"`, `""`); NULL for anything else. Settings that
+ * are data, not expressions (naming, rule metadata, annotations), read this. */
+const char *ast_word(const ast_expr *e);
 ast_item *ast_item_new(arena *a, ast_item_kind k, src_loc loc);
 
 #endif

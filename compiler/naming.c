@@ -251,17 +251,6 @@ void naming_check_env(program *p, pol_state *ps)
 }
 
 
-/* A plain word or string in a naming block. */
-static const char *naming_literal(program *p, const ast_expr *e, const char *what)
-{
-    if (e->kind == EX_IDENT)
-        return e->text;
-    if (e->kind == EX_STRING && e->items.len == 1 && ((const ast_expr *)e->items.items[0])->kind == EX_STRLIT)
-        return ((const ast_expr *)e->items.items[0])->text;
-    diag_error(p->d, e->loc, "%s must be a plain word or string", what);
-    return NULL;
-}
-
 void naming_rule_from_ast(program *p, naming_rule *n, const ast_item *blk)
 {
     n->regional = true;
@@ -273,13 +262,13 @@ void naming_rule_from_ast(program *p, naming_rule *n, const ast_item *blk)
         }
         const ast_expr *v = it->value;
         if (strcmp(it->name, "abbrev") == 0)
-            n->abbrev = naming_literal(p, v, "naming.abbrev");
+            n->abbrev = sema_literal(p, v, "naming.abbrev");
         else if (strcmp(it->name, "chars") == 0)
-            n->chars = naming_literal(p, v, "naming.chars");
+            n->chars = sema_literal(p, v, "naming.chars");
         else if (strcmp(it->name, "template") == 0)
-            n->tmpl = naming_literal(p, v, "naming.template");
+            n->tmpl = sema_literal(p, v, "naming.template");
         else if (strcmp(it->name, "scope") == 0)
-            n->scope = naming_literal(p, v, "naming.scope");
+            n->scope = sema_literal(p, v, "naming.scope");
         else if (strcmp(it->name, "case") == 0)
             n->keep_case = v->kind == EX_IDENT && strcmp(v->text, "any") == 0;
         else if (strcmp(it->name, "region") == 0)

@@ -71,20 +71,6 @@ static int severity_from(const char *w)
     return -1;
 }
 
-/* A plain word or a string without interpolation, else NULL. */
-static const char *word_of(const ast_expr *e)
-{
-    if (!e)
-        return NULL;
-    if (e->kind == EX_IDENT)
-        return e->text;
-    if (e->kind == EX_STRING && e->items.len == 1 && ((const ast_expr *)e->items.items[0])->kind == EX_STRLIT)
-        return ((const ast_expr *)e->items.items[0])->text;
-    if (e->kind == EX_STRING && e->items.len == 0)
-        return "";
-    return NULL;
-}
-
 /* A rule id as written in @allow: a word, a dotted name or a string. */
 static const char *rule_ref(arena *a, const ast_expr *e)
 {
@@ -92,18 +78,10 @@ static const char *rule_ref(arena *a, const ast_expr *e)
         const char *base = rule_ref(a, e->lhs);
         return base ? arena_printf(a, "%s.%s", base, e->text) : NULL;
     }
-    return word_of(e);
+    return ast_word(e);
 }
 
 /* ---- declarations ---- */
-
-static const char *text_setting(pol_state *ps, const ast_item *it)
-{
-    const char *t = word_of(it->value);
-    if (!t)
-        diag_error(ps->p->d, it->value->loc, "%s must be a plain string", it->name);
-    return t;
-}
 
 static bool match_setting(pol_match *m, const ast_item *it)
 {
@@ -129,7 +107,7 @@ static void read_matcher(pol_state *ps, pol_rule *r, const ast_item *blk, int ta
     m->target = (ir_target)target;
     m->loc = blk->loc;
     for (size_t i = 0; i < blk->labels.len; i++) {
-        const char *t = word_of(blk->labels.items[i]);
+        const char *t = ast_word(blk->labels.items[i]);
         if (t)
             vec_push(ps->a, &m->types, (void *)t);
     }
@@ -158,7 +136,7 @@ static void read_rule_item(pol_state *ps, pol_rule *r, const ast_item *it)
     if (match_setting(&r->dflt, it))
         return;
     if (!strcmp(n, "severity")) {
-        const char *w = word_of(it->value);
+        const char *w = ast_word(it->value);
         int s = w ? severity_from(w) : -1;
         if (s <= POL_OFF)
             diag_error(ps->p->d, it->value->loc, "a rule's severity is error, warning or info");
@@ -170,14 +148,14 @@ static void read_rule_item(pol_state *ps, pol_rule *r, const ast_item *it)
                       : !strcmp(n, "fix") ? &r->fix : !strcmp(n, "checkov") ? &r->checkov
                       : !strcmp(n, "trivy") ? &r->trivy : NULL;
     if (slot)
-        *slot = text_setting(ps, it);
+        *slot = sema_literal(ps->p, it->value, it->name);
     else
         diag_error(ps->p->d, it->name_loc, "unknown rule setting '%s'", n);
 }
 
 static void read_rule(pol_state *ps, pol_pack *pk, const ast_item *it)
 {
-    const char *id = it->labels.len == 1 ? word_of(it->labels.items[0]) : NULL;
+    const char *id = it->labels.len == 1 ? ast_word(it->labels.items[0]) : NULL;
     if (!id || !*id) {
         diag_error(ps->p->d, it->loc, "a rule is written `rule \"family.name\" { ... }`");
         return;
@@ -213,7 +191,7 @@ static pol_pack *find_pack(pol_state *ps, const char *name);
 /* A pack may be declared in several files (one per cloud): they add up. */
 static void read_pack(pol_state *ps, const ast_item *it)
 {
-    const char *name = it->labels.len == 1 ? word_of(it->labels.items[0]) : NULL;
+    const char *name = it->labels.len == 1 ? ast_word(it->labels.items[0]) : NULL;
     if (!name) {
         diag_error(ps->p->d, it->loc, "a policy pack is written `policy NAME { rule \"id\" { ... } }`");
         return;
@@ -230,7 +208,7 @@ static void read_pack(pol_state *ps, const ast_item *it)
         if (ri->kind == IT_BLOCK && !strcmp(ri->name, "rule"))
             read_rule(ps, pk, ri);
         else if (ri->kind == IT_ATTR && !strcmp(ri->name, "extends"))
-            pk->extends = text_setting(ps, ri);
+            pk->extends = sema_literal(ps->p, ri->value, ri->name);
         else if (!(ri->kind == IT_ATTR && !strcmp(ri->name, "doc")))
             diag_error(ps->p->d, ri->loc, "a policy pack holds rules (and doc, extends)");
     }
@@ -284,7 +262,7 @@ static void apply_overrides(pol_state *ps)
             const char *id = it->value->keys.items[k];
             const ast_expr *v = it->value->items.items[k];
             pol_rule *r = strmap_get(&ps->by_id, id);
-            const char *w = word_of(v);
+            const char *w = ast_word(v);
             int s = w ? severity_from(w) : -1;
             if (!r)
                 diag_error(ps->p->d, v->loc, "rule_severity: no rule named '%s' (infrac explain --list)", id);
@@ -391,7 +369,7 @@ static const char *annot_key(pol_state *ps, const ast_annot *an)
 
 static const char *reason_of(pol_state *ps, const ast_annot *an, size_t idx)
 {
-    const char *why = an->args.len > idx ? word_of(an->args.items[idx]) : NULL;
+    const char *why = an->args.len > idx ? ast_word(an->args.items[idx]) : NULL;
     if (!why || !*why) {
         diag_error(ps->p->d, an->loc, "@%s needs a reason: @%s(%s\"why this is acceptable\")", an->name,
                    an->name, idx ? "RULE, " : "");
@@ -451,7 +429,7 @@ static const char *allowed(pol_state *ps, const instance *in, const char *id)
             allow_rec *rec = strmap_get(&ps->allow_by_annot, annot_key(ps, ea->an));
             if (rec && !strcmp(rec->rule, id)) {
                 rec->used = true;
-                return word_of(ea->an->args.items[ea->an->args.len - 1]);
+                return ast_word(ea->an->args.items[ea->an->args.len - 1]);
             }
         }
     }
@@ -640,7 +618,7 @@ static void judge(rule_ctx *rc, const value *root)
     value *mv = msg ? eval_expr(&rc->cx, msg) : NULL;
     const char *text = mv && mv->kind == V_STRING ? arena_strdup(rc->ps->a, mv->text)
                      : arena_printf(rc->ps->a, "%s '%s' fails \"%s\"", bare_type(rc->ps, rc->b), rc->b->name, rc->r->title);
-    const char *at = word_of(pick(rc->m->at, rc->r->dflt.at));
+    const char *at = ast_word(pick(rc->m->at, rc->r->dflt.at));
     const value *spot = at ? value_at(root, at) : NULL;
     src_loc loc = user_loc(spot ? spot->loc : root->loc, rc->b);
     add_finding(rc->ps, rc->r, rc->b->origin, loc, text);

@@ -101,19 +101,12 @@ static attr_type *type_from_ast(program *p, const ast_type *at)
     return t;
 }
 
-static const char *literal_text(program *p, const ast_expr *e, const char *what)
+const char *sema_literal(program *p, const ast_expr *e, const char *what)
 {
-    if (e->kind == EX_IDENT)
-        return e->text;
-    if (e->kind == EX_STRING && e->items.len <= 1) {
-        if (e->items.len == 0)
-            return "";
-        const ast_expr *part = e->items.items[0];
-        if (part->kind == EX_STRLIT)
-            return part->text;
-    }
-    diag_error(p->d, e->loc, "%s must be a plain word or string", what);
-    return NULL;
+    const char *w = ast_word(e);
+    if (!w)
+        diag_error(p->d, e->loc, "%s must be a plain word or string", what);
+    return w;
 }
 
 static void schema_add_items(program *p, schema *s, const ptrvec *items, kind *k);
@@ -158,9 +151,9 @@ static void schema_add_items(program *p, schema *s, const ptrvec *items, kind *k
         } else if (it->kind == IT_ATTR && strcmp(it->name, "labelled") == 0 && !k) {
             s->labelled = it->value->kind == EX_BOOL && it->value->num != 0;
         } else if (it->kind == IT_ATTR && k && strcmp(it->name, "doc") == 0) {
-            k->doc = literal_text(p, it->value, "doc");
+            k->doc = sema_literal(p, it->value, "doc");
         } else if (it->kind == IT_ATTR && k && strcmp(it->name, "provider") == 0) {
-            k->provider = literal_text(p, it->value, "provider");
+            k->provider = sema_literal(p, it->value, "provider");
         } else if (it->kind == IT_BLOCK && strcmp(it->name, "block") == 0) {
             vec_push(p->a, &s->blocks, block_schema(p, it, NULL));
         } else if (it->kind == IT_BLOCK && k && strcmp(it->name, "naming") == 0) {

@@ -177,6 +177,9 @@ const kind *sema_find_kind(const program *p, const char *name);
 const schema *sema_find_block(const schema *s, const char *name);
 const attr_decl *sema_find_attr(const schema *s, const char *name);
 const char *sema_type_name(arena *a, const attr_type *t);
+/* A setting that must be a plain word or string (ast_word); reports what
+ * it is otherwise and returns NULL. */
+const char *sema_literal(program *p, const ast_expr *e, const char *what);
 
 /* eval.c */
 typedef struct eval_ctx {
