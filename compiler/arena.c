@@ -115,24 +115,12 @@ void arena_free(arena *a)
     free(a);
 }
 
-static void *arena_take(arena *a, size_t size);
-
-
-/* Already zero: every chunk is zero past `used` (fresh pages from mmap or
- * calloc; arena_reset clears what it gives back). Zeroing each allocation
- * again was a fifth of a small compile. */
+/* Zero without zeroing: the chunk being allocated from is zero past `used`
+ * (fresh pages from mmap or calloc; arena_reset clears what it gives back).
+ * Zeroing each allocation again was a fifth of a small compile. A chunk left
+ * behind because a text did not fit may hold a partial print past `used`,
+ * but nothing is allocated from it again. */
 void *arena_alloc(arena *a, size_t size)
-{
-    return arena_take(a, size);
-}
-
-/* Room for bytes the caller fills at once (strings, buffers): not zeroed. */
-static void *arena_alloc_raw(arena *a, size_t size)
-{
-    return arena_take(a, size);
-}
-
-static void *arena_take(arena *a, size_t size)
 {
     size = (size + 15) & ~(size_t)15;
     chunk *c = a->head;
@@ -156,7 +144,7 @@ static void *arena_take(arena *a, size_t size)
 
 char *arena_strndup(arena *a, const char *s, size_t n)
 {
-    char *p = arena_alloc_raw(a, n + 1);
+    char *p = arena_alloc(a, n + 1);
     memcpy(p, s, n);
     p[n] = '\0';
     return p;
@@ -181,9 +169,9 @@ char *arena_printf(arena *a, const char *fmt, ...)
     va_end(ap);
     if (n >= 0 && (size_t)n < room) {
         va_end(ap2);
-        return arena_take(a, (size_t)n + 1);    /* the very bytes just printed */
+        return arena_alloc(a, (size_t)n + 1);    /* the very bytes just printed */
     }
-    char *p = arena_alloc_raw(a, (size_t)n + 1);
+    char *p = arena_alloc(a, (size_t)n + 1);
     vsnprintf(p, (size_t)n + 1, fmt, ap2);
     va_end(ap2);
     return p;
@@ -201,7 +189,7 @@ static void sb_grow(strbuf *sb, size_t extra)
     size_t cap = sb->cap ? sb->cap * 2 : 32;
     while (cap < sb->len + extra + 1)
         cap *= 2;
-    char *d = arena_alloc_raw(sb->a, cap);
+    char *d = arena_alloc(sb->a, cap);
     if (sb->len)
         memcpy(d, sb->data, sb->len);
     sb->data = d;

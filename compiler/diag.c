@@ -26,29 +26,31 @@ static int already_reported(diag_ctx *d, diag_severity sev, src_loc loc, const c
     return 0;
 }
 
-void diag_report(diag_ctx *d, diag_severity sev, src_loc loc, const char *id, const char *msg)
+static diag *diag_push(diag_ctx *d, diag_severity sev, src_loc loc, const char *msg)
+{
+    diag *g = arena_alloc(d->a, sizeof *g);
+    g->severity = sev;
+    g->loc = loc;
+    g->message = msg;
+    vec_push(d->a, &d->items, g);
+    return g;
+}
+
+static void diag_add(diag_ctx *d, diag_severity sev, src_loc loc, const char *msg)
 {
     if (already_reported(d, sev, loc, msg))
         return;
     if (sev == DIAG_ERROR) {
         d->errors++;
-        if (d->max_errors && d->errors == d->max_errors + 1) {
-            diag *stop = arena_alloc(d->a, sizeof *stop);
-            stop->severity = DIAG_NOTE;
-            stop->message = arena_printf(d->a, "too many errors (%d); stopping here", d->max_errors);
-            vec_push(d->a, &d->items, stop);
-        }
+        if (d->max_errors && d->errors == d->max_errors + 1)
+            diag_push(d, DIAG_NOTE, (src_loc){0},
+                      arena_printf(d->a, "too many errors (%d); stopping here", d->max_errors));
         if (d->max_errors && d->errors > d->max_errors)
             return;
     } else if (sev == DIAG_WARNING) {
         d->warnings++;
     }
-    diag *g = arena_alloc(d->a, sizeof *g);
-    g->severity = sev;
-    g->loc = loc;
-    g->id = id;
-    g->message = msg;
-    vec_push(d->a, &d->items, g);
+    diag_push(d, sev, loc, msg);
 }
 
 void diag_finding(diag_ctx *d, diag_severity sev, src_loc loc, const diag_rule *rule, const char *msg,
@@ -60,14 +62,10 @@ void diag_finding(diag_ctx *d, diag_severity sev, src_loc loc, const diag_rule *
         d->violations++;
     else if (sev == DIAG_WARNING && !suppressed)
         d->warnings++;
-    diag *g = arena_alloc(d->a, sizeof *g);
-    g->severity = sev;
-    g->loc = loc;
+    diag *g = diag_push(d, sev, loc, msg);
     g->id = rule->id;
     g->rule = rule;
-    g->message = msg;
     g->suppressed = suppressed;
-    vec_push(d->a, &d->items, g);
 }
 
 static void diag_vreport(diag_ctx *d, diag_severity sev, src_loc loc, const char *fmt, va_list ap)
@@ -78,7 +76,7 @@ static void diag_vreport(diag_ctx *d, diag_severity sev, src_loc loc, const char
     char *msg = arena_alloc(d->a, (size_t)n + 1);
     vsnprintf(msg, (size_t)n + 1, fmt, ap2);
     va_end(ap2);
-    diag_report(d, sev, loc, NULL, msg);
+    diag_add(d, sev, loc, msg);
 }
 
 #define DIAG_FN(fn, sev)                                                   \

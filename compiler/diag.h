@@ -55,7 +55,6 @@ void diag_init(diag_ctx *d, arena *a);
 void diag_error(diag_ctx *d, src_loc loc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 void diag_warning(diag_ctx *d, src_loc loc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 void diag_note(diag_ctx *d, src_loc loc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-void diag_report(diag_ctx *d, diag_severity sev, src_loc loc, const char *id, const char *msg);
 /* A policy finding of rule id: counted as a violation (not an input error)
  * when its severity is error and it is not suppressed. */
 void diag_finding(diag_ctx *d, diag_severity sev, src_loc loc, const diag_rule *rule, const char *msg,
