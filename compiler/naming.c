@@ -162,24 +162,40 @@ static src_loc name_loc(const instance *in, bool *given)
     return in->decl->loc;
 }
 
+/* A name's limits: its length and its characters ("a-z0-9-" style). */
+typedef struct name_limits {
+    double min, max;            /* 0 = unconstrained */
+    const char *chars;          /* NULL = any */
+} name_limits;
+
+/* Reports a name that breaks its limits, once for its length and once for
+ * its first character outside the set. `what` names the name's owner and
+ * `type` its kind or resource type in the message; for a resource, the message also says what the convention gives
+ * (computed only then: this runs for every name in every environment). */
+static void check_limits(program *p, pol_state *ps, instance *in, src_loc at, const char *name,
+                         const char *what, const char *type, name_limits l, bool with_convention)
+{
+    size_t len = strlen(name);
+    const char *c = name;
+    while (l.chars && *c && char_allowed(l.chars, *c))
+        c++;
+    bool long_short = (l.min && len < l.min) || (l.max && len > l.max), bad_char = l.chars && *c;
+    if (!long_short && !bad_char)
+        return;
+    const char *tail = with_convention ? arena_printf(p->a, " (the convention gives '%s')", conventional_name(p, in)) : "";
+    if (long_short)
+        pol_name_finding(ps, "naming.length", in, at, arena_printf(p->a,
+            "name '%s' of %s is %zu characters; %s names are %g to %g%s", name, what, len, type, l.min, l.max, tail));
+    if (bad_char)
+        pol_name_finding(ps, "naming.chars", in, at, arena_printf(p->a,
+            "name '%s' of %s has '%c', which %s names cannot hold (they take %s)%s", name, what, *c, type, l.chars, tail));
+}
+
 static void check_shape(program *p, pol_state *ps, instance *in, const char *name, src_loc at)
 {
     const naming_rule *n = &in->k->naming;
-    const char *what = in->k->name, *conv = conventional_name(p, in);
-    size_t len = strlen(name);
-    if ((n->min_len && len < (size_t)n->min_len) || (n->max_len && len > (size_t)n->max_len))
-        pol_name_finding(ps, "naming.length", in, at, arena_printf(p->a,
-            "name '%s' of %s '%s' is %zu characters; %s names are %d to %d (the convention gives '%s')",
-            name, what, in->path, len, what, n->min_len, n->max_len, conv));
-    const char *chars = n->chars ? n->chars : "a-z0-9-";
-    for (const char *c = name; *c; c++) {
-        if (char_allowed(chars, *c))
-            continue;
-        pol_name_finding(ps, "naming.chars", in, at, arena_printf(p->a,
-            "name '%s' of %s '%s' has '%c', which %s names cannot hold (they take %s; the convention gives '%s')",
-            name, what, in->path, *c, what, chars, conv));
-        break;
-    }
+    name_limits l = {n->min_len, n->max_len, n->chars ? n->chars : "a-z0-9-"};
+    check_limits(p, ps, in, at, name, arena_printf(p->a, "%s '%s'", in->k->name, in->path), in->k->name, l, true);
 }
 
 /* Where a name must be unique: the kind, and the resource group or parent. */
@@ -284,24 +300,18 @@ void naming_rule_from_ast(program *p, naming_rule *n, const ast_item *blk)
 
 /* ---- names of emitted blocks: secondary resources and raw blocks ---- */
 
-void naming_check_block(program *p, const ir_block *b, const char *type, naming_report report, void *ctx)
+void naming_check_block(program *p, pol_state *ps, const ir_block *b, const char *type)
 {
     value *lim = p->name_limits ? val_map_get(p->name_limits, type) : NULL;
-    value *attr = lim && lim->kind == V_MAP ? val_map_get(lim, "field") : NULL;
-    const ir_entry *e = attr && attr->kind == V_STRING ? ir_block_get(b, attr->text) : NULL;
+    value *field = lim && lim->kind == V_MAP ? val_map_get(lim, "field") : NULL;
+    const ir_entry *e = field && field->kind == V_STRING ? ir_block_get(b, field->text) : NULL;
     if (!e || !e->value || e->value->kind != IR_STRING)
         return;     /* no limits known, or a name computed at deploy time */
-    const char *name = e->value->text;
     value *len = val_map_get(lim, "length"), *chars = val_map_get(lim, "chars");
-    size_t n = strlen(name);
-    if (len && len->kind == V_RANGE && (n < (size_t)len->num || n > (size_t)len->num2))
-        report(ctx, "naming.length", e->value, arena_printf(p->a, "name '%s' of %s is %zu characters; %s names are %g to %g",
-                                                            name, type, n, type, len->num, len->num2));
-    for (const char *c = name; chars && chars->kind == V_STRING && *c; c++) {
-        if (char_allowed(chars->text, *c))
-            continue;
-        report(ctx, "naming.chars", e->value, arena_printf(p->a, "name '%s' of %s has '%c', which %s names cannot hold (they take %s)",
-                                                           name, type, *c, type, chars->text));
-        break;
-    }
+    name_limits l = {0};
+    if (len && len->kind == V_RANGE)
+        l.min = len->num, l.max = len->num2;
+    if (chars && chars->kind == V_STRING)
+        l.chars = chars->text;
+    check_limits(p, ps, (instance *)b->origin, pol_user_loc(e->value->loc, b), e->value->text, type, type, l, false);
 }

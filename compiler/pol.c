@@ -448,7 +448,7 @@ static void add_finding(pol_state *ps, const pol_rule *r, const instance *in, sr
         f = arena_alloc(ps->a, sizeof *f);
         f->rule = r;
         f->loc = loc;
-        f->msg = msg;
+        f->msg = arena_strdup(ps->a, msg);     /* msg may live in the scratch arena */
         strmap_put(&ps->finding_by_key, key, f);
         vec_push(ps->a, &ps->findings, f);
     }
@@ -470,10 +470,9 @@ void pol_name_finding(pol_state *ps, const char *id, const instance *in, src_loc
         add_finding(ps, r, in, loc, msg);
 }
 
-/* Where the user wrote what produced a value: its own location when that is
- * in the program, else the resource that was lowered (a stdlib default or a
- * computed setting has no line of the user's). */
-static src_loc user_loc(src_loc l, const ir_block *b)
+/* A stdlib default or a computed setting has no line of the user's: the
+ * resource that used it stands for it. */
+src_loc pol_user_loc(src_loc l, const ir_block *b)
 {
     if (l.file && strncmp(l.file->path, "<stdlib>", 8) != 0)
         return l;
@@ -616,11 +615,11 @@ static void judge(rule_ctx *rc, const value *root)
         return;
     const ast_expr *msg = pick(rc->m->message, rc->r->dflt.message);
     value *mv = msg ? eval_expr(&rc->cx, msg) : NULL;
-    const char *text = mv && mv->kind == V_STRING ? arena_strdup(rc->ps->a, mv->text)
-                     : arena_printf(rc->ps->a, "%s '%s' fails \"%s\"", bare_type(rc->ps, rc->b), rc->b->name, rc->r->title);
+    const char *text = mv && mv->kind == V_STRING ? mv->text
+                     : arena_printf(rc->ps->scratch, "%s '%s' fails \"%s\"", bare_type(rc->ps, rc->b), rc->b->name, rc->r->title);
     const char *at = ast_word(pick(rc->m->at, rc->r->dflt.at));
     const value *spot = at ? value_at(root, at) : NULL;
-    src_loc loc = user_loc(spot ? spot->loc : root->loc, rc->b);
+    src_loc loc = pol_user_loc(spot ? spot->loc : root->loc, rc->b);
     add_finding(rc->ps, rc->r, rc->b->origin, loc, text);
 }
 
@@ -700,19 +699,6 @@ static bool type_hit(const match_ref *mr, const char *type)
     return false;
 }
 
-typedef struct name_ctx {
-    pol_state *ps;
-    const ir_block *b;
-} name_ctx;
-
-static void name_finding(void *ctx, const char *id, const ir_value *at, const char *msg)
-{
-    name_ctx *nc = ctx;
-    const pol_rule *r = strmap_get(&nc->ps->by_id, id);
-    if (r && rule_enabled(nc->ps, r))
-        add_finding(nc->ps, r, nc->b->origin, user_loc(at->loc, nc->b), arena_strdup(nc->ps->a, msg));
-}
-
 /* Rule expressions evaluate in a scratch arena, given back after each block:
  * the program's arena only keeps what findings say. */
 static void check_block(pol_state *ps, const ir_stack *s, const ir_block *b)
@@ -725,8 +711,7 @@ static void check_block(pol_state *ps, const ir_stack *s, const ir_block *b)
     ir_target t = s->target;
     const char *type = bare_type(ps, b);
     const ptrvec *exact = strmap_get(&ps->exact[t], type);
-    name_ctx nc = {ps, b};
-    naming_check_block(p, b, type, name_finding, &nc);
+    naming_check_block(p, ps, b, type);
     value *self = NULL, *related = NULL;
     for (size_t i = 0; exact && i < exact->len; i++)
         apply_lazily(ps, s, exact->items[i], b, &self, &related);

@@ -63,7 +63,15 @@ const char *pol_target_name(ir_target t);
  * against their kinds' limits, scopes and the convention. */
 void naming_check_env(program *p, pol_state *ps);
 
-/* A naming finding from naming.c: rule id, the resource, the message. */
+/* naming.c: checks the name attribute of an emitted block against the
+ * stdlib's resource_name_limits for its type. */
+void naming_check_block(program *p, pol_state *ps, const ir_block *b, const char *type);
+
+/* Where the user wrote what produced a value of block b: the value's own
+ * location when it is in the program, else the resource that was lowered. */
+src_loc pol_user_loc(src_loc l, const ir_block *b);
+
+/* A naming finding from naming.c: rule id, the resource, the message (copied). */
 void pol_name_finding(pol_state *ps, const char *id, const instance *in, src_loc loc, const char *msg);
 
 #endif

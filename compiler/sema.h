@@ -200,10 +200,6 @@ value *eval_member(eval_ctx *cx, value *obj, const char *name, src_loc loc);
 
 /* naming.c */
 void naming_rule_from_ast(program *p, naming_rule *n, const ast_item *blk);
-/* Checks the name attribute of an emitted block against the stdlib's limits
- * for its type; calls report(ctx, rule, loc-value, message) for each breach. */
-typedef void (*naming_report)(void *ctx, const char *rule, const ir_value *at, const char *msg);
-void naming_check_block(program *p, const ir_block *b, const char *type, naming_report report, void *ctx);
 const char *naming_resource_name(program *p, instance *in);
 const char *naming_region_of(program *p, instance *in);
 
