@@ -28,7 +28,8 @@ typedef struct finding {
 
 typedef struct allow_rec {
     const ast_annot *an;
-    const char *rule;           /* rule id, or NULL for @legacy */
+    const char *rule;           /* the rule it allows ("naming.convention" for @legacy);
+                                   NULL when the annotation is invalid (reported) */
     bool used;
 } allow_rec;
 
@@ -48,8 +49,8 @@ struct pol_state {
     ptrvec globbed[4];          /* per target: match_ref* whose type has a '*' */
     ptrvec findings;            /* finding*, first-found order */
     strmap finding_by_key;
-    ptrvec allows;              /* allow_rec*, first-seen order */
-    strmap allow_by_annot;      /* "%p" of the ast_annot -> allow_rec* */
+    ptrvec annots;              /* allow_rec* of every annotation seen, first-seen order
+                                   (a program has few: a list is enough) */
     size_t nenvs_checked;
 };
 
@@ -333,7 +334,6 @@ pol_state *pol_begin(program *p)
     arena_defer(p->a, (void (*)(void *))arena_free, ps->scratch);
     strmap_init(&ps->by_id, p->a);
     strmap_init(&ps->finding_by_key, p->a);
-    strmap_init(&ps->allow_by_annot, p->a);
     for (int t = 0; t < 4; t++)
         strmap_init(&ps->exact[t], p->a);
     for (size_t i = 0; i < p->policies.len; i++)
@@ -362,9 +362,12 @@ static bool rule_enabled(pol_state *ps, const pol_rule *r)
 
 /* ---- annotations ---- */
 
-static const char *annot_key(pol_state *ps, const ast_annot *an)
+static allow_rec *find_annot(const pol_state *ps, const ast_annot *an)
 {
-    return arena_printf(ps->a, "%p", (const void *)an);
+    for (size_t i = 0; i < ps->annots.len; i++)
+        if (((allow_rec *)ps->annots.items[i])->an == an)
+            return ps->annots.items[i];
+    return NULL;
 }
 
 static const char *reason_of(pol_state *ps, const ast_annot *an, size_t idx)
@@ -378,38 +381,34 @@ static const char *reason_of(pol_state *ps, const ast_annot *an, size_t idx)
     return why;
 }
 
-/* Validates an annotation once and remembers it, so unused ones can be named. */
-static allow_rec *note_annot(pol_state *ps, const ast_annot *an)
+/* Validates an annotation once (it is seen in every environment) and
+ * remembers it, so unused ones can be named. */
+static void note_annot(pol_state *ps, const ast_annot *an)
 {
-    const char *key = annot_key(ps, an);
-    allow_rec *rec = strmap_get(&ps->allow_by_annot, key);
-    if (rec || strmap_has(&ps->allow_by_annot, key))
-        return rec;
-    strmap_put(&ps->allow_by_annot, key, NULL);
+    if (find_annot(ps, an))
+        return;
+    allow_rec *rec = arena_alloc(ps->a, sizeof *rec);
+    rec->an = an;
+    vec_push(ps->a, &ps->annots, rec);
     bool allow = !strcmp(an->name, "allow"), legacy = !strcmp(an->name, "legacy");
     if (!allow && !legacy) {
         diag_error(ps->p->d, an->loc, "unknown annotation @%s (there are @allow(RULE, \"reason\") and @legacy(\"reason\"))", an->name);
-        return NULL;
+        return;
     }
     const char *rule = allow && an->args.len ? rule_ref(ps->a, an->args.items[0]) : "naming.convention";
     if (!rule || (allow && an->args.len != 2) || (legacy && an->args.len != 1)) {
         diag_error(ps->p->d, an->loc, allow ? "@allow takes a rule id and a reason: @allow(RULE, \"why\")"
                                             : "@legacy takes a reason: @legacy(\"why the old name stays\")");
-        return NULL;
+        return;
     }
     if (!reason_of(ps, an, allow ? 1 : 0))
-        return NULL;
+        return;
     if (!strmap_get(&ps->by_id, rule)) {
         diag_error(ps->p->d, an->args.len ? ((const ast_expr *)an->args.items[0])->loc : an->loc,
                    "@allow names no known rule '%s' (infrac explain --list)", rule);
-        return NULL;
+        return;
     }
-    rec = arena_alloc(ps->a, sizeof *rec);
-    rec->an = an;
     rec->rule = rule;
-    strmap_put(&ps->allow_by_annot, key, rec);
-    vec_push(ps->a, &ps->allows, rec);
-    return rec;
 }
 
 static void note_body_annots(pol_state *ps, const ebody *b)
@@ -426,8 +425,8 @@ static const char *allowed(pol_state *ps, const instance *in, const char *id)
     for (; in; in = in->parent) {
         for (size_t i = 0; in->body && i < in->body->annots.len; i++) {
             const eannot *ea = in->body->annots.items[i];
-            allow_rec *rec = strmap_get(&ps->allow_by_annot, annot_key(ps, ea->an));
-            if (rec && !strcmp(rec->rule, id)) {
+            allow_rec *rec = find_annot(ps, ea->an);
+            if (rec && rec->rule && !strcmp(rec->rule, id)) {
                 rec->used = true;
                 return ast_word(ea->an->args.items[ea->an->args.len - 1]);
             }
@@ -769,9 +768,9 @@ void pol_finish(pol_state *ps)
         diag_finding(d, sev[f->rule->severity], f->loc, &f->rule->info, msg, f->reason);
     }
     const pol_rule *unused = strmap_get(&ps->by_id, "policy.unused_allow");
-    for (size_t i = 0; i < ps->allows.len; i++) {
-        const allow_rec *rec = ps->allows.items[i];
-        if (rec->used || !unused || !rule_enabled(ps, unused))
+    for (size_t i = 0; i < ps->annots.len; i++) {
+        const allow_rec *rec = ps->annots.items[i];
+        if (!rec->rule || rec->used || !unused || !rule_enabled(ps, unused))
             continue;
         diag_finding(d, sev[unused->severity], rec->an->loc, &unused->info,
                      arena_printf(ps->a, "@%s(%s) suppresses nothing here: the rule %s", rec->an->name, rec->rule,

@@ -78,11 +78,10 @@ typedef struct ebody {
 } ebody;
 
 /* An annotation in an evaluated body: on the block itself (attr NULL) or on
- * one of its attributes. `used` is set when a policy finding consumes it. */
+ * one of its attributes. */
 typedef struct eannot {
     const ast_annot *an;
     const char *attr;
-    bool used;
 } eannot;
 
 typedef struct eblock {
