@@ -244,12 +244,19 @@ static void storage_stack(arena *a, ir_program *p, ir_block *rg)
     ir_block_nested(a, lc, "rule", rule);
 }
 
-static ir_program *sample(arena *a)
+/* An empty program over the first nenvs of dev, prod. */
+static ir_program *program(arena *a, const char *project, size_t nenvs)
 {
     ir_program *p = arena_alloc(a, sizeof *p);
-    p->project = "demo";
+    p->project = project;
     p->envs = tf_test_envs;
-    p->nenvs = 2;
+    p->nenvs = nenvs;
+    return p;
+}
+
+static ir_program *sample(arena *a)
+{
+    ir_program *p = program(a, "demo", 2);
     p->tf.backend_type = "azurerm";
     p->tf.backend_config = ir_object(a, NOLOC);
     ir_object_set(a, p->tf.backend_config, "resource_group_name", str(a, "rg-tfstate"));
@@ -265,12 +272,19 @@ static ir_program *sample(arena *a)
     return p;
 }
 
-static out_set *emit(arena *a, diag_ctx *d)
+/* The files tf_emit writes for p. */
+static out_set *print_tf(arena *a, const ir_program *p, diag_ctx *d)
 {
     out_set *o = arena_alloc(a, sizeof *o);
     out_init(o, a);
+    tf_emit(p, o, d);
+    return o;
+}
+
+static out_set *emit(arena *a, diag_ctx *d)
+{
     diag_init(d, a);
-    tf_emit(sample(a), o, d);
+    out_set *o = print_tf(a, sample(a), d);
     out_sort(o);
     return o;
 }
@@ -555,21 +569,16 @@ TEST(terraform_without_backend_or_outputs_omits_those_files)
     arena *a = arena_new();
     diag_ctx d;
     diag_init(&d, a);
-    ir_program *p = arena_alloc(a, sizeof *p);
-    p->project = "solo";
-    p->envs = tf_test_envs;
-    p->nenvs = 2;
+    ir_program *p = program(a, "solo", 2);
     ir_stack *s = stack(a, p, "solo");
     ir_block *r = block(a, s, IRB_RESOURCE, "random_id", "suffix");
     ir_block_attr(a, r, "byte_length", ir_number(a, "4", NOLOC));
-    out_set o;
-    out_init(&o, a);
-    tf_emit(p, &o, &d);
-    CHECK(out_find(&o, MOD("solo", "outputs.tf")) == NULL);
-    CHECK(out_find(&o, ENV("dev", "backend.tf")) == NULL);
-    CHECK(out_find(&o, ENV("dev", "variables.tf")) == NULL);
-    CHECK(out_find(&o, ENV("dev", "providers.tf")) == NULL);
-    CHECK_CONTAINS(tf_file(&o, ENV("dev", "versions.tf")),
+    out_set *o = print_tf(a, p, &d);
+    CHECK(out_find(o, MOD("solo", "outputs.tf")) == NULL);
+    CHECK(out_find(o, ENV("dev", "backend.tf")) == NULL);
+    CHECK(out_find(o, ENV("dev", "variables.tf")) == NULL);
+    CHECK(out_find(o, ENV("dev", "providers.tf")) == NULL);
+    CHECK_CONTAINS(tf_file(o, ENV("dev", "versions.tf")),
                    "    random = {\n      source  = \"hashicorp/random\"\n      version = \"~> 3.6\"\n    }\n");
     arena_free(a);
 }
@@ -581,10 +590,7 @@ TEST(terraform_prints_nested_values_and_empty_containers)
     arena *a = arena_new();
     diag_ctx d;
     diag_init(&d, a);
-    ir_program *p = arena_alloc(a, sizeof *p);
-    p->project = "x";
-    p->envs = tf_test_envs;
-    p->nenvs = 1;
+    ir_program *p = program(a, "x", 1);
     ir_stack *s = stack(a, p, "x");
     ir_block *r = block(a, s, IRB_RESOURCE, "t_x", "y");
     ir_value *item = ir_object(a, NOLOC);
@@ -597,10 +603,8 @@ TEST(terraform_prints_nested_values_and_empty_containers)
     ir_block_attr(a, r, "none", ir_list(a, NOLOC));
     ir_block_attr(a, r, "n", ir_null(a, NOLOC));
     ir_block_nested(a, r, "features", ir_block_new(a, IRB_NESTED, "features", NULL, NOLOC));
-    out_set o;
-    out_init(&o, a);
-    tf_emit(p, &o, &d);
-    CHECK_STR(tf_file(&o, MOD("x", "main.tf")),
+    out_set *o = print_tf(a, p, &d);
+    CHECK_STR(tf_file(o, MOD("x", "main.tf")),
               "resource \"t_x\" \"y\" {\n"
               "  items = [\n"
               "    {\n"
@@ -640,10 +644,7 @@ TEST(terraform_output_is_terraform_fmt_clean)
 /* One program with one module holding the block r (envs: dev). */
 static ir_program *one_block(arena *a, ir_block **r)
 {
-    ir_program *p = arena_alloc(a, sizeof *p);
-    p->project = "x";
-    p->envs = tf_test_envs;
-    p->nenvs = 1;
+    ir_program *p = program(a, "x", 1);
     ir_stack *s = stack(a, p, "x");
     *r = block(a, s, IRB_RESOURCE, "t_x", "y");
     return p;
@@ -666,10 +667,8 @@ TEST(terraform_list_stays_on_one_line_up_to_100_columns)
     ir_program *p = one_block(a, &r);
     ir_block_attr(a, r, "k", long_list(a, 90));
     ir_block_attr(a, r, "m", long_list(a, 91));
-    out_set o;
-    out_init(&o, a);
-    tf_emit(p, &o, &d);
-    const char *main_tf = tf_file(&o, MOD("x", "main.tf"));
+    out_set *o = print_tf(a, p, &d);
+    const char *main_tf = tf_file(o, MOD("x", "main.tf"));
     CHECK_CONTAINS(main_tf, "  k = [\"aaaaaaaaaa");
     CHECK_CONTAINS(main_tf, "aaaaaaaaaa\"]\n  m = [\n    \"aaaaaaaaaa");
     arena_free(a);
@@ -700,10 +699,8 @@ TEST(terraform_templates_unicode_keys_and_keyword_keys)
     ir_object_set(a, obj, "ab", str(a, "x"));
     ir_object_set(a, obj, "null", str(a, "y"));
     ir_block_attr(a, r, "labels", obj);
-    out_set o;
-    out_init(&o, a);
-    tf_emit(p, &o, &d);
-    CHECK_STR(tf_file(&o, MOD("x", "main.tf")),
+    out_set *o = print_tf(a, p, &d);
+    CHECK_STR(tf_file(o, MOD("x", "main.tf")),
               "resource \"t_x\" \"y\" {\n"
               "  env  = var.environment\n"
               "  port = \"port-8080\"\n"
@@ -724,10 +721,7 @@ TEST(terraform_cross_module_names_do_not_clash)
     arena *a = arena_new();
     diag_ctx d;
     diag_init(&d, a);
-    ir_program *p = arena_alloc(a, sizeof *p);
-    p->project = "x";
-    p->envs = tf_test_envs;
-    p->nenvs = 1;
+    ir_program *p = program(a, "x", 1);
     ir_stack *owner = stack(a, p, "net");
     ir_block *rg = block(a, owner, IRB_RESOURCE, "azurerm_resource_group", "main");
     ir_block_attr(a, rg, "name", str(a, "rg"));
@@ -741,14 +735,12 @@ TEST(terraform_cross_module_names_do_not_clash)
     ir_block *sa = block(a, user, IRB_RESOURCE, "azurerm_storage_account", "st");
     ir_block_attr(a, sa, "resource_group_name", ref(a, rg, "name"));
     ir_block_attr(a, sa, "location", ref(a, rg, "location"));
-    out_set o;
-    out_init(&o, a);
-    tf_emit(p, &o, &d);
-    CHECK_CONTAINS(tf_file(&o, MOD("net", "outputs.tf")),
+    out_set *o = print_tf(a, p, &d);
+    CHECK_CONTAINS(tf_file(o, MOD("net", "outputs.tf")),
                    "output \"main_name_2\" {\n  value = azurerm_resource_group.main.name\n}\n");
-    CHECK_CONTAINS(tf_file(&o, MOD("app", "main.tf")),
+    CHECK_CONTAINS(tf_file(o, MOD("app", "main.tf")),
                    "  resource_group_name = var.main_name_2\n  location            = var.main_location\n");
-    CHECK_CONTAINS(tf_file(&o, ENV("dev", "main.tf")),
+    CHECK_CONTAINS(tf_file(o, ENV("dev", "main.tf")),
                    "  main_name     = \"v\"\n"
                    "  main_name_2   = module.net.main_name_2\n"
                    "  main_location = module.net.main_name\n");
@@ -765,9 +757,7 @@ TEST(terraform_reports_an_argument_name_it_cannot_print)
     ir_block *r;
     ir_program *p = one_block(a, &r);
     ir_block_attr(a, r, "not.valid", str(a, "x"));
-    out_set o;
-    out_init(&o, a);
-    tf_emit(p, &o, &d);
+    print_tf(a, p, &d);
     CHECK(d.errors == 1);
     arena_free(a);
 }
