@@ -289,20 +289,20 @@ static bool mentions(const ast_expr *e, const char *name)
     return false;
 }
 
+static bool match_reads(const pol_match *m, const char *name)
+{
+    return mentions(m->only, name) || mentions(m->each, name) || mentions(m->that, name) ||
+           mentions(m->message, name);
+}
+
 /* Does the rule read `related`? Converting a resource's other blocks is
  * the costliest part of a check, so only rules that read them pay for it. */
 static bool reads_related(const pol_rule *r)
 {
-    const pol_match *ms[1 + 16];
-    size_t n = 0;
-    ms[n++] = &r->dflt;
-    for (size_t i = 0; i < r->matches.len && n < sizeof ms / sizeof ms[0]; i++)
-        ms[n++] = r->matches.items[i];
-    for (size_t i = 0; i < n; i++)
-        if (mentions(ms[i]->only, "related") || mentions(ms[i]->each, "related") ||
-            mentions(ms[i]->that, "related") || mentions(ms[i]->message, "related"))
-            return true;
-    return false;
+    bool reads = match_reads(&r->dflt, "related");
+    for (size_t i = 0; !reads && i < r->matches.len; i++)
+        reads = match_reads(r->matches.items[i], "related");
+    return reads;
 }
 
 static void index_match(pol_state *ps, const pol_rule *r, const pol_match *m)
