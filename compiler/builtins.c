@@ -393,8 +393,8 @@ static pattern *pattern_of(eval_ctx *cx, const ast_expr *c, const value *pat, in
     program *p = cx->p;
     if (pat->kind != V_STRING)
         return bad(cx, c, "the pattern is a string"), NULL;
-    const char *key = arena_printf(p->a, "%d|%s", flags, pat->text);
-    pattern *pt = strmap_get(&p->regex_cache, key);
+    strmap *cache = &p->patterns[flags == REG_ICASE];
+    pattern *pt = strmap_get(cache, pat->text);
     if (pt)
         return pt;
     pt = arena_alloc(p->perm, sizeof *pt);
@@ -404,7 +404,7 @@ static pattern *pattern_of(eval_ctx *cx, const ast_expr *c, const value *pat, in
     }
     strmap_init(&pt->seen, p->perm);
     arena_defer(p->perm, pattern_free, pt);
-    strmap_put(&p->regex_cache, arena_strdup(p->perm, key), pt);
+    strmap_put(cache, arena_strdup(p->perm, pat->text), pt);
     return pt;
 }
 

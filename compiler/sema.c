@@ -248,7 +248,8 @@ program *sema_program(arena *a, diag_ctx *d, ptrvec *files)
     program *p = arena_alloc(a, sizeof *p);
     p->a = a;
     p->perm = a;
-    strmap_init(&p->regex_cache, a);
+    strmap_init(&p->patterns[0], a);
+    strmap_init(&p->patterns[1], a);
     p->d = d;
     p->files = *files;
     for (size_t f = 0; f < files->len; f++) {

@@ -137,7 +137,8 @@ struct scope {
 struct program {
     arena *a;                   /* where evaluation allocates (a scratch arena while rules run) */
     arena *perm;                /* the compilation's arena, whatever a is */
-    strmap regex_cache;         /* pattern -> compiled regex_t*, in perm (rules match many blocks) */
+    strmap patterns[2];         /* pattern text -> compiled pattern, in perm (rules match many
+                                   blocks); [1]: ignoring case */
     diag_ctx *d;
     ptrvec files;               /* ast_file* */
     ptrvec kinds;               /* kind* */
