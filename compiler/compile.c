@@ -136,7 +136,7 @@ int compile_run(compilation *c, const compile_opts *o)
             continue;   /* check every environment, but lower nothing built on an error */
         pol_check_names(pol);
         lower_env(p, &per_env[e]);
-        pol_check_blocks(pol, &per_env[e]);
+        pol_check_blocks(pol, &per_env[e], p->env);
         if (e == 0) {
             lower_workflows(p, &workflows);
             first_settings = p->project_val;
@@ -144,10 +144,7 @@ int compile_run(compilation *c, const compile_opts *o)
     }
     if (c->d.errors)
         return 2;
-    const char *env = p->env;
-    p->env = NULL;      /* workflows belong to no environment */
-    pol_check_blocks(pol, &workflows);
-    p->env = env;
+    pol_check_blocks(pol, &workflows, NULL);
     pol_finish(pol);
     if (c->d.errors)
         return 2;

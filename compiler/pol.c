@@ -42,6 +42,7 @@ struct pol_state {
     program *p;
     arena *a;                   /* the compilation's: rules, findings, messages */
     arena *scratch;             /* one block's evaluation, reset after each */
+    const char *env;            /* the environment being checked; NULL for workflows */
     ptrvec packs;               /* pol_pack* */
     ptrvec rules;               /* pol_rule* (all packs) */
     strmap by_id;               /* id -> pol_rule* */
@@ -454,8 +455,8 @@ static void add_finding(pol_state *ps, const pol_rule *r, const instance *in, sr
     const char *why = allowed(ps, in, r->id);
     if (why)
         f->reason = why;
-    if (ps->p->env)
-        vec_push(ps->a, &f->envs, (void *)ps->p->env);
+    if (ps->env)
+        vec_push(ps->a, &f->envs, (void *)ps->env);
 }
 
 void pol_name_finding(pol_state *ps, const char *id, const instance *in, src_loc loc, const char *msg)
@@ -721,9 +722,10 @@ static void check_block(pol_state *ps, const ir_stack *s, const ir_block *b)
     arena_reset(ps->scratch);
 }
 
-void pol_check_blocks(pol_state *ps, const lower_out *lo)
+void pol_check_blocks(pol_state *ps, const lower_out *lo, const char *env)
 {
-    if (ps->p->env)
+    ps->env = env;
+    if (env)
         ps->nenvs_checked++;
     for (size_t i = 0; i < lo->stacks.len; i++) {
         const ir_stack *s = lo->stacks.items[i];
@@ -735,6 +737,7 @@ void pol_check_blocks(pol_state *ps, const lower_out *lo)
 void pol_check_names(pol_state *ps)
 {
     program *p = ps->p;
+    ps->env = p->env;
     for (size_t i = 0; i < p->instances.len; i++) {
         const instance *in = p->instances.items[i];
         if (!in->cut)

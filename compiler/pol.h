@@ -45,9 +45,9 @@ pol_state *pol_begin(program *p);
  * instances (after inst_build). */
 void pol_check_names(pol_state *ps);
 
-/* Evaluates the enabled rules on one environment's lowered blocks (p->env),
- * or on the workflows (p->env NULL). */
-void pol_check_blocks(pol_state *ps, const lower_out *lo);
+/* Evaluates the enabled rules on one environment's lowered blocks, or with
+ * env NULL on the workflows (which belong to no environment). */
+void pol_check_blocks(pol_state *ps, const lower_out *lo, const char *env);
 
 /* Reports every finding once (naming the environments when not all), every
  * suppression, and every suppression nothing used. */
