@@ -34,8 +34,11 @@ static void print_rule(const pol_rule *r, FILE *out)
 /* A table cell: '|' would end the cell early. */
 static void cell(const char *s, FILE *out)
 {
-    for (; s && *s; s++)
-        fputs(*s == '|' ? "\\|" : (char[]){*s, 0}, out);
+    for (; s && *s; s++) {
+        if (*s == '|')
+            fputc('\\', out);
+        fputc(*s, out);
+    }
 }
 
 static void print_markdown(const ptrvec *rules, FILE *out)
