@@ -102,6 +102,10 @@ bench: infrac
 	@./bench/check.sh
 	@./bench/scale
 
+$(BUILD)/bench-timeit: bench/timeit.c
+	@mkdir -p $(BUILD)
+	$(CC) -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -O2 -Wall -Wextra -o $@ $< $(shell pkg-config --cflags --libs jansson)
+
 $(BUILD)/bench-gen: bench/gen.c
 	@mkdir -p $(BUILD)
 	$(CC) -std=c11 -O2 -Wall -Wextra -o $@ $<
