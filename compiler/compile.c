@@ -123,6 +123,7 @@ int compile_run(compilation *c, const compile_opts *o)
     }
     program *p = sema_program(c->a, &c->d, &files);
     p->source_desc = o->source_desc ? arena_strdup(c->a, o->source_desc) : source_desc(c->a, o);
+    c->declared_envs = p->declared_envs;
     filter_envs(p, o);
     if (!check_program_shape(p, &files))
         return 2;

@@ -24,6 +24,7 @@ typedef struct compilation {
     ir_program *ir;
     ptrvec inputs;              /* src_file* the program was read from (the stdlib only
                                    when given with --stdlib) */
+    ptrvec declared_envs;       /* const char*: every environment, whatever --env compiled */
 } compilation;
 
 /* Returns 0 when the output set is complete, 2 when the input has errors

@@ -91,10 +91,20 @@ DIAG_FN(diag_error, DIAG_ERROR)
 DIAG_FN(diag_warning, DIAG_WARNING)
 DIAG_FN(diag_note, DIAG_NOTE)
 
+static int style_colour = -1, style_quiet;
+
+void diag_set_style(int colour, int quiet)
+{
+    style_colour = colour;
+    style_quiet = quiet;
+}
+
 int diag_want_colour(FILE *out)
 {
-    const char *nc = getenv("NO_COLOR");
-    if (nc && *nc)
+    if (style_colour >= 0)
+        return style_colour;
+    const char *nc = getenv("NO_COLOR"), *term = getenv("TERM");
+    if ((nc && *nc) || (term && strcmp(term, "dumb") == 0))
         return 0;
     return isatty(fileno(out));
 }
@@ -144,6 +154,8 @@ void diag_print(const diag_ctx *d, FILE *out, int colour)
     static const char *colours[] = {"\033[1;31m", "\033[1;35m", "\033[1;36m"};
     for (size_t i = 0; i < d->items.len; i++) {
         const diag *g = d->items.items[i];
+        if (style_quiet && (g->severity != DIAG_ERROR || g->suppressed))
+            continue;
         if (colour)
             fputs("\033[1m", out);
         if (g->loc.file)

@@ -63,7 +63,12 @@ void diag_finding(diag_ctx *d, diag_severity sev, src_loc loc, const diag_rule *
 /* Print every diagnostic in text form. colour: use ANSI colour. */
 void diag_print(const diag_ctx *d, FILE *out, int colour);
 
-/* Should diagnostics printed to this stream be coloured? (isatty and no NO_COLOR) */
+/* How the driver wants text diagnostics: colour -1 (auto: a terminal, NO_COLOR
+ * unset or empty, TERM not "dumb"), 0 (never) or 1 (always); quiet: errors
+ * only, no warnings, notes or suppressed findings. Process-wide, set once. */
+void diag_set_style(int colour, int quiet);
+
+/* Should diagnostics printed to this stream be coloured? */
 int diag_want_colour(FILE *out);
 
 #endif

@@ -28,15 +28,16 @@ static bool env_listed(const program *p, const ptrvec *envs)
     return false;
 }
 
-/* `when` names must be declared environments; checked once, in the first env. */
+/* `when` names must be declared environments (whichever --env compiles);
+ * checked once, in the first env. */
 static void check_when_envs(program *p, const ast_item *it)
 {
     if (p->env_index != 0)
         return;
     for (size_t i = 0; i < it->envs.len; i++) {
         bool known = false;
-        for (size_t j = 0; j < p->envs.len; j++)
-            known |= strcmp(p->envs.items[j], it->envs.items[i]) == 0;
+        for (size_t j = 0; j < p->declared_envs.len; j++)
+            known |= strcmp(p->declared_envs.items[j], it->envs.items[i]) == 0;
         if (!known)
             diag_error(p->d, it->loc, "unknown environment '%s' in when", (const char *)it->envs.items[i]);
     }

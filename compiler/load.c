@@ -49,6 +49,40 @@ char *load_read_file(arena *a, const char *path, size_t *len)
 
 static void load_imports(loader *ld, const ast_file *af);
 
+bool load_is_stdin(const char *path)
+{
+    return strcmp(path, "-") == 0 || strcmp(path, "/dev/stdin") == 0;
+}
+
+/* Standard input, read to its end: a pipe has no size to ask for first. */
+char *load_read_stdin(arena *a, size_t *len)
+{
+    size_t cap = 65536, n = 0;
+    char *buf = malloc(cap);
+    for (size_t got; buf && (got = fread(buf + n, 1, cap - n, stdin)) > 0;) {
+        n += got;
+        if (n > LOAD_MAX_FILE)
+            break;
+        if (n == cap) {
+            char *more = realloc(buf, cap *= 2);
+            if (!more)
+                free(buf);
+            buf = more;
+        }
+    }
+    if (!buf || n > LOAD_MAX_FILE || ferror(stdin)) {
+        free(buf);
+        errno = buf && n > LOAD_MAX_FILE ? EFBIG : EIO;
+        return NULL;
+    }
+    char *text = arena_alloc(a, n + 1);
+    memcpy(text, buf, n);
+    text[n] = '\0';
+    free(buf);
+    *len = n;
+    return text;
+}
+
 /* The length of the valid UTF-8 sequence at s (1-4), or 0. */
 static int utf8_len(const unsigned char *s, const unsigned char *end)
 {
@@ -110,8 +144,25 @@ static bool import_cycle(loader *ld, const char *canon, const char *path, src_lo
     return false;
 }
 
+/* `-` (or /dev/stdin) on the command line: the program's text from a pipe.
+ * Its imports are relative to the current directory. */
+static void load_stdin(loader *ld)
+{
+    size_t len;
+    char *text = load_read_stdin(ld->a, &len);
+    if (!text) {
+        diag_error(ld->d, (src_loc){0}, "cannot read standard input: %s", strerror(errno));
+        return;
+    }
+    parse_into(ld, "<stdin>", text, len);
+}
+
 static void load_file(loader *ld, const char *path, src_loc from)
 {
+    if (!from.file && load_is_stdin(path)) {
+        load_stdin(ld);
+        return;
+    }
     char canon[PATH_MAX];
     if (!realpath(path, canon)) {
         diag_error(ld->d, from, "cannot read %s: %s", path, strerror(errno));
@@ -218,6 +269,10 @@ void load_program(arena *a, diag_ctx *d, const char *stdlib_dir, char **paths, i
     load_stdlib(&ld, stdlib_dir);
     for (int i = 0; i < npaths; i++) {
         struct stat st;
+        if (load_is_stdin(paths[i])) {
+            load_file(&ld, paths[i], (src_loc){0});
+            continue;
+        }
         if (stat(paths[i], &st) != 0) {
             diag_error(d, (src_loc){0}, "cannot read %s: %s", paths[i], strerror(errno));
             continue;

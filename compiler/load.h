@@ -4,6 +4,8 @@
 #ifndef INFRAC_LOAD_H
 #define INFRAC_LOAD_H
 
+#include <stdbool.h>
+
 #include "ast.h"
 
 #define LOAD_MAX_FILE (16 * 1024 * 1024)   /* bytes; larger sources are refused */
@@ -11,6 +13,10 @@
 /* Parses everything into files (ast_file*), stdlib first. Reports unreadable
  * files and bad imports through d. */
 void load_program(arena *a, diag_ctx *d, const char *stdlib_dir, char **paths, int npaths, ptrvec *files);
+
+/* `-` and /dev/stdin name standard input wherever a program is read. */
+bool load_is_stdin(const char *path);
+char *load_read_stdin(arena *a, size_t *len);
 
 /* Reads a whole file into the arena, NUL-terminated. NULL (errno set) on failure. */
 char *load_read_file(arena *a, const char *path, size_t *len);

@@ -19,95 +19,212 @@
 #include "report.h"
 #include "writer.h"
 
-#define INFRAC_VERSION "0.1.0"
+/* main.c — the command line: the command table (cli.h), option parsing
+ * with getopt_long, and the commands' bodies.
+ *
+ * Every command that compiles does so in memory first; `build` writes only
+ * when there is no error (through repo.c's all-or-nothing write), so bad
+ * input leaves the target tree as it was. Exit status: 0 ok, 1 policy
+ * violations or (check, fmt --check) drift, 2 errors in the input or the
+ * invocation.
+ */
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
-static const char usage[] =
-    "usage: infrac build [-o DIR] [--env ENV]... [--stdlib DIR] [--format F] [--force] [--commit -m MSG] [-v] [PATH...]\n"
-    "       infrac check [-o DIR] [--staged] [--diff] [--stdlib DIR] [--format F] [PATH...]\n"
-    "       infrac hook install [REPO]\n"
-    "       infrac explain RULE | --list | --markdown [--stdlib DIR]\n"
-    "       infrac --help | --version\n"
-    "\n"
-    "build    compile the .infra program in PATH (files, or directories of .infra\n"
-    "         files) into Terraform, Bicep, Kustomize and GitHub Actions files in DIR\n"
-    "check    compile in memory and compare with DIR: list stale, missing, hand-edited\n"
-    "         and no-longer-produced files; silent when clean. Without PATH, the\n"
-    "         program recorded in DIR/.infrac/manifest.json\n"
-    "hook     install a git pre-commit hook that runs `infrac check --staged`\n"
-    "explain  print a policy rule's rationale, fix, Checkov and Trivy ids; --list\n"
-    "         lists every rule\n"
-    "\n"
-    "  -o DIR          target directory (default: the root of the git repository)\n"
-    "  --env ENV       compile only this environment (repeatable)\n"
-    "  --stdlib DIR    use the kinds in DIR instead of the built-in stdlib\n"
-    "  --force         build: overwrite files edited by hand\n"
-    "  --commit        build: commit exactly the generated changes (with -m MSG)\n"
-    "  --staged        check: read the program and the generated files from the git index\n"
-    "  --diff          check: show unified diffs\n"
-    "  --format F      text (default), json or sarif (SARIF 2.1.0, for code scanning)\n"
-    "  -v, --verbose   build: print a summary of what was written\n"
-    "\n"
-    "Exit status: 0 ok, 1 policy violations or drift, 2 errors in the input or invocation.\n"
-    "See infrac(1) and infrac(5).\n";
+#include "build_id.h"
+#include "cli.h"
+#include "compile.h"
+#include "explain.h"
+#include "gitrepo.h"
+#include "load.h"
+#include "repo.h"
+#include "report.h"
+#include "version.h"
+#include "writer.h"
 
 typedef struct cli {
+    const cli_cmd *cmd;
     const char *out_dir, *stdlib_dir, *message, *format;
     const char *desc;           /* how headers name the program: recorded, else from the PATHs */
     char **envs, **paths;
     int nenvs, npaths;
-    int verbose, force, commit, staged, diff;
+    int verbose, force, commit, staged, diff, quiet, help, check;
+    int colour;                 /* --color: -1 auto, 0 never, 1 always */
 } cli;
 
-static int usage_error(const char *msg, const char *arg)
+static int usage_error(const cli_cmd *cmd, const char *msg, const char *arg)
 {
-    fprintf(stderr, "infrac: %s%s%s\nTry 'infrac --help'.\n", msg, arg ? " " : "", arg ? arg : "");
+    fprintf(stderr, "infrac%s%s: %s%s%s\nTry 'infrac %s%s--help'.\n", cmd ? " " : "", cmd ? cmd->name : "", msg,
+            arg ? " " : "", arg ? arg : "", cmd ? cmd->name : "", cmd ? " " : "");
     return 2;
 }
 
-static int flag(const char *a, const char *name, int *dst)
+/* ---- the command table ---- */
+
+#define OPT_HELP  {"help", 'h', NULL, "print this help and exit", CLI_NONE, NULL}
+#define OPT_QUIET {"quiet", 'q', NULL, "print errors only: no warnings, notes or lists of files", CLI_NONE, NULL}
+#define OPT_COLOR {"color", 0, "WHEN", "colour: auto (a terminal, unless NO_COLOR or TERM=dumb), always, never", \
+                   CLI_WORDS, "auto always never"}
+#define OPT_STDLIB {"stdlib", 0, "DIR", "kinds and policies from DIR instead of the built-in stdlib", CLI_DIR, NULL}
+#define OPT_ENV(what) {"env", 0, "ENV", what, CLI_ENV, NULL}
+#define OPT_OUT {"out", 'o', "DIR", "target directory (default: the git repository holding PATH)", CLI_DIR, NULL}
+#define OPT_REPORT {"format", 0, "F", "report format: text (default), json or sarif (SARIF 2.1.0)", \
+                    CLI_WORDS, "text json sarif"}
+#define OPT_END {NULL, 0, NULL, NULL, CLI_NONE, NULL}
+
+static const cli_opt build_opts[] = {
+    OPT_OUT,
+    OPT_ENV("only this environment (repeatable); others' files are left alone"),
+    OPT_STDLIB,
+    OPT_REPORT,
+    {"force", 0, NULL, "overwrite generated files edited by hand", CLI_NONE, NULL},
+    {"commit", 0, NULL, "commit exactly the generated changes (needs -m)", CLI_NONE, NULL},
+    {"message", 'm', "MSG", "the commit message for --commit", CLI_NONE, NULL},
+    {"verbose", 'v', NULL, "print a summary of what was written", CLI_NONE, NULL},
+    OPT_QUIET, OPT_COLOR, OPT_HELP, OPT_END,
+};
+
+static const cli_opt check_opts[] = {
+    OPT_OUT,
+    OPT_ENV("only this environment (repeatable); others' files are not compared"),
+    OPT_STDLIB,
+    OPT_REPORT,
+    {"staged", 0, NULL, "read the program and generated files from the git index", CLI_NONE, NULL},
+    {"diff", 0, NULL, "show a diff of each drifted file (on stderr with json or sarif)", CLI_NONE, NULL},
+    OPT_QUIET, OPT_COLOR, OPT_HELP, OPT_END,
+};
+
+static const cli_opt hook_opts[] = {OPT_QUIET, OPT_COLOR, OPT_HELP, OPT_END};
+
+static const cli_opt explain_opts[] = {
+    {"list", 0, NULL, "list every rule: id, severity, pack and title", CLI_NONE, NULL},
+    {"markdown", 0, NULL, "print every rule as the Markdown table of docs/RULES.md", CLI_NONE, NULL},
+    OPT_STDLIB, OPT_COLOR, OPT_HELP, OPT_END,
+};
+
+static const cli_opt help_opts[] = {OPT_HELP, OPT_END};
+
+static int cmd_build(cli *c);
+static int cmd_check(cli *c);
+static int cmd_hook(cli *c);
+static int cmd_explain(cli *c);
+static int cmd_help(cli *c);
+
+typedef struct command {
+    cli_cmd spec;
+    int (*run)(cli *c);
+} command;
+
+static const command commands[] = {
+    {{"build", "[PATH...]", "compile the program into Terraform, Bicep, Kustomize and GitHub Actions files",
+      "Compiles the .infra program in PATH (files, directories of .infra files, or - for standard\n"
+      "input) and writes the generated files into the target directory, all or nothing: on an\n"
+      "error or a policy violation nothing is written. Without PATH, the program recorded in\n"
+      "the target's .infrac/manifest.json is built again.",
+      build_opts, 0, -1, CLI_FILE, NULL}, cmd_build},
+    {{"check", "[PATH...]", "compare the generated files with what the program produces (for hooks and CI)",
+      "Compiles in memory and compares with the target directory: lists stale, missing,\n"
+      "hand-edited and no-longer-produced files, and every policy finding; silent and exit 0\n"
+      "when all is up to date. Without PATH, the program recorded in the manifest of the\n"
+      "nearest directory upward that has one.",
+      check_opts, 0, -1, CLI_FILE, NULL}, cmd_check},
+    {{"hook", "install [REPO]", "install a git pre-commit hook that runs `infrac check --staged`",
+      "Writes a pre-commit hook into the git repository holding REPO (default: the current\n"
+      "directory). An existing hook that infrac did not write is left alone.",
+      hook_opts, 1, 2, CLI_WORDS, "install"}, cmd_hook},
+    {{"explain", "RULE | --list | --markdown", "print a policy rule's rationale, fix and scanner ids",
+      "Prints a policy rule's severity, pack, rationale, fix, matching Checkov and Trivy ids\n"
+      "and the block types it applies to, read from the stdlib's policy packs.",
+      explain_opts, 0, 1, CLI_RULE, NULL}, cmd_explain},
+    {{"help", "[COMMAND]", "print the help of a command", "Prints the help of COMMAND, or the list of commands.",
+      help_opts, 0, 1, CLI_WORDS, NULL}, cmd_help},
+};
+#define NCOMMANDS (sizeof commands / sizeof commands[0])
+
+static const command *find_command(const char *name)
 {
-    if (strcmp(a, name) != 0)
-        return 0;
-    *dst = 1;
-    return 1;
+    for (size_t i = 0; i < NCOMMANDS; i++)
+        if (strcmp(commands[i].spec.name, name) == 0)
+            return &commands[i];
+    return NULL;
 }
 
-static int parse_args(cli *c, int argc, char **argv)
+static void print_usage(FILE *out)
 {
-    c->envs = calloc((size_t)argc + 1, sizeof *c->envs);
-    c->paths = calloc((size_t)argc + 1, sizeof *c->paths);
-    if (!c->envs || !c->paths)
-        return usage_error("out of memory", NULL);
-    for (int i = 0; i < argc; i++) {
-        const char *a = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
-        const char **slot = !strcmp(a, "-o") || !strcmp(a, "--out") ? &c->out_dir
-                          : !strcmp(a, "--stdlib")                  ? &c->stdlib_dir
-                          : !strcmp(a, "-m")                        ? &c->message
-                          : !strcmp(a, "--format")                  ? &c->format : NULL;
-        if (slot || !strcmp(a, "--env")) {
-            if (!val)
-                return usage_error("missing value for", a);
-            if (slot)
-                *slot = val;
-            else
-                c->envs[c->nenvs++] = argv[i + 1];
-            i++;
-        } else if (flag(a, "-v", &c->verbose) || flag(a, "--verbose", &c->verbose) ||
-                   flag(a, "--force", &c->force) || flag(a, "--commit", &c->commit) ||
-                   flag(a, "--staged", &c->staged) || flag(a, "--diff", &c->diff)) {
-        } else if (!strcmp(a, "--list") || !strcmp(a, "--markdown")) {
-            c->paths[c->npaths++] = argv[i];    /* explain's subject */
-        } else if (!strcmp(a, "--")) {
-            while (++i < argc)
-                c->paths[c->npaths++] = argv[i];
-        } else if (a[0] == '-' && a[1]) {
-            return usage_error("unknown option", a);
-        } else {
-            c->paths[c->npaths++] = argv[i];
-        }
+    fputs("usage: infrac COMMAND [OPTIONS] [ARGS]\n"
+          "       infrac --help | --version\n\n"
+          "Compiles .infra programs into Terraform, Bicep, Kustomize and GitHub Actions files.\n\n"
+          "Commands:\n", out);
+    for (size_t i = 0; i < NCOMMANDS; i++)
+        fprintf(out, "  %-10s %s\n", commands[i].spec.name, commands[i].spec.summary);
+    fputs("\n'infrac COMMAND --help' (or 'infrac help COMMAND') prints a command's options.\n"
+          "Exit status: 0 ok, 1 policy violations or drift, 2 errors in the input or the invocation.\n"
+          "See infrac(1), infrac(5) and infrac-policy(7).\n", out);
+}
+
+static void print_version(FILE *out)
+{
+    fprintf(out, "infrac %s (build %s)\n", INFRAC_VERSION, INFRAC_BUILD_ID);
+}
+
+/* ---- option parsing ---- */
+
+static const cli_opt *opt_named(const cli_cmd *cmd, int short_name)
+{
+    for (const cli_opt *o = cmd->opts; o->name; o++)
+        if (o->short_name == short_name)
+            return o;
+    return NULL;
+}
+
+/* A value that must be one of the option's words. */
+static bool word_ok(const cli_opt *o, const char *v)
+{
+    size_t n = strlen(v);
+    for (const char *w = o->words; w && *w;) {
+        size_t len = strcspn(w, " ");
+        if (len == n && strncmp(w, v, n) == 0)
+            return true;
+        w += len + (w[len] == ' ');
     }
-    if (c->format && report_format_parse(c->format) < 0)
-        return usage_error("--format takes text, json or sarif, not", c->format);
+    return false;
+}
+
+static int set_option(cli *c, const cli_opt *o, char *arg)
+{
+    const char *n = o->name;
+    if (o->value == CLI_WORDS && !word_ok(o, arg)) {
+        fprintf(stderr, "infrac %s: --%s takes one of: %s; not '%s'\nTry 'infrac %s --help'.\n", c->cmd->name, n, o->words,
+                arg, c->cmd->name);
+        return 2;
+    }
+    if (!strcmp(n, "out"))
+        c->out_dir = arg;
+    else if (!strcmp(n, "stdlib"))
+        c->stdlib_dir = arg;
+    else if (!strcmp(n, "message"))
+        c->message = arg;
+    else if (!strcmp(n, "format"))
+        c->format = arg;
+    else if (!strcmp(n, "env"))
+        c->envs[c->nenvs++] = arg;
+    else if (!strcmp(n, "color"))
+        c->colour = !strcmp(arg, "always") ? 1 : !strcmp(arg, "never") ? 0 : -1;
+    else if (!strcmp(n, "list"))
+        c->paths[c->npaths++] = "--list";       /* explain's subject */
+    else if (!strcmp(n, "markdown"))
+        c->paths[c->npaths++] = "--markdown";
+    else {
+        int *flag = !strcmp(n, "force") ? &c->force : !strcmp(n, "commit") ? &c->commit
+                  : !strcmp(n, "verbose") ? &c->verbose : !strcmp(n, "staged") ? &c->staged
+                  : !strcmp(n, "diff") ? &c->diff : !strcmp(n, "quiet") ? &c->quiet
+                  : !strcmp(n, "check") ? &c->check : &c->help;
+        *flag = 1;
+    }
     return 0;
 }
 
@@ -116,11 +233,6 @@ static report_format format_of(const cli *c)
     return c->format ? (report_format)report_format_parse(c->format) : REPORT_TEXT;
 }
 
-static void cli_free(cli *c)
-{
-    free(c->envs);
-    free(c->paths);
-}
 
 /* The target directory: -o, else the work tree of the git repository that
  * holds the first PATH (or the current directory). */
@@ -141,7 +253,7 @@ static const char *source_desc(arena *a, const cli *c, const char *dir)
     strbuf sb;
     sb_init(&sb, a);
     for (int i = 0; i < c->npaths; i++) {
-        const char *rel = repo_relpath(a, c->paths[i], dir);
+        const char *rel = load_is_stdin(c->paths[i]) ? "<stdin>" : repo_relpath(a, c->paths[i], dir);
         sb_printf(&sb, "%s%s", i ? ", " : "", strncmp(rel, "..", 2) == 0 ? c->paths[i] : rel);
     }
     return sb.data;
@@ -159,6 +271,46 @@ static int compile_cli(compilation *comp, const cli *c)
     compile_opts o = {.stdlib_dir = c->stdlib_dir, .paths = c->paths, .npaths = c->npaths,
                       .only_envs = c->envs, .nonly_envs = c->nenvs, .source_desc = c->desc};
     return compile_run(comp, &o);
+}
+
+static bool env_selected(const cli *c, const char *env)
+{
+    for (int i = 0; i < c->nenvs; i++)
+        if (strcmp(c->envs[i], env) == 0)
+            return true;
+    return false;
+}
+
+/* --env: the environments left out keep their own files as they are (root
+ * modules, overlays, parameter files are neither rewritten nor removed): the
+ * output holds them with their present content. */
+static void keep_other_envs(compilation *comp, const cli *c, const repo_manifest *m, repo_reader rd, arena *a)
+{
+    if (!c->nenvs || !comp->a)
+        return;
+    for (size_t e = 0; e < comp->declared_envs.len; e++) {
+        const char *env = comp->declared_envs.items[e];
+        for (size_t i = 0; !env_selected(c, env) && i < m->paths.len; i++) {
+            const char *path = m->paths.items[i];
+            size_t len = 0;
+            char *data = out_env_file(path, env) && !out_find(&comp->out, path) ? rd.read(rd.ctx, a, path, &len) : NULL;
+            if (data)
+                out_add(&comp->out, path, data, len, NULL);
+        }
+    }
+    out_sort(&comp->out);
+}
+
+static void keep_other_envs_in(compilation *comp, const cli *c, const char *dir, arena *a)
+{
+    repo_reader rd = repo_worktree_reader(dir);
+    size_t len = 0;
+    char *text = c->nenvs ? rd.read(rd.ctx, a, REPO_MANIFEST, &len) : NULL;
+    repo_manifest m;
+    diag_ctx d;
+    diag_init(&d, a);
+    if (text && repo_manifest_parse(&m, a, text, len, &d) == 0)
+        keep_other_envs(comp, c, &m, rd, a);
 }
 
 static void summary(const compilation *comp, const char *dir)
@@ -250,10 +402,10 @@ static char *default_target_dir(const cli *c)
 static int cmd_build(cli *c)
 {
     if (c->commit && !c->message)
-        return usage_error("--commit needs a message:", "-m MSG");
+        return usage_error(c->cmd, "--commit needs a message:", "-m MSG");
     char *dir = default_target_dir(c);
     if (!dir)
-        return usage_error("no -o given and not in a git repository:", c->npaths ? c->paths[0] : ".");
+        return usage_error(c->cmd, "no -o given and not in a git repository:", c->npaths ? c->paths[0] : ".");
     arena *scratch = arena_new();
     compilation comp = {0};
     int rc = c->npaths ? 0 : recorded_paths(c, dir, scratch);
@@ -264,6 +416,8 @@ static int cmd_build(cli *c)
     }
     describe(c, dir, scratch);
     rc = compile_cli(&comp, c);
+    if (rc == 0)
+        keep_other_envs_in(&comp, c, dir, scratch);
     gitrepo *g = NULL;
     ptrvec ours = {0};
     if (rc == 0 && c->commit) {
@@ -305,7 +459,7 @@ static char *from_here(arena *a, const char *dir, const char *rel)
 static int from_manifest(cli *c, const repo_manifest *m, const char *dir, arena *a)
 {
     if (!m->sources.len)
-        return usage_error("no PATH given and no program recorded in", arena_printf(a, "%s/%s", dir, REPO_MANIFEST));
+        return usage_error(c->cmd, "no PATH given and no program recorded in", arena_printf(a, "%s/%s", dir, REPO_MANIFEST));
     char **paths = realloc(c->paths, (m->sources.len + 1) * sizeof *paths);
     char **envs = c->nenvs ? c->envs : realloc(c->envs, (m->envs.len + 1) * sizeof *envs);
     if (paths)
@@ -313,7 +467,7 @@ static int from_manifest(cli *c, const repo_manifest *m, const char *dir, arena 
     if (envs)
         c->envs = envs;
     if (!paths || !envs)
-        return usage_error("out of memory", NULL);
+        return usage_error(c->cmd, "out of memory", NULL);
     for (size_t i = 0; i < m->sources.len; i++)
         c->paths[c->npaths++] = from_here(a, dir, m->sources.items[i]);
     for (size_t i = 0; !c->nenvs && i < m->envs.len; i++)
@@ -338,7 +492,7 @@ static int compile_staged(compilation *comp, cli *c, const char *dir, gitrepo *g
     char tmpl[] = "/tmp/infrac-staged.XXXXXX";
     char cwd[PATH_MAX];
     if (!mkdtemp(tmpl) || !getcwd(cwd, sizeof cwd))
-        return usage_error("cannot create a scratch directory", NULL);
+        return usage_error(c->cmd, "cannot create a scratch directory", NULL);
     diag_ctx d;
     diag_init(&d, a);
     const char *rel = repo_relpath(a, cwd, gitrepo_workdir(g));
@@ -358,12 +512,12 @@ static int cmd_check(cli *c)
 {
     char *dir = default_target_dir(c);
     if (!dir)
-        return usage_error("no -o given and not in a git repository", NULL);
+        return usage_error(c->cmd, "no -o given and not in a git repository", NULL);
     arena *a = arena_new();
     gitrepo *g = c->staged ? gitrepo_open(dir) : NULL;
     int rc = 0;
     if (c->staged && !g)
-        rc = usage_error("--staged: not in a git repository:", dir);
+        rc = usage_error(c->cmd, "--staged: not in a git repository:", dir);
     repo_reader rd = g ? gitrepo_index_reader(g, dir, a) : repo_worktree_reader(dir);
     size_t len = 0;
     char *mtext = rc ? NULL : rd.read(rd.ctx, a, REPO_MANIFEST, &len);
@@ -392,13 +546,17 @@ static int cmd_check(cli *c)
         rc = 1;
     }
     ptrvec drift = {0};
+    if (!rc)
+        keep_other_envs(&comp, c, &m, rd, a);
     if (!rc) {
-        repo_check(&comp.out, &m, rd, c->diff ? stdout : NULL, &drift, a);
+        /* a JSON or SARIF document must stay one document: diffs go beside it */
+        FILE *diffs = !c->diff ? NULL : format_of(c) == REPORT_TEXT ? stdout : stderr;
+        repo_check(&comp.out, &m, rd, diffs, &drift, a);
         rc = drift.len ? 1 : 0;
     }
     for (size_t i = 0; comp.a && i < comp.d.items.len; i++)
         vec_push(a, &d.items, comp.d.items.items[i]);
-    report_emit(format_of(c), &d, &drift, stdout);
+    report_emit(format_of(c), &d, c->quiet && format_of(c) == REPORT_TEXT ? NULL : &drift, stdout);
     compile_free(&comp);
     gitrepo_close(g);
     arena_free(a);
@@ -409,10 +567,10 @@ static int cmd_check(cli *c)
 static int cmd_hook(cli *c)
 {
     if (!c->npaths || strcmp(c->paths[0], "install") != 0 || c->npaths > 2)
-        return usage_error("usage: infrac hook install [REPO]", NULL);
+        return usage_error(c->cmd, "usage: infrac hook install [REPO]", NULL);
     gitrepo *g = gitrepo_open(c->npaths == 2 ? c->paths[1] : ".");
     if (!g)
-        return usage_error("not a git repository:", c->npaths == 2 ? c->paths[1] : ".");
+        return usage_error(c->cmd, "not a git repository:", c->npaths == 2 ? c->paths[1] : ".");
     arena *a = arena_new();
     diag_ctx d;
     diag_init(&d, a);
@@ -429,31 +587,101 @@ static int cmd_hook(cli *c)
 static int cmd_explain(cli *c)
 {
     if (c->npaths != 1)
-        return usage_error("explain takes one rule id (or --list):", c->npaths ? c->paths[1] : NULL);
+        return usage_error(c->cmd, "takes one rule id, --list or --markdown", NULL);
     return explain_run(c->paths[0], c->stdlib_dir, stdout);
+}
+
+static int cmd_help(cli *c)
+{
+    if (!c->npaths) {
+        print_usage(stdout);
+        return 0;
+    }
+    const command *cmd = find_command(c->paths[0]);
+    if (!cmd)
+        return usage_error(c->cmd, "no such command:", c->paths[0]);
+    cli_print_help(&cmd->spec, stdout);
+    return 0;
+}
+
+/* Parses argv (argv[0] is the command's name) with getopt_long against the
+ * command's own options: an option of another command is an error here. */
+static int parse_args(cli *c, int argc, char **argv)
+{
+    const cli_cmd *cmd = c->cmd;
+    struct option longopts[32];
+    char shortopts[64] = ":";       /* ':' first: a missing value is told apart */
+    size_t n = 0, k = 1;
+    for (const cli_opt *o = cmd->opts; o->name && n < 31; o++, n++) {
+        longopts[n] = (struct option){o->name, o->arg ? required_argument : no_argument, NULL, 256 + (int)n};
+        if (o->short_name) {
+            shortopts[k++] = (char)o->short_name;
+            if (o->arg)
+                shortopts[k++] = ':';
+        }
+    }
+    longopts[n] = (struct option){0};
+    c->envs = calloc((size_t)argc + 1, sizeof *c->envs);
+    c->paths = calloc((size_t)argc + 1, sizeof *c->paths);
+    if (!c->envs || !c->paths)
+        return usage_error(cmd, "out of memory", NULL);
+    opterr = 0;
+    optind = 1;
+    for (int ch; (ch = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1;) {
+        char shortname[3] = {'-', (char)optopt, 0};
+        const char *bad = optopt > 0 && optopt < 256 ? shortname : argv[optind - 1];
+        if (ch == '?')
+            return usage_error(cmd, "unknown option", bad);
+        if (ch == ':')
+            return usage_error(cmd, "missing value for", bad);
+        const cli_opt *o = ch >= 256 ? &cmd->opts[ch - 256] : opt_named(cmd, ch);
+        if (set_option(c, o, optarg))
+            return 2;
+    }
+    diag_set_style(c->colour, c->quiet);
+    if (c->help)
+        return 0;
+    for (int i = optind; i < argc; i++)
+        c->paths[c->npaths++] = argv[i];
+    if (c->npaths < cmd->min_operands) {
+        fprintf(stderr, "infrac %s: missing operand\nusage: infrac %s [OPTIONS] %s\n", cmd->name, cmd->name, cmd->operands);
+        return 2;
+    }
+    if (cmd->max_operands >= 0 && c->npaths > cmd->max_operands)
+        return usage_error(cmd, "unexpected operand", c->paths[cmd->max_operands]);
+    return 0;
+}
+
+static void cli_free(cli *c)
+{
+    free(c->envs);
+    free(c->paths);
 }
 
 int main(int argc, char **argv)
 {
-    if (argc < 2)
-        return usage_error("no command given", NULL);
-    const char *cmd = argv[1];
-    if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
-        fputs(usage, stdout);
+    if (argc < 2) {
+        print_usage(stderr);
+        return 2;
+    }
+    const char *name = argv[1];
+    if (!strcmp(name, "--help") || !strcmp(name, "-h")) {
+        print_usage(stdout);
         return 0;
     }
-    if (!strcmp(cmd, "--version")) {
-        puts("infrac " INFRAC_VERSION);
+    if (!strcmp(name, "--version") || !strcmp(name, "-V")) {
+        print_version(stdout);
         return 0;
     }
-    int (*run)(cli *) = !strcmp(cmd, "build") ? cmd_build : !strcmp(cmd, "check") ? cmd_check
-                      : !strcmp(cmd, "hook")  ? cmd_hook  : !strcmp(cmd, "explain") ? cmd_explain : NULL;
-    if (!run)
-        return usage_error("unknown command", cmd);
-    cli c = {0};
-    int rc = parse_args(&c, argc - 2, argv + 2);
-    if (!rc)
-        rc = run(&c);
+    const command *cmd = find_command(name);
+    if (!cmd)
+        return usage_error(NULL, name[0] == '-' ? "unknown option" : "unknown command", name);
+    cli c = {.cmd = &cmd->spec, .colour = -1};
+    int rc = parse_args(&c, argc - 1, argv + 1);
+    if (!rc && c.help)
+        cli_print_help(c.cmd, stdout);
+    else if (!rc)
+        rc = cmd->run(&c);
     cli_free(&c);
     return rc;
 }

@@ -45,6 +45,22 @@ void out_sort(out_set *o)
         qsort(o->files.items, o->files.len, sizeof o->files.items[0], by_path);
 }
 
+/* The per-environment layouts of the backends: terraform.c's root modules,
+ * kustomize.c's overlays, bicep.c's parameter files. */
+bool out_env_file(const char *path, const char *env)
+{
+    static const char *dirs[] = {"infra/terraform/environments/", "infra/kubernetes/overlays/"};
+    size_t n = strlen(env);
+    for (size_t i = 0; i < sizeof dirs / sizeof dirs[0]; i++) {
+        size_t d = strlen(dirs[i]);
+        if (strncmp(path, dirs[i], d) == 0 && strncmp(path + d, env, n) == 0 && path[d + n] == '/')
+            return true;
+    }
+    const char *base = strrchr(path, '/');
+    return strncmp(path, "infra/bicep/", 12) == 0 && base && strncmp(base + 1, "params.", 7) == 0 &&
+           strncmp(base + 8, env, n) == 0 && strcmp(base + 8 + n, ".json") == 0;
+}
+
 #include <errno.h>
 #include <sys/stat.h>
 

@@ -8,6 +8,7 @@
 #ifndef INFRAC_OUT_H
 #define INFRAC_OUT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include "arena.h"
 #include "diag.h"
@@ -30,6 +31,9 @@ void out_init(out_set *o, arena *a);
  * path is a compiler bug and aborts. */
 out_file *out_add(out_set *o, const char *path, const char *data, size_t len, const char *comment);
 void out_sort(out_set *o);
+/* Is path one of env's own files (its Terraform root module, Kustomize
+ * overlay or Bicep parameters), which no other environment's output holds? */
+bool out_env_file(const char *path, const char *env);
 const out_file *out_find(const out_set *o, const char *path);
 
 

@@ -1,5 +1,6 @@
 /* report.c — see report.h. */
 #include "report.h"
+#include "version.h"
 
 #include <jansson.h>
 #include <stdlib.h>
@@ -191,7 +192,7 @@ static void emit_sarif(const diag_ctx *d, const ptrvec *drift, FILE *out)
     }
     json_t *driver = json_object();
     json_object_set_new(driver, "name", json_string("infrac"));
-    json_object_set_new(driver, "version", json_string("0.1.0"));
+    json_object_set_new(driver, "version", json_string(INFRAC_VERSION));
     json_object_set_new(driver, "rules", sarif_rules(d, drift != NULL));
     json_t *tool = json_object(), *run = json_object(), *runs = json_array(), *root = json_object();
     json_object_set_new(tool, "driver", driver);

@@ -191,6 +191,7 @@ static void sema_environments(program *p, const ast_item *it)
             if (strcmp(p->envs.items[j], e->name) == 0)
                 diag_error(p->d, e->loc, "duplicate environment '%s'", e->name);
         vec_push(p->a, &p->envs, (void *)e->name);
+        vec_push(p->a, &p->declared_envs, (void *)e->name);
         vec_push(p->a, &p->env_items, (void *)e);
     }
     if (!it->envs.len)

@@ -148,7 +148,8 @@ struct program {
     ptrvec policies;            /* ast_item* of `policy NAME { rule ... }` packs */
     const ast_item *project;
     const char *project_name;
-    ptrvec envs;                /* const char* */
+    ptrvec envs;                /* const char*: the environments compiled (--env narrows them) */
+    ptrvec declared_envs;       /* const char*: every environment the program declares */
     ptrvec env_items;           /* ast_item* per env (its settings body), parallel */
     ptrvec stacks;              /* stack_decl* */
     value *project_val;         /* project settings as a map, evaluated once */
