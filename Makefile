@@ -25,6 +25,10 @@ PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 # directly, loading it and its libraries costs more than a whole compile.
 PKG_LIBS   := $(shell pkg-config --libs yaml-0.1 jansson 2>/dev/null) -ldl
 GIT_SONAME := $(shell objdump -p $$(pkg-config --variable=libdir libgit2)/libgit2.so 2>/dev/null | awk '/SONAME/ { print $$2 }')
+# Where SARIF reports link each rule's documentation (docs/RULES.md#RULE):
+# the infrac_check workflow builds with the exact revision's docs.
+DOCS_URL ?= https://github.com/infrac/infrac/blob/main/docs
+CPPFLAGS += -DINFRAC_DOCS_URL='"$(DOCS_URL)"'
 CPPFLAGS += -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -Icompiler -Ibackends -I$(BUILD)/gen \
             -DINFRAC_LIBGIT2='"$(or $(GIT_SONAME),libgit2.so)"'
 CFLAGS   += -std=c11 $(OPT) $(WARN) $(SAN) $(PKG_CFLAGS)

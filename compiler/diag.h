@@ -31,6 +31,8 @@ typedef enum { DIAG_ERROR, DIAG_WARNING, DIAG_NOTE } diag_severity;
 /* What a report says about a policy rule (SARIF rule metadata, help). */
 typedef struct diag_rule {
     const char *id, *title, *rationale, *fix, *checkov, *trivy;
+    const char *pack;           /* "baseline", "strict", "core" */
+    const char *level;          /* declared severity: "error", "warning" or "info" */
 } diag_rule;
 
 typedef struct diag {

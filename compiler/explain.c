@@ -47,7 +47,8 @@ static void print_markdown(const ptrvec *rules, FILE *out)
     fputs("|---|---|---|---|---|---|---|\n", out);
     for (size_t i = 0; i < rules->len; i++) {
         const pol_rule *r = rules->items[i];
-        fprintf(out, "| `%s` | %s | %s | ", r->id, pol_severity_name(r->declared), r->pack);
+        /* the anchor SARIF reports link to (helpUri) */
+        fprintf(out, "| <a id=\"%s\"></a>`%s` | %s | %s | ", r->id, r->id, pol_severity_name(r->declared), r->pack);
         cell(r->title, out);
         fprintf(out, " | %s | %s | ", r->checkov ? r->checkov : "", r->trivy ? r->trivy : "");
         print_matches(r, out);

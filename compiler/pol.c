@@ -183,7 +183,8 @@ static void read_rule(pol_state *ps, pol_pack *pk, const ast_item *it)
             diag_error(ps->p->d, m->loc, "rule %s: what must hold? (that = ...)", id);
     }
     r->info = (diag_rule){.id = r->id, .title = r->title, .rationale = r->rationale, .fix = r->fix,
-                          .checkov = r->checkov, .trivy = r->trivy};
+                          .checkov = r->checkov, .trivy = r->trivy, .pack = r->pack,
+                          .level = pol_severity_name(r->declared)};
     strmap_put(&ps->by_id, id, r);
     vec_push(ps->a, &ps->rules, r);
 }

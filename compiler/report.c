@@ -7,6 +7,17 @@
 #include <string.h>
 
 
+#ifndef INFRAC_DOCS_URL
+#define INFRAC_DOCS_URL "https://github.com/infrac/infrac/blob/main/docs"
+#endif
+
+const char *report_rule_uri(const char *id)
+{
+    static char uri[512];
+    snprintf(uri, sizeof uri, "%s/RULES.md#%s", INFRAC_DOCS_URL, id);
+    return uri;
+}
+
 static const char *drift_ids[] = {"drift/stale", "drift/missing", "drift/edited", "drift/orphan", "drift/unowned"};
 
 int report_format_parse(const char *name)
@@ -95,17 +106,71 @@ static json_t *sarif_rule(const char *id, const char *summary, const char *help)
     json_object_set_new(r, "id", json_string(id));
     json_object_set_new(r, "shortDescription", text_of(summary));
     json_object_set_new(r, "help", text_of(help));
+    json_t *conf = json_object();
+    json_object_set_new(conf, "level", json_string("error"));
+    json_object_set_new(r, "defaultConfiguration", conf);
     return r;
 }
 
-/* A policy rule: title, rationale, fix and the matching scanner ids. */
+/* GitHub code scanning shows a security rule as Critical, High, Medium or
+ * Low from this score (>= 9.0, >= 7.0, >= 4.0, > 0): a rule's declared
+ * severity gives High, Medium or Low. Naming rules are not security rules
+ * and get none, so they show as Error or Warning. */
+static const char *security_severity(const diag_rule *pr)
+{
+    if (!strcmp(pr->pack, "core"))
+        return NULL;
+    return !strcmp(pr->level, "error") ? "7.5" : !strcmp(pr->level, "warning") ? "5.0" : "2.0";
+}
+
+/* The rule's page: help.markdown says what code scanning shows under an
+ * alert; helpUri links to the rule's anchor in docs/RULES.md. */
+static char *help_markdown(const diag_rule *pr)
+{
+    char *md = NULL;
+    size_t n = 0;
+    FILE *f = open_memstream(&md, &n);
+    if (!f)
+        return NULL;
+    fprintf(f, "**%s** (`%s`, %s, pack %s)\n\n%s\n\n**Fix:** %s\n", pr->title, pr->id, pr->level, pr->pack,
+            pr->rationale, pr->fix);
+    if (pr->checkov || pr->trivy)
+        fprintf(f, "\nThe same check elsewhere: %s%s%s%s%s.\n", pr->checkov ? "Checkov " : "", pr->checkov ? pr->checkov : "",
+                pr->checkov && pr->trivy ? ", " : "", pr->trivy ? "Trivy " : "", pr->trivy ? pr->trivy : "");
+    fprintf(f, "\nSuppress it for one resource with `@allow(%s, \"reason\")`; `infrac explain %s` says more.\n", pr->id,
+            pr->id);
+    fclose(f);
+    return md;
+}
+
+static json_t *tags_of(const diag_rule *pr)
+{
+    json_t *tags = json_array();
+    json_array_append_new(tags, json_string(strcmp(pr->pack, "core") ? "security" : "naming"));
+    json_array_append_new(tags, json_string(pr->pack));
+    size_t family = strcspn(pr->id, ".");
+    if (strncmp(pr->id, "naming", family) != 0)
+        json_array_append_new(tags, json_stringn(pr->id, family));     /* "s3", "aks", "gha" */
+    return tags;
+}
+
+/* A policy rule: title, rationale, fix, level, scores, tags and the
+ * matching scanner ids. */
 static json_t *sarif_policy_rule(const diag_rule *pr)
 {
     json_t *r = sarif_rule(pr->id, pr->title, pr->fix);
     json_object_set_new(r, "fullDescription", text_of(pr->rationale));
-    json_t *props = json_object(), *tags = json_array();
-    json_array_append_new(tags, json_string("security"));
-    json_object_set_new(props, "tags", tags);
+    json_object_set_new(r, "helpUri", json_string(report_rule_uri(pr->id)));
+    char *md = help_markdown(pr);
+    if (md)
+        json_object_set_new(json_object_get(r, "help"), "markdown", json_string(md));
+    free(md);
+    json_object_set_new(json_object_get(r, "defaultConfiguration"), "level",
+                        json_string(!strcmp(pr->level, "info") ? "note" : pr->level));
+    json_t *props = json_object();
+    json_object_set_new(props, "tags", tags_of(pr));
+    if (security_severity(pr))
+        json_object_set_new(props, "security-severity", json_string(security_severity(pr)));
     if (pr->checkov)
         json_object_set_new(props, "checkov", json_string(pr->checkov));
     if (pr->trivy)

@@ -23,6 +23,10 @@ typedef struct report_drift {
 
 const char *report_drift_text(repo_drift_kind k);
 
+/* Where a rule is documented: its anchor in docs/RULES.md under the docs URL
+ * the binary was built with (make DOCS_URL=...). Valid until the next call. */
+const char *report_rule_uri(const char *id);
+
 /* Emits everything in the chosen format. drift may be NULL (build). */
 void report_emit(report_format f, const diag_ctx *d, const ptrvec *drift, FILE *out);
 
