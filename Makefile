@@ -122,6 +122,11 @@ install: infrac
 	install -m 755 infrac $(DESTDIR)$(PREFIX)/bin/infrac
 	install -m 644 man/infrac.1 $(DESTDIR)$(PREFIX)/share/man/man1/infrac.1
 	install -m 644 man/infrac.5 $(DESTDIR)$(PREFIX)/share/man/man5/infrac.5
+	install -d $(DESTDIR)$(PREFIX)/share/bash-completion/completions $(DESTDIR)$(PREFIX)/share/zsh/site-functions \
+	    $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d
+	./infrac completion bash > $(DESTDIR)$(PREFIX)/share/bash-completion/completions/infrac
+	./infrac completion zsh > $(DESTDIR)$(PREFIX)/share/zsh/site-functions/_infrac
+	./infrac completion fish > $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/infrac.fish
 
 clean:
 	rm -rf build infrac out

@@ -107,12 +107,17 @@ static const cli_opt explain_opts[] = {
 };
 
 static const cli_opt help_opts[] = {OPT_HELP, OPT_END};
+static const cli_opt completion_opts[] = {OPT_HELP, OPT_END};
 
 static int cmd_build(cli *c);
 static int cmd_check(cli *c);
 static int cmd_hook(cli *c);
 static int cmd_explain(cli *c);
 static int cmd_help(cli *c);
+static int cmd_completion(cli *c);
+
+/* help's operands: every command (tests/cli/run checks the list). */
+#define HELP_WORDS "build check hook explain completion help"
 
 typedef struct command {
     cli_cmd spec;
@@ -140,8 +145,16 @@ static const command commands[] = {
       "Prints a policy rule's severity, pack, rationale, fix, matching Checkov and Trivy ids\n"
       "and the block types it applies to, read from the stdlib's policy packs.",
       explain_opts, 0, 1, CLI_RULE, NULL}, cmd_explain},
+    {{"completion", "bash | zsh | fish", "print the shell completion script",
+      "Prints a script that completes infrac's commands, options, rule ids and kind names:\n"
+      "  source <(infrac completion bash)          # bash, now; or save it to\n"
+      "                                            #   /usr/share/bash-completion/completions/infrac\n"
+      "  infrac completion zsh > \"${fpath[1]}/_infrac\"\n"
+      "  infrac completion fish > ~/.config/fish/completions/infrac.fish\n"
+      "`make install` installs all three.",
+      completion_opts, 1, 1, CLI_WORDS, "bash zsh fish"}, cmd_completion},
     {{"help", "[COMMAND]", "print the help of a command", "Prints the help of COMMAND, or the list of commands.",
-      help_opts, 0, 1, CLI_WORDS, NULL}, cmd_help},
+      help_opts, 0, 1, CLI_WORDS, HELP_WORDS}, cmd_help},
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 
@@ -601,6 +614,17 @@ static int cmd_help(cli *c)
     if (!cmd)
         return usage_error(c->cmd, "no such command:", c->paths[0]);
     cli_print_help(&cmd->spec, stdout);
+    return 0;
+}
+
+static int cmd_completion(cli *c)
+{
+    cli_cmd specs[NCOMMANDS + 1];
+    for (size_t i = 0; i < NCOMMANDS; i++)
+        specs[i] = commands[i].spec;
+    specs[NCOMMANDS] = (cli_cmd){0};
+    if (cli_print_completion(specs, c->paths[0], stdout) != 0)
+        return usage_error(c->cmd, "no completion for this shell (bash, zsh and fish have one):", c->paths[0]);
     return 0;
 }
 
