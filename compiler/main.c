@@ -14,6 +14,7 @@
 #include "compile.h"
 #include "explain.h"
 #include "gitrepo.h"
+#include "kinds.h"
 #include "load.h"
 #include "repo.h"
 #include "report.h"
@@ -52,7 +53,7 @@ typedef struct cli {
     const char *desc;           /* how headers name the program: recorded, else from the PATHs */
     char **envs, **paths;
     int nenvs, npaths;
-    int verbose, force, commit, staged, diff, quiet, help, check;
+    int verbose, force, commit, staged, diff, quiet, help, check, markdown;
     int colour;                 /* --color: -1 auto, 0 never, 1 always */
 } cli;
 
@@ -106,6 +107,13 @@ static const cli_opt explain_opts[] = {
     OPT_STDLIB, OPT_COLOR, OPT_HELP, OPT_END,
 };
 
+static const cli_opt kinds_opts_[] = {
+    {"markdown", 0, NULL, "print every kind in full, as Markdown (docs/KINDS.md)", CLI_NONE, NULL},
+    OPT_STDLIB, OPT_COLOR, OPT_HELP, OPT_END,
+};
+
+static const cli_opt describe_opts[] = {OPT_STDLIB, OPT_COLOR, OPT_HELP, OPT_END};
+
 static const cli_opt help_opts[] = {OPT_HELP, OPT_END};
 static const cli_opt completion_opts[] = {OPT_HELP, OPT_END};
 
@@ -114,10 +122,12 @@ static int cmd_check(cli *c);
 static int cmd_hook(cli *c);
 static int cmd_explain(cli *c);
 static int cmd_help(cli *c);
+static int cmd_kinds(cli *c);
+static int cmd_describe(cli *c);
 static int cmd_completion(cli *c);
 
 /* help's operands: every command (tests/cli/run checks the list). */
-#define HELP_WORDS "build check hook explain completion help"
+#define HELP_WORDS "build check hook explain kinds describe completion help"
 
 typedef struct command {
     cli_cmd spec;
@@ -145,6 +155,14 @@ static const command commands[] = {
       "Prints a policy rule's severity, pack, rationale, fix, matching Checkov and Trivy ids\n"
       "and the block types it applies to, read from the stdlib's policy packs.",
       explain_opts, 0, 1, CLI_RULE, NULL}, cmd_explain},
+    {{"kinds", "[PATH...]", "list the kinds a program can use, with their docs",
+      "Lists every kind of the stdlib (and of the program in PATH, whose own kinds replace\n"
+      "the stdlib's of the same name): name, provider and what it is.",
+      kinds_opts_, 0, -1, CLI_FILE, NULL}, cmd_kinds},
+    {{"describe", "KIND [PATH...]", "print a kind's attributes, blocks, naming and targets",
+      "Prints what KIND is, the target blocks it lowers to, how its resources are named, and\n"
+      "each attribute and nested block with its type, default and doc.",
+      describe_opts, 1, -1, CLI_KIND, NULL}, cmd_describe},
     {{"completion", "bash | zsh | fish", "print the shell completion script",
       "Prints a script that completes infrac's commands, options, rule ids and kind names:\n"
       "  source <(infrac completion bash)          # bash, now; or save it to\n"
@@ -229,13 +247,13 @@ static int set_option(cli *c, const cli_opt *o, char *arg)
         c->colour = !strcmp(arg, "always") ? 1 : !strcmp(arg, "never") ? 0 : -1;
     else if (!strcmp(n, "list"))
         c->paths[c->npaths++] = "--list";       /* explain's subject */
-    else if (!strcmp(n, "markdown"))
+    else if (!strcmp(n, "markdown") && !strcmp(c->cmd->name, "explain"))
         c->paths[c->npaths++] = "--markdown";
     else {
         int *flag = !strcmp(n, "force") ? &c->force : !strcmp(n, "commit") ? &c->commit
                   : !strcmp(n, "verbose") ? &c->verbose : !strcmp(n, "staged") ? &c->staged
                   : !strcmp(n, "diff") ? &c->diff : !strcmp(n, "quiet") ? &c->quiet
-                  : !strcmp(n, "check") ? &c->check : &c->help;
+                  : !strcmp(n, "check") ? &c->check : !strcmp(n, "markdown") ? &c->markdown : &c->help;
         *flag = 1;
     }
     return 0;
@@ -615,6 +633,20 @@ static int cmd_help(cli *c)
         return usage_error(c->cmd, "no such command:", c->paths[0]);
     cli_print_help(&cmd->spec, stdout);
     return 0;
+}
+
+static int cmd_kinds(cli *c)
+{
+    kinds_opts o = {.mode = c->markdown ? KINDS_MARKDOWN : KINDS_LIST, .stdlib_dir = c->stdlib_dir,
+                    .paths = c->paths, .npaths = c->npaths};
+    return kinds_run(&o, stdout);
+}
+
+static int cmd_describe(cli *c)
+{
+    kinds_opts o = {.mode = KINDS_DESCRIBE, .kind = c->paths[0], .stdlib_dir = c->stdlib_dir,
+                    .paths = c->paths + 1, .npaths = c->npaths - 1};
+    return kinds_run(&o, stdout);
 }
 
 static int cmd_completion(cli *c)

@@ -111,6 +111,21 @@ const char *sema_literal(program *p, const ast_expr *e, const char *what)
 
 static void schema_add_items(program *p, schema *s, const ptrvec *items, kind *k);
 
+/* The one annotation an attribute declaration takes: @doc("one line"). */
+static const char *attr_doc(program *p, const ast_item *it)
+{
+    const char *doc = NULL;
+    for (size_t i = 0; i < it->annots.len; i++) {
+        const ast_annot *an = it->annots.items[i];
+        if (strcmp(an->name, "doc") != 0 || an->args.len != 1) {
+            diag_error(p->d, an->loc, "an attribute declaration takes only @doc(\"what it is\")");
+            continue;
+        }
+        doc = sema_literal(p, an->args.items[0], "@doc");
+    }
+    return doc;
+}
+
 static schema *block_schema(program *p, const ast_item *it, kind *k)
 {
     schema *s = arena_alloc(p->a, sizeof *s);
@@ -144,14 +159,19 @@ static void schema_add_items(program *p, schema *s, const ptrvec *items, kind *k
             ad->name = it->name;
             ad->t = type_from_ast(p, it->type);
             ad->dflt = it->value;
+            ad->doc = attr_doc(p, it);
             ad->loc = it->name_loc;
             if (sema_find_attr(s, it->name))
                 diag_error(p->d, it->name_loc, "duplicate attribute '%s'", it->name);
             vec_push(p->a, &s->attrs, ad);
         } else if (it->kind == IT_ATTR && strcmp(it->name, "labelled") == 0 && !k) {
             s->labelled = it->value->kind == EX_BOOL && it->value->num != 0;
-        } else if (it->kind == IT_ATTR && k && strcmp(it->name, "doc") == 0) {
-            k->doc = sema_literal(p, it->value, "doc");
+        } else if (it->kind == IT_ATTR && strcmp(it->name, "doc") == 0) {
+            const char *doc = sema_literal(p, it->value, "doc");
+            if (k)
+                k->doc = doc;
+            else
+                s->doc = doc;
         } else if (it->kind == IT_ATTR && k && strcmp(it->name, "provider") == 0) {
             k->provider = sema_literal(p, it->value, "provider");
         } else if (it->kind == IT_BLOCK && strcmp(it->name, "block") == 0) {

@@ -33,12 +33,14 @@ typedef struct attr_decl {
     const char *name;
     attr_type *t;
     const ast_expr *dflt;       /* default expression, evaluated with self bound */
+    const char *doc;            /* @doc("..."): one line for `infrac describe`, or NULL */
     src_loc loc;
 } attr_decl;
 
 /* The attributes and nested block types of a kind or of one of its blocks. */
 typedef struct schema {
     const char *name;
+    const char *doc;            /* blocks: `doc = "..."`, or NULL */
     bool labelled;              /* blocks only: written `type LABEL { }`, repeatable */
     ptrvec attrs;               /* attr_decl* */
     ptrvec blocks;              /* schema* */

@@ -113,11 +113,14 @@ decl_item
                                 { $$ = item(ps, IT_ENVIRONMENTS, @1); $$->envs = $3; }
     ;
 
+/* An attribute declaration may carry annotations: `@doc("...")`. */
 attr_decl
-    : ATTR IDENT ':' type       { $$ = item(ps, IT_ATTR_DECL, @1); $$->name = $2; $$->name_loc = L(ps, @2); $$->type = $4; }
-    | ATTR IDENT ':' type '=' expr
+    : ATTR IDENT ':' type annots_opt %prec LOWER
+                                { $$ = item(ps, IT_ATTR_DECL, @1); $$->name = $2; $$->name_loc = L(ps, @2); $$->type = $4;
+                                  $$->annots = $5; }
+    | ATTR IDENT ':' type '=' expr annots_opt %prec LOWER
                                 { $$ = item(ps, IT_ATTR_DECL, @1); $$->name = $2; $$->name_loc = L(ps, @2);
-                                  $$->type = $4; $$->value = $6; }
+                                  $$->type = $4; $$->value = $6; $$->annots = $7; }
     ;
 
 /* Attribute names may be keywords where that is unambiguous: Kubernetes has
