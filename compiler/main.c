@@ -14,6 +14,7 @@
 #include "compile.h"
 #include "explain.h"
 #include "gitrepo.h"
+#include "init.h"
 #include "kinds.h"
 #include "load.h"
 #include "repo.h"
@@ -49,7 +50,7 @@
 
 typedef struct cli {
     const cli_cmd *cmd;
-    const char *out_dir, *stdlib_dir, *message, *format;
+    const char *out_dir, *stdlib_dir, *message, *format, *name;
     const char *desc;           /* how headers name the program: recorded, else from the PATHs */
     char **envs, **paths;
     int nenvs, npaths;
@@ -114,6 +115,11 @@ static const cli_opt kinds_opts_[] = {
 
 static const cli_opt describe_opts[] = {OPT_STDLIB, OPT_COLOR, OPT_HELP, OPT_END};
 
+static const cli_opt init_opts[] = {
+    {"name", 0, "NAME", "the project's name (default: DIR's name)", CLI_NONE, NULL},
+    OPT_QUIET, OPT_HELP, OPT_END,
+};
+
 static const cli_opt help_opts[] = {OPT_HELP, OPT_END};
 static const cli_opt completion_opts[] = {OPT_HELP, OPT_END};
 
@@ -123,11 +129,12 @@ static int cmd_hook(cli *c);
 static int cmd_explain(cli *c);
 static int cmd_help(cli *c);
 static int cmd_kinds(cli *c);
+static int cmd_init(cli *c);
 static int cmd_describe(cli *c);
 static int cmd_completion(cli *c);
 
 /* help's operands: every command (tests/cli/run checks the list). */
-#define HELP_WORDS "build check hook explain kinds describe completion help"
+#define HELP_WORDS "build check hook explain init kinds describe completion help"
 
 typedef struct command {
     cli_cmd spec;
@@ -155,6 +162,11 @@ static const command commands[] = {
       "Prints a policy rule's severity, pack, rationale, fix, matching Checkov and Trivy ids\n"
       "and the block types it applies to, read from the stdlib's policy packs.",
       explain_opts, 0, 1, CLI_RULE, NULL}, cmd_explain},
+    {{"init", "[DIR]", "start a new project: a program that builds clean as it is",
+      "Writes DIR/main.infra (DIR defaults to the current directory): the project, dev and prod\n"
+      "environments, a resource group, the baseline policy, a terraform plan workflow and the\n"
+      "policy gate workflow. Refuses a DIR that already holds .infra files.",
+      init_opts, 0, 1, CLI_DIR, NULL}, cmd_init},
     {{"kinds", "[PATH...]", "list the kinds a program can use, with their docs",
       "Lists every kind of the stdlib (and of the program in PATH, whose own kinds replace\n"
       "the stdlib's of the same name): name, provider and what it is.",
@@ -237,6 +249,8 @@ static int set_option(cli *c, const cli_opt *o, char *arg)
         c->out_dir = arg;
     else if (!strcmp(n, "stdlib"))
         c->stdlib_dir = arg;
+    else if (!strcmp(n, "name"))
+        c->name = arg;
     else if (!strcmp(n, "message"))
         c->message = arg;
     else if (!strcmp(n, "format"))
@@ -633,6 +647,13 @@ static int cmd_help(cli *c)
         return usage_error(c->cmd, "no such command:", c->paths[0]);
     cli_print_help(&cmd->spec, stdout);
     return 0;
+}
+
+static int cmd_init(cli *c)
+{
+    if (c->quiet && !freopen("/dev/null", "w", stdout))
+        return 2;
+    return init_run(c->npaths ? c->paths[0] : ".", c->name);
 }
 
 static int cmd_kinds(cli *c)
