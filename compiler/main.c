@@ -14,6 +14,7 @@
 #include "compile.h"
 #include "explain.h"
 #include "gitrepo.h"
+#include "graph.h"
 #include "init.h"
 #include "kinds.h"
 #include "load.h"
@@ -115,6 +116,12 @@ static const cli_opt kinds_opts_[] = {
 
 static const cli_opt describe_opts[] = {OPT_STDLIB, OPT_COLOR, OPT_HELP, OPT_END};
 
+static const cli_opt graph_opts_[] = {
+    OPT_ENV("only this environment (repeatable); default: all, marking what only some have"),
+    {"format", 0, "F", "dot (Graphviz, default), mermaid or json", CLI_WORDS, "dot mermaid json"},
+    OPT_STDLIB, OPT_COLOR, OPT_HELP, OPT_END,
+};
+
 static const cli_opt init_opts[] = {
     {"name", 0, "NAME", "the project's name (default: DIR's name)", CLI_NONE, NULL},
     OPT_QUIET, OPT_HELP, OPT_END,
@@ -130,11 +137,12 @@ static int cmd_explain(cli *c);
 static int cmd_help(cli *c);
 static int cmd_kinds(cli *c);
 static int cmd_init(cli *c);
+static int cmd_graph(cli *c);
 static int cmd_describe(cli *c);
 static int cmd_completion(cli *c);
 
 /* help's operands: every command (tests/cli/run checks the list). */
-#define HELP_WORDS "build check hook explain init kinds describe completion help"
+#define HELP_WORDS "build check hook explain graph init kinds describe completion help"
 
 typedef struct command {
     cli_cmd spec;
@@ -162,6 +170,11 @@ static const command commands[] = {
       "Prints a policy rule's severity, pack, rationale, fix, matching Checkov and Trivy ids\n"
       "and the block types it applies to, read from the stdlib's policy packs.",
       explain_opts, 0, 1, CLI_RULE, NULL}, cmd_explain},
+    {{"graph", "PATH...", "print the resources and the references between them (DOT, Mermaid, JSON)",
+      "Prints every resource of the program, clustered by stack, with an edge for each\n"
+      "attribute that refers to another resource and a dotted one from a resource to the\n"
+      "resources written inside it. Render it with: infrac graph PATH | dot -Tsvg > graph.svg",
+      graph_opts_, 1, -1, CLI_FILE, NULL}, cmd_graph},
     {{"init", "[DIR]", "start a new project: a program that builds clean as it is",
       "Writes DIR/main.infra (DIR defaults to the current directory): the project, dev and prod\n"
       "environments, a resource group, the baseline policy, a terraform plan workflow and the\n"
@@ -647,6 +660,15 @@ static int cmd_help(cli *c)
         return usage_error(c->cmd, "no such command:", c->paths[0]);
     cli_print_help(&cmd->spec, stdout);
     return 0;
+}
+
+static int cmd_graph(cli *c)
+{
+    graph_opts o = {.format = !c->format || !strcmp(c->format, "dot") ? GRAPH_DOT
+                            : !strcmp(c->format, "mermaid") ? GRAPH_MERMAID : GRAPH_JSON,
+                    .stdlib_dir = c->stdlib_dir, .paths = c->paths, .npaths = c->npaths,
+                    .envs = c->envs, .nenvs = c->nenvs};
+    return graph_run(&o, stdout);
 }
 
 static int cmd_init(cli *c)
