@@ -279,7 +279,7 @@ static void restore_comments(yw *w, size_t from)
                 strbuf out;
                 sb_init(&out, w->sb->a);
                 sb_putn(&out, w->sb->data, (size_t)(line - w->sb->data) + len);
-                sb_printf(&out, " # %s", comment);
+                sb_printf(&out, "  # %s", comment);     /* two spaces: yamllint's `comments` rule */
                 sb_puts(&out, line + len);
                 *w->sb = out;
                 break;
@@ -287,6 +287,56 @@ static void restore_comments(yw *w, size_t from)
             line = nl ? nl + 1 : NULL;
         }
     }
+}
+
+static size_t indent_of(const char *line, size_t len)
+{
+    size_t i = 0;
+    while (i < len && line[i] == ' ')
+        i++;
+    return i;
+}
+
+/* libyaml writes a sequence inside a mapping without indenting it
+ * (`key:` then `- item` at the key's column), which yamllint's defaults and
+ * prettier both reject. Every line of such a sequence (its items and all
+ * they hold) moves two columns right. Lines of a block scalar (`run: |`)
+ * only move with their parent: they never start a sequence. */
+static void indent_sequences(strbuf *sb, size_t from)
+{
+    strbuf out;
+    sb_init(&out, sb->a);
+    sb_putn(&out, sb->data, from);
+    size_t seq_cols[64], nseq = 0, shift = 0, key_col = (size_t)-1, scalar_col = (size_t)-1;
+    for (const char *line = sb->data + from; *line;) {
+        const char *nl = strchr(line, '\n');
+        size_t len = nl ? (size_t)(nl - line) : strlen(line), col = indent_of(line, len);
+        bool blank = col == len, item = !blank && len >= col + 2 && line[col] == '-' && line[col + 1] == ' ';
+        if (scalar_col != (size_t)-1 && (blank || col > scalar_col)) {
+            /* inside a block scalar: moved with its parent, nothing else */
+        } else {
+            scalar_col = (size_t)-1;
+            while (nseq && !blank && (col < seq_cols[nseq - 1] || (col == seq_cols[nseq - 1] && !item))) {
+                nseq--;
+                shift -= 2;
+            }
+            if (item && col == key_col && nseq < 64) {
+                seq_cols[nseq++] = col;
+                shift += 2;
+            }
+            key_col = !blank && line[len - 1] == ':' ? col + (item ? 2 : 0) : (size_t)-1;
+            if (!blank && len >= 2 && (line[len - 1] == '|' || line[len - 2] == '|'))
+                scalar_col = col;
+        }
+        if (!blank)
+            for (size_t i = 0; i < shift; i++)
+                sb_putc(&out, ' ');
+        sb_putn(&out, line, len);
+        if (nl)
+            sb_putc(&out, '\n');
+        line = nl ? nl + 1 : line + len;
+    }
+    *sb = out;
 }
 
 static int yw_document(strbuf *sb, const out_yaml_opts *o, diag_ctx *d, const ir_block *b, const ir_value *v)
@@ -301,7 +351,7 @@ static int yw_document(strbuf *sb, const out_yaml_opts *o, diag_ctx *d, const ir
     yaml_event_t ev;
     yaml_stream_start_event_initialize(&ev, YAML_UTF8_ENCODING);
     yw_emit(&w, &ev);
-    yaml_document_start_event_initialize(&ev, NULL, NULL, NULL, 1);
+    yaml_document_start_event_initialize(&ev, NULL, NULL, NULL, 0);     /* `---`: yamllint's document-start */
     yw_emit(&w, &ev);
     if (b)
         yw_block(&w, b);
@@ -314,6 +364,7 @@ static int yw_document(strbuf *sb, const out_yaml_opts *o, diag_ctx *d, const ir
     yaml_emitter_flush(&w.em);
     yaml_emitter_delete(&w.em);
     restore_comments(&w, from);
+    indent_sequences(sb, from);
     return w.failed ? -1 : 0;
 }
 

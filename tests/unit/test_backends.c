@@ -92,7 +92,7 @@ TEST(yaml_quotes_strings_a_yaml_1_1_reader_would_retype)
     diag_init(&d, a);
     out_yaml_opts opts = {0};
     CHECK(out_yaml_value(&sb, v, &opts, &d) == 0);
-    CHECK_STR(sb.data, "k0: \"on\"\nk1: \"yes\"\nk2: \"No\"\nk3: \"1.0\"\nk4: \"0x1F\"\nk5: \"12:30\"\n"
+    CHECK_STR(sb.data, "---\nk0: \"on\"\nk1: \"yes\"\nk2: \"No\"\nk3: \"1.0\"\nk4: \"0x1F\"\nk5: \"12:30\"\n"
                        "k6: \"~\"\nk7: \"\"\nk8: \"null\"\nk9: \"1e3\"\nplain: ghcr.io/x/y:1.2.3\nnumber: 3\n");
     arena_free(a);
 }
@@ -111,6 +111,29 @@ TEST(yaml_keeps_the_workflow_key_on_plain_and_the_action_version_comment)
     diag_init(&d, a);
     out_yaml_opts opts = {.workflow = true};
     CHECK(out_yaml_block(&sb, wf, &opts, &d) == 0);
-    CHECK_STR(sb.data, "on: push\nstep:\n  uses: actions/checkout@11bd71901bbe5b1630ceea73d27597364c9af683 # v4.2.2\n");
+    CHECK_STR(sb.data, "---\non: push\nstep:\n  uses: actions/checkout@11bd71901bbe5b1630ceea73d27597364c9af683  # v4.2.2\n");
+    arena_free(a);
+}
+
+/* yamllint's defaults and prettier want `key:` then `  - item`; a block
+ * scalar's lines that look like a sequence are text and stay as written. */
+TEST(yaml_indents_sequences_in_mappings_but_not_block_scalar_text)
+{
+    arena *a = arena_new();
+    ir_value *v = ir_object(a, (src_loc){0}), *list = ir_list(a, (src_loc){0}), *inner = ir_object(a, (src_loc){0});
+    ir_value *nested = ir_list(a, (src_loc){0});
+    ir_list_push(a, nested, ir_string(a, "a", (src_loc){0}));
+    ir_object_set(a, inner, "args", nested);
+    ir_object_set(a, inner, "run", ir_string(a, "key:\n- not an item", (src_loc){0}));
+    ir_list_push(a, list, inner);
+    ir_object_set(a, v, "steps", list);
+    ir_object_set(a, v, "after", ir_number(a, "1", (src_loc){0}));
+    strbuf sb;
+    sb_init(&sb, a);
+    diag_ctx d;
+    diag_init(&d, a);
+    out_yaml_opts opts = {0};
+    CHECK(out_yaml_value(&sb, v, &opts, &d) == 0);
+    CHECK_STR(sb.data, "---\nsteps:\n  - args:\n      - a\n    run: |-\n      key:\n      - not an item\nafter: 1\n");
     arena_free(a);
 }
