@@ -2,7 +2,9 @@
 #
 #   make            build ./infrac
 #   make examples   compile every bundled example into out/<example>/
-#   make check      run the whole test suite (also under ASan+UBSan)
+#   make check      run the whole test suite (also under ASan+UBSan, and 30 s of fuzzing)
+#   make check-fast the suite without sanitizers or fuzzing, sections in parallel:
+#                   for iterating; CI runs `make check`
 #   make install    PREFIX=/usr/local DESTDIR=
 #   make bench      benchmark (medians, ratios against references)
 #   make fuzz       libFuzzer over the whole pipeline for FUZZ_SECONDS (600)
@@ -41,7 +43,12 @@ LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o) $(GEN_SRC:%.c=%.o)
 STDLIB   := $(sort $(wildcard stdlib/*.infra))
 UNIT_SRC := $(wildcard tests/unit/*.c)
 
-.PHONY: all examples check test unit install clean bench fuzz asan
+.PHONY: all examples check check-fast test unit install clean bench fuzz asan
+
+# `make` alone builds in parallel, one job per core; -jN on the command line wins.
+ifeq ($(filter -j%,$(MAKEFLAGS)),)
+MAKEFLAGS += -j$(shell nproc 2>/dev/null || echo 2)
+endif
 
 all: infrac
 
@@ -97,6 +104,9 @@ examples: infrac
 
 check test: infrac unit
 	@./tests/run
+
+check-fast: infrac unit
+	@INFRAC_SAN=0 INFRAC_FUZZ=0 INFRAC_JOBS=$(shell nproc 2>/dev/null || echo 2) ./tests/run
 
 asan:
 	$(MAKE) BUILD=build/asan OPT="-O1 -g" SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" build/asan/infrac build/asan/unit
