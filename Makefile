@@ -132,6 +132,8 @@ install: infrac
 	install -m 755 infrac $(DESTDIR)$(PREFIX)/bin/infrac
 	install -m 644 man/infrac.1 $(DESTDIR)$(PREFIX)/share/man/man1/infrac.1
 	install -m 644 man/infrac.5 $(DESTDIR)$(PREFIX)/share/man/man5/infrac.5
+	install -d $(DESTDIR)$(PREFIX)/share/man/man7
+	install -m 644 man/infrac-policy.7 $(DESTDIR)$(PREFIX)/share/man/man7/infrac-policy.7
 	install -d $(DESTDIR)$(PREFIX)/share/bash-completion/completions $(DESTDIR)$(PREFIX)/share/zsh/site-functions \
 	    $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d
 	./infrac completion bash > $(DESTDIR)$(PREFIX)/share/bash-completion/completions/infrac
