@@ -88,12 +88,22 @@ typedef struct ast_item {
     ptrvec envs;            /* IT_WHEN: const char* env names; IT_ENVIRONMENTS: ast_item* */
     ptrvec annots;          /* ast_annot* */
     const src_file *file;
+    src_loc end;            /* the item's last token: its closing brace, or its value's end */
 } ast_item;
+
+/* A comment, kept for `infrac fmt`: its whole text, markers included,
+ * pointing into the source. */
+typedef struct ast_comment {
+    src_loc loc;            /* start, and end (the column after its last byte) */
+    const char *text;
+    size_t len;
+} ast_comment;
 
 /* One parsed file. */
 typedef struct ast_file {
     const src_file *src;
     ptrvec items;
+    ptrvec comments;        /* ast_comment*, in source order */
     int syntax_errors;
 } ast_file;
 

@@ -99,7 +99,7 @@ static int utf8_len(const unsigned char *s, const unsigned char *end)
 }
 
 /* Sources are UTF-8: anything else would end up, garbled, in generated files. */
-static bool check_utf8(diag_ctx *d, const src_file *src)
+bool load_check_text(diag_ctx *d, const src_file *src)
 {
     const unsigned char *s = (const unsigned char *)src->text, *end = s + src->len;
     int line = 1, col = 1;
@@ -123,7 +123,7 @@ static void parse_into(loader *ld, const char *path, const char *text, size_t le
     src->path = path;
     src->text = text;
     src->len = len;
-    if (!check_utf8(ld->d, src))
+    if (!load_check_text(ld->d, src))
         return;
     ast_file *af = parse_file(ld->a, ld->d, src);
     vec_push(ld->a, ld->files, af);

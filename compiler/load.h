@@ -14,6 +14,9 @@
  * files and bad imports through d. */
 void load_program(arena *a, diag_ctx *d, const char *stdlib_dir, char **paths, int npaths, ptrvec *files);
 
+/* Is the source UTF-8 with no NUL byte? Reports where it is not. */
+bool load_check_text(diag_ctx *d, const src_file *src);
+
 /* `-` and /dev/stdin name standard input wherever a program is read. */
 bool load_is_stdin(const char *path);
 char *load_read_stdin(arena *a, size_t *len);

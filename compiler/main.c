@@ -14,6 +14,7 @@
 #include "compile.h"
 #include "explain.h"
 #include "gitrepo.h"
+#include "fmt.h"
 #include "graph.h"
 #include "init.h"
 #include "kinds.h"
@@ -116,6 +117,12 @@ static const cli_opt kinds_opts_[] = {
 
 static const cli_opt describe_opts[] = {OPT_STDLIB, OPT_COLOR, OPT_HELP, OPT_END};
 
+static const cli_opt fmt_opts_[] = {
+    {"check", 0, NULL, "change nothing; list the files not formatted, exit 1 if any", CLI_NONE, NULL},
+    {"diff", 0, NULL, "print a diff of each change", CLI_NONE, NULL},
+    OPT_QUIET, OPT_COLOR, OPT_HELP, OPT_END,
+};
+
 static const cli_opt graph_opts_[] = {
     OPT_ENV("only this environment (repeatable); default: all, marking what only some have"),
     {"format", 0, "F", "dot (Graphviz, default), mermaid or json", CLI_WORDS, "dot mermaid json"},
@@ -138,11 +145,12 @@ static int cmd_help(cli *c);
 static int cmd_kinds(cli *c);
 static int cmd_init(cli *c);
 static int cmd_graph(cli *c);
+static int cmd_fmt(cli *c);
 static int cmd_describe(cli *c);
 static int cmd_completion(cli *c);
 
 /* help's operands: every command (tests/cli/run checks the list). */
-#define HELP_WORDS "build check hook explain graph init kinds describe completion help"
+#define HELP_WORDS "build check hook explain fmt graph init kinds describe completion help"
 
 typedef struct command {
     cli_cmd spec;
@@ -170,6 +178,12 @@ static const command commands[] = {
       "Prints a policy rule's severity, pack, rationale, fix, matching Checkov and Trivy ids\n"
       "and the block types it applies to, read from the stdlib's policy packs.",
       explain_opts, 0, 1, CLI_RULE, NULL}, cmd_explain},
+    {{"fmt", "[PATH...]", "rewrite .infra files in the canonical layout",
+      "Rewrites each .infra file (PATH: files, directories searched for them, or - for standard\n"
+      "input to standard output; default: the current directory) in the one canonical layout:\n"
+      "two-space indentation, aligned `=`, comments kept. A block or list written on one line\n"
+      "stays on one line. The result is checked to parse to the same program first.",
+      fmt_opts_, 0, -1, CLI_FILE, NULL}, cmd_fmt},
     {{"graph", "PATH...", "print the resources and the references between them (DOT, Mermaid, JSON)",
       "Prints every resource of the program, clustered by stack, with an edge for each\n"
       "attribute that refers to another resource and a dotted one from a resource to the\n"
@@ -660,6 +674,12 @@ static int cmd_help(cli *c)
         return usage_error(c->cmd, "no such command:", c->paths[0]);
     cli_print_help(&cmd->spec, stdout);
     return 0;
+}
+
+static int cmd_fmt(cli *c)
+{
+    fmt_opts o = {.paths = c->paths, .npaths = c->npaths, .check = c->check, .diff = c->diff, .quiet = c->quiet};
+    return fmt_run(&o);
 }
 
 static int cmd_graph(cli *c)

@@ -13,6 +13,10 @@ typedef struct parse_state {
     const src_file *src;
     ast_file *out;
     int line, col;              /* position of the next character */
+    size_t off;                 /* its byte offset */
+    size_t tok_off;             /* byte offset of the token just matched */
+    src_loc comment_start;      /* where the block comment being scanned began */
+    size_t comment_off;
     int nesting;                /* open ( [ { and ${ */
     int too_deep;               /* reported once */
     int interp_braces[PARSE_MAX_NESTING]; /* per open ${: braces opened inside it */

@@ -503,7 +503,7 @@ bool repo_check_fast(const repo_manifest *m, repo_reader rd, arena *a)
 
 /* ---- drift ---- */
 
-static void print_diff(FILE *out, const char *path, const char *old, size_t oldlen, const char *new_, size_t newlen);
+void repo_print_diff(FILE *out, const char *path, const char *old, size_t oldlen, const char *new_, size_t newlen);
 
 static void drifted(ptrvec *drift, arena *a, repo_drift_kind k, const char *path)
 {
@@ -526,7 +526,7 @@ void repo_check(const out_set *o, const repo_manifest *m, repo_reader rd, FILE *
                           : strcmp(hash_of(a, disk, len), owned) != 0 ? DRIFT_EDITED : DRIFT_STALE;
         drifted(drift, a, k, f->path);
         if (diff_out)
-            print_diff(diff_out, f->path, disk ? disk : "", disk ? len : 0, f->data, f->len);
+            repo_print_diff(diff_out, f->path, disk ? disk : "", disk ? len : 0, f->data, f->len);
     }
     for (size_t i = 0; i < m->paths.len; i++) {
         const char *path = m->paths.items[i];
@@ -536,7 +536,7 @@ void repo_check(const out_set *o, const repo_manifest *m, repo_reader rd, FILE *
             continue;
         drifted(drift, a, DRIFT_ORPHAN, path);
         if (diff_out)
-            print_diff(diff_out, path, disk, len, "", 0);
+            repo_print_diff(diff_out, path, disk, len, "", 0);
     }
 }
 
@@ -559,7 +559,7 @@ static int diff_hunk(const git_diff_delta *delta, const git_diff_hunk *hunk, voi
     return 0;
 }
 
-static void print_diff(FILE *out, const char *path, const char *old, size_t oldlen, const char *new_, size_t newlen)
+void repo_print_diff(FILE *out, const char *path, const char *old, size_t oldlen, const char *new_, size_t newlen)
 {
     fprintf(out, "--- a/%s\n+++ b/%s\n", path, path);
     git_libgit2_init();

@@ -75,6 +75,9 @@ typedef enum { DRIFT_STALE, DRIFT_MISSING, DRIFT_EDITED, DRIFT_ORPHAN, DRIFT_UNO
  * diff_out set writes a unified diff of each there. */
 void repo_check(const out_set *o, const repo_manifest *m, repo_reader rd, FILE *diff_out, ptrvec *drift, arena *a);
 
+/* A unified diff of old -> new under path's name (through libgit2). */
+void repo_print_diff(FILE *out, const char *path, const char *old, size_t oldlen, const char *new_, size_t newlen);
+
 /* True when the target, as the reader sees it (work tree or index), is
  * certainly up to date without compiling: the manifest was written by this
  * build of infrac from inputs that are still byte for byte the same (and no

@@ -67,13 +67,13 @@ static ast_expr *str_append(parse_state *ps, ast_expr *s, ast_expr *part);
  * when the error is at the end of the file). */
 program
     : %empty
-    | program item              { if ($2) push(ps, &ps->out->items, $2); }
+    | program item              { if ($2) { $2->end = L(ps, @2); push(ps, &ps->out->items, $2); } }
     | program error
     ;
 
 items
     : %empty                    { memset(&$$, 0, sizeof $$); }
-    | items item                { $$ = $1; if ($2) push(ps, &$$, $2); }
+    | items item                { $$ = $1; if ($2) { $2->end = L(ps, @2); push(ps, &$$, $2); } }
     | items error               { $$ = $1; }
     ;
 
@@ -158,7 +158,7 @@ dotted
 
 env_list
     : %empty                    { memset(&$$, 0, sizeof $$); }
-    | env_list env_entry        { $$ = $1; push(ps, &$$, $2); }
+    | env_list env_entry        { $$ = $1; $2->end = L(ps, @2); push(ps, &$$, $2); }
     | env_list ','              { $$ = $1; }
     ;
 
