@@ -411,6 +411,27 @@ static void print_annots(fmt *f, const ptrvec *annots)
     }
 }
 
+/* Items one per line at the current indentation, each with the comments
+ * before it and on its last line; `one` prints an item. */
+static void print_lines(fmt *f, const ptrvec *items, void (*one)(fmt *, const ast_item *), bool *first)
+{
+    for (size_t i = 0; i < items->len; i++) {
+        const ast_item *it = items->items[i];
+        own_line_comments(f, it->loc.line, it->loc.col, first);
+        gap(f, it->loc.line, first);
+        indent(f);
+        one(f, it);
+        f->last_line = it->end.end_line;
+        trailing_comments(f, it->end.end_line);
+        newline(f);
+    }
+}
+
+static void print_line_item(fmt *f, const ast_item *it)
+{
+    print_item(f, it, false);
+}
+
 static bool comment_before(const fmt *f, int line, int col)
 {
     const ast_comment *c = peek(f);
@@ -444,16 +465,7 @@ static void print_body(fmt *f, const ast_item *owner, const ptrvec *items, const
     newline(f);
     f->indent += 2;
     bool first = true;
-    for (size_t i = 0; i < items->len; i++) {
-        const ast_item *it = items->items[i];
-        own_line_comments(f, it->loc.line, it->loc.col, &first);
-        gap(f, it->loc.line, &first);
-        indent(f);
-        print_item(f, it, false);
-        f->last_line = it->end.end_line;
-        trailing_comments(f, it->end.end_line);
-        newline(f);
-    }
+    print_lines(f, items, print_line_item, &first);
     if (close)
         own_line_comments(f, cl, cc, &first);
     f->indent -= 2;
@@ -461,18 +473,23 @@ static void print_body(fmt *f, const ast_item *owner, const ptrvec *items, const
     put(f, "}");
 }
 
+/* An environment of `environments { }`: its name, and its settings if any. */
+static void print_env(fmt *f, const ast_item *e)
+{
+    put(f, e->name);
+    if (e->body.len) {
+        put(f, " ");
+        print_body(f, e, &e->body, &e->end);
+    }
+}
+
 static void print_envs(fmt *f, const ast_item *it)
 {
     if (it->loc.line == it->end.end_line) {
         put(f, "{");
         for (size_t i = 0; i < it->envs.len; i++) {
-            const ast_item *e = it->envs.items[i];
             put(f, " ");
-            put(f, e->name);
-            if (e->body.len) {
-                put(f, " ");
-                print_body(f, e, &e->body, &e->end);
-            }
+            print_env(f, it->envs.items[i]);
         }
         put(f, it->envs.len ? " }" : "}");
         return;
@@ -482,20 +499,7 @@ static void print_envs(fmt *f, const ast_item *it)
     newline(f);
     f->indent += 2;
     bool first = true;
-    for (size_t i = 0; i < it->envs.len; i++) {
-        const ast_item *e = it->envs.items[i];
-        own_line_comments(f, e->loc.line, e->loc.col, &first);
-        gap(f, e->loc.line, &first);
-        indent(f);
-        put(f, e->name);
-        if (e->body.len) {
-            put(f, " ");
-            print_body(f, e, &e->body, &e->end);
-        }
-        f->last_line = e->end.end_line;
-        trailing_comments(f, e->end.end_line);
-        newline(f);
-    }
+    print_lines(f, &it->envs, print_env, &first);
     own_line_comments(f, it->end.end_line, it->end.end_col - 1, &first);
     f->indent -= 2;
     indent(f);
@@ -775,15 +779,7 @@ const char *fmt_file(arena *a, diag_ctx *d, const ast_file *af)
     fmt f = {.a = a, .comments = &af->comments};
     sb_init(&f.sb, a);
     bool first = true;
-    for (size_t i = 0; i < af->items.len; i++) {
-        const ast_item *it = af->items.items[i];
-        own_line_comments(&f, it->loc.line, it->loc.col, &first);
-        gap(&f, it->loc.line, &first);
-        print_item(&f, it, false);
-        f.last_line = it->end.end_line;
-        trailing_comments(&f, it->end.end_line);
-        newline(&f);
-    }
+    print_lines(&f, &af->items, print_line_item, &first);
     own_line_comments(&f, 1 << 30, 0, &first);
     const char *text = align(&f);
     src_file *again = arena_alloc(a, sizeof *again);

@@ -45,6 +45,14 @@ static void type_text(strbuf *sb, const attr_type *t)
         sb_putc(sb, '?');
 }
 
+static const char *type_string(arena *a, const attr_type *t)
+{
+    strbuf sb;
+    sb_init(&sb, a);
+    type_text(&sb, t);
+    return sb.data;
+}
+
 /* A default as written in the source (its first line, when it has several). */
 static const char *default_text(arena *a, const attr_decl *ad)
 {
@@ -110,11 +118,9 @@ static void print_attrs_text(arena *a, const schema *s, int indent, FILE *out)
 {
     for (size_t i = 0; i < s->attrs.len; i++) {
         const attr_decl *ad = s->attrs.items[i];
-        strbuf t;
-        sb_init(&t, a);
-        type_text(&t, ad->t);
         const char *d = default_text(a, ad);
-        fprintf(out, "%*s%s : %s%s%s\n", indent, "", ad->name, t.data, d ? " = " : "  (required)", d ? d : "");
+        fprintf(out, "%*s%s : %s%s%s\n", indent, "", ad->name, type_string(a, ad->t), d ? " = " : "  (required)",
+                d ? d : "");
         if (ad->doc)
             fprintf(out, "%*s    %s\n", indent, "", ad->doc);
     }
@@ -191,12 +197,9 @@ static void attrs_markdown(arena *a, const schema *s, const char *prefix, FILE *
 {
     for (size_t i = 0; i < s->attrs.len; i++) {
         const attr_decl *ad = s->attrs.items[i];
-        strbuf t;
-        sb_init(&t, a);
-        type_text(&t, ad->t);
         const char *d = default_text(a, ad);
         fprintf(out, "| `%s%s` | `", prefix, ad->name);
-        cell(t.data, out);
+        cell(type_string(a, ad->t), out);
         fputs("` | ", out);
         if (d) {
             fputc('`', out);
