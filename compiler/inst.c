@@ -9,6 +9,7 @@
  * `check` blocks are checked once every instance exists.
  */
 #include "sema.h"
+#include "out.h"
 
 #include <ctype.h>
 #include <stdint.h>
@@ -43,6 +44,17 @@ static void check_when_envs(program *p, const ast_item *it)
     }
 }
 
+/* Stack and resource names become directories and file names (a stack's
+ * module, a service's Kubernetes base): one that cannot be a single path
+ * segment is an error here, at its line, before any path is made from it. */
+static void name_is_segment(program *p, const char *name, src_loc loc)
+{
+    const char *why = out_name_problem(p->a, name);
+    if (why)
+        diag_error(p->d, loc, "this name cannot be a file or directory name: %s "
+                   "(use letters, digits, '_', '-' and '.')", why);
+}
+
 static const char *label_text(program *p, scope *sc, const ast_expr *e)
 {
     if (e->kind == EX_IDENT)
@@ -53,8 +65,7 @@ static const char *label_text(program *p, scope *sc, const ast_expr *e)
         diag_error(p->d, e->loc, "a name must be a plain string");
         return "?";
     }
-    if (!v->text[0])
-        diag_error(p->d, e->loc, "a name cannot be empty");
+    name_is_segment(p, v->text, e->loc);
     return v->text;
 }
 

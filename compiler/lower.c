@@ -8,6 +8,7 @@
  * resource's primary block lowers that resource first.
  */
 #include "sema.h"
+#include "out.h"
 
 #include <ctype.h>
 #include <stdint.h>
@@ -317,6 +318,21 @@ static const char *k8s_object_name(const ir_block *b, const char *fallback)
     return name && name->kind == IR_STRING ? name->text : fallback;
 }
 
+/* A Kubernetes object's kind and name, and a workflow's name, become file
+ * names (kustomize.c, github.c): one that cannot be is an error at the
+ * resource, before any path is made from it. */
+static void names_are_segments(lower_ctx *lc, const ir_block *b)
+{
+    const char *names[] = {b->kind == IRB_K8S_OBJECT ? b->type : NULL, b->name};
+    for (int i = 0; i < 2; i++) {
+        const char *why = names[i] ? out_name_problem(lc->p->a, names[i]) : NULL;
+        if (why)
+            diag_error(lc->p->d, b->loc, "%s cannot be a file name: %s (use letters, digits, '_', '-' and '.')",
+                       b->kind == IRB_WORKFLOW ? "the workflow's name" : i ? "the object's name" : "the object's kind",
+                       why);
+    }
+}
+
 /* One top-level item of a lowering: a target block, or if/for/when/let. */
 static void lower_top(lower_ctx *lc, const ast_item *it, scope **sc);
 
@@ -376,6 +392,8 @@ static void lower_target_block(lower_ctx *lc, const ast_item *it, scope *sc)
         b->name = k8s_object_name(b, local);
         b->group = lc->in->label;
     }
+    if (bkind == IRB_K8S_OBJECT || bkind == IRB_WORKFLOW)
+        names_are_segments(lc, b);
     add_block(lc, b, local);
 }
 

@@ -1,6 +1,7 @@
 /* out.c — the in-memory output set; see out.h. */
 #include "out.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,6 +32,29 @@ out_file *out_add(out_set *o, const char *path, const char *data, size_t len, co
     vec_push(o->a, &o->files, f);
     strmap_put(&o->by_path, f->path, f);
     return f;
+}
+
+#define OUT_NAME_MAX 100
+
+const char *out_name_problem(arena *a, const char *name)
+{
+    size_t n = strlen(name);
+    if (!n)
+        return "it is empty";
+    if (n > OUT_NAME_MAX)
+        return "it is longer than 100 bytes";
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)name[i];
+        bool alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+        if (alnum || c == '_' || (i && (c == '-' || c == '.')))
+            continue;
+        if (c < 0x20 || c == 0x7f)
+            return "it holds a control character";
+        if (c >= 0x80)
+            return "it holds a non-ASCII character";
+        return arena_printf(a, "it %s '%c'", i ? "holds" : "starts with", c);
+    }
+    return NULL;
 }
 
 static int by_path(const void *x, const void *y)

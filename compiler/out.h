@@ -36,6 +36,14 @@ void out_sort(out_set *o);
 bool out_env_file(const char *path, const char *env);
 const out_file *out_find(const out_set *o, const char *path);
 
+/* NULL when name can be one component of a generated file's path (stack,
+ * namespace, environment and resource names become directories and file
+ * names), else why it cannot: the middle reports that at the name's line,
+ * before any path is made from it. Letters, digits, '_', '-' and '.', not
+ * first, at most 100 bytes: a name that is one path segment on every file
+ * system and in every tool, with nothing a shell or YAML would read. */
+const char *out_name_problem(arena *a, const char *name);
+
 
 
 /* Writes every file under dir with plain (non-atomic) writes, creating

@@ -1,6 +1,7 @@
 /* sema.c — collects the program's top-level declarations and builds kinds
  * (their attribute schemas, naming data and lowerings) from `kind` items. */
 #include "sema.h"
+#include "out.h"
 
 #include <string.h>
 
@@ -210,6 +211,9 @@ static void sema_environments(program *p, const ast_item *it)
         for (size_t j = 0; j < p->envs.len; j++)
             if (strcmp(p->envs.items[j], e->name) == 0)
                 diag_error(p->d, e->loc, "duplicate environment '%s'", e->name);
+        const char *why = out_name_problem(p->a, e->name);     /* environments/<env>/, params.<env>.json */
+        if (why)
+            diag_error(p->d, e->name_loc, "environment '%s' cannot be a file or directory name: %s", e->name, why);
         vec_push(p->a, &p->envs, (void *)e->name);
         vec_push(p->a, &p->declared_envs, (void *)e->name);
         vec_push(p->a, &p->env_items, (void *)e);
