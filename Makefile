@@ -88,7 +88,7 @@ $(BUILD)/gen/build_id.h: $(ID_SRC) | $(BUILD)/gen
 	printf '#define INFRAC_BUILD_ID "%s"\n' "$$(cat $(ID_SRC) | sha256sum | cut -c1-16)" > $@.tmp
 	mv $@.tmp $@
 
-$(BUILD)/compiler/repo.o $(BUILD)/compiler/main.o: $(BUILD)/gen/build_id.h
+$(BUILD)/compiler/repocmd.o $(BUILD)/compiler/main.o: $(BUILD)/gen/build_id.h
 
 $(BUILD)/embed: tools/embed.c | $(BUILD)/gen
 	$(CC) -O1 -o $@ $<

@@ -1,4 +1,4 @@
-/* gitapi.c — opens libgit2 on first use; see gitapi.h. */
+/* gitapi.c — opens and starts libgit2 on first use; see gitapi.h. */
 #define GITAPI_IMPLEMENTATION
 #include "gitapi.h"
 
@@ -11,7 +11,7 @@
 #endif
 
 static gitapi api;
-static int loaded;
+static bool loaded;
 
 static void gitapi_fail(const char *what)
 {
@@ -32,6 +32,13 @@ const gitapi *gitapi_get(void)
         gitapi_fail("no " #name);
     GITAPI_FUNCTIONS(GITAPI_LOAD)
 #undef GITAPI_LOAD
-    loaded = 1;
+    if (api.git_libgit2_init() < 0)
+        gitapi_fail("it would not start");
+    loaded = true;
     return &api;
+}
+
+bool gitapi_loaded(void)
+{
+    return loaded;
 }

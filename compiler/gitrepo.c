@@ -22,22 +22,25 @@ static const char *git_message(void)
     return e && e->message ? e->message : "unknown libgit2 error";
 }
 
-gitrepo *gitrepo_open(const char *path)
+gitrepo *gitrepo_open(const char *path, const char **why)
 {
-    git_libgit2_init();
-    git_buf found = {0};
     gitrepo *g = calloc(1, sizeof *g);
-    if (!g) {
-        git_libgit2_shutdown();
+    *why = "not in a git repository";
+    if (!g)
+        return NULL;
+    /* as git finds it: GIT_DIR, GIT_INDEX_FILE, GIT_CEILING_DIRECTORIES (a
+     * hook runs with them set); libgit2 refuses GIT_WORK_TREE there, and
+     * then the path alone decides */
+    if (git_repository_open_ext(&g->repo, path, GIT_REPOSITORY_OPEN_FROM_ENV, NULL) != 0 &&
+        git_repository_open_ext(&g->repo, path, 0, NULL) != 0) {
+        free(g);
         return NULL;
     }
-    if (git_repository_discover(&found, path, 0, NULL) != 0 ||
-        git_repository_open(&g->repo, found.ptr) != 0 || !git_repository_workdir(g->repo)) {
-        git_buf_dispose(&found);
+    if (git_repository_is_bare(g->repo) || !git_repository_workdir(g->repo)) {
+        *why = "it is a bare repository, which has no work tree (nor commits made in it)";
         gitrepo_close(g);
         return NULL;
     }
-    git_buf_dispose(&found);
     g->workdir = strdup(git_repository_workdir(g->repo));
     size_t n = strlen(g->workdir);
     if (n > 1 && g->workdir[n - 1] == '/')
@@ -45,7 +48,6 @@ gitrepo *gitrepo_open(const char *path)
     return g;
 }
 
-/* NULL is fine, and then libgit2 is not even loaded. */
 void gitrepo_close(gitrepo *g)
 {
     if (!g)
@@ -54,7 +56,6 @@ void gitrepo_close(gitrepo *g)
     git_repository_free(g->repo);
     free(g->workdir);
     free(g);
-    git_libgit2_shutdown();     /* pairs with gitrepo_open's init */
 }
 
 const char *gitrepo_workdir(const gitrepo *g)
@@ -69,6 +70,46 @@ static git_index *index_of(gitrepo *g)
     return g->index;
 }
 
+const char *gitrepo_index_path(gitrepo *g, arena *a)
+{
+    const char *env = getenv("GIT_INDEX_FILE");
+    if (env && *env)
+        return arena_strdup(a, env);
+    return arena_printf(a, "%sindex", git_repository_path(g->repo));
+}
+
+/* CRLF read as LF, as git stores text under core.autocrlf. */
+static const char *lf_only(arena *a, const char *data, size_t *len)
+{
+    if (!memchr(data, '\r', *len))
+        return data;
+    char *out = arena_alloc(a, *len + 1);
+    size_t n = 0;
+    for (size_t i = 0; i < *len; i++)
+        if (!(data[i] == '\r' && i + 1 < *len && data[i + 1] == '\n'))
+            out[n++] = data[i];
+    *len = n;
+    return out;
+}
+
+int gitrepo_holds(gitrepo *g, const char *path, const char *data, size_t len, arena *a)
+{
+    git_index *idx = index_of(g);
+    if (!idx)
+        return 0;
+    for (int stage = 1; stage <= 3; stage++)
+        if (git_index_get_bypath(idx, path, stage))
+            return 1;       /* being merged: regenerating it is the resolution */
+    const git_index_entry *e = git_index_get_bypath(idx, path, 0);
+    git_oid oid;
+    if (!e)
+        return 0;
+    if (git_odb_hash(&oid, data, len, GIT_OBJECT_BLOB) == 0 && git_oid_equal(&oid, &e->id))
+        return 1;
+    const char *lf = lf_only(a, data, &len);
+    return git_odb_hash(&oid, lf, len, GIT_OBJECT_BLOB) == 0 && git_oid_equal(&oid, &e->id);
+}
+
 typedef struct index_ctx {
     gitrepo *g;
     const char *prefix;     /* dir relative to the work tree, "" for its root */
@@ -80,7 +121,9 @@ static char *blob_text(gitrepo *g, const git_index_entry *e, arena *a, size_t *l
     if (git_blob_lookup(&blob, g->repo, &e->id) != 0)
         return NULL;
     *len = (size_t)git_blob_rawsize(blob);
-    char *text = arena_strndup(a, git_blob_rawcontent(blob), *len);
+    char *text = arena_alloc(a, *len + 1);     /* any size, any bytes */
+    memcpy(text, git_blob_rawcontent(blob), *len);
+    text[*len] = '\0';
     git_blob_free(blob);
     return text;
 }
@@ -94,26 +137,6 @@ static char *index_read(void *ctx, arena *a, const char *rel, size_t *len)
     return e ? blob_text(ic->g, e, a, len) : NULL;
 }
 
-/* As the loader would see the directory if the index were checked out. */
-static bool index_new_infra(void *ctx, arena *a, const char *reldir, const strmap *known)
-{
-    index_ctx *ic = ctx;
-    git_index *idx = index_of(ic->g);
-    if (!idx)
-        return true;    /* cannot tell: compile */
-    const char *dir = *ic->prefix ? arena_printf(a, "%s/%s/", ic->prefix, reldir) : arena_printf(a, "%s/", reldir);
-    size_t dl = strlen(dir);
-    for (size_t i = 0; i < git_index_entrycount(idx); i++) {
-        const git_index_entry *e = git_index_get_byindex(idx, i);
-        const char *name = e->path + dl;
-        size_t n = strncmp(e->path, dir, dl) == 0 ? strlen(name) : 0;
-        if (n > 6 && !strchr(name, '/') && name[0] != '.' && strcmp(name + n - 6, ".infra") == 0 &&
-            !strmap_has(known, arena_printf(a, "%s/%s", reldir, name)))
-            return true;
-    }
-    return false;
-}
-
 repo_reader gitrepo_index_reader(gitrepo *g, const char *dir, arena *a)
 {
     index_ctx *ic = arena_alloc(a, sizeof *ic);
@@ -121,7 +144,7 @@ repo_reader gitrepo_index_reader(gitrepo *g, const char *dir, arena *a)
     ic->prefix = repo_relpath(a, dir, g->workdir);
     if (strcmp(ic->prefix, ".") == 0)
         ic->prefix = "";
-    repo_reader r = {index_read, ic, index_new_infra};
+    repo_reader r = {index_read, ic, NULL};
     return r;
 }
 
@@ -139,7 +162,7 @@ int gitrepo_materialize_sources(gitrepo *g, const char *root, diag_ctx *d)
             continue;
         size_t len;
         char *text = blob_text(g, e, d->a, &len);
-        if (!text || writer_put(root, e->path, text, len, d) != 0)
+        if (!text || writer_put_file(root, e->path, text, len, d) != 0)
             return -1;
     }
     return 0;
@@ -224,21 +247,32 @@ out:
 
 #define HOOK_MARK "# Installed by `infrac hook install`"
 
+/* Where git runs this repository's hooks: core.hooksPath (relative to the
+ * work tree), else the hooks directory of the common git directory, which
+ * linked worktrees share. */
+static const char *hooks_dir(gitrepo *g, arena *a)
+{
+    git_config *cfg = NULL;
+    git_buf buf = {0};
+    const char *dir = NULL;
+    if (git_repository_config_snapshot(&cfg, g->repo) == 0 && git_config_get_path(&buf, cfg, "core.hooksPath") == 0 &&
+        buf.ptr && *buf.ptr)
+        dir = buf.ptr[0] == '/' ? arena_strdup(a, buf.ptr) : arena_printf(a, "%s/%s", g->workdir, buf.ptr);
+    git_buf_dispose(&buf);
+    git_config_free(cfg);
+    return dir ? dir : arena_printf(a, "%shooks", git_repository_commondir(g->repo));
+}
+
 int gitrepo_install_hook(gitrepo *g, const char *infrac_path, diag_ctx *d)
 {
-    const char *hooks = arena_printf(d->a, "%s/hooks", git_repository_path(g->repo));
+    const char *hooks = hooks_dir(g, d->a);
     const char *hook = arena_printf(d->a, "%s/pre-commit", hooks);
-    FILE *old = fopen(hook, "r");
-    if (old) {
-        char buf[512] = {0};
-        size_t n = fread(buf, 1, sizeof buf - 1, old);
-        fclose(old);
-        buf[n] = '\0';
-        if (!strstr(buf, HOOK_MARK)) {
-            diag_error(d, (src_loc){0}, "%s exists and was not written by infrac; add `infrac check --staged` "
-                       "to it by hand, or remove it and run this again", hook);
-            return -1;
-        }
+    size_t len;
+    char *old = writer_read(d->a, hook, &len, NULL);
+    if (old && !strstr(old, HOOK_MARK)) {
+        diag_error(d, (src_loc){0}, "%s exists and was not written by infrac; add `infrac check --staged` "
+                   "to it by hand, or remove it and run this again", hook);
+        return -1;
     }
     const char *script = arena_printf(d->a,
         "#!/bin/sh\n"
@@ -247,8 +281,9 @@ int gitrepo_install_hook(gitrepo *g, const char *infrac_path, diag_ctx *d)
         "infrac='%s'\n"
         "[ -x \"$infrac\" ] || infrac=infrac\n"
         "exec \"$infrac\" check --staged\n", infrac_path);
-    mkdir(hooks, 0777);
-    if (writer_put(hooks, "pre-commit", script, strlen(script), d) != 0)
+    writer w;
+    writer_init(&w, hooks, d->a, d);
+    if (writer_make_target(&w) != 0 || writer_put(&w, "pre-commit", script, strlen(script)) != 0)
         return -1;
     if (chmod(hook, 0755) != 0) {
         diag_error(d, (src_loc){0}, "cannot make %s executable: %s", hook, strerror(errno));

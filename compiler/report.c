@@ -18,7 +18,8 @@ const char *report_rule_uri(const char *id)
     return uri;
 }
 
-static const char *drift_ids[] = {"drift/stale", "drift/missing", "drift/edited", "drift/orphan", "drift/unowned"};
+static const char *drift_ids[DRIFT_KINDS] = {"drift/stale", "drift/missing", "drift/edited", "drift/orphan",
+                                             "drift/unowned", "drift/conflict", "drift/unstaged"};
 
 int report_format_parse(const char *name)
 {
@@ -33,10 +34,12 @@ int report_format_parse(const char *name)
 
 const char *report_drift_text(repo_drift_kind k)
 {
-    static const char *words[] = {
-        "stale (the program changed; run infrac build)", "missing (run infrac build)",
-        "edited by hand (move the change into the .infra program)",
+    static const char *words[DRIFT_KINDS] = {
+        "stale (it differs from what the program produces; run infrac build)", "missing (run infrac build)",
+        "edited by hand (it changed since infrac wrote it; move the change into the .infra program)",
         "no longer produced (run infrac build to remove it)", "not owned by infrac (move it away)",
+        "in a merge conflict (run infrac build: it regenerates the file)",
+        "not staged (the work tree holds the rebuilt file; git add it)",
     };
     return words[k];
 }
@@ -46,6 +49,16 @@ static const char *severity_name(diag_severity s)
     return s == DIAG_ERROR ? "error" : s == DIAG_WARNING ? "warning" : "note";
 }
 
+static const char *file_name(const report_names *n, const char *path)
+{
+    return n && n->name && strncmp(path, "<stdlib>", 8) != 0 ? n->name(n->ctx, path) : path;
+}
+
+static const char *drift_name(const report_names *n, arena *a, const char *path)
+{
+    return n && n->drift_prefix && *n->drift_prefix ? arena_printf(a, "%s%s", n->drift_prefix, path) : path;
+}
+
 static const char *rule_id(const diag *g)
 {
     return g->id ? g->id : "input";
@@ -53,7 +66,7 @@ static const char *rule_id(const diag *g)
 
 /* ---- JSON ---- */
 
-static void emit_json(const diag_ctx *d, const ptrvec *drift, FILE *out)
+static void emit_json(const diag_ctx *d, const ptrvec *drift, const report_names *names, FILE *out)
 {
     json_t *root = json_object(), *diags = json_array();
     for (size_t i = 0; i < d->items.len; i++) {
@@ -63,7 +76,7 @@ static void emit_json(const diag_ctx *d, const ptrvec *drift, FILE *out)
         if (g->id)
             json_object_set_new(o, "rule", json_string(g->id));
         if (g->loc.file) {
-            json_object_set_new(o, "file", json_string(g->loc.file->path));
+            json_object_set_new(o, "file", json_string(file_name(names, g->loc.file->path)));
             json_object_set_new(o, "line", json_integer(g->loc.line));
             json_object_set_new(o, "column", json_integer(g->loc.col));
         }
@@ -80,7 +93,7 @@ static void emit_json(const diag_ctx *d, const ptrvec *drift, FILE *out)
         for (size_t i = 0; i < drift->len; i++) {
             const report_drift *r = drift->items[i];
             json_t *o = json_object();
-            json_object_set_new(o, "path", json_string(r->path));
+            json_object_set_new(o, "path", json_string(drift_name(names, d->a, r->path)));
             json_object_set_new(o, "kind", json_string(drift_ids[r->kind] + 6));
             json_array_append_new(arr, o);
         }
@@ -224,21 +237,21 @@ static json_t *sarif_rules(const diag_ctx *d, bool with_drift)
             json_array_append_new(rules, g->rule ? sarif_policy_rule(g->rule) : sarif_rule(g->id, g->id, g->message));
         }
     }
-    for (int k = 0; with_drift && k < 5; k++)
+    for (int k = 0; with_drift && k < DRIFT_KINDS; k++)
         json_array_append_new(rules, sarif_rule(drift_ids[k], report_drift_text((repo_drift_kind)k),
             "Generated files must match what infrac produces from the program: run `infrac build` "
             "and commit the result, and make changes in the .infra program, not in generated files."));
     return rules;
 }
 
-static void emit_sarif(const diag_ctx *d, const ptrvec *drift, FILE *out)
+static void emit_sarif(const diag_ctx *d, const ptrvec *drift, const report_names *names, FILE *out)
 {
     json_t *results = json_array();
     for (size_t i = 0; i < d->items.len; i++) {
         const diag *g = d->items.items[i];
         if (g->severity == DIAG_NOTE && !g->loc.file)
             continue;
-        json_t *loc = g->loc.file ? sarif_location(g->loc.file->path, g->loc.line, g->loc.col,
+        json_t *loc = g->loc.file ? sarif_location(file_name(names, g->loc.file->path), g->loc.line, g->loc.col,
                                                    g->loc.end_line, g->loc.end_col) : NULL;
         json_t *res = sarif_result(rule_id(g), severity_name(g->severity), g->message, loc);
         if (g->suppressed) {
@@ -253,7 +266,7 @@ static void emit_sarif(const diag_ctx *d, const ptrvec *drift, FILE *out)
     for (size_t i = 0; drift && i < drift->len; i++) {
         const report_drift *r = drift->items[i];
         json_array_append_new(results, sarif_result(drift_ids[r->kind], "error", report_drift_text(r->kind),
-                                                    sarif_location(r->path, 0, 0, 0, 0)));
+                                                    sarif_location(drift_name(names, d->a, r->path), 0, 0, 0, 0)));
     }
     json_t *driver = json_object();
     json_object_set_new(driver, "name", json_string("infrac"));
@@ -274,10 +287,15 @@ static void emit_sarif(const diag_ctx *d, const ptrvec *drift, FILE *out)
 
 void report_emit(report_format f, const diag_ctx *d, const ptrvec *drift, FILE *out)
 {
+    report_emit_in(f, d, drift, NULL, out);
+}
+
+void report_emit_in(report_format f, const diag_ctx *d, const ptrvec *drift, const report_names *names, FILE *out)
+{
     if (f == REPORT_JSON) {
-        emit_json(d, drift, out);
+        emit_json(d, drift, names, out);
     } else if (f == REPORT_SARIF) {
-        emit_sarif(d, drift, out);
+        emit_sarif(d, drift, names, out);
     } else {
         for (size_t i = 0; drift && i < drift->len; i++) {
             const report_drift *r = drift->items[i];

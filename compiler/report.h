@@ -27,7 +27,20 @@ const char *report_drift_text(repo_drift_kind k);
  * the binary was built with (make DOCS_URL=...). Valid until the next call. */
 const char *report_rule_uri(const char *id);
 
-/* Emits everything in the chosen format. drift may be NULL (build). */
+/* How JSON and SARIF name files: sources relative to the root of their
+ * repository (name() maps a source's path as compiled), generated files
+ * relative to the target's repository root (drift_prefix goes before a
+ * target-relative path). Text output keeps paths as typed. */
+typedef struct report_names {
+    const char *(*name)(void *ctx, const char *path);
+    void *ctx;
+    const char *drift_prefix;
+} report_names;
+
+/* Emits everything in the chosen format: JSON and SARIF are always one
+ * whole document, with no results when there is nothing to say. drift may
+ * be NULL (build). */
 void report_emit(report_format f, const diag_ctx *d, const ptrvec *drift, FILE *out);
+void report_emit_in(report_format f, const diag_ctx *d, const ptrvec *drift, const report_names *names, FILE *out);
 
 #endif

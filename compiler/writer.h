@@ -1,31 +1,85 @@
-/* writer.h — atomic, confined writes of generated files. */
+/* writer.h — confined, durable file operations in a target directory.
+ *
+ * Every path handed to the writer is relative to the target and is checked
+ * (writer_path_problem) before anything is created: no absolute paths, no
+ * "." or ".." components, no ".git" component at any depth, no control
+ * characters or backslashes. Directories on the way are created one by one
+ * and a symlink among them is refused, so nothing is written, renamed or
+ * removed outside the target. A writer remembers the directories it created
+ * and the ones whose entries it changed: writer_undo removes the first after
+ * a failed write (nothing is left behind), writer_sync makes the second
+ * durable.
+ */
 #ifndef INFRAC_WRITER_H
 #define INFRAC_WRITER_H
 
 #include <stdbool.h>
 #include "out.h"
 
-/* Writes dir/rel atomically (temp file + rename). rel must be relative with no
- * "." or ".." components; symlinks on the way are refused. */
-int writer_put(const char *dir, const char *rel, const char *data, size_t len, diag_ctx *d);
-int writer_write_set(const out_set *o, const char *dir, diag_ctx *d);
+/* What identifies a file's present content without reading it: any write,
+ * rename onto it or metadata change moves ctime, and a file made anew has
+ * another inode. Times in nanoseconds. */
+typedef struct file_id {
+    unsigned long long dev, ino, size;
+    long long mtime, ctime;
+} file_id;
 
+bool file_id_same(const file_id *x, const file_id *y);
+/* lstat (follow = false) or stat; false when absent or not a regular file. */
+bool file_id_of(const char *path, bool follow, file_id *id);
+
+/* NULL when infrac may write rel, else the reason it may not. */
+const char *writer_path_problem(const char *rel);
 bool writer_path_is_safe(const char *rel);
-int writer_make_target_dir(const char *dir, diag_ctx *d);   /* mkdir -p */
-/* Creates dir/rel's parent directories, refusing symlinks on the way. */
-int writer_prepare_dirs(const char *dir, const char *rel, diag_ctx *d);
-/* Checks, creating nothing, that every existing parent directory of dir/rel
- * is a real directory: removing or renaming there stays inside dir. */
-int writer_check_dirs(const char *dir, const char *rel, diag_ctx *d);
-/* rmdir, forgetting that the directory was checked: a later write there
- * creates it again. */
-int writer_rmdir(const char *path);
-#define WRITER_STAGING ".infrac/staging"
 
-/* Writes data to a temporary file in dir's staging directory, for dir/rel; returns its path relative
- * to dir, or NULL after reporting. */
+/* Reads a regular file of any size, NUL-terminated, without following a
+ * final symlink and without blocking on a FIFO or device: NULL (errno set)
+ * when absent or not a regular file. id (may be NULL) gets the identity of
+ * what was read. */
+char *writer_read(arena *a, const char *path, size_t *len, file_id *id);
+
+typedef struct writer {
+    arena *a;
+    diag_ctx *d;
+    const char *dir;        /* the target */
+    strmap checked;         /* directories known to be real in this run */
+    ptrvec created;         /* absolute paths of directories made, outermost first */
+    strmap touched;         /* directories whose entries changed (for writer_sync) */
+    ptrvec touched_list;
+} writer;
+
+void writer_init(writer *w, const char *dir, arena *a, diag_ctx *d);
+/* mkdir -p for the target itself (symlinks on the way to it are the user's). */
+int writer_make_target(writer *w);
+/* Creates rel's parent directories inside the target, refusing symlinks. */
+int writer_prepare_dirs(writer *w, const char *rel);
+/* Checks, creating nothing, that every existing parent of rel is a real
+ * directory: removing or renaming there stays inside the target. */
+int writer_check_dirs(writer *w, const char *rel);
+/* Removes the directories this writer created, deepest first, when empty. */
+void writer_undo(writer *w);
+
+/* Writes data to a new file in the directory dir_rel (created if needed), flushed
+ * to disk unless sync is false; its name (relative to the target) and identity
+ * go to *name and *id. */
+int writer_stage(writer *w, const char *dir_rel, const char *data, size_t len, bool sync, const char **name,
+                 file_id *id);
+/* rename(from, to) inside the target, to's directories checked or made. */
+int writer_rename(writer *w, const char *from, const char *to);
+/* Removes rel and the directories it leaves empty, up to the target. */
+int writer_remove(writer *w, const char *rel);
+/* Writes rel atomically (temporary file + rename); an unchanged file is left alone. */
+int writer_put(writer *w, const char *rel, const char *data, size_t len);
+/* fsync of every directory whose entries this writer changed. */
+int writer_sync(writer *w);
+/* Flushes the target's whole file system: cheaper than an fsync per file
+ * when many files were staged unflushed. */
+int writer_sync_fs(writer *w);
+
+/* One file, atomically, without keeping a writer: for the git index's
+ * sources and the pre-commit hook. */
+int writer_put_file(const char *dir, const char *rel, const char *data, size_t len, diag_ctx *d);
 /* Removes a scratch directory and everything in it (symlinks not followed). */
 int writer_remove_tree(const char *dir);
-const char *writer_stage(const char *dir, const char *rel, const char *data, size_t len, diag_ctx *d);
 
 #endif

@@ -1,4 +1,5 @@
-/* test_manifest.c — owned files: the manifest, the .gitattributes block, and
+/* test_manifest.c — what infrac keeps in a target: the manifest, the
+ * .gitattributes block, the machine-local record and journal, and
  * repo_build / repo_check on a scratch directory (no git needed). */
 #include "unit.h"
 
@@ -6,10 +7,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "load.h"
+#include "journal.h"
 #include "repo.h"
 #include "report.h"
-#include "sha256.h"
 #include "writer.h"
 
 static const char *scratch(arena *a)
@@ -22,18 +22,14 @@ static const char *scratch(arena *a)
 static const char *slurp(arena *a, const char *dir, const char *rel)
 {
     size_t len;
-    return load_read_file(a, arena_printf(a, "%s/%s", dir, rel), &len);
+    return writer_read(a, arena_printf(a, "%s/%s", dir, rel), &len, NULL);
 }
 
-static void put(const char *dir, const char *rel, const char *text)
+static void put(arena *a, const char *dir, const char *rel, const char *text)
 {
-    char path[4096];
-    snprintf(path, sizeof path, "%s/%s", dir, rel);
-    FILE *f = fopen(path, "w");
-    if (f) {
-        fputs(text, f);
-        fclose(f);
-    }
+    diag_ctx d;
+    diag_init(&d, a);
+    writer_put_file(dir, rel, text, strlen(text), &d);
 }
 
 static out_set program(arena *a, int version)
@@ -48,17 +44,24 @@ static out_set program(arena *a, int version)
     return o;
 }
 
-static int build(arena *a, const char *dir, int version, bool force)
+static int build_out(arena *a, const char *dir, const out_set *o, bool force)
 {
     diag_ctx d;
     diag_init(&d, a);
-    char *sources[] = {arena_printf(a, "%s/platform", dir)};
-    repo_build_opts ro = {.dir = dir, .sources = sources, .nsources = 1, .force = force, .source_desc = "platform"};
-    out_set o = program(a, version);
-    int rc = repo_build(&ro, &o, &d);
+    repo_manifest prog;
+    repo_manifest_init(&prog, a);
+    vec_push(a, &prog.sources, "platform");
+    repo_build_opts ro = {.dir = dir, .program = &prog, .force = force, .key = "unit"};
+    int rc = repo_build(&ro, o, &d);
     if (getenv("UNIT_VERBOSE"))
         diag_print(&d, stderr, 0);
     return rc;
+}
+
+static int build(arena *a, const char *dir, int version, bool force)
+{
+    out_set o = program(a, version);
+    return build_out(a, dir, &o, force);
 }
 
 static repo_manifest manifest(arena *a, const char *dir)
@@ -66,26 +69,107 @@ static repo_manifest manifest(arena *a, const char *dir)
     repo_manifest m;
     diag_ctx d;
     diag_init(&d, a);
-    const char *text = slurp(a, dir, REPO_MANIFEST);
-    repo_manifest_parse(&m, a, text, text ? strlen(text) : 0, &d);
+    repo_read_manifest(repo_worktree_reader(dir), a, &m, &d);
     return m;
 }
 
-/* The drift check's findings, as "kind:path" lines. */
+/* The drift check's findings, as "kind:path" lines, with this machine's record. */
 static const char *drift(arena *a, const char *dir, int version)
 {
-    repo_manifest m = manifest(a, dir);
+    repo_manifest have = manifest(a, dir), want, prog;
+    repo_manifest_init(&prog, a);
+    vec_push(a, &prog.sources, "platform");
     out_set o = program(a, version);
+    repo_manifest_for(&want, a, &prog, &o);
+    local_record proof, seen;
+    local_read(&proof, a, dir, LOCAL_STATE);
+    local_record_init(&seen, a, NULL);
     ptrvec found = {0};
-    repo_check(&o, &m, repo_worktree_reader(dir), NULL, &found, a);
+    repo_check_opts co = {.out = &o, .want = &want, .have = &have, .rd = repo_worktree_recorder(dir, a, &seen),
+                          .proof = &proof};
+    repo_check(&co, &found, a);
     strbuf sb;
     sb_init(&sb, a);
-    static const char *kinds[] = {"stale", "missing", "edited", "orphan", "unowned"};
+    static const char *kinds[] = {"stale", "missing", "edited", "orphan", "unowned", "conflict", "unstaged"};
     for (size_t i = 0; i < found.len; i++) {
         const report_drift *r = found.items[i];
         sb_printf(&sb, "%s:%s\n", kinds[r->kind], r->path);
     }
     return sb.data;
+}
+
+/* ---- the manifest ---- */
+
+TEST(manifest_is_sorted_lines_with_no_hashes_and_reads_back)
+{
+    arena *a = arena_new();
+    repo_manifest m, back;
+    repo_manifest_init(&m, a);
+    vec_push(a, &m.sources, "platform");
+    vec_push(a, &m.envs, "dev");
+    vec_push(a, &m.stdlibs, "stdlib");
+    repo_manifest_own(&m, a, "infra/b.tf");
+    repo_manifest_own(&m, a, "infra/a.tf");
+    repo_manifest_own(&m, a, "infra/a.tf");
+    const char *text = repo_manifest_text(a, &m);
+    CHECK_CONTAINS(text, "program platform\nenv dev\nstdlib stdlib\nfile infra/b.tf\nfile infra/a.tf\n");
+    diag_ctx d;
+    diag_init(&d, a);
+    CHECK(repo_manifest_parse(&back, a, text, strlen(text), &d) == 0);
+    CHECK(back.paths.len == 2);
+    CHECK_STR(back.paths.items[0], "infra/a.tf");   /* read sorted */
+    CHECK_STR(back.stdlib, "stdlib");
+    CHECK(d.items.len == 0 && !back.conflicted);
+    arena_free(a);
+}
+
+TEST(manifest_lines_that_could_not_be_generated_files_are_ignored_with_a_warning)
+{
+    arena *a = arena_new();
+    const char *text = "program platform\nfile .git/hooks/pre-commit\nfile ../outside\nfile /etc/passwd\n"
+                       "file infra/ok.tf\nfile infra/.GIT/x\nsomething else\n";
+    diag_ctx d;
+    diag_init(&d, a);
+    repo_manifest m;
+    CHECK(repo_manifest_parse(&m, a, text, strlen(text), &d) == 0);
+    CHECK(m.paths.len == 1);
+    CHECK_STR(m.paths.items[0], "infra/ok.tf");
+    CHECK(d.warnings == 5 && d.errors == 0);
+    CHECK_CONTAINS(((diag *)d.items.items[0])->message, "line 2 is ignored: it has a .git component");
+    arena_free(a);
+}
+
+TEST(manifest_with_merge_conflict_markers_reads_both_sides)
+{
+    arena *a = arena_new();
+    const char *text = "program platform\nfile infra/a.tf\n<<<<<<< HEAD\nfile infra/b.tf\n=======\n"
+                       "file infra/c.tf\n>>>>>>> other\nfile infra/d.tf\r\n";
+    diag_ctx d;
+    diag_init(&d, a);
+    repo_manifest m;
+    CHECK(repo_manifest_parse(&m, a, text, strlen(text), &d) == 0);
+    CHECK(m.conflicted);
+    CHECK(m.paths.len == 4);
+    CHECK_STR(m.paths.items[3], "infra/d.tf");      /* CRLF read as LF */
+    CHECK(d.items.len == 0);
+    arena_free(a);
+}
+
+TEST(old_manifest_json_gives_its_program_and_paths_but_not_its_hashes)
+{
+    arena *a = arena_new();
+    const char *text = "{\"sources\": [\"platform\"], \"envs\": [\"dev\"], \"stdlib\": \"stdlib\", "
+                       "\"files\": {\"infra/a.tf\": \"0000\", \".git/hooks/pre-commit\": \"1111\"}}";
+    diag_ctx d;
+    diag_init(&d, a);
+    repo_manifest m;
+    CHECK(repo_manifest_parse_old(&m, a, text, strlen(text), &d) == 0);
+    CHECK(m.old_format && m.paths.len == 1 && m.sources.len == 1 && m.envs.len == 1);
+    CHECK_STR(m.stdlib, "stdlib");
+    CHECK(d.warnings == 1);
+    CHECK(repo_manifest_parse_old(&m, a, "{\"files\": [", 11, &d) != 0);
+    CHECK(d.errors == 1);
+    arena_free(a);
 }
 
 TEST(gitattributes_block_keeps_the_user_lines_around_it)
@@ -94,14 +178,14 @@ TEST(gitattributes_block_keeps_the_user_lines_around_it)
     ptrvec paths = {0};
     vec_push(a, &paths, "infra/a.tf");
     const char *fresh = repo_gitattributes(a, NULL, &paths);
-    CHECK_CONTAINS(fresh, "/infra/a.tf linguist-generated=true\n");
-    CHECK_CONTAINS(fresh, "/.infrac/manifest.json linguist-generated=true\n");
+    CHECK_CONTAINS(fresh, "/infra/a.tf linguist-generated=true eol=lf\n");
+    CHECK_CONTAINS(fresh, "/.infrac/manifest linguist-generated=true eol=lf merge=union\n");
     const char *mine = arena_printf(a, "*.png binary\n%sdocs/** linguist-documentation\n", fresh);
     paths.len = 0;
     vec_push(a, &paths, "infra/b.tf");
     const char *next = repo_gitattributes(a, mine, &paths);
     CHECK(strncmp(next, "*.png binary\n", 13) == 0);
-    CHECK_CONTAINS(next, "/infra/b.tf linguist-generated=true\n");
+    CHECK_CONTAINS(next, "/infra/b.tf linguist-generated=true eol=lf\n");
     CHECK_CONTAINS(next, "# END infrac\ndocs/** linguist-documentation\n");
     CHECK(strstr(next, "infra/a.tf") == NULL);
     CHECK_STR(repo_gitattributes(a, next, &paths), next);  /* idempotent */
@@ -110,22 +194,95 @@ TEST(gitattributes_block_keeps_the_user_lines_around_it)
     arena_free(a);
 }
 
-TEST(manifest_parse_takes_absent_as_empty_and_refuses_damage)
+TEST(gitattributes_stray_marker_is_a_user_line_and_survives)
 {
     arena *a = arena_new();
-    diag_ctx d;
-    diag_init(&d, a);
-    repo_manifest m;
-    CHECK(repo_manifest_parse(&m, a, NULL, 0, &d) == 0);
-    CHECK(m.paths.len == 0 && m.sources.len == 0);
-    CHECK(repo_manifest_parse(&m, a, "{\"files\": [", 11, &d) != 0);
-    CHECK(repo_manifest_parse(&m, a, "{\"files\": 3}", 12, &d) != 0);
-    CHECK(d.errors == 2);
-    CHECK_CONTAINS(((diag *)d.items.items[0])->message, "manifest.json is damaged");
+    ptrvec paths = {0};
+    vec_push(a, &paths, "infra/a.tf");
+    const char *block = repo_gitattributes(a, NULL, &paths);
+    /* a BEGIN marker with the user's lines after it: not infrac's block */
+    const char *old = arena_printf(a, "# BEGIN infrac: generated files (kept by infrac; edit outside this block)\n"
+                                      "*.png binary\n%s*.jpg binary\n", block);
+    const char *next = repo_gitattributes(a, old, &paths);
+    CHECK_CONTAINS(next, "*.png binary\n");
+    CHECK_CONTAINS(next, "*.jpg binary\n");
+    CHECK_STR(repo_gitattributes(a, next, &paths), next);
+    const char *lone = repo_gitattributes(a, "# END infrac\n*.png binary\n", &paths);
+    CHECK(strncmp(lone, "# END infrac\n*.png binary\n# BEGIN", 33) == 0);
     arena_free(a);
 }
 
-TEST(manifest_lists_every_file_with_its_sha256_sorted)
+TEST(gitattributes_block_in_a_merge_conflict_is_rebuilt_whole)
+{
+    arena *a = arena_new();
+    ptrvec paths = {0};
+    vec_push(a, &paths, "infra/b.tf");
+    vec_push(a, &paths, "infra/c.tf");
+    const char *old = "*.png binary\r\n# BEGIN infrac: generated files (kept by infrac; edit outside this block)\n"
+                      "/infra/a.tf linguist-generated=true eol=lf\n<<<<<<< HEAD\n/infra/b.tf linguist-generated=true\n"
+                      "=======\n/infra/c.tf linguist-generated=true\n>>>>>>> other\n# END infrac\n";
+    const char *next = repo_gitattributes(a, old, &paths);
+    CHECK(strstr(next, "<<<<<<<") == NULL && strstr(next, "infra/a.tf") == NULL);
+    CHECK_CONTAINS(next, "*.png binary\r\n# BEGIN infrac");      /* the user's line as it was */
+    CHECK_CONTAINS(next, "/infra/c.tf linguist-generated=true eol=lf\n");
+    arena_free(a);
+}
+
+/* ---- the record ---- */
+
+TEST(local_record_proves_only_files_with_the_recorded_identity)
+{
+    arena *a = arena_new();
+    const char *dir = scratch(a);
+    put(a, dir, "f.tf", "mine\n");
+    local_record r, back;
+    local_record_init(&r, a, "key");
+    r.stamp = 0;    /* begun before the file last changed: racy, the hash decides */
+    local_entry *e = local_note(&r, a, dir, "f.tf", false);
+    e->hashed = true;
+    e->hash = local_hash("mine\n", 5);
+    writer w;
+    diag_ctx d;
+    diag_init(&d, a);
+    writer_init(&w, dir, a, &d);
+    CHECK(writer_prepare_dirs(&w, LOCAL_STATE) == 0);
+    local_write(&r, &w, LOCAL_STATE);
+    CHECK(local_read(&back, a, dir, LOCAL_STATE));
+    CHECK_STR(back.key, "key");
+    file_id id;
+    CHECK(file_id_of(arena_printf(a, "%s/f.tf", dir), false, &id));
+    CHECK(local_proves(&back, "f.tf", &id, "mine\n", 5));
+    CHECK(!local_proves(&back, "f.tf", &id, "edit\n", 5));     /* racy: the content must agree */
+    CHECK(!local_unchanged(&back, dir));                         /* and racy is never a fast "unchanged" */
+    back.stamp = local_now() + 1000000000LL;
+    CHECK(local_proves(&back, "f.tf", &id, NULL, 0));            /* not racy: the identity is enough */
+    put(a, dir, "f.tf", "edit\n");
+    CHECK(file_id_of(arena_printf(a, "%s/f.tf", dir), false, &id));
+    CHECK(!local_proves(&back, "f.tf", &id, "mine\n", 5));     /* a new identity proves nothing */
+    writer_remove_tree(dir);
+    arena_free(a);
+}
+
+TEST(local_record_copied_from_elsewhere_matches_nothing)
+{
+    arena *a = arena_new();
+    const char *dir = scratch(a), *copy = scratch(a);
+    put(a, dir, "f.tf", "x\n");
+    put(a, copy, "f.tf", "x\n");
+    local_record r;
+    local_record_init(&r, a, "key");
+    r.stamp = local_now() + 1000000000LL;
+    local_note(&r, a, dir, "f.tf", false);
+    CHECK(local_unchanged(&r, dir));
+    CHECK(!local_unchanged(&r, copy));      /* same bytes, another file */
+    writer_remove_tree(dir);
+    writer_remove_tree(copy);
+    arena_free(a);
+}
+
+/* ---- build ---- */
+
+TEST(build_writes_the_manifest_gitignore_and_record)
 {
     arena *a = arena_new();
     const char *dir = scratch(a);
@@ -133,49 +290,62 @@ TEST(manifest_lists_every_file_with_its_sha256_sorted)
     repo_manifest m = manifest(a, dir);
     CHECK(m.paths.len == 3);
     CHECK_STR(m.paths.items[0], "infra/bicep/app/params.dev.json");
-    CHECK_STR(m.paths.items[2], "infra/terraform/modules/shop/main.tf");
-    char hex[65];
-    sha256_hex("# v1\n", 5, hex);
-    CHECK_STR(strmap_get(&m.files, "infra/terraform/modules/shop/main.tf"), hex);
     CHECK(m.sources.len == 1 && strcmp(m.sources.items[0], "platform") == 0);
-    CHECK_STR(m.source_desc, "platform");
+    CHECK_CONTAINS(slurp(a, dir, REPO_GITIGNORE), "/local/\n");
+    local_record r;
+    CHECK(local_read(&r, a, dir, LOCAL_STATE));
+    CHECK(strmap_get(&r.by_path, "infra/terraform/modules/shop/main.tf") != NULL);
     const char *text = slurp(a, dir, REPO_MANIFEST);
     const char *other = scratch(a);
     CHECK(build(a, other, 1, false) == 0);
     CHECK_STR(slurp(a, other, REPO_MANIFEST), text);   /* the same bytes elsewhere */
     CHECK(build(a, dir, 1, false) == 0);
     CHECK_STR(slurp(a, dir, REPO_MANIFEST), text);     /* and on a rebuild */
-    CHECK_CONTAINS(slurp(a, dir, ".gitattributes"), "/infra/bicep/app/params.dev.json linguist-generated=true\n");
+    CHECK(access(arena_printf(a, "%s/" JOURNAL_STAGING, dir), F_OK) != 0);
     writer_remove_tree(dir);
     writer_remove_tree(other);
     arena_free(a);
 }
 
-TEST(build_refuses_a_file_it_does_not_own_and_changes_nothing)
+TEST(build_refuses_a_file_it_does_not_own_and_leaves_nothing_behind)
 {
     arena *a = arena_new();
     const char *dir = scratch(a);
-    mkdir(arena_printf(a, "%s/infra", dir), 0777);
-    mkdir(arena_printf(a, "%s/infra/terraform", dir), 0777);
-    mkdir(arena_printf(a, "%s/infra/terraform/modules", dir), 0777);
-    mkdir(arena_printf(a, "%s/infra/terraform/modules/shop", dir), 0777);
-    put(dir, "infra/terraform/modules/shop/main.tf", "mine\n");
+    put(a, dir, "infra/terraform/modules/shop/main.tf", "mine\n");
     CHECK(build(a, dir, 1, false) != 0);
     CHECK(build(a, dir, 1, true) != 0);     /* --force is for hand edits, not for other people's files */
     CHECK_STR(slurp(a, dir, "infra/terraform/modules/shop/main.tf"), "mine\n");
     CHECK(slurp(a, dir, REPO_MANIFEST) == NULL);
-    CHECK(slurp(a, dir, "infra/bicep/app/params.dev.json") == NULL);
-    CHECK(access(arena_printf(a, "%s/" WRITER_STAGING, dir), F_OK) != 0);
+    CHECK(access(arena_printf(a, "%s/.infrac", dir), F_OK) != 0);    /* not even the lock's directory */
+    CHECK(access(arena_printf(a, "%s/infra/bicep", dir), F_OK) != 0);
     writer_remove_tree(dir);
     arena_free(a);
 }
 
-TEST(build_prunes_what_it_no_longer_produces_and_keeps_the_rest)
+TEST(build_checks_every_output_path_before_it_creates_anything)
+{
+    arena *a = arena_new();
+    const char *dir = scratch(a);
+    out_set o;
+    out_init(&o, a);
+    out_add(&o, "infra/a/main.tf", "ok\n", 3, "#");
+    out_add(&o, "infra/../../escape.tf", "x\n", 2, "#");
+    out_add(&o, ".git/hooks/pre-commit", "x\n", 2, "#");
+    out_add(&o, ".infrac/local/journal", "x\n", 2, NULL);
+    out_sort(&o);
+    CHECK(build_out(a, arena_printf(a, "%s/target", dir), &o, false) != 0);
+    struct stat st;
+    CHECK(lstat(arena_printf(a, "%s/target", dir), &st) != 0);
+    writer_remove_tree(dir);
+    arena_free(a);
+}
+
+TEST(build_prunes_what_it_wrote_and_no_longer_produces)
 {
     arena *a = arena_new();
     const char *dir = scratch(a);
     CHECK(build(a, dir, 1, false) == 0);
-    put(dir, "infra/kubernetes/base/notes.txt", "hand\n");
+    put(a, dir, "infra/kubernetes/base/notes.txt", "hand\n");
     CHECK(build(a, dir, 2, false) == 0);
     CHECK(slurp(a, dir, "infra/kubernetes/base/shop/namespace.yaml") == NULL);
     CHECK(access(arena_printf(a, "%s/infra/kubernetes/base/shop", dir), F_OK) != 0);
@@ -188,12 +358,28 @@ TEST(build_prunes_what_it_no_longer_produces_and_keeps_the_rest)
     arena_free(a);
 }
 
+TEST(build_deletes_nothing_on_the_manifests_word_alone)
+{
+    arena *a = arena_new();
+    const char *dir = scratch(a);
+    CHECK(build(a, dir, 2, false) == 0);
+    put(a, dir, "src/main.c", "int main;\n");
+    /* a commit adds a line owning src/main.c; this machine never wrote it */
+    const char *m = slurp(a, dir, REPO_MANIFEST);
+    put(a, dir, REPO_MANIFEST, arena_printf(a, "%sfile src/main.c\n", m));
+    CHECK(build(a, dir, 2, false) != 0);
+    CHECK(build(a, dir, 2, true) != 0);     /* not even forced */
+    CHECK_STR(slurp(a, dir, "src/main.c"), "int main;\n");
+    writer_remove_tree(dir);
+    arena_free(a);
+}
+
 TEST(build_keeps_a_hand_edit_unless_forced)
 {
     arena *a = arena_new();
     const char *dir = scratch(a);
     CHECK(build(a, dir, 1, false) == 0);
-    put(dir, "infra/terraform/modules/shop/main.tf", "# edited\n");
+    put(a, dir, "infra/terraform/modules/shop/main.tf", "# edited\n");
     CHECK(build(a, dir, 2, false) != 0);
     CHECK_STR(slurp(a, dir, "infra/terraform/modules/shop/main.tf"), "# edited\n");
     CHECK(slurp(a, dir, "infra/kubernetes/base/shop/namespace.yaml") != NULL);     /* all or nothing */
@@ -203,6 +389,50 @@ TEST(build_keeps_a_hand_edit_unless_forced)
     arena_free(a);
 }
 
+TEST(build_takes_crlf_line_ends_for_the_same_text)
+{
+    arena *a = arena_new();
+    const char *dir = scratch(a);
+    CHECK(build(a, dir, 1, false) == 0);
+    put(a, dir, "infra/kubernetes/base/shop/namespace.yaml", "kind: Namespace\r\n");
+    CHECK(build(a, dir, 1, false) == 0);
+    CHECK_STR(slurp(a, dir, "infra/kubernetes/base/shop/namespace.yaml"), "kind: Namespace\r\n");
+    CHECK_STR(drift(a, dir, 1), "");
+    CHECK(repo_same_text("a\r\nb\n", 5, "a\nb\n", 4));
+    CHECK(!repo_same_text("a\rb\n", 4, "a\nb\n", 4));
+    writer_remove_tree(dir);
+    arena_free(a);
+}
+
+TEST(a_journal_from_a_commit_is_discarded_without_doing_anything)
+{
+    arena *a = arena_new();
+    const char *dir = scratch(a);
+    CHECK(build(a, dir, 1, false) == 0);
+    put(a, dir, "README.md", "keep\n");
+    put(a, dir, JOURNAL_STAGING "/.infrac-tmp.evil", "#!/bin/sh\necho owned\n");
+    struct stat st;
+    CHECK(stat(dir, &st) == 0);
+    /* even with the target's own device and inode (a journal made on this
+     * machine for this directory and then edited), the files it names have
+     * identities no one could write down in advance */
+    const char *journal = arena_printf(a,
+        "{\"target\": [%llu, %llu, 0, 0, 0], \"ops\": ["
+        "{\"path\": \"hooks/pre-commit\", \"staged\": \"" JOURNAL_STAGING "/.infrac-tmp.evil\", \"id\": [1, 2, 21, 3, 4]},"
+        "{\"path\": \"README.md\", \"remove\": [1, 2, 5, 3, 4]}]}",
+        (unsigned long long)st.st_dev, (unsigned long long)st.st_ino);
+    put(a, dir, JOURNAL_PATH, journal);
+    CHECK(build(a, dir, 1, false) == 0);
+    CHECK_STR(slurp(a, dir, "README.md"), "keep\n");
+    CHECK(slurp(a, dir, "hooks/pre-commit") == NULL);
+    CHECK(slurp(a, dir, JOURNAL_PATH) == NULL);
+    CHECK(access(arena_printf(a, "%s/" JOURNAL_STAGING, dir), F_OK) != 0);
+    writer_remove_tree(dir);
+    arena_free(a);
+}
+
+/* ---- check ---- */
+
 TEST(check_names_each_kind_of_drift)
 {
     arena *a = arena_new();
@@ -210,19 +440,32 @@ TEST(check_names_each_kind_of_drift)
     CHECK(build(a, dir, 1, false) == 0);
     CHECK_STR(drift(a, dir, 1), "");
     CHECK_STR(drift(a, dir, 2), "stale:infra/terraform/modules/shop/main.tf\n"
-                                "orphan:infra/kubernetes/base/shop/namespace.yaml\n");
-    put(dir, "infra/bicep/app/params.dev.json", "{\"x\": 1}\n");
+                                "orphan:infra/kubernetes/base/shop/namespace.yaml\n"
+                                "stale:.gitattributes\nstale:.infrac/manifest\n");
+    put(a, dir, "infra/bicep/app/params.dev.json", "{\"x\": 1}\n");
     unlink(arena_printf(a, "%s/infra/kubernetes/base/shop/namespace.yaml", dir));
     CHECK_STR(drift(a, dir, 1), "edited:infra/bicep/app/params.dev.json\n"
                                 "missing:infra/kubernetes/base/shop/namespace.yaml\n");
+    put(a, dir, "infra/bicep/app/params.dev.json", "<<<<<<< HEAD\n{}\n=======\n{\"y\": 2}\n>>>>>>> b\n");
+    CHECK_CONTAINS(drift(a, dir, 1), "conflict:infra/bicep/app/params.dev.json\n");
     const char *fresh = scratch(a);
-    mkdir(arena_printf(a, "%s/infra", fresh), 0777);
-    mkdir(arena_printf(a, "%s/infra/bicep", fresh), 0777);
-    mkdir(arena_printf(a, "%s/infra/bicep/app", fresh), 0777);
-    put(fresh, "infra/bicep/app/params.dev.json", "{\"mine\": true}\n");
+    put(a, fresh, "infra/bicep/app/params.dev.json", "{\"mine\": true}\n");
     CHECK_CONTAINS(drift(a, fresh, 1), "unowned:infra/bicep/app/params.dev.json\n");
+    CHECK_CONTAINS(drift(a, fresh, 1), "missing:.infrac/manifest\n");
     writer_remove_tree(dir);
     writer_remove_tree(fresh);
+    arena_free(a);
+}
+
+TEST(check_is_not_fooled_by_an_edited_manifest)
+{
+    arena *a = arena_new();
+    const char *dir = scratch(a);
+    CHECK(build(a, dir, 1, false) == 0);
+    put(a, dir, "infra/terraform/modules/shop/main.tf", "# forged\n");
+    /* whatever the manifest says, the comparison is with the output */
+    CHECK_STR(drift(a, dir, 1), "edited:infra/terraform/modules/shop/main.tf\n");
+    writer_remove_tree(dir);
     arena_free(a);
 }
 
@@ -232,6 +475,6 @@ TEST(relpath_is_relative_to_the_base)
     CHECK_STR(repo_relpath(a, "/r/platform", "/r"), "platform");
     CHECK_STR(repo_relpath(a, "/r", "/r"), ".");
     CHECK_STR(repo_relpath(a, "/r/p", "/r/out"), "../p");
-    CHECK_STR(repo_relpath(a, "/r//a/./b", "/r"), "a/./b");
+    CHECK_STR(repo_relpath(a, "/r//a/./b", "/r"), "a/b");
     arena_free(a);
 }

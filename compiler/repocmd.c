@@ -1,0 +1,711 @@
+/* repocmd.c — build, check and hook install; see repocmd.h. */
+#include "repocmd.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "build_id.h"
+#include "compile.h"
+#include "gitapi.h"
+#include "gitrepo.h"
+#include "journal.h"
+#include "repo.h"
+#include "writer.h"
+
+/* One run of a command: where it works and on what. */
+typedef struct session {
+    arena *a;
+    diag_ctx d;                 /* about the invocation and the repository */
+    const repocmd_opts *o;
+    long long stamp;            /* when the run began: records made by it are racy after */
+    const char *dir;            /* the target */
+    const char *root;           /* the git work tree holding the target, else NULL */
+    repo_manifest program;      /* sources, envs and stdlib, relative to the target */
+    ptrvec paths;               /* the sources as compiled (relative to here) */
+    ptrvec envs;
+    const char *stdlib;         /* as compiled */
+    const char *desc;           /* how headers name the program */
+    const char *key;            /* what this run compiles, for the local record */
+    strmap names;               /* source path as compiled -> name for reports */
+    gitrepo *git;               /* opened when needed */
+    const char *git_why;
+    compilation comp;
+} session;
+
+static void session_init(session *s, const repocmd_opts *o)
+{
+    memset(s, 0, sizeof *s);
+    s->a = arena_new();
+    diag_init(&s->d, s->a);
+    s->o = o;
+    s->stamp = local_now();
+    strmap_init(&s->names, s->a);
+}
+
+static void session_free(session *s)
+{
+    compile_free(&s->comp);
+    gitrepo_close(s->git);
+    arena_free(s->a);
+}
+
+static gitrepo *session_git(session *s)
+{
+    if (!s->git && !s->git_why)
+        s->git = gitrepo_open(s->dir, &s->git_why);
+    return s->git;
+}
+
+/* ---- the target ---- */
+
+static bool has_manifest(arena *a, const char *dir)
+{
+    return access(arena_printf(a, "%s/" REPO_MANIFEST, dir), F_OK) == 0 ||
+           access(arena_printf(a, "%s/" REPO_OLD_MANIFEST, dir), F_OK) == 0;
+}
+
+/* Without PATH or -o, build and check work on the nearest directory upward
+ * that holds a manifest: an unchanged target is checked without git. */
+static const char *manifest_above(session *s)
+{
+    char here[PATH_MAX];
+    if (!getcwd(here, sizeof here))
+        return NULL;
+    for (;;) {
+        if (has_manifest(s->a, *here ? here : "/"))
+            return arena_strdup(s->a, *here ? here : "/");
+        char *slash = strrchr(here, '/');
+        if (!slash)
+            return NULL;
+        *slash = '\0';
+    }
+}
+
+/* A git directory is not a target: bare repositories and .git itself. */
+static bool is_git_dir(arena *a, const char *dir)
+{
+    const char *abs = arena_printf(a, "/%s/", repo_relpath(a, dir, "/"));
+    if (strstr(abs, "/.git/"))
+        return true;
+    struct stat st;
+    return stat(arena_printf(a, "%s/HEAD", dir), &st) == 0 && S_ISREG(st.st_mode) &&
+           stat(arena_printf(a, "%s/objects", dir), &st) == 0 && S_ISDIR(st.st_mode) &&
+           stat(arena_printf(a, "%s/refs", dir), &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+static int find_target(session *s)
+{
+    const repocmd_opts *o = s->o;
+    const char *from = o->npaths ? o->paths[0] : ".";
+    s->dir = o->out_dir ? o->out_dir : !o->npaths && !o->staged ? manifest_above(s) : NULL;
+    if (!s->dir)
+        s->dir = repo_find_root(s->a, from);
+    if (!s->dir) {
+        diag_error(&s->d, (src_loc){0}, "no -o given and %s is not in a git work tree; say where to write with -o DIR",
+                   from);
+        return 2;
+    }
+    if (is_git_dir(s->a, s->dir)) {
+        diag_error(&s->d, (src_loc){0}, "%s is a git directory (a bare repository, or inside .git); infrac writes "
+                   "into work trees: give -o a directory of one", s->dir);
+        return 2;
+    }
+    s->root = repo_find_root(s->a, s->dir);
+    return 0;
+}
+
+/* ---- the program ---- */
+
+static const char *from_here(session *s, const char *rel)
+{
+    return repo_relpath(s->a, arena_printf(s->a, "%s/%s", s->dir, rel), ".");
+}
+
+/* The program from the command line, recorded relative to the target. */
+static void program_from_args(session *s)
+{
+    const repocmd_opts *o = s->o;
+    repo_manifest_init(&s->program, s->a);
+    for (int i = 0; i < o->npaths; i++) {
+        vec_push(s->a, &s->paths, o->paths[i]);
+        vec_push(s->a, &s->program.sources, (void *)repo_relpath(s->a, o->paths[i], s->dir));
+    }
+}
+
+/* Without PATH, the program the manifest recorded, with its options unless
+ * given now. */
+static int program_from_manifest(session *s, const repo_manifest *m)
+{
+    if (!m->sources.len) {
+        diag_error(&s->d, (src_loc){0}, "no PATH given and no program recorded in %s/%s; name the program: "
+                   "infrac %s PATH", s->dir, REPO_MANIFEST, s->o->staged ? "check --staged" : "build");
+        return 2;
+    }
+    if (m->stdlibs.len > 1 && !s->o->stdlib_dir) {
+        diag_error(&s->d, (src_loc){0}, "%s/%s names two --stdlib directories (a merge of two changes?); "
+                   "build once with the right one: infrac build --stdlib DIR", s->dir, REPO_MANIFEST);
+        return 2;
+    }
+    repo_manifest_init(&s->program, s->a);
+    s->program.sources = m->sources;
+    for (size_t i = 0; i < m->sources.len; i++)
+        vec_push(s->a, &s->paths, (void *)from_here(s, m->sources.items[i]));
+    if (!s->o->nenvs)
+        s->program.envs = m->envs;
+    if (!s->o->stdlib_dir && m->stdlib)
+        vec_push(s->a, &s->program.stdlibs, (void *)m->stdlib);
+    return 0;
+}
+
+static void program_options(session *s)
+{
+    for (int i = 0; i < s->o->nenvs; i++)
+        vec_push(s->a, &s->program.envs, s->o->envs[i]);
+    s->envs = s->program.envs;
+    if (s->o->stdlib_dir)
+        vec_push(s->a, &s->program.stdlibs, (void *)repo_relpath(s->a, s->o->stdlib_dir, s->dir));
+    s->program.stdlib = s->program.stdlibs.len ? s->program.stdlibs.items[0] : NULL;
+    s->stdlib = s->o->stdlib_dir ? s->o->stdlib_dir : s->program.stdlib ? from_here(s, s->program.stdlib) : NULL;
+}
+
+static int find_program(session *s, repo_reader rd)
+{
+    if (s->o->npaths) {
+        program_from_args(s);
+    } else {
+        repo_manifest m;
+        if (repo_read_manifest(rd, s->a, &m, &s->d) != 0 || program_from_manifest(s, &m) != 0)
+            return 2;
+    }
+    program_options(s);
+    return 0;
+}
+
+/* What a run compiles, as one line: build id, mode and program. A record
+ * made for another key says nothing about this run. */
+static const char *program_key(session *s, const char *mode)
+{
+    strbuf sb;
+    sb_init(&sb, s->a);
+    sb_printf(&sb, "%s %s", INFRAC_BUILD_ID, mode);
+    for (size_t i = 0; i < s->program.sources.len; i++)
+        sb_printf(&sb, "\tprogram %s", (const char *)s->program.sources.items[i]);
+    for (size_t i = 0; i < s->program.envs.len; i++)
+        sb_printf(&sb, "\tenv %s", (const char *)s->program.envs.items[i]);
+    if (s->program.stdlib)
+        sb_printf(&sb, "\tstdlib %s", s->program.stdlib);
+    return sb.data;
+}
+
+/* --staged without PATH compiles what the index's manifest records: its
+ * key can only say what the command line said. */
+static const char *staged_key(session *s)
+{
+    strbuf sb;
+    sb_init(&sb, s->a);
+    sb_printf(&sb, "%s staged", INFRAC_BUILD_ID);
+    for (int i = 0; i < s->o->npaths; i++)
+        sb_printf(&sb, "\tprogram %s", repo_relpath(s->a, s->o->paths[i], s->dir));
+    if (!s->o->npaths)
+        sb_puts(&sb, "\trecorded");
+    for (int i = 0; i < s->o->nenvs; i++)
+        sb_printf(&sb, "\tenv %s", s->o->envs[i]);
+    if (s->o->stdlib_dir)
+        sb_printf(&sb, "\tstdlib %s", repo_relpath(s->a, s->o->stdlib_dir, s->dir));
+    return sb.data;
+}
+
+/* ---- names ---- */
+
+/* A source's name: relative to the root of the work tree that holds it
+ * (base, when given and it is there: the scratch copy of one), else to the
+ * target. */
+static const char *source_name(session *s, const char *path, const char *base)
+{
+    const char *rel = base ? repo_relpath(s->a, path, base) : NULL;
+    if (rel && strncmp(rel, "..", 2) != 0)
+        return rel;
+    const char *root = repo_find_root(s->a, path);
+    return repo_relpath(s->a, path, root ? root : s->dir);
+}
+
+static void describe(session *s)
+{
+    strbuf sb;
+    sb_init(&sb, s->a);
+    for (size_t i = 0; i < s->paths.len; i++)
+        sb_printf(&sb, "%s%s", i ? ", " : "", source_name(s, s->paths.items[i], NULL));
+    s->desc = sb.data;
+}
+
+/* Names every source the compilation read, while the paths it read them
+ * by still mean what they meant (--staged compiles in a scratch tree). */
+static void name_sources(session *s, const char *base)
+{
+    for (size_t i = 0; s->comp.a && i < s->comp.inputs.len; i++) {
+        const src_file *f = s->comp.inputs.items[i];
+        strmap_put(&s->names, f->path, (void *)source_name(s, f->path, base));
+    }
+}
+
+static const char *report_name(void *ctx, const char *path)
+{
+    session *s = ctx;
+    const char *name = strmap_get(&s->names, path);
+    return name ? name : path;
+}
+
+static int emit(session *s, const ptrvec *drift, int rc)
+{
+    for (size_t i = 0; s->comp.a && i < s->comp.d.items.len; i++)
+        vec_push(s->a, &s->d.items, s->comp.d.items.items[i]);
+    const char *rel = s->root && s->dir ? repo_relpath(s->a, s->dir, s->root) : ".";
+    report_names names = {report_name, s, strcmp(rel, ".") ? arena_printf(s->a, "%s/", rel) : ""};
+    report_emit_in(s->o->format, &s->d, drift, &names, stdout);
+    return rc;
+}
+
+/* ---- compiling ---- */
+
+static int compile_paths(session *s)
+{
+    compile_opts co = {.stdlib_dir = s->stdlib, .paths = (char **)s->paths.items, .npaths = (int)s->paths.len,
+                       .only_envs = (char **)s->envs.items, .nonly_envs = (int)s->envs.len, .source_desc = s->desc};
+    return compile_run(&s->comp, &co);
+}
+
+/* The program's files and directories as read, for the record: they are
+ * followed through symlinks, as the loader reads them. */
+static ptrvec input_entries(session *s)
+{
+    local_record r;
+    local_record_init(&r, s->a, NULL);
+    for (size_t i = 0; s->comp.a && i < s->comp.inputs.len; i++)
+        local_note(&r, s->a, s->dir, repo_relpath(s->a, ((const src_file *)s->comp.inputs.items[i])->path, s->dir),
+                   true);
+    for (size_t i = 0; i < s->paths.len; i++)
+        local_note(&r, s->a, s->dir, repo_relpath(s->a, s->paths.items[i], s->dir), true);
+    if (s->stdlib)
+        local_note(&r, s->a, s->dir, repo_relpath(s->a, s->stdlib, s->dir), true);
+    return r.entries;
+}
+
+/* ---- build ---- */
+
+static int holds(void *ctx, const char *path, const char *data, size_t len)
+{
+    session *s = ctx;
+    gitrepo *g = s->root ? session_git(s) : NULL;
+    if (!g)
+        return 0;
+    const char *prefix = repo_relpath(s->a, s->dir, gitrepo_workdir(g));
+    const char *in_repo = strcmp(prefix, ".") ? arena_printf(s->a, "%s/%s", prefix, path) : path;
+    return gitrepo_holds(g, in_repo, data, len, s->a);
+}
+
+/* Everything a build may change, relative to the work tree: for --commit. */
+static ptrvec owned_paths(session *s, const repo_manifest *before)
+{
+    ptrvec v = {0};
+    const char *prefix = repo_relpath(s->a, s->dir, gitrepo_workdir(s->git));
+    const char *p = strcmp(prefix, ".") == 0 ? "" : arena_printf(s->a, "%s/", prefix);
+    static const char *kept[] = {".gitattributes", REPO_MANIFEST, REPO_GITIGNORE, REPO_OLD_MANIFEST, REPO_OLD_JOURNAL};
+    for (size_t i = 0; i < s->comp.out.files.len; i++)
+        vec_push(s->a, &v, arena_printf(s->a, "%s%s", p, ((const out_file *)s->comp.out.files.items[i])->path));
+    for (size_t i = 0; i < before->paths.len; i++)
+        if (!out_find(&s->comp.out, before->paths.items[i]))
+            vec_push(s->a, &v, arena_printf(s->a, "%s%s", p, (const char *)before->paths.items[i]));
+    for (size_t i = 0; i < sizeof kept / sizeof kept[0]; i++)
+        vec_push(s->a, &v, arena_printf(s->a, "%s%s", p, kept[i]));
+    return v;
+}
+
+static int commit_check(session *s, const ptrvec *ours)
+{
+    strmap set;
+    strmap_init(&set, s->a);
+    for (size_t i = 0; i < ours->len; i++)
+        strmap_put(&set, ours->items[i], ours->items[i]);
+    ptrvec foreign = {0};
+    if (gitrepo_foreign_staged(s->git, &set, &foreign, s->a) != 0) {
+        diag_error(&s->d, (src_loc){0}, "cannot read what is staged");
+        return 2;
+    }
+    for (size_t i = 0; i < foreign.len; i++)
+        diag_error(&s->d, (src_loc){0}, "%s is staged: --commit commits generated files only; commit or unstage it first",
+                   (const char *)foreign.items[i]);
+    return foreign.len ? 2 : 0;
+}
+
+static void summary(session *s)
+{
+    static const char *prefixes[] = {"infra/terraform/", "infra/bicep/", "infra/kubernetes/", ".github/"};
+    static const char *labels[] = {"terraform", "bicep", "kubernetes", "github"};
+    size_t count[4] = {0}, bytes = 0;
+    for (size_t i = 0; i < s->comp.out.files.len; i++) {
+        const out_file *f = s->comp.out.files.items[i];
+        bytes += f->len;
+        for (int t = 0; t < 4; t++)
+            count[t] += strncmp(f->path, prefixes[t], strlen(prefixes[t])) == 0;
+    }
+    printf("infrac: wrote %zu files (%zu bytes) to %s:", s->comp.out.files.len, bytes, s->dir);
+    for (int t = 0; t < 4; t++)
+        printf(" %s %zu%s", labels[t], count[t], t < 3 ? "," : "\n");
+}
+
+static int build_in(session *s)
+{
+    repo_manifest before;
+    int rc = find_program(s, repo_worktree_reader(s->dir));
+    if (rc)
+        return rc;
+    s->key = program_key(s, "worktree");
+    describe(s);
+    rc = compile_paths(s);
+    name_sources(s, NULL);
+    if (rc)
+        return rc;
+    if (repo_read_manifest(repo_worktree_reader(s->dir), s->a, &before, &s->d) != 0)
+        return 2;
+    ptrvec ours = {0};
+    if (s->o->commit) {
+        if (!session_git(s)) {
+            diag_error(&s->d, (src_loc){0}, "--commit: %s: %s", s->dir, s->git_why);
+            return 2;
+        }
+        ours = owned_paths(s, &before);
+        if (commit_check(s, &ours) != 0)
+            return 2;
+    }
+    ptrvec inputs = input_entries(s);
+    repo_build_opts ro = {.dir = s->dir, .program = &s->program, .force = s->o->force,
+                          .key = s->key, .inputs = &inputs,
+                          .git_holds = s->root ? holds : NULL, .git_ctx = s};
+    if (repo_build(&ro, &s->comp.out, &s->d) != 0)
+        return 2;
+    if (s->o->commit && gitrepo_commit(s->git, &ours, s->o->message, &s->d) != 0)
+        return 2;
+    return 0;
+}
+
+int repocmd_build(const repocmd_opts *o)
+{
+    session s;
+    session_init(&s, o);
+    int rc = 2;
+    if (o->commit && !o->message)
+        diag_error(&s.d, (src_loc){0}, "--commit needs a message: -m MSG");
+    else if (find_target(&s) == 0)
+        rc = build_in(&s);
+    emit(&s, NULL, rc);
+    if (rc == 0 && o->verbose)
+        summary(&s);
+    session_free(&s);
+    return rc;
+}
+
+/* ---- check: the fast path ---- */
+
+/* The git index's own checksum, its last 20 bytes: the same for the same
+ * content. NULL when unreadable or switched off (index.skipHash). */
+static const char *index_sum(arena *a, const char *path)
+{
+    FILE *f = path ? fopen(path, "rb") : NULL;
+    unsigned char head[4], tail[20];
+    bool ok = f && fread(head, 1, 4, f) == 4 && memcmp(head, "DIRC", 4) == 0 && fseek(f, -20, SEEK_END) == 0 &&
+              fread(tail, 1, 20, f) == 20;
+    if (f)
+        fclose(f);
+    bool zero = true;
+    for (int i = 0; ok && i < 20; i++)
+        zero &= tail[i] == 0;
+    if (!ok || zero)
+        return NULL;
+    char *hex = arena_alloc(a, 41);
+    for (int i = 0; i < 20; i++)
+        snprintf(hex + 2 * i, 3, "%02x", tail[i]);
+    return hex;
+}
+
+/* The index a --staged check reads: GIT_INDEX_FILE (a hook gets it), else
+ * the one the record found through git, while the work tree's .git entry
+ * is still the one it was then. */
+static const char *staged_index(session *s, const local_record *r)
+{
+    const char *env = getenv("GIT_INDEX_FILE");
+    if (env && *env)
+        return env;
+    if (getenv("GIT_DIR") || !s->root || !r->index_path || !r->git_entry.kind)
+        return NULL;
+    local_record now;
+    local_record_init(&now, s->a, NULL);
+    const local_entry *e = local_note(&now, s->a, s->root, ".git", false);
+    bool same = e->kind == r->git_entry.kind && e->id.dev == r->git_entry.id.dev && e->id.ino == r->git_entry.id.ino &&
+                (e->kind == 'd' || file_id_same(&e->id, &r->git_entry.id));
+    return same ? r->index_path : NULL;
+}
+
+static bool fast_check(session *s)
+{
+    local_record r;
+    if (s->o->diff)
+        return false;
+    if (s->o->staged) {
+        if (!local_read(&r, s->a, s->dir, LOCAL_STAGED) || strcmp(r.key, s->key) != 0)
+            return false;
+        const char *sum = index_sum(s->a, staged_index(s, &r));
+        return sum && r.index_sum && strcmp(sum, r.index_sum) == 0 && (!r.entries.len || local_unchanged(&r, s->dir));
+    }
+    return local_read(&r, s->a, s->dir, LOCAL_STATE) && strcmp(r.key, s->key) == 0 &&
+           local_unchanged(&r, s->dir);
+}
+
+/* ---- check: comparing ---- */
+
+static bool drifted_path(const ptrvec *drift, const char *path)
+{
+    for (size_t i = 0; i < drift->len; i++)
+        if (strcmp(((const report_drift *)drift->items[i])->path, path) == 0)
+            return true;
+    return false;
+}
+
+/* After a check of the work tree: what it found equal to the output is
+ * now known to be infrac's. When all was clean, the record is also the
+ * next check's fast path; else it keeps only that knowledge. */
+static void record_check(session *s, const local_record *proof, const local_record *seen, const ptrvec *drift)
+{
+    local_record r;
+    bool clean = !drift->len;
+    local_record_init(&r, s->a, clean ? s->key : "unverified");
+    r.stamp = s->stamp;
+    ptrvec inputs = input_entries(s);
+    for (size_t i = 0; !clean && i < proof->entries.len; i++)
+        local_keep(&r, s->a, proof->entries.items[i]);
+    for (size_t i = 0; clean && i < inputs.len; i++)
+        local_keep(&r, s->a, inputs.items[i]);
+    local_note(&r, s->a, s->dir, JOURNAL_PATH, false);
+    for (size_t i = 0; i < seen->entries.len; i++) {
+        const local_entry *e = seen->entries.items[i];
+        if (drifted_path(drift, e->path))
+            continue;
+        const local_entry *old = strmap_get(&proof->by_path, e->path);
+        local_entry *n = local_keep(&r, s->a, e);
+        n->hashed = old && old->hashed && file_id_same(&old->id, &e->id);
+        n->hash = n->hashed ? old->hash : 0;
+    }
+    writer w;
+    writer_init(&w, s->dir, s->a, &s->d);
+    struct stat st;
+    if (lstat(arena_printf(s->a, "%s/" LOCAL_DIR, s->dir), &st) == 0 && S_ISDIR(st.st_mode))
+        local_write(&r, &w, LOCAL_STATE);   /* only where a build made room for it */
+}
+
+static int compare(session *s, repo_reader rd, repo_reader *worktree, const repo_manifest *have, const local_record *proof,
+                   ptrvec *drift)
+{
+    repo_manifest want;
+    repo_manifest_for(&want, s->a, &s->program, &s->comp.out);
+    repo_check_opts co = {.out = &s->comp.out, .want = &want, .have = have, .rd = rd, .worktree = worktree,
+                          .proof = proof, .diff_out = s->o->diff ? stdout : NULL};
+    repo_check(&co, drift, s->a);
+    return drift->len ? 1 : 0;
+}
+
+static int check_worktree(session *s, ptrvec *drift)
+{
+    local_record seen, proof;
+    local_record_init(&seen, s->a, NULL);
+    local_read(&proof, s->a, s->dir, LOCAL_STATE);
+    repo_reader rd = repo_worktree_recorder(s->dir, s->a, &seen);
+    repo_manifest have;
+    int lock = local_lock_shared(s->dir);   /* a build under way finishes first */
+    int rc = repo_read_manifest(rd, s->a, &have, &s->d) != 0 ? 2 : compile_paths(s);
+    name_sources(s, NULL);
+    if (rc == 0 && journal_pending(s->dir, s->a)) {
+        diag_error(&s->d, (src_loc){0}, "%s/%s: an interrupted write is pending (run infrac build to finish it)",
+                   s->dir, JOURNAL_PATH);
+        rc = 1;
+    }
+    if (rc == 0) {
+        rc = compare(s, rd, NULL, &have, &proof, drift);
+        record_check(s, &proof, &seen, drift);
+    }
+    local_unlock(lock);
+    return rc;
+}
+
+/* ---- check --staged ---- */
+
+static const char *absolute(session *s, const char *path)
+{
+    return arena_printf(s->a, "/%s", repo_relpath(s->a, path, "/"));
+}
+
+/* Where --staged compiles path: a source in the work tree from the scratch
+ * copy of the index (relative, as typed, when infrac runs in the work tree:
+ * messages then name files as the user sees them), one outside from disk. */
+static const char *staged_path(session *s, const char *path, const char *workdir, const char *scratch, bool inside)
+{
+    const char *rel = repo_relpath(s->a, path, workdir);
+    if (strncmp(rel, "..", 2) == 0)
+        return absolute(s, path);
+    return inside ? path : arena_printf(s->a, "%s/%s", scratch, rel);
+}
+
+/* The index's .infra files are written to a scratch tree and compiled from
+ * the same relative place, so paths and headers match the work tree's. */
+static int compile_staged(session *s, const char *workdir)
+{
+    char scratch[] = "/tmp/infrac-staged.XXXXXX", cwd[PATH_MAX];
+    if (!mkdtemp(scratch) || !getcwd(cwd, sizeof cwd)) {
+        diag_error(&s->d, (src_loc){0}, "cannot make a scratch directory: %s", strerror(errno));
+        return 2;
+    }
+    const char *cwd_rel = repo_relpath(s->a, cwd, workdir);
+    bool inside = strncmp(cwd_rel, "..", 2) != 0;
+    for (size_t i = 0; i < s->paths.len; i++)
+        s->paths.items[i] = (void *)staged_path(s, s->paths.items[i], workdir, scratch, inside);
+    if (s->stdlib)
+        s->stdlib = staged_path(s, s->stdlib, workdir, scratch, inside);
+    const char *here = inside ? arena_printf(s->a, "%s/%s", scratch, cwd_rel) : scratch;
+    int rc = 2;
+    writer w;
+    writer_init(&w, here, s->a, &s->d);
+    if (gitrepo_materialize_sources(s->git, scratch, &s->d) == 0 && writer_make_target(&w) == 0 && chdir(here) == 0) {
+        rc = compile_paths(s);
+        name_sources(s, scratch);
+        if (chdir(cwd) != 0)
+            rc = 2;
+    }
+    writer_remove_tree(scratch);
+    return rc;
+}
+
+static void record_staged(session *s, const char *index, const char *sum)
+{
+    local_record r;
+    local_record_init(&r, s->a, s->key);
+    r.stamp = s->stamp;
+    r.index_sum = sum;
+    r.index_path = index;
+    const local_entry *g = local_note(&r, s->a, s->root, ".git", false);
+    r.git_entry = *g;
+    r.entries.len = 0;      /* .git is not an entry: only its identity counts */
+    strmap_init(&r.by_path, s->a);
+    ptrvec inputs = input_entries(s);
+    for (size_t i = 0; i < inputs.len; i++) {
+        const local_entry *e = inputs.items[i];
+        if (strncmp(repo_relpath(s->a, arena_printf(s->a, "%s/%s", s->dir, e->path), s->root), "..", 2) == 0)
+            local_keep(&r, s->a, e);    /* read from disk, not from the index */
+    }
+    writer w;
+    writer_init(&w, s->dir, s->a, &s->d);
+    struct stat st;
+    if (lstat(arena_printf(s->a, "%s/" LOCAL_DIR, s->dir), &st) == 0 && S_ISDIR(st.st_mode))
+        local_write(&r, &w, LOCAL_STAGED);
+}
+
+static int check_staged(session *s, ptrvec *drift)
+{
+    gitrepo *g = session_git(s);
+    if (!g) {
+        diag_error(&s->d, (src_loc){0}, "--staged: %s: %s", s->dir, s->git_why);
+        return 2;
+    }
+    const char *workdir = gitrepo_workdir(g);
+    if (strncmp(repo_relpath(s->a, s->dir, workdir), "..", 2) == 0) {
+        diag_error(&s->d, (src_loc){0}, "--staged: %s is outside the work tree of %s", s->dir, workdir);
+        return 2;
+    }
+    const char *index = gitrepo_index_path(g, s->a), *before = index_sum(s->a, index);
+    repo_reader rd = gitrepo_index_reader(g, s->dir, s->a);
+    local_record seen, proof;
+    local_record_init(&seen, s->a, NULL);
+    local_read(&proof, s->a, s->dir, LOCAL_STATE);
+    repo_reader wt = repo_worktree_recorder(s->dir, s->a, &seen);
+    repo_manifest have;
+    int rc = repo_read_manifest(rd, s->a, &have, &s->d) != 0 ? 2 : find_program(s, rd);
+    if (rc == 0) {
+        describe(s);
+        rc = compile_staged(s, workdir);
+    }
+    if (rc == 0)
+        rc = compare(s, rd, &wt, &have, &proof, drift);
+    const char *after = index_sum(s->a, index);
+    if (rc == 0 && before && after && strcmp(before, after) == 0)
+        record_staged(s, absolute(s, index), before);
+    return rc;
+}
+
+/* In text, after the drift lines: exactly what to run. */
+static void how_to_fix(session *s, const ptrvec *drift)
+{
+    if (!drift->len || s->o->format != REPORT_TEXT)
+        return;
+    const char *cmd = s->o->npaths ? "infrac build PATH..." : "infrac build";
+    bool edits = false;
+    for (size_t i = 0; i < drift->len; i++) {
+        repo_drift_kind k = ((const report_drift *)drift->items[i])->kind;
+        edits |= k == DRIFT_EDITED || k == DRIFT_UNOWNED;
+    }
+    if (edits)
+        fprintf(stderr, "infrac: some generated files were changed by hand: move those changes into the program first\n");
+    if (!s->o->staged) {
+        fprintf(stderr, "infrac: to bring the generated files up to date, run: %s\n", cmd);
+        return;
+    }
+    const char *rel = repo_relpath(s->a, s->dir, ".");
+    fprintf(stderr, "infrac: the commit would hold out-of-date generated files; run: %s && git add -A -- %s\n", cmd,
+            strcmp(rel, ".") ? rel : ".infrac .gitattributes infra .github");
+}
+
+int repocmd_check(const repocmd_opts *o)
+{
+    session s;
+    session_init(&s, o);
+    ptrvec drift = {0};
+    int rc = find_target(&s);
+    if (rc == 0 && !o->staged)
+        rc = find_program(&s, repo_worktree_reader(s.dir));
+    if (rc == 0)
+        s.key = o->staged ? staged_key(&s) : program_key(&s, "worktree");
+    if (rc == 0 && fast_check(&s)) {
+        rc = emit(&s, &drift, 0);   /* certainly up to date: nothing to compile */
+    } else {
+        if (rc == 0)
+            rc = o->staged ? check_staged(&s, &drift) : check_worktree(&s, &drift);
+        emit(&s, &drift, rc);
+        how_to_fix(&s, &drift);
+    }
+    session_free(&s);
+    return rc;
+}
+
+/* ---- hook ---- */
+
+int repocmd_hook_install(const char *repo)
+{
+    arena *a = arena_new();
+    diag_ctx d;
+    diag_init(&d, a);
+    const char *why;
+    gitrepo *g = gitrepo_open(repo ? repo : ".", &why);
+    char self[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+    self[n > 0 ? n : 0] = '\0';
+    int rc = 2;
+    if (!g)
+        diag_error(&d, (src_loc){0}, "hook install: %s: %s", repo ? repo : ".", why);
+    else
+        rc = gitrepo_install_hook(g, n > 0 ? self : "infrac", &d) == 0 ? 0 : 2;
+    diag_print(&d, stderr, diag_want_colour(stderr));
+    gitrepo_close(g);
+    arena_free(a);
+    return rc;
+}
