@@ -8,7 +8,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "stdlib_files.h"
 
@@ -20,24 +22,39 @@ typedef struct loader {
     ptrvec importing;   /* canonical paths of the imports being followed, outermost first */
 } loader;
 
+/* Opened only once known to be a regular file, and without blocking: a
+ * FIFO or a device named *.infra would otherwise hang the compiler in
+ * open() or read() forever. */
 char *load_read_file(arena *a, const char *path, size_t *len)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f)
+    struct stat st, fst;
+    if (stat(path, &st) != 0)
         return NULL;
-    struct stat st;
-    if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
-        fclose(f);
-        errno = EISDIR;
+    if (!S_ISREG(st.st_mode)) {
+        errno = S_ISDIR(st.st_mode) ? EISDIR : ENOTSUP;
         return NULL;
     }
     if (st.st_size > LOAD_MAX_FILE) {
+        errno = EFBIG;
+        return NULL;
+    }
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+    if (fd < 0)
+        return NULL;
+    FILE *f = fstat(fd, &fst) == 0 && S_ISREG(fst.st_mode) && fst.st_ino == st.st_ino && fst.st_dev == st.st_dev
+            ? fdopen(fd, "rb") : NULL;
+    if (!f) {
+        close(fd);
+        errno = ENOTSUP;    /* replaced by something else since the look */
+        return NULL;
+    }
+    if (fst.st_size > LOAD_MAX_FILE) {
         fclose(f);
         errno = EFBIG;
         return NULL;
     }
-    char *buf = arena_alloc(a, (size_t)st.st_size + 1);
-    size_t n = fread(buf, 1, (size_t)st.st_size, f);
+    char *buf = arena_alloc(a, (size_t)fst.st_size + 1);
+    size_t n = fread(buf, 1, (size_t)fst.st_size, f);
     int bad = ferror(f);
     fclose(f);
     if (bad)
@@ -178,7 +195,7 @@ static void load_file(loader *ld, const char *path, src_loc from)
     char *text = load_read_file(ld->a, path, &len);
     if (!text) {
         diag_error(ld->d, from, "cannot read %s: %s", path,
-                   errno == EFBIG ? "larger than 16 MiB" : strerror(errno));
+                   errno == EFBIG ? "larger than 16 MiB" : errno == ENOTSUP ? "not a regular file" : strerror(errno));
         return;
     }
     vec_push(ld->a, &ld->importing, arena_strdup(ld->a, canon));
