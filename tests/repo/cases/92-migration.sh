@@ -1,0 +1,34 @@
+# ---- migration from .infrac/manifest.json --------------------------------------------
+# A repository built by an older infrac has .infrac/manifest.json, with
+# hashes. Made here as that infrac left it: the same generated files, its
+# manifest listing them, and no machine-local record (a fresh clone).
+new_repo migrate
+build >/dev/null 2>&1
+old_manifest() {
+    grep '^file ' .infrac/manifest | cut -c6- | jq -R . | jq -s '{generator: "infrac", compiler: "0000000000000000",
+        sources: ["platform"], stdlib: "stdlib", inputs: {}, files: (map({(.): "0000"}) | add)}'
+}
+old_manifest >"$WORK/manifest.json"
+rm -rf .infrac && mkdir .infrac && mv "$WORK/manifest.json" .infrac/manifest.json
+sed -i 's/ eol=lf//; s/ merge=union//; /\.infrac\/\.gitignore/d; s|^/.infrac/manifest |/.infrac/manifest.json |' .gitattributes
+git add -A && git commit -qm "built by an older infrac"
+rm -rf "$WORK/migrated" && git clone -q "$R" "$WORK/migrated" && cd "$WORK/migrated"
+expect_rc 1 "check on the old layout" "$INFRAC" check
+expect "asks for the new manifest" grep -q '^.infrac/manifest: missing (run infrac build)' "$WORK/out"
+expect "and the old one's removal" grep -q '^.infrac/manifest.json: no longer produced' "$WORK/out"
+expect "and nothing about the generated files themselves" sh -c "! grep -q '^infra/' '$WORK/out'"
+expect "build without PATH reads the program the old manifest recorded" build
+expect "writes the new manifest" grep -qx 'program platform' .infrac/manifest
+expect "and removes the old one" test ! -e .infrac/manifest.json
+expect_rc 0 "check is clean after it" "$INFRAC" check
+git add -A
+expect "the migration is one commit of infrac's own files" test -z "$(git diff --cached --name-only | grep -v -e '^.infrac/' -e '^.gitattributes$')"
+# The old manifest's paths are owned: a file it lists that the program no
+# longer makes is not deleted unless this machine wrote it.
+git commit -qm migrated
+rm -rf .infrac/local
+sed -i '/space shop/d' platform/main.infra
+expect_rc 2 "a fresh clone does not delete what it did not write" build
+expect "and says what to do" grep -q 'namespace.yaml is no longer generated, but this machine has no record of infrac writing it; if it is a generated file, delete it yourself and build again' "$WORK/out"
+rm -r infra/kubernetes
+expect "once deleted by hand, the build goes through" build
