@@ -643,26 +643,43 @@ static int check_staged(session *s, ptrvec *drift)
     return rc;
 }
 
+/* A path as a shell reads it back: quoted unless plain. */
+static const char *shell_word(arena *a, const char *s)
+{
+    if (*s && strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._/-+=,") == strlen(s))
+        return s;
+    strbuf sb;
+    sb_init(&sb, a);
+    sb_putc(&sb, '\'');
+    for (; *s; s++)
+        sb_puts(&sb, *s == '\'' ? "'\\''" : (char[]){*s, 0});
+    sb_putc(&sb, '\'');
+    return sb.data;
+}
+
 /* In text, after the drift lines: exactly what to run. */
 static void how_to_fix(session *s, const ptrvec *drift)
 {
     if (!drift->len || s->o->format != REPORT_TEXT)
         return;
-    const char *cmd = s->o->npaths ? "infrac build PATH..." : "infrac build";
+    fflush(stdout);     /* after the drift lines, also when both go to one file */
     bool edits = false;
+    strbuf add;
+    sb_init(&add, s->a);
     for (size_t i = 0; i < drift->len; i++) {
-        repo_drift_kind k = ((const report_drift *)drift->items[i])->kind;
-        edits |= k == DRIFT_EDITED || k == DRIFT_UNOWNED;
+        const report_drift *r = drift->items[i];
+        edits |= r->kind == DRIFT_EDITED || r->kind == DRIFT_UNOWNED;
+        const char *rel = repo_relpath(s->a, arena_printf(s->a, "%s/%s", s->dir, r->path), ".");
+        sb_printf(&add, " %s", shell_word(s->a, rel));
     }
     if (edits)
         fprintf(stderr, "infrac: some generated files were changed by hand: move those changes into the program first\n");
-    if (!s->o->staged) {
+    const char *cmd = s->o->npaths ? "infrac build PATH..." : "infrac build";
+    if (s->o->staged)
+        fprintf(stderr, "infrac: the commit would hold out-of-date generated files; run: %s && git add -A --%s\n", cmd,
+                add.data);
+    else
         fprintf(stderr, "infrac: to bring the generated files up to date, run: %s\n", cmd);
-        return;
-    }
-    const char *rel = repo_relpath(s->a, s->dir, ".");
-    fprintf(stderr, "infrac: the commit would hold out-of-date generated files; run: %s && git add -A -- %s\n", cmd,
-            strcmp(rel, ".") ? rel : ".infrac .gitattributes infra .github");
 }
 
 int repocmd_check(const repocmd_opts *o)
