@@ -143,6 +143,16 @@ static char *look(plan *pl, const char *path, size_t *len, file_id *id, bool *od
     return text;
 }
 
+/* The directories on the way must be real ones (or not exist yet): found
+ * now, not halfway through the renames. */
+static bool way_clear(plan *pl, const char *path)
+{
+    if (writer_check_dirs(pl->w, path) == 0)
+        return true;
+    pl->conflicts++;
+    return false;
+}
+
 static bool git_holds(plan *pl, const char *path, const char *data, size_t len)
 {
     return pl->ro->git_holds && pl->ro->git_holds(pl->ro->git_ctx, path, data, len) == 1;
@@ -153,6 +163,8 @@ static void plan_file(plan *pl, const out_file *f)
     size_t len;
     file_id id;
     bool odd;
+    if (!way_clear(pl, f->path))
+        return;
     char *disk = look(pl, f->path, &len, &id, &odd);
     if (odd) {
         conflict(pl, f->path, "is in the way (it is not a regular file)", "move it away to let infrac write there");
@@ -179,10 +191,8 @@ static void plan_orphan(plan *pl, const char *path)
     size_t len;
     file_id id;
     bool odd;
-    if (writer_check_dirs(pl->w, path) != 0) {      /* never delete through a symlink */
-        pl->conflicts++;
+    if (!way_clear(pl, path))       /* never delete through a symlink */
         return;
-    }
     char *disk = look(pl, path, &len, &id, &odd);
     const local_entry *known = strmap_get(&pl->proof.by_path, path);
     if (!disk && !odd)
@@ -205,6 +215,8 @@ static void plan_kept(plan *pl, const char *path, const char *text)
     size_t len;
     file_id id;
     bool odd;
+    if (!way_clear(pl, path))
+        return;
     char *disk = look(pl, path, &len, &id, &odd);
     if (odd)
         conflict(pl, path, "is in the way (it is not a regular file)", "move it away");
@@ -264,6 +276,7 @@ static int check_paths(const out_set *o, diag_ctx *d)
 static int stage_all(plan *pl)
 {
     const char *kill = getenv("INFRAC_TEST_ABORT_STAGING");   /* the kill test, while staging */
+    const char *fail = getenv("INFRAC_TEST_FAIL_STAGING");    /* a write that fails, while staging */
     size_t n = 0;
     for (size_t i = 0; i < pl->ops.len; i++)
         n += pl->writes.items[i] != NULL;
@@ -273,6 +286,11 @@ static int stage_all(plan *pl)
         const char *data = pl->writes.items[i];
         if (kill && *kill && (int)i >= atoi(kill))
             abort();
+        if (fail && *fail && (int)i >= atoi(fail)) {
+            diag_error(pl->w->d, (src_loc){0}, "cannot write %s: %s (INFRAC_TEST_FAIL_STAGING)", o->path,
+                       strerror(ENOSPC));
+            return -1;
+        }
         if (data && writer_stage(pl->w, JOURNAL_STAGING, data, (size_t)o->id.size, each, &o->staged, &o->id) != 0)
             return -1;
         if (data)
@@ -334,6 +352,8 @@ int repo_build(const repo_build_opts *ro, const out_set *o, diag_ctx *d)
     writer_init(&w, ro->dir, d->a, d);
     plan pl = {.a = d->a, .w = &w, .ro = ro, .stamp = local_now()};
     strmap_init(&pl.written, d->a);
+    struct stat st;
+    bool had_local = lstat(arena_printf(d->a, "%s/" LOCAL_DIR, ro->dir), &st) == 0;
     int lock = writer_make_target(&w) == 0 ? local_lock(&w) : -1;
     repo_manifest have, want;
     int rc = -1;
@@ -348,11 +368,11 @@ int repo_build(const repo_build_opts *ro, const out_set *o, diag_ctx *d)
         if (!out_find(o, have.paths.items[i]))
             plan_orphan(&pl, have.paths.items[i]);
     if (!pl.conflicts)
-        plan_bookkeeping(&pl, &want);
+        plan_bookkeeping(&pl, &want);   /* may find conflicts too */
     rc = pl.conflicts ? -1 : transact(&pl, o);
 out:
     if (rc != 0) {
-        if (lock >= 0 && w.created.len)     /* .infrac/local made just now: nothing of it may stay */
+        if (lock >= 0 && !had_local)    /* .infrac/local made just now: nothing of it may stay */
             unlink(arena_printf(d->a, "%s/" LOCAL_LOCK, ro->dir));
         writer_undo(&w);
     }
