@@ -265,7 +265,8 @@ void local_write(const local_record *r, writer *w, const char *name)
     diag_init(&quiet, w->a);
     diag_ctx *loud = w->d;
     w->d = &quiet;      /* a record that cannot be written is a slower next check, not an error */
-    writer_put(w, name, sb.data, sb.len);
+    if (writer_prepare_dirs(w, name) == 0)
+        writer_put(w, name, sb.data, sb.len);
     w->d = loud;
 }
 

@@ -52,7 +52,8 @@ typedef struct local_record {
 void local_record_init(local_record *r, arena *a, const char *key);
 /* Reads dir/name; false (and an empty record) when absent or not a record. */
 bool local_read(local_record *r, arena *a, const char *dir, const char *name);
-/* Writes it atomically; failing to is not an error (it is a cache). */
+/* Writes it atomically (making .infrac/local if needed); failing to is not
+ * an error: it is a cache. */
 void local_write(const local_record *r, writer *w, const char *name);
 /* Adds (or replaces) an entry: the file at dir/path as it is now. */
 local_entry *local_note(local_record *r, arena *a, const char *dir, const char *path, bool follow);

@@ -475,6 +475,19 @@ static bool drifted_path(const ptrvec *drift, const char *path)
     return false;
 }
 
+/* A check keeps its record only in a target whose .infrac/.gitignore keeps
+ * .infrac/local out of commits (one built by this infrac, or a clone of
+ * one): nowhere else does it make a directory. */
+static void save_record(session *s, const local_record *r, const char *name)
+{
+    struct stat st;
+    if (lstat(arena_printf(s->a, "%s/" REPO_GITIGNORE, s->dir), &st) != 0 || !S_ISREG(st.st_mode))
+        return;
+    writer w;
+    writer_init(&w, s->dir, s->a, &s->d);
+    local_write(r, &w, name);
+}
+
 /* After a check of the work tree: what it found equal to the output is
  * now known to be infrac's. When all was clean, the record is also the
  * next check's fast path; else it keeps only that knowledge. */
@@ -499,11 +512,7 @@ static void record_check(session *s, const local_record *proof, const local_reco
         n->hashed = old && old->hashed && file_id_same(&old->id, &e->id);
         n->hash = n->hashed ? old->hash : 0;
     }
-    writer w;
-    writer_init(&w, s->dir, s->a, &s->d);
-    struct stat st;
-    if (lstat(arena_printf(s->a, "%s/" LOCAL_DIR, s->dir), &st) == 0 && S_ISDIR(st.st_mode))
-        local_write(&r, &w, LOCAL_STATE);   /* only where a build made room for it */
+    save_record(s, &r, LOCAL_STATE);
 }
 
 static int compare(session *s, repo_reader rd, repo_reader *worktree, const repo_manifest *have, const local_record *proof,
@@ -604,11 +613,7 @@ static void record_staged(session *s, const char *index, const char *sum)
         if (strncmp(repo_relpath(s->a, arena_printf(s->a, "%s/%s", s->dir, e->path), s->root), "..", 2) == 0)
             local_keep(&r, s->a, e);    /* read from disk, not from the index */
     }
-    writer w;
-    writer_init(&w, s->dir, s->a, &s->d);
-    struct stat st;
-    if (lstat(arena_printf(s->a, "%s/" LOCAL_DIR, s->dir), &st) == 0 && S_ISDIR(st.st_mode))
-        local_write(&r, &w, LOCAL_STAGED);
+    save_record(s, &r, LOCAL_STAGED);
 }
 
 static int check_staged(session *s, ptrvec *drift)

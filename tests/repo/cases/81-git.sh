@@ -123,3 +123,14 @@ expect "nor check --staged of an unchanged index" test "$(loads "$INFRAC" check 
 expect "nor a build that only meets its own files" test "$(loads "$INFRAC" build --stdlib stdlib platform)" = 0
 change_program && git add -A
 expect "check --staged of a changed index loads it, once" test "$(loads "$INFRAC" check --staged)" = 1
+# A fresh clone (no record yet) compares once, then records: the pre-commit
+# hook of a colleague who never builds is fast from the second commit on.
+rm -rf "$WORK/nogit-clone" && git clone -q "$R" "$WORK/nogit-clone" && cd "$WORK/nogit-clone"
+expect "a fresh clone's first check --staged loads libgit2" test "$(loads "$INFRAC" check --staged)" = 1
+expect "its second does not" test "$(loads "$INFRAC" check --staged)" = 0
+"$INFRAC" check >/dev/null 2>&1
+expect "a check of the work tree records it" test -s .infrac/local/state
+cp .infrac/local/state "$WORK/state-before"
+"$INFRAC" check >/dev/null 2>&1
+expect "and the next check answers from the record (it has nothing to rewrite)" cmp -s .infrac/local/state "$WORK/state-before"
+expect "and the record stays out of git" test -z "$(git status --porcelain)"
