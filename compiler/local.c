@@ -198,6 +198,8 @@ static bool parse_entry(local_record *r, arena *a, const char *s)
 static bool parse_line(local_record *r, arena *a, const char *line)
 {
     const char *rest;
+    if (strncmp(line, "self ", 5) == 0)
+        return sscanf(line + 5, "%llu %llu %lld", &r->self.dev, &r->self.ino, &r->self.ctime) == 3;
     if (strncmp(line, "key ", 4) == 0)
         r->key = arena_strdup(a, line + 4);
     else if (strncmp(line, "stamp ", 6) == 0)
@@ -218,7 +220,8 @@ bool local_read(local_record *r, arena *a, const char *dir, const char *name)
 {
     local_record_init(r, a, NULL);
     size_t len;
-    char *text = writer_read(a, arena_printf(a, "%s/%s", dir, name), &len, NULL);
+    file_id id;
+    char *text = writer_read(a, arena_printf(a, "%s/%s", dir, name), &len, &id);
     if (!text || strncmp(text, LOCAL_MAGIC "\n", sizeof LOCAL_MAGIC) != 0)
         return false;
     for (char *s = text + sizeof LOCAL_MAGIC, *nl; *s; s = nl + 1) {
@@ -230,6 +233,11 @@ bool local_read(local_record *r, arena *a, const char *dir, const char *name)
             return false;
         }
     }
+    const char *path = arena_printf(a, "%s/%s", dir, name);
+    if (r->self.dev != id.dev || r->self.ino != id.ino || r->self.ctime != file_birth(-1, path)) {
+        local_record_init(r, a, NULL);      /* not the file infrac wrote here: a checkout's, a copy's */
+        return false;
+    }
     return r->key != NULL;
 }
 
@@ -238,13 +246,21 @@ static void put_id(strbuf *sb, char kind, const file_id *id)
     sb_printf(sb, "%c %llu %llu %llu %lld %lld", kind, id->dev, id->ino, id->size, id->mtime, id->ctime);
 }
 
-void local_write(const local_record *r, writer *w, const char *name)
+typedef struct record_text {
+    const local_record *r;
+    arena *a;
+    bool ok;
+} record_text;
+
+/* The record's text, which begins by naming the file it is written to. */
+static const char *record_text_of(void *ctx, const file_id *self, size_t *len)
 {
-    if (!r->key || strchr(r->key, '\n'))
-        return;
+    record_text *rt = ctx;
+    const local_record *r = rt->r;
     strbuf sb;
-    sb_init(&sb, w->a);
-    sb_printf(&sb, LOCAL_MAGIC "\nkey %s\nstamp %lld\n", r->key, r->stamp);
+    sb_init(&sb, rt->a);
+    sb_printf(&sb, LOCAL_MAGIC "\nself %llu %llu %lld\nkey %s\nstamp %lld\n", self->dev, self->ino, self->ctime,
+              r->key, r->stamp);
     if (r->index_sum && r->index_path && !strchr(r->index_path, '\n')) {
         sb_printf(&sb, "index %s %s\ngitent ", r->index_sum, r->index_path);
         put_id(&sb, r->git_entry.kind ? r->git_entry.kind : '-', &r->git_entry.id);
@@ -252,8 +268,7 @@ void local_write(const local_record *r, writer *w, const char *name)
     }
     for (size_t i = 0; i < r->entries.len; i++) {
         const local_entry *e = r->entries.items[i];
-        if (strchr(e->path, '\n'))
-            return;     /* a path the format cannot hold: no record rather than a wrong one */
+        rt->ok &= !strchr(e->path, '\n');
         sb_puts(&sb, "e ");
         put_id(&sb, e->follow && e->kind == 'f' ? 'F' : e->follow && e->kind == 'd' ? 'D' : e->kind, &e->id);
         if (e->hashed)
@@ -261,12 +276,20 @@ void local_write(const local_record *r, writer *w, const char *name)
         else
             sb_printf(&sb, " - %s\n", e->path);
     }
+    *len = rt->ok ? sb.len : 0;     /* a path the format cannot hold: an empty file, no record */
+    return sb.data;
+}
+
+void local_write(const local_record *r, writer *w, const char *name)
+{
+    if (!r->key || strchr(r->key, '\n'))
+        return;
+    record_text rt = {r, w->a, true};
     diag_ctx quiet;
     diag_init(&quiet, w->a);
     diag_ctx *loud = w->d;
     w->d = &quiet;      /* a record that cannot be written is a slower next check, not an error */
-    if (writer_prepare_dirs(w, name) == 0)
-        writer_put(w, name, sb.data, sb.len);
+    writer_put_self(w, name, record_text_of, &rt);
     w->d = loud;
 }
 

@@ -10,8 +10,14 @@
  *   staged   the same for `check --staged`: the git index's checksum;
  *   journal  and staging/: an unfinished write (journal.c).
  *
- * A record is trusted for a file only while the file's identity is exactly
- * the recorded one. A checkout, a copy or another machine gives every file
+ * A record is read only if it names itself: its first lines hold the
+ * device, inode and birth time of the very file they are in, which infrac
+ * learns when it creates the file (the birth time, where the file system
+ * keeps one, because a new file may reuse a freed inode number at once). A checkout or a copy makes a new file, so a record that
+ * came with a commit is not read at all, whatever entries it lists (one that
+ * listed only files that must be absent would otherwise pass for an
+ * unchanged tree). A record is trusted for a file only while the file's
+ * identity is exactly the recorded one. A checkout, a copy or another machine gives every file
  * a new inode and ctime, which no one can choose, so a record that came
  * with a commit (or was edited) matches nothing and proves nothing: it is
  * a cache, not evidence. An entry whose ctime is not older than the moment
@@ -40,6 +46,7 @@ typedef struct local_entry {
 } local_entry;
 
 typedef struct local_record {
+    file_id self;           /* the record file's own device, inode and birth (in ctime), as it says */
     const char *key;        /* build id, mode and program: another's record is not used */
     long long stamp;        /* ns: entries changed at or after it are racy */
     ptrvec entries;         /* local_entry* */

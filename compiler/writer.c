@@ -21,6 +21,15 @@ bool file_id_same(const file_id *x, const file_id *y)
            x->ctime == y->ctime;
 }
 
+long long file_birth(int fd, const char *path)
+{
+    struct statx sx;
+    if (statx(fd >= 0 ? fd : AT_FDCWD, fd >= 0 ? "" : path, fd >= 0 ? AT_EMPTY_PATH : AT_SYMLINK_NOFOLLOW,
+              STATX_BTIME, &sx) != 0 || !(sx.stx_mask & STATX_BTIME))
+        return 0;
+    return (long long)sx.stx_btime.tv_sec * 1000000000LL + sx.stx_btime.tv_nsec;
+}
+
 static void id_from_stat(const struct stat *st, file_id *id)
 {
     id->dev = (unsigned long long)st->st_dev;
@@ -371,6 +380,35 @@ int writer_put(writer *w, const char *rel, const char *data, size_t len)
     if (temp_file(w, parent_of(w, target), data, len, false, &tmp, NULL) != 0)
         return -1;
     if (writer_rename(w, tmp + strlen(w->dir) + 1, rel) != 0) {
+        unlink(tmp);
+        return -1;
+    }
+    return 0;
+}
+
+int writer_put_self(writer *w, const char *rel, writer_text_fn text, void *ctx)
+{
+    if (writer_prepare_dirs(w, rel) != 0)
+        return -1;
+    char *tmp = arena_printf(w->a, "%s/.infrac-tmp.XXXXXX", parent_of(w, arena_printf(w->a, "%s/%s", w->dir, rel)));
+    int fd = mkstemp(tmp);
+    struct stat st;
+    if (fd < 0 || fstat(fd, &st) != 0) {
+        diag_error(w->d, (src_loc){0}, "cannot write %s/%s: %s", w->dir, rel, strerror(errno));
+        if (fd >= 0)
+            close(fd);
+        return -1;
+    }
+    file_id self;
+    id_from_stat(&st, &self);
+    self.ctime = file_birth(fd, NULL);
+    size_t len;
+    const char *data = text(ctx, &self, &len);
+    int bad = write_all(fd, data, len) != 0 || fchmod(fd, 0644) != 0;
+    bad |= close(fd) != 0;
+    if (bad || writer_rename(w, tmp + strlen(w->dir) + 1, rel) != 0) {
+        if (bad)
+            diag_error(w->d, (src_loc){0}, "cannot write %s: %s", tmp, strerror(errno));
         unlink(tmp);
         return -1;
     }

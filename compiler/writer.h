@@ -25,6 +25,10 @@ typedef struct file_id {
 } file_id;
 
 bool file_id_same(const file_id *x, const file_id *y);
+/* When the file open as fd (or at path, fd < 0) was created, in ns; 0 where
+ * the file system does not say. Unlike an inode number, which a new file
+ * may reuse at once, it tells one file from the next. */
+long long file_birth(int fd, const char *path);
 /* lstat (follow = false) or stat; false when absent or not a regular file. */
 bool file_id_of(const char *path, bool follow, file_id *id);
 
@@ -70,6 +74,12 @@ int writer_rename(writer *w, const char *from, const char *to);
 int writer_remove(writer *w, const char *rel);
 /* Writes rel atomically (temporary file + rename); an unchanged file is left alone. */
 int writer_put(writer *w, const char *rel, const char *data, size_t len);
+/* The same for a file whose content names the file itself: text() is given
+ * the identity (device, inode; ctime holds its birth, file_birth) of the new
+ * file before anything is written to it, which the rename keeps. A file that says who it is cannot have
+ * come from a checkout or a copy (see local.h). */
+typedef const char *(*writer_text_fn)(void *ctx, const file_id *self, size_t *len);
+int writer_put_self(writer *w, const char *rel, writer_text_fn text, void *ctx);
 /* fsync of every directory whose entries this writer changed. */
 int writer_sync(writer *w);
 /* Flushes the target's whole file system: cheaper than an fsync per file

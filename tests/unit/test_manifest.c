@@ -263,6 +263,32 @@ TEST(local_record_proves_only_files_with_the_recorded_identity)
     arena_free(a);
 }
 
+TEST(local_record_is_read_only_from_the_file_infrac_wrote)
+{
+    arena *a = arena_new();
+    const char *dir = scratch(a);
+    local_record r, back;
+    local_record_init(&r, a, "key");
+    r.stamp = local_now() + 1000000000LL;
+    local_note(&r, a, dir, "never-there.tf", false);    /* an entry anyone could write: "absent" */
+    writer w;
+    diag_ctx d;
+    diag_init(&d, a);
+    writer_init(&w, dir, a, &d);
+    local_write(&r, &w, LOCAL_STATE);
+    CHECK(local_read(&back, a, dir, LOCAL_STATE));
+    CHECK(local_unchanged(&back, dir));
+    /* the same bytes in another file (a checkout of a committed record, a copy) */
+    const char *text = slurp(a, dir, LOCAL_STATE);
+    CHECK(text != NULL);
+    unlink(arena_printf(a, "%s/" LOCAL_STATE, dir));
+    put(a, dir, LOCAL_STATE, text ? text : "");
+    CHECK(!local_read(&back, a, dir, LOCAL_STATE));
+    CHECK(!local_unchanged(&back, dir));
+    writer_remove_tree(dir);
+    arena_free(a);
+}
+
 TEST(local_record_copied_from_elsewhere_matches_nothing)
 {
     arena *a = arena_new();

@@ -98,3 +98,19 @@ mkdir -p "$WORK/dotlink-outside"
 ln -s "$WORK/dotlink-outside" .infrac
 expect_rc 2 "a symlinked .infrac is refused" build
 expect "nothing was written through it" test -z "$(ls -A "$WORK/dotlink-outside")"
+
+# A record committed to pass for an unchanged tree: it lists only a file that
+# must be absent (an entry with no identity to forge). It names another file
+# than the one a checkout makes, so it is not read: check compares.
+new_repo forgedrecord
+build >/dev/null 2>&1 && "$INFRAC" check >/dev/null 2>&1
+key=$(sed -n 's/^key //p' .infrac/local/state)
+git add -A && git commit -qm generated
+echo '# edited' >>infra/terraform/modules/shop/main.tf
+printf 'infrac-local 1\nself 1 2\nkey %s\nstamp 9999999999999999999\ne - 0 0 0 0 0 - .infrac/local/journal\n' "$key" \
+    >.infrac/local/state
+git add -f .infrac/local/state && git commit -qam "forged record" --no-verify
+victim forgedrecord
+expect_rc 1 "check is not fooled by a committed record" "$INFRAC" check
+expect "and names the edit" grep -q '^infra/terraform/modules/shop/main.tf: stale' "$WORK/out"
+expect_rc 1 "nor is check --staged" "$INFRAC" check --staged
