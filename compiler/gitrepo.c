@@ -274,13 +274,17 @@ int gitrepo_install_hook(gitrepo *g, const char *infrac_path, diag_ctx *d)
                    "to it by hand, or remove it and run this again", hook);
         return -1;
     }
+    strbuf quoted;      /* the path in single quotes, each ' as '\'' */
+    sb_init(&quoted, d->a);
+    for (const char *c = infrac_path; *c; c++)
+        sb_puts(&quoted, *c == '\'' ? "'\\''" : (char[]){*c, 0});
     const char *script = arena_printf(d->a,
         "#!/bin/sh\n"
         HOOK_MARK ": refuses a commit whose generated\n"
         "# infrastructure files are stale, missing or edited by hand.\n"
         "infrac='%s'\n"
         "[ -x \"$infrac\" ] || infrac=infrac\n"
-        "exec \"$infrac\" check --staged\n", infrac_path);
+        "exec \"$infrac\" check --staged\n", quoted.data);
     writer w;
     writer_init(&w, hooks, d->a, d);
     if (writer_make_target(&w) != 0 || writer_put(&w, "pre-commit", script, strlen(script)) != 0)

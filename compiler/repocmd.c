@@ -153,8 +153,20 @@ static int program_from_manifest(session *s, const repo_manifest *m)
     }
     repo_manifest_init(&s->program, s->a);
     s->program.sources = m->sources;
-    for (size_t i = 0; i < m->sources.len; i++)
-        vec_push(s->a, &s->paths, (void *)from_here(s, m->sources.items[i]));
+    for (size_t i = 0; i < m->sources.len; i++) {
+        const char *path = from_here(s, m->sources.items[i]);
+        size_t n = strlen(path);
+        struct stat st;
+        /* a committed manifest names the program: only .infra files, not
+         * whatever file it likes to have quoted in error messages */
+        if ((n < 6 || strcmp(path + n - 6, ".infra") != 0) && !(stat(path, &st) == 0 && S_ISDIR(st.st_mode))) {
+            diag_error(&s->d, (src_loc){0}, "%s/%s records %s as the program, which is neither a .infra file nor "
+                       "a directory; name the program: infrac %s PATH", s->dir, REPO_MANIFEST,
+                       (const char *)m->sources.items[i], s->o->staged ? "check --staged" : "build");
+            return 2;
+        }
+        vec_push(s->a, &s->paths, (void *)path);
+    }
     if (!s->o->nenvs)
         s->program.envs = m->envs;
     if (!s->o->stdlib_dir && m->stdlib)

@@ -23,3 +23,12 @@ printf '#!/bin/sh\nexit 0\n' >.git/hooks/pre-commit
 expect_rc 2 "hook install leaves a hook it did not write" "$INFRAC" hook install
 expect "which is untouched" grep -qx 'exit 0' .git/hooks/pre-commit
 
+
+# The hook names the infrac that installed it, quoted for the shell whatever its path.
+new_repo hookquote
+build >/dev/null 2>&1 && git add -A && git commit -qm generated
+mkdir -p "$WORK/it's here" && cp "$INFRAC" "$WORK/it's here/infrac"
+expect "hook install from a path with a quote in it" "$WORK/it's here/infrac" hook install
+expect "the hook runs that infrac" sh -c "sh -n .git/hooks/pre-commit && grep -qF \"infrac='$WORK/it'\\\\''s here/infrac'\" .git/hooks/pre-commit"
+change_program && git add platform/main.infra
+expect_rc 1 "and refuses a stale commit with it" git commit -qm stale

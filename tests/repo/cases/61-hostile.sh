@@ -114,3 +114,14 @@ victim forgedrecord
 expect_rc 1 "check is not fooled by a committed record" "$INFRAC" check
 expect "and names the edit" grep -q '^infra/terraform/modules/shop/main.tf: stale' "$WORK/out"
 expect_rc 1 "nor is check --staged" "$INFRAC" check --staged
+
+# A manifest naming a file outside the repository as the program: check would
+# quote its lines in error messages (in CI logs, in code scanning). Only
+# .infra files and directories (of .infra files) are taken from a manifest.
+new_repo readout
+build >/dev/null 2>&1
+echo 'root:secret-hash:0:0' >"$WORK/passwd-like"
+sed -i "s|^program platform$|program ../passwd-like|" .infrac/manifest
+expect_rc 2 "a manifest naming another file as the program is refused" "$INFRAC" check --format sarif
+expect "saying what to do" jq -e '.runs[0].results[0].message.text | test("neither a .infra file nor a directory")' "$WORK/out"
+expect "and quoting none of it" sh -c "! grep -q secret-hash '$WORK/out'"
