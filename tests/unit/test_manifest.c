@@ -100,6 +100,14 @@ static const char *drift(arena *a, const char *dir, int version)
 
 /* ---- the manifest ---- */
 
+static repo_manifest parsed(arena *a, const char *text, diag_ctx *d)
+{
+    repo_manifest m;
+    diag_init(d, a);
+    CHECK(repo_manifest_parse(&m, a, text, strlen(text), d) == 0);
+    return m;
+}
+
 TEST(manifest_is_sorted_lines_with_no_hashes_and_reads_back)
 {
     arena *a = arena_new();
@@ -114,8 +122,7 @@ TEST(manifest_is_sorted_lines_with_no_hashes_and_reads_back)
     const char *text = repo_manifest_text(a, &m);
     CHECK_CONTAINS(text, "program platform\nenv dev\nstdlib stdlib\nfile infra/b.tf\nfile infra/a.tf\n");
     diag_ctx d;
-    diag_init(&d, a);
-    CHECK(repo_manifest_parse(&back, a, text, strlen(text), &d) == 0);
+    back = parsed(a, text, &d);
     CHECK(back.paths.len == 2);
     CHECK_STR(back.paths.items[0], "infra/a.tf");   /* read sorted */
     CHECK_STR(back.stdlib, "stdlib");
@@ -126,12 +133,9 @@ TEST(manifest_is_sorted_lines_with_no_hashes_and_reads_back)
 TEST(manifest_lines_that_could_not_be_generated_files_are_ignored_with_a_warning)
 {
     arena *a = arena_new();
-    const char *text = "program platform\nfile .git/hooks/pre-commit\nfile ../outside\nfile /etc/passwd\n"
-                       "file infra/ok.tf\nfile infra/.GIT/x\nsomething else\n";
     diag_ctx d;
-    diag_init(&d, a);
-    repo_manifest m;
-    CHECK(repo_manifest_parse(&m, a, text, strlen(text), &d) == 0);
+    repo_manifest m = parsed(a, "program platform\nfile .git/hooks/pre-commit\nfile ../outside\nfile /etc/passwd\n"
+                                "file infra/ok.tf\nfile infra/.GIT/x\nsomething else\n", &d);
     CHECK(m.paths.len == 1);
     CHECK_STR(m.paths.items[0], "infra/ok.tf");
     CHECK(d.warnings == 5 && d.errors == 0);
@@ -142,12 +146,9 @@ TEST(manifest_lines_that_could_not_be_generated_files_are_ignored_with_a_warning
 TEST(manifest_with_merge_conflict_markers_reads_both_sides)
 {
     arena *a = arena_new();
-    const char *text = "program platform\nfile infra/a.tf\n<<<<<<< HEAD\nfile infra/b.tf\n=======\n"
-                       "file infra/c.tf\n>>>>>>> other\nfile infra/d.tf\r\n";
     diag_ctx d;
-    diag_init(&d, a);
-    repo_manifest m;
-    CHECK(repo_manifest_parse(&m, a, text, strlen(text), &d) == 0);
+    repo_manifest m = parsed(a, "program platform\nfile infra/a.tf\n<<<<<<< HEAD\nfile infra/b.tf\n=======\n"
+                                "file infra/c.tf\n>>>>>>> other\nfile infra/d.tf\r\n", &d);
     CHECK(m.conflicted);
     CHECK(m.paths.len == 4);
     CHECK_STR(m.paths.items[3], "infra/d.tf");      /* CRLF read as LF */
