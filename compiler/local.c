@@ -85,6 +85,13 @@ local_entry *local_note_id(local_record *r, arena *a, const char *path, const fi
     return e;
 }
 
+local_entry local_stat(const char *path, bool follow)
+{
+    local_entry e = {.follow = follow};
+    e.kind = kind_of(path, follow, &e.id);
+    return e;
+}
+
 local_entry *local_keep(local_record *r, arena *a, const local_entry *e)
 {
     local_entry *n = entry(r, a, e->path);

@@ -65,6 +65,8 @@ void local_write(const local_record *r, writer *w, const char *name);
 /* Adds (or replaces) an entry: the file at dir/path as it is now. */
 local_entry *local_note(local_record *r, arena *a, const char *dir, const char *path, bool follow);
 local_entry *local_note_id(local_record *r, arena *a, const char *path, const file_id *id);
+/* What is at path now, as an entry (its path not set). */
+local_entry local_stat(const char *path, bool follow);
 /* Adds (or replaces) a copy of another record's entry. */
 local_entry *local_keep(local_record *r, arena *a, const local_entry *e);
 

@@ -32,6 +32,7 @@ typedef struct session {
     const char *desc;           /* how headers name the program */
     const char *key;            /* what this run compiles, for the local record */
     strmap names;               /* source path as compiled -> name for reports */
+    const char *scratch;        /* --staged: where the index's sources were compiled */
     gitrepo *git;               /* opened when needed */
     const char *git_why;
     compilation comp;
@@ -70,15 +71,19 @@ static bool has_manifest(arena *a, const char *dir)
 }
 
 /* Without PATH or -o, build and check work on the nearest directory upward
- * that holds a manifest: an unchanged target is checked without git. */
+ * that holds a manifest, up to the root of the work tree (which is the
+ * target when none does): an unchanged target is checked without git. */
 static const char *manifest_above(session *s)
 {
     char here[PATH_MAX];
     if (!getcwd(here, sizeof here))
         return NULL;
     for (;;) {
-        if (has_manifest(s->a, *here ? here : "/"))
-            return arena_strdup(s->a, *here ? here : "/");
+        const char *dir = *here ? here : "/";
+        if (has_manifest(s->a, dir))
+            return arena_strdup(s->a, dir);
+        if (access(arena_printf(s->a, "%s/.git", dir), F_OK) == 0)
+            return NULL;
         char *slash = strrchr(here, '/');
         if (!slash)
             return NULL;
@@ -291,19 +296,31 @@ static int compile_paths(session *s)
     return compile_run(&s->comp, &co);
 }
 
-/* The program's files and directories as read, for the record: they are
- * followed through symlinks, as the loader reads them. */
+/* Was path (as compiled) read from disk? With --staged, sources in the
+ * work tree came from the index, through the scratch tree. */
+static bool from_disk(session *s, const char *path)
+{
+    return !s->scratch || (path[0] == '/' && strncmp(path, s->scratch, strlen(s->scratch)) != 0);
+}
+
+static void note_input(session *s, local_record *r, const char *path)
+{
+    if (from_disk(s, path))
+        local_note(r, s->a, s->dir, repo_relpath(s->a, path, s->dir), true);
+}
+
+/* The program's files and directories read from disk, for the record: they
+ * are followed through symlinks, as the loader reads them. */
 static ptrvec input_entries(session *s)
 {
     local_record r;
     local_record_init(&r, s->a, NULL);
     for (size_t i = 0; s->comp.a && i < s->comp.inputs.len; i++)
-        local_note(&r, s->a, s->dir, repo_relpath(s->a, ((const src_file *)s->comp.inputs.items[i])->path, s->dir),
-                   true);
+        note_input(s, &r, ((const src_file *)s->comp.inputs.items[i])->path);
     for (size_t i = 0; i < s->paths.len; i++)
-        local_note(&r, s->a, s->dir, repo_relpath(s->a, s->paths.items[i], s->dir), true);
+        note_input(s, &r, s->paths.items[i]);
     if (s->stdlib)
-        local_note(&r, s->a, s->dir, repo_relpath(s->a, s->stdlib, s->dir), true);
+        note_input(s, &r, s->stdlib);
     return r.entries;
 }
 
@@ -454,11 +471,9 @@ static const char *staged_index(session *s, const local_record *r)
         return env;
     if (getenv("GIT_DIR") || !s->root || !r->index_path || !r->git_entry.kind)
         return NULL;
-    local_record now;
-    local_record_init(&now, s->a, NULL);
-    const local_entry *e = local_note(&now, s->a, s->root, ".git", false);
-    bool same = e->kind == r->git_entry.kind && e->id.dev == r->git_entry.id.dev && e->id.ino == r->git_entry.id.ino &&
-                (e->kind == 'd' || file_id_same(&e->id, &r->git_entry.id));
+    local_entry e = local_stat(arena_printf(s->a, "%s/.git", s->root), false);
+    bool same = e.kind == r->git_entry.kind && e.id.dev == r->git_entry.id.dev && e.id.ino == r->git_entry.id.ino &&
+                (e.kind == 'd' || file_id_same(&e.id, &r->git_entry.id));
     return same ? r->index_path : NULL;
 }
 
@@ -588,6 +603,7 @@ static int compile_staged(session *s, const char *workdir)
         diag_error(&s->d, (src_loc){0}, "cannot make a scratch directory: %s", strerror(errno));
         return 2;
     }
+    s->scratch = arena_strdup(s->a, scratch);
     const char *cwd_rel = repo_relpath(s->a, cwd, workdir);
     bool inside = strncmp(cwd_rel, "..", 2) != 0;
     for (size_t i = 0; i < s->paths.len; i++)
@@ -615,16 +631,10 @@ static void record_staged(session *s, const char *index, const char *sum)
     r.stamp = s->stamp;
     r.index_sum = sum;
     r.index_path = index;
-    const local_entry *g = local_note(&r, s->a, s->root, ".git", false);
-    r.git_entry = *g;
-    r.entries.len = 0;      /* .git is not an entry: only its identity counts */
-    strmap_init(&r.by_path, s->a);
-    ptrvec inputs = input_entries(s);
-    for (size_t i = 0; i < inputs.len; i++) {
-        const local_entry *e = inputs.items[i];
-        if (strncmp(repo_relpath(s->a, arena_printf(s->a, "%s/%s", s->dir, e->path), s->root), "..", 2) == 0)
-            local_keep(&r, s->a, e);    /* read from disk, not from the index */
-    }
+    r.git_entry = local_stat(arena_printf(s->a, "%s/.git", s->root), false);
+    ptrvec inputs = input_entries(s);   /* outside the work tree: read from disk, not from the index */
+    for (size_t i = 0; i < inputs.len; i++)
+        local_keep(&r, s->a, inputs.items[i]);
     save_record(s, &r, LOCAL_STAGED);
 }
 
