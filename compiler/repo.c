@@ -280,7 +280,7 @@ static int stage_all(plan *pl)
     size_t n = 0;
     for (size_t i = 0; i < pl->ops.len; i++)
         n += pl->writes.items[i] != NULL;
-    bool each = n <= 64;    /* flush file by file, or the file system once */
+    bool each = n <= WRITER_SYNC_EACH;     /* flush file by file, or the file system once */
     for (size_t i = 0; i < pl->ops.len; i++) {
         journal_op *o = pl->ops.items[i];
         const char *data = pl->writes.items[i];

@@ -418,6 +418,12 @@ int writer_put_self(writer *w, const char *rel, writer_text_fn text, void *ctx)
 int writer_sync(writer *w)
 {
     int rc = 0;
+    if (w->touched_list.len > WRITER_SYNC_EACH) {
+        rc = writer_sync_fs(w);
+        w->touched_list.len = 0;
+        strmap_init(&w->touched, w->a);
+        return rc;
+    }
     for (size_t i = 0; i < w->touched_list.len; i++) {
         const char *dir = w->touched_list.items[i];
         int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);

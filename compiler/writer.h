@@ -80,11 +80,16 @@ int writer_put(writer *w, const char *rel, const char *data, size_t len);
  * come from a checkout or a copy (see local.h). */
 typedef const char *(*writer_text_fn)(void *ctx, const file_id *self, size_t *len);
 int writer_put_self(writer *w, const char *rel, writer_text_fn text, void *ctx);
-/* fsync of every directory whose entries this writer changed. */
+/* Flushes every directory whose entries this writer changed: an fsync
+ * each, or for more than WRITER_SYNC_EACH the target's file system once. */
 int writer_sync(writer *w);
-/* Flushes the target's whole file system: cheaper than an fsync per file
- * when many files were staged unflushed. */
+/* Flushes the target's whole file system. Each fsync on a journaling file
+ * system waits for a commit of its own; one syncfs waits for one (and for
+ * whatever else is dirty there), so it wins beyond a handful of files:
+ * a fresh MindWell build flushed file by file took 42 ms, with syncfs 27
+ * (20 without flushing), on the project's machine. */
 int writer_sync_fs(writer *w);
+#define WRITER_SYNC_EACH 8
 
 /* One file, atomically, without keeping a writer: for the git index's
  * sources and the pre-commit hook. */
