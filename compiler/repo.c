@@ -197,7 +197,9 @@ static void plan_orphan(plan *pl, const char *path)
     const local_entry *known = strmap_get(&pl->proof.by_path, path);
     if (!disk && !odd)
         return;
-    if (odd || !known) {
+    if (odd) {
+        conflict(pl, path, "is no longer generated, and what is there is not a regular file", "move it away");
+    } else if (!known) {
         conflict(pl, path, "is no longer generated, but this machine has no record of infrac writing it",
                  "if it is a generated file, delete it yourself and build again");
     } else if (local_proves(&pl->proof, path, &id, disk, len) || git_holds(pl, path, disk, len) || pl->ro->force) {
@@ -264,9 +266,9 @@ static int check_paths(const out_set *o, diag_ctx *d)
     for (size_t i = 0; i < o->files.len; i++) {
         const char *path = ((const out_file *)o->files.items[i])->path;
         const char *why = writer_path_problem(path);
-        if (why || strncmp(path, ".infrac/", 8) == 0) {
+        if (why || strncmp(path, ".infrac/", 8) == 0 || strcmp(path, ".gitattributes") == 0) {
             diag_error(d, (src_loc){0}, "the program would write %s, which cannot be: %s", path,
-                       why ? why : "infrac keeps its own files there");
+                       why ? why : "infrac keeps that file itself");
             bad++;
         }
     }
@@ -391,11 +393,16 @@ static void drifted(ptrvec *drift, arena *a, repo_drift_kind k, const char *path
     vec_push(a, drift, r);
 }
 
+/* Does a line start with git's conflict marker "<<<<<<< " or ">>>>>>> "? */
 static bool has_conflict_markers(const char *text, size_t len)
 {
-    for (const char *s = text; s && s < text + len; s = memchr(s, '\n', (size_t)(text + len - s)), s = s ? s + 1 : s)
-        if (text + len - s >= 8 && (strncmp(s, "<<<<<<< ", 8) == 0 || strncmp(s, ">>>>>>> ", 8) == 0))
+    const char *end = text + len;
+    for (const char *line = text; line < end;) {
+        if (end - line >= 8 && (memcmp(line, "<<<<<<< ", 8) == 0 || memcmp(line, ">>>>>>> ", 8) == 0))
             return true;
+        const char *nl = memchr(line, '\n', (size_t)(end - line));
+        line = nl ? nl + 1 : end;
+    }
     return false;
 }
 
