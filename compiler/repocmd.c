@@ -190,6 +190,8 @@ static void program_options(session *s)
     s->stdlib = s->o->stdlib_dir ? s->o->stdlib_dir : s->program.stdlib ? from_here(s, s->program.stdlib) : NULL;
 }
 
+static void describe(session *s);
+
 static int find_program(session *s, repo_reader rd)
 {
     if (s->o->npaths) {
@@ -200,6 +202,7 @@ static int find_program(session *s, repo_reader rd)
             return 2;
     }
     program_options(s);
+    describe(s);
     return 0;
 }
 
@@ -394,7 +397,6 @@ static int build_in(session *s)
     if (rc)
         return rc;
     s->key = program_key(s, "worktree");
-    describe(s);
     rc = compile_paths(s);
     name_sources(s, NULL);
     if (rc)
@@ -658,10 +660,8 @@ static int check_staged(session *s, ptrvec *drift)
     repo_reader wt = repo_worktree_recorder(s->dir, s->a, &seen);
     repo_manifest have;
     int rc = repo_read_manifest(rd, s->a, &have, &s->d) != 0 ? 2 : find_program(s, rd);
-    if (rc == 0) {
-        describe(s);
+    if (rc == 0)
         rc = compile_staged(s, workdir);
-    }
     if (rc == 0)
         rc = compare(s, rd, &wt, &have, &proof, drift);
     const char *after = index_sum(s->a, index);
