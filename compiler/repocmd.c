@@ -14,6 +14,7 @@
 #include "gitapi.h"
 #include "gitrepo.h"
 #include "journal.h"
+#include "load.h"
 #include "repo.h"
 #include "writer.h"
 
@@ -33,6 +34,7 @@ typedef struct session {
     const char *key;            /* what this run compiles, for the local record */
     strmap names;               /* source path as compiled -> name for reports */
     const char *scratch;        /* --staged: where the index's sources were compiled */
+    bool from_stdin;            /* a PATH is standard input: nothing to record or to stat */
     gitrepo *git;               /* opened when needed */
     const char *git_why;
     compilation comp;
@@ -46,6 +48,8 @@ static void session_init(session *s, const repocmd_opts *o)
     s->o = o;
     s->stamp = local_now();
     strmap_init(&s->names, s->a);
+    for (int i = 0; i < o->npaths; i++)
+        s->from_stdin |= load_is_stdin(o->paths[i]);
 }
 
 static void session_free(session *s)
@@ -138,7 +142,8 @@ static void program_from_args(session *s)
     repo_manifest_init(&s->program, s->a);
     for (int i = 0; i < o->npaths; i++) {
         vec_push(s->a, &s->paths, o->paths[i]);
-        vec_push(s->a, &s->program.sources, (void *)repo_relpath(s->a, o->paths[i], s->dir));
+        if (!load_is_stdin(o->paths[i]))     /* a pipe: the manifest cannot name it */
+            vec_push(s->a, &s->program.sources, (void *)repo_relpath(s->a, o->paths[i], s->dir));
     }
 }
 
@@ -247,6 +252,8 @@ static const char *staged_key(session *s)
  * target. */
 static const char *source_name(session *s, const char *path, const char *base)
 {
+    if (load_is_stdin(path) || strcmp(path, "<stdin>") == 0)
+        return "<stdin>";
     const char *rel = base ? repo_relpath(s->a, path, base) : NULL;
     if (rel && strncmp(rel, "..", 2) != 0)
         return rel;
@@ -286,11 +293,41 @@ static int emit(session *s, const ptrvec *drift, int rc)
         vec_push(s->a, &s->d.items, s->comp.d.items.items[i]);
     const char *rel = s->root && s->dir ? repo_relpath(s->a, s->dir, s->root) : ".";
     report_names names = {report_name, s, strcmp(rel, ".") ? arena_printf(s->a, "%s/", rel) : ""};
-    report_emit_in(s->o->format, &s->d, drift, &names, stdout);
+    bool list = !(s->o->quiet && s->o->format == REPORT_TEXT);     /* -q: errors only */
+    report_emit_in(s->o->format, &s->d, list ? drift : NULL, &names, stdout);
     return rc;
 }
 
 /* ---- compiling ---- */
+
+static bool env_selected(session *s, const char *env)
+{
+    for (int i = 0; i < s->o->nenvs; i++)
+        if (strcmp(s->o->envs[i], env) == 0)
+            return true;
+    return false;
+}
+
+/* --env: the environments left out keep their own files as they are (root
+ * modules, overlays, parameter files are neither rewritten nor removed):
+ * the output holds them with their present content, read through rd. */
+static void keep_other_envs(session *s, const repo_manifest *have, repo_reader rd)
+{
+    if (!s->o->nenvs || !s->comp.a)
+        return;
+    compilation *comp = &s->comp;
+    for (size_t e = 0; e < comp->declared_envs.len; e++) {
+        const char *env = comp->declared_envs.items[e];
+        for (size_t i = 0; !env_selected(s, env) && i < have->paths.len; i++) {
+            const char *path = have->paths.items[i];
+            size_t len = 0;
+            char *data = out_env_file(path, env) && !out_find(&comp->out, path) ? rd.read(rd.ctx, s->a, path, &len) : NULL;
+            if (data)
+                out_add(&comp->out, path, data, len, NULL);
+        }
+    }
+    out_sort(&comp->out);
+}
 
 static int compile_paths(session *s)
 {
@@ -303,6 +340,8 @@ static int compile_paths(session *s)
  * work tree came from the index, through the scratch tree. */
 static bool from_disk(session *s, const char *path)
 {
+    if (load_is_stdin(path) || strcmp(path, "<stdin>") == 0)
+        return false;
     return !s->scratch || (path[0] == '/' && strncmp(path, s->scratch, strlen(s->scratch)) != 0);
 }
 
@@ -403,6 +442,7 @@ static int build_in(session *s)
         return rc;
     if (repo_read_manifest(repo_worktree_reader(s->dir), s->a, &before, &s->d) != 0)
         return 2;
+    keep_other_envs(s, &before, repo_worktree_reader(s->dir));
     ptrvec ours = {0};
     if (s->o->commit) {
         if (!session_git(s)) {
@@ -482,8 +522,8 @@ static const char *staged_index(session *s, const local_record *r)
 static bool fast_check(session *s)
 {
     local_record r;
-    if (s->o->diff)
-        return false;
+    if (s->o->diff || s->from_stdin)
+        return false;       /* a pipe has no identity to compare */
     if (s->o->staged) {
         if (!local_read(&r, s->a, s->dir, LOCAL_STAGED) || strcmp(r.key, s->key) != 0)
             return false;
@@ -550,7 +590,9 @@ static int compare(session *s, repo_reader rd, repo_reader *worktree, const repo
     repo_manifest want;
     repo_manifest_for(&want, s->a, &s->program, &s->comp.out);
     repo_check_opts co = {.out = &s->comp.out, .want = &want, .have = have, .rd = rd, .worktree = worktree,
-                          .proof = proof, .diff_out = s->o->diff ? stdout : NULL};
+                          .proof = proof, .diff_out = !s->o->diff ? NULL
+                                                     : s->o->format == REPORT_TEXT ? stdout : stderr};
+    /* a JSON or SARIF document must stay one document: diffs go beside it */
     repo_check(&co, drift, s->a);
     return drift->len ? 1 : 0;
 }
@@ -571,6 +613,7 @@ static int check_worktree(session *s, ptrvec *drift)
         rc = 1;
     }
     if (rc == 0) {
+        keep_other_envs(s, &have, rd);
         rc = compare(s, rd, NULL, &have, &proof, drift);
         record_check(s, &proof, &seen, drift);
     }
@@ -590,6 +633,8 @@ static const char *absolute(session *s, const char *path)
  * messages then name files as the user sees them), one outside from disk. */
 static const char *staged_path(session *s, const char *path, const char *workdir, const char *scratch, bool inside)
 {
+    if (load_is_stdin(path))
+        return path;
     const char *rel = repo_relpath(s->a, path, workdir);
     if (strncmp(rel, "..", 2) == 0)
         return absolute(s, path);
@@ -662,8 +707,10 @@ static int check_staged(session *s, ptrvec *drift)
     int rc = repo_read_manifest(rd, s->a, &have, &s->d) != 0 ? 2 : find_program(s, rd);
     if (rc == 0)
         rc = compile_staged(s, workdir);
-    if (rc == 0)
+    if (rc == 0) {
+        keep_other_envs(s, &have, rd);
         rc = compare(s, rd, &wt, &have, &proof, drift);
+    }
     const char *after = index_sum(s->a, index);
     if (rc == 0 && before && after && strcmp(before, after) == 0)
         record_staged(s, absolute(s, index), before);
@@ -687,7 +734,7 @@ static const char *shell_word(arena *a, const char *s)
 /* In text, after the drift lines: exactly what to run. */
 static void how_to_fix(session *s, const ptrvec *drift)
 {
-    if (!drift->len || s->o->format != REPORT_TEXT)
+    if (!drift->len || s->o->format != REPORT_TEXT || s->o->quiet)
         return;
     fflush(stdout);     /* after the drift lines, also when both go to one file */
     bool edits = false;
