@@ -137,7 +137,7 @@ static const command commands[] = {
       "Compiles the .infra program in PATH (files, directories of .infra files, or - for standard\n"
       "input) and writes the generated files into the target directory, all or nothing: on an\n"
       "error or a policy violation nothing is written. Without PATH, the program recorded in\n"
-      "the target's .infrac/manifest.json is built again.",
+      "the target's .infrac/manifest is built again.",
       build_opts, 0, -1, CLI_FILE, NULL}, cmd_build},
     {{"check", "[PATH...]", "compare the generated files with what the program produces (for hooks and CI)",
       "Compiles in memory and compares with the target directory: lists stale, missing,\n"
@@ -147,7 +147,8 @@ static const command commands[] = {
       check_opts, 0, -1, CLI_FILE, NULL}, cmd_check},
     {{"hook", "install [REPO]", "install a git pre-commit hook that runs `infrac check --staged`",
       "Writes a pre-commit hook into the git repository holding REPO (default: the current\n"
-      "directory). An existing hook that infrac did not write is left alone.",
+      "directory), where git runs hooks (core.hooksPath, or the hooks linked worktrees share).\n"
+      "An existing hook that infrac did not write is left alone.",
       hook_opts, 1, 2, CLI_WORDS, "install"}, cmd_hook},
     {{"explain", "RULE | --list | --markdown", "print a policy rule's rationale, fix and scanner ids",
       "Prints a policy rule's severity, pack, rationale, fix, matching Checkov and Trivy ids\n"
