@@ -339,7 +339,7 @@ static void bicep_template(bicep_ctx *bc)
     }
     bicep_params(bc, &sb);
     sb_puts(&sb, body.data);
-    out_add(bc->o, arena_printf(bc->a, "infra/bicep/%s/main.bicep", bc->s->name), sb.data, sb.len, "//");
+    out_add(bc->o, arena_printf(bc->a, "%s/%s/main.bicep", target_table[TARGET_BICEP].root, bc->s->name), sb.data, sb.len, "//");
 }
 
 /* ---- params.<env>.json ---- */
@@ -418,7 +418,8 @@ static void bicep_params_file(bicep_ctx *bc, size_t env)
     json_decref(doc);
     if (ok && text) {
         const char *with_nl = arena_printf(bc->a, "%s\n", text);
-        out_add(bc->o, arena_printf(bc->a, "infra/bicep/%s/params.%s.json", bc->s->name, bc->p->envs[env]),
+        out_add(bc->o, arena_printf(bc->a, "%s/%s/params.%s.json", target_table[TARGET_BICEP].root, bc->s->name,
+                                    bc->p->envs[env]),
                 with_nl, strlen(with_nl), NULL);
     }
     free(text);

@@ -16,7 +16,7 @@ void gha_emit(const ir_program *p, out_set *o, diag_ctx *d)
             sb_init(&sb, o->a);
             out_yaml_opts yo = {.workflow = true};
             if (out_yaml_block(&sb, b, &yo, d) == 0)
-                out_add(o, arena_printf(o->a, ".github/workflows/%s.yml", b->name), sb.data, sb.len, "#");
+                out_add(o, arena_printf(o->a, "%s/workflows/%s.yml", target_table[TARGET_GITHUB].root, b->name), sb.data, sb.len, "#");
         }
     }
 }

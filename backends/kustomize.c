@@ -87,14 +87,14 @@ static void kust_base(kust_ctx *kc, const ir_stack *s)
         if (b->cond)
             continue;
         const char *file = object_file(kc, s, b);
-        kust_add_yaml(kc, arena_printf(kc->a, "infra/kubernetes/base/%s/%s", s->name, file), b, 0);
+        kust_add_yaml(kc, arena_printf(kc->a, "%s/base/%s/%s", target_table[TARGET_KUBERNETES].root, s->name, file), b, 0);
         vec_push(kc->a, &files, (void *)file);
     }
     if (!files.len)
         return;
     ir_value *k = kustomization(kc);
     ir_object_set(kc->a, k, "resources", str_list(kc, &files));
-    kust_add_value(kc, arena_printf(kc->a, "infra/kubernetes/base/%s/kustomization.yaml", s->name), k);
+    kust_add_value(kc, arena_printf(kc->a, "%s/base/%s/kustomization.yaml", target_table[TARGET_KUBERNETES].root, s->name), k);
 }
 
 /* ---- patches ---- */
@@ -266,7 +266,7 @@ static ir_value *patch_target(kust_ctx *kc, const ir_block *b)
 static void kust_overlay(kust_ctx *kc, int env)
 {
     const char *envname = kc->p->envs[env];
-    const char *dir = arena_printf(kc->a, "infra/kubernetes/overlays/%s", envname);
+    const char *dir = arena_printf(kc->a, "%s/overlays/%s", target_table[TARGET_KUBERNETES].root, envname);
     ptrvec resources = {0};
     ir_value *patches = ir_list(kc->a, (src_loc){0});
     for (size_t i = 0; i < kc->p->stacks.len; i++) {

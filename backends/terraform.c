@@ -487,7 +487,7 @@ static void tf_versions(tf_ctx *tc, strbuf *sb, const ptrvec *providers)
 
 static void tf_module(tf_ctx *tc, const ir_stack *s)
 {
-    const char *dir = arena_printf(tc->a, "infra/terraform/modules/%s", s->name);
+    const char *dir = arena_printf(tc->a, "%s/modules/%s", target_table[TARGET_TERRAFORM].root, s->name);
     strbuf main_tf, vars, outs, versions;
     sb_init(&main_tf, tc->a);
     sb_init(&vars, tc->a);
@@ -636,7 +636,7 @@ static void tf_root_modules(tf_ctx *tc, size_t env, strbuf *main_tf, strbuf *var
 
 static void tf_environment(tf_ctx *tc, size_t env)
 {
-    const char *dir = arena_printf(tc->a, "infra/terraform/environments/%s", tc->p->envs[env]);
+    const char *dir = arena_printf(tc->a, "%s/environments/%s", target_table[TARGET_TERRAFORM].root, tc->p->envs[env]);
     strbuf main_tf, vars, outs, prov, ver, be;
     strbuf *all[] = {&main_tf, &vars, &outs, &prov, &ver, &be};
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)

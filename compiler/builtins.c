@@ -319,8 +319,8 @@ static value *fn_ref(eval_ctx *cx, const ast_expr *c, value **args, size_t n)
 {
     if (n != 2 || args[0]->kind != V_RESOURCE || !str_arg(args[1]))
         return bad(cx, c, "takes a resource and an attribute path");
-    if (cx->target != TARGET_TERRAFORM && cx->target != TARGET_BICEP)
-        return bad(cx, c, "is only meaningful in a terraform or bicep lowering");
+    if (cx->target < 0 || !target_table[cx->target].iac)
+        return bad(cx, c, arena_printf(cx->p->a, "is only meaningful in a %s lowering", target_iac_names(cx->p->a)));
     value *v = val_new(cx->p->a, V_TREF, c->loc);
     v->ref.primary = true;
     v->ref.owner = args[0]->inst;

@@ -3,7 +3,6 @@
 
 #include <string.h>
 
-#include "backends.h"
 #include "load.h"
 #include "pol.h"
 
@@ -154,10 +153,8 @@ int compile_run(compilation *c, const compile_opts *o)
     tf_settings(p, c->ir);
     if (c->d.errors)
         return 2;
-    tf_emit(c->ir, &c->out, &c->d);
-    bicep_emit(c->ir, &c->out, &c->d);
-    kust_emit(c->ir, &c->out, &c->d);
-    gha_emit(c->ir, &c->out, &c->d);
+    for (int t = 0; t < TARGET_COUNT; t++)
+        target_table[t].emit(c->ir, &c->out, &c->d);
     if (c->d.errors) {
         c->out.files.len = 0;
         return 2;

@@ -120,7 +120,7 @@ static value *tref_root(eval_ctx *cx, const char *name, src_loc loc)
 {
     value *v = val_new(cx->p->a, V_TREF, loc);
     v->ref.owner = cx->self;
-    if (cx->target == TARGET_TERRAFORM) {
+    if (target_table[cx->target].typed_address) {
         if (strcmp(name, "data") == 0)
             v->ref.is_data = true;
         else
@@ -150,8 +150,8 @@ static value *eval_ident(eval_ctx *cx, const ast_expr *e)
 static value *eval_member_expr(eval_ctx *cx, const ast_expr *e)
 {
     value *obj = eval_expr(cx, e->lhs);
-    if (obj->kind == V_STRING && obj->b && e->lhs->kind == EX_IDENT &&
-        (cx->target == TARGET_TERRAFORM || cx->target == TARGET_BICEP))
+    if (obj->kind == V_STRING && obj->b && e->lhs->kind == EX_IDENT && cx->target >= 0 &&
+        target_table[cx->target].iac)
         obj = tref_root(cx, obj->text, e->lhs->loc);
     return eval_member(cx, obj, e->text, e->loc);
 }

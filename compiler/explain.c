@@ -12,7 +12,7 @@ static void print_matches(const pol_rule *r, FILE *out)
 {
     for (size_t i = 0; i < r->matches.len; i++) {
         const pol_match *m = r->matches.items[i];
-        fprintf(out, "%s%s", i ? "; " : "", pol_target_name(m->target));
+        fprintf(out, "%s%s", i ? "; " : "", target_table[m->target].name);
         for (size_t j = 0; j < m->types.len; j++)
             fprintf(out, " %s", (const char *)m->types.items[j]);
     }

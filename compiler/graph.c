@@ -34,9 +34,8 @@ static void add_node(graph *g, const instance *in, unsigned bit)
 {
     graph_node *n = strmap_get(&g->node_by_path, in->path);
     if (!n) {
-        static const char *targets[] = {"terraform", "bicep", "kubernetes", "github"};
         n = arena_alloc(g->a, sizeof *n);
-        *n = (graph_node){arena_strdup(g->a, in->path), in->k->name, in->stack, targets[in->target], 0};
+        *n = (graph_node){arena_strdup(g->a, in->path), in->k->name, in->stack, target_table[in->target].name, 0};
         strmap_put(&g->node_by_path, n->path, n);
         vec_push(g->a, &g->nodes, n);
     }

@@ -138,11 +138,10 @@ static ir_target stack_target(program *p, const ast_item *it)
         const ast_item *a = it->body.items[i];
         if (a->kind != IT_ATTR || strcmp(a->name, "target") != 0)
             continue;
-        if (a->value->kind == EX_IDENT && strcmp(a->value->text, "terraform") == 0)
-            return TARGET_TERRAFORM;
-        if (a->value->kind == EX_IDENT && strcmp(a->value->text, "bicep") == 0)
-            return TARGET_BICEP;
-        diag_error(p->d, a->value->loc, "a stack's target is terraform or bicep");
+        int t = a->value->kind == EX_IDENT ? target_by_name(a->value->text) : -1;
+        if (t >= 0 && target_table[t].iac)
+            return (ir_target)t;
+        diag_error(p->d, a->value->loc, "a stack's target is %s", target_iac_names(p->a));
     }
     return TARGET_TERRAFORM;
 }
@@ -189,24 +188,15 @@ static void gather_for(program *p, const ast_item *it, scope *sc, gather_ctx g)
         gather_items(p, &it->body, scope_bind(p->a, sc, it->name, list->items.items[i]), g);
 }
 
-static int target_word(const char *w)
-{
-    static const char *words[] = {"terraform", "bicep", "kubernetes", "github"};
-    for (int i = 0; i < 4; i++)
-        if (strcmp(w, words[i]) == 0)
-            return i;
-    return -1;
-}
-
 /* The escape hatch: `terraform { resource … }` (or bicep, kubernetes, github)
  * written in a program is a resource of an anonymous kind whose lowering is
  * that block, with its names kept as written. */
 static void gather_raw(program *p, const ast_item *it, scope *sc, gather_ctx g, int target)
 {
-    if ((target == TARGET_TERRAFORM || target == TARGET_BICEP) && (int)g.target != target) {
+    if (target_table[target].iac && (int)g.target != target) {
         if (p->env_index == 0)
             diag_error(p->d, it->name_loc, "a raw %s block cannot stand in a %s stack", it->name,
-                       g.target == TARGET_BICEP ? "bicep" : "terraform");
+                       target_table[g.target].name);
         return;
     }
     kind *k = arena_alloc(p->a, sizeof *k);
@@ -216,7 +206,7 @@ static void gather_raw(program *p, const ast_item *it, scope *sc, gather_ctx g, 
     k->lower[target] = it;
     instance *in = arena_alloc(p->a, sizeof *in);
     in->k = k;
-    in->label = target == TARGET_KUBERNETES ? "raw" : it->name;
+    in->label = target_table[target].grouping == GROUP_PER_RESOURCE ? "raw" : it->name;   /* its stack's name */
     in->path = arena_printf(p->a, "%s@%s:%d", it->name, it->loc.file->path, it->loc.line);
     in->ident = "raw";
     in->stack = g.stack;
@@ -245,8 +235,8 @@ static void gather_item(program *p, const ast_item *it, scope *sc, gather_ctx g)
             return;     /* a nested block of the parent, not a child resource */
         if (!g.parent && strcmp(it->name, "stack") == 0)
             gather_stack(p, it, sc, g);
-        else if (!g.parent && !k && !it->labels.len && target_word(it->name) >= 0)
-            gather_raw(p, it, sc, g, target_word(it->name));
+        else if (!g.parent && !k && !it->labels.len && target_by_name(it->name) >= 0)
+            gather_raw(p, it, sc, g, target_by_name(it->name));
         else if (k)
             gather_resource(p, it, k, sc, g);
         else if (!g.parent && p->env_index == 0)
@@ -633,7 +623,7 @@ value *eval_resource_member(eval_ctx *cx, value *res, const char *name, src_loc 
         v = resource_implicit(cx, in, name, loc);
     if (v)
         return v;
-    if (cx->target == TARGET_TERRAFORM || cx->target == TARGET_BICEP) {
+    if (cx->target >= 0 && target_table[cx->target].iac) {
         v = val_new(p->a, V_TREF, loc);     /* an attribute of its primary target block */
         v->ref.primary = true;
         v->ref.owner = in;

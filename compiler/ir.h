@@ -19,6 +19,7 @@
 #include <stddef.h>
 #include "arena.h"
 #include "diag.h"
+#include "target.h"
 
 typedef struct ir_value ir_value;
 typedef struct ir_block ir_block;
@@ -109,8 +110,6 @@ struct ir_block {
     int depends_count;          /* explicit ordering edges are rare; refs imply order */
     const ir_block **depends_on;
 };
-
-typedef enum { TARGET_TERRAFORM, TARGET_BICEP, TARGET_KUBERNETES, TARGET_GITHUB } ir_target;
 
 /* A deployable unit with one target: a Terraform module + env roots, a Bicep
  * template + params files, a Kustomize base + overlays, or the workflows. */

@@ -7,7 +7,6 @@
 #include "load.h"
 #include "sema.h"
 
-static const char *target_names[] = {"terraform", "bicep", "kubernetes", "github"};
 
 /* The kinds by name, a user's kind replacing the stdlib's of that name. */
 static ptrvec visible_kinds(const program *p)
@@ -137,12 +136,12 @@ static void print_attrs_text(arena *a, const schema *s, int indent, FILE *out)
 static void print_targets(arena *a, const kind *k, const char *sep, FILE *out)
 {
     int n = 0;
-    for (int t = 0; t < 4; t++) {
+    for (int t = 0; t < TARGET_COUNT; t++) {
         if (!k->lower[t])
             continue;
         ptrvec types = {0};
         lowered_types(a, &k->lower[t]->body, t, &types);
-        fprintf(out, "%s%s:", n++ ? sep : "", target_names[t]);
+        fprintf(out, "%s%s:", n++ ? sep : "", target_table[t].name);
         for (size_t i = 0; i < types.len; i++)
             fprintf(out, " %s%s", (const char *)types.items[i], i + 1 < types.len ? "," : "");
     }

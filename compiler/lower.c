@@ -53,7 +53,7 @@ static const char *block_name(lower_ctx *lc, const char *local)
     for (char *c = name; *c; c++)
         if (*c == '-' || *c == '.')
             *c = '_';   /* "${s.label}" locals may hold hyphens */
-    return lc->target == TARGET_BICEP ? camel(lc->p->a, name) : name;
+    return target_table[lc->target].camel_names ? camel(lc->p->a, name) : name;
 }
 
 static ir_param *secret_param(program *p, const char *name, src_loc loc)
@@ -105,7 +105,7 @@ static ir_value *to_ir(lower_ctx *lc, value *v)
     case V_BOOL: return ir_bool(a, v->b, v->loc);
     case V_NUMBER: return ir_number(a, val_format_number(a, v->num), v->loc);
     case V_STRING:
-        if (v->b && lc->target == TARGET_BICEP) {
+        if (v->b && target_table[lc->target].bare_refs) {
             /* Bicep names a resource by its bare symbolic name: `parent = this` */
             ir_value *r = tref_to_ir(lc, v);
             pending_ref *pr = lc->pending.items[lc->pending.len - 1];
@@ -254,10 +254,11 @@ static ir_stack *stack_for(lower_ctx *lc, const char *name, ir_target target)
 
 static const char *stack_name_of(lower_ctx *lc)
 {
-    if (lc->target == TARGET_KUBERNETES)
-        return lc->in->label;
-    if (lc->target == TARGET_GITHUB)
-        return "workflows";
+    switch (target_table[lc->target].grouping) {
+    case GROUP_PER_RESOURCE: return lc->in->label;
+    case GROUP_ONE: return target_table[lc->target].root_stack;
+    case GROUP_DECLARED: break;
+    }
     return lc->in->stack;
 }
 
@@ -298,7 +299,7 @@ static void publish(lower_ctx *lc)
         lower_ctx tc = *lc;
         tc.target = t;
         ir_stack *s = stack_for(&tc, stack_name_of(&tc), t);
-        if (b->kind == IRB_DATA && !b->entries.len && t == TARGET_TERRAFORM)
+        if (b->kind == IRB_DATA && !b->entries.len && target_table[t].shared_lookups)
             in->blocks.items[i] = shared_data(lc, s, b);
         else
             vec_push(lc->p->a, &s->blocks, b);
@@ -377,7 +378,7 @@ static void lower_target_block(lower_ctx *lc, const ast_item *it, scope *sc)
     const char *type = type_at >= 0 ? label_str(lc, it->labels.items[type_at], sc) : it->name;
     /* An empty-bodied data source is a lookup of the context (client config,
      * subscription, caller identity): shared under its own name. */
-    bool shared = bkind == IRB_DATA && lc->target == TARGET_TERRAFORM && it->body.len == 0;
+    bool shared = bkind == IRB_DATA && target_table[lc->target].shared_lookups && it->body.len == 0;
     const char *name = shared || bkind == IRB_WORKFLOW ? local : block_name(lc, local);
     ir_block *b = ir_block_new(p->a, bkind, type, name, it->loc);
     b->source = it->loc.file ? it->loc.file->path : NULL;
@@ -444,8 +445,7 @@ static const ir_block *primary_block(lower_ctx *lc, instance *owner, src_loc loc
         if (b->kind == IRB_RESOURCE)
             return b;
     }
-    diag_error(lc->p->d, loc, "'%s' has no %s resource to refer to", owner->path,
-               lc->target == TARGET_BICEP ? "Bicep" : "Terraform");
+    diag_error(lc->p->d, loc, "'%s' has no %s resource to refer to", owner->path, target_table[lc->target].title);
     return NULL;
 }
 
@@ -480,7 +480,7 @@ static void resolve_ref(lower_ctx *lc, pending_ref *pr)
         if (!b)
             diag_error(lc->p->d, pr->loc, "unresolved reference '%s%s%s%s' in the %s lowering of %s",
                        r->is_data ? "data." : "", r->type ? r->type : "", r->type ? "." : "", r->local,
-                       lc->target == TARGET_BICEP ? "bicep" : "terraform", lc->in->k->name);
+                       target_table[lc->target].name, lc->in->k->name);
     } else {
         diag_error(lc->p->d, pr->loc, "unresolved reference '%s'", r->type ? r->type : "data");
     }
@@ -500,17 +500,21 @@ void lower_instance(program *p, instance *in)
     self->inst = in;
     scope *sc = scope_bind(p->a, in->sc, "self", self);
     const ast_item *iac = in->k->lower[in->target];
-    bool any_iac = in->k->lower[TARGET_TERRAFORM] || in->k->lower[TARGET_BICEP];
+    bool any_iac = false;
+    for (int t = 0; t < TARGET_COUNT; t++)
+        any_iac |= target_table[t].iac && in->k->lower[t];
     if (iac)
         lower_top_items(&lc, &iac->body, sc);
     else if (any_iac)
         diag_error(p->d, in->decl->loc, "kind %s has no %s lowering, so it cannot be in stack '%s'",
-                   in->k->name, in->target == TARGET_BICEP ? "bicep" : "terraform", in->stack);
+                   in->k->name, target_table[in->target].name, in->stack);
     for (size_t i = 0; i < lc.pending.len; i++)
         resolve_ref(&lc, lc.pending.items[i]);
-    if (in->k->lower[TARGET_KUBERNETES]) {
-        lower_ctx kc = {.p = p, .in = in, .out = p->cur_out, .target = TARGET_KUBERNETES};
-        lower_top_items(&kc, &in->k->lower[TARGET_KUBERNETES]->body, sc);
+    for (int t = 0; t < TARGET_COUNT; t++) {    /* the targets every resource may add to */
+        if (target_table[t].iac || !target_table[t].per_env || !in->k->lower[t])
+            continue;
+        lower_ctx kc = {.p = p, .in = in, .out = p->cur_out, .target = (ir_target)t};
+        lower_top_items(&kc, &in->k->lower[t]->body, sc);
     }
     publish(&lc);
     in->lowered = 2;
@@ -532,16 +536,19 @@ void lower_workflows(program *p, lower_out *out)
     p->cur_out = out;
     for (size_t i = 0; i < p->instances.len; i++) {
         instance *in = p->instances.items[i];
-        const ast_item *gh = in->k->lower[TARGET_GITHUB];
-        if (!gh)
-            continue;
-        lower_ctx lc = {.p = p, .in = in, .out = out, .target = TARGET_GITHUB};
-        value *self = val_new(p->a, V_RESOURCE, in->decl->loc);
-        self->inst = in;
-        size_t before = in->blocks.len;
-        lower_top_items(&lc, &gh->body, scope_bind(p->a, in->sc, "self", self));
-        for (size_t j = before; j < in->blocks.len; j++)
-            vec_push(p->a, &stack_for(&lc, "workflows", TARGET_GITHUB)->blocks, in->blocks.items[j]);
+        for (int t = 0; t < TARGET_COUNT; t++) {
+            const ast_item *once = target_table[t].per_env ? NULL : in->k->lower[t];
+            if (!once)
+                continue;
+            lower_ctx lc = {.p = p, .in = in, .out = out, .target = (ir_target)t};
+            value *self = val_new(p->a, V_RESOURCE, in->decl->loc);
+            self->inst = in;
+            size_t before = in->blocks.len;
+            lower_top_items(&lc, &once->body, scope_bind(p->a, in->sc, "self", self));
+            ir_stack *s = stack_for(&lc, stack_name_of(&lc), lc.target);
+            for (size_t j = before; j < in->blocks.len; j++)
+                vec_push(p->a, &s->blocks, in->blocks.items[j]);
+        }
     }
     p->cur_out = NULL;
 }

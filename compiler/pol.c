@@ -46,8 +46,8 @@ struct pol_state {
     ptrvec packs;               /* pol_pack* */
     ptrvec rules;               /* pol_rule* (all packs) */
     strmap by_id;               /* id -> pol_rule* */
-    strmap exact[4];            /* per target: block type -> ptrvec* of match_ref (enabled rules) */
-    ptrvec globbed[4];          /* per target: match_ref* whose type has a '*' */
+    strmap exact[TARGET_COUNT]; /* per target: block type -> ptrvec* of match_ref (enabled rules) */
+    ptrvec globbed[TARGET_COUNT]; /* per target: match_ref* whose type has a '*' */
     ptrvec findings;            /* finding*, first-found order */
     strmap finding_by_key;
     ptrvec annots;              /* allow_rec* of every annotation seen, first-seen order
@@ -55,9 +55,6 @@ struct pol_state {
     size_t nenvs_checked;
 };
 
-static const char *targets[] = {"terraform", "bicep", "kubernetes", "github"};
-
-const char *pol_target_name(ir_target t) { return targets[t]; }
 
 const char *pol_severity_name(pol_severity s)
 {
@@ -95,14 +92,6 @@ static bool match_setting(pol_match *m, const ast_item *it)
     return slot != NULL;
 }
 
-static int target_of(const char *name)
-{
-    for (int t = 0; t < 4; t++)
-        if (strcmp(name, targets[t]) == 0)
-            return t;
-    return -1;
-}
-
 static void read_matcher(pol_state *ps, pol_rule *r, const ast_item *blk, int target)
 {
     pol_match *m = arena_alloc(ps->a, sizeof *m);
@@ -114,11 +103,12 @@ static void read_matcher(pol_state *ps, pol_rule *r, const ast_item *blk, int ta
             vec_push(ps->a, &m->types, (void *)t);
     }
     if (!m->types.len)
-        diag_error(ps->p->d, blk->loc, "rule %s: say which %s blocks it applies to", r->id, targets[target]);
+        diag_error(ps->p->d, blk->loc, "rule %s: say which %s blocks it applies to", r->id, target_table[target].name);
     for (size_t i = 0; i < blk->body.len; i++) {
         const ast_item *it = blk->body.items[i];
         if (it->kind != IT_ATTR || !match_setting(m, it))
-            diag_error(ps->p->d, it->loc, "a rule's %s block takes only, each, that, at and message", targets[target]);
+            diag_error(ps->p->d, it->loc, "a rule's %s block takes only, each, that, at and message",
+                       target_table[target].name);
     }
     vec_push(ps->a, &r->matches, m);
 }
@@ -126,7 +116,7 @@ static void read_matcher(pol_state *ps, pol_rule *r, const ast_item *blk, int ta
 static void read_rule_item(pol_state *ps, pol_rule *r, const ast_item *it)
 {
     int t;
-    if (it->kind == IT_BLOCK && (t = target_of(it->name)) >= 0) {
+    if (it->kind == IT_BLOCK && (t = target_by_name(it->name)) >= 0) {
         read_matcher(ps, r, it, t);
         return;
     }
@@ -336,7 +326,7 @@ pol_state *pol_begin(program *p)
     arena_defer(p->a, (void (*)(void *))arena_free, ps->scratch);
     strmap_init(&ps->by_id, p->a);
     strmap_init(&ps->finding_by_key, p->a);
-    for (int t = 0; t < 4; t++)
+    for (int t = 0; t < TARGET_COUNT; t++)
         strmap_init(&ps->exact[t], p->a);
     for (size_t i = 0; i < p->policies.len; i++)
         read_pack(ps, p->policies.items[i]);

@@ -57,7 +57,6 @@ void pol_finish(pol_state *ps);
 const ptrvec *pol_rules(const pol_state *ps);
 const pol_rule *pol_find(const pol_state *ps, const char *id);
 const char *pol_severity_name(pol_severity s);
-const char *pol_target_name(ir_target t);
 
 /* naming.c: checks the names of the current environment's instances
  * against their kinds' limits, scopes and the convention. */

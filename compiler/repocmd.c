@@ -415,18 +415,18 @@ static int commit_check(session *s, const ptrvec *ours)
 
 static void summary(session *s)
 {
-    static const char *prefixes[] = {"infra/terraform/", "infra/bicep/", "infra/kubernetes/", ".github/"};
-    static const char *labels[] = {"terraform", "bicep", "kubernetes", "github"};
-    size_t count[4] = {0}, bytes = 0;
+    size_t count[TARGET_COUNT] = {0}, bytes = 0;
     for (size_t i = 0; i < s->comp.out.files.len; i++) {
         const out_file *f = s->comp.out.files.items[i];
         bytes += f->len;
-        for (int t = 0; t < 4; t++)
-            count[t] += strncmp(f->path, prefixes[t], strlen(prefixes[t])) == 0;
+        for (int t = 0; t < TARGET_COUNT; t++) {
+            size_t n = strlen(target_table[t].root);
+            count[t] += strncmp(f->path, target_table[t].root, n) == 0 && f->path[n] == '/';
+        }
     }
     printf("infrac: wrote %zu files (%zu bytes) to %s:", s->comp.out.files.len, bytes, s->dir);
-    for (int t = 0; t < 4; t++)
-        printf(" %s %zu%s", labels[t], count[t], t < 3 ? "," : "\n");
+    for (int t = 0; t < TARGET_COUNT; t++)
+        printf(" %s %zu%s", target_table[t].name, count[t], t < TARGET_COUNT - 1 ? "," : "\n");
 }
 
 static int build_in(session *s)

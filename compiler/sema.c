@@ -5,8 +5,6 @@
 
 #include <string.h>
 
-static const char *lowering_names[] = {"terraform", "bicep", "kubernetes", "github"};
-
 const kind *sema_find_kind(const program *p, const char *name)
 {
     for (size_t i = p->kinds.len; i-- > 0;) {   /* later (user) kinds override the stdlib */
@@ -140,14 +138,6 @@ static schema *block_schema(program *p, const ast_item *it, kind *k)
     return s;
 }
 
-static int lowering_index(const char *name)
-{
-    for (int i = 0; i < 4; i++)
-        if (strcmp(name, lowering_names[i]) == 0)
-            return i;
-    return -1;
-}
-
 /* Fills a schema from the items of a kind or block declaration. Items that
  * only make sense on a kind (doc, provider, naming, lowerings) are taken when
  * k is non-NULL. */
@@ -181,8 +171,8 @@ static void schema_add_items(program *p, schema *s, const ptrvec *items, kind *k
             naming_rule_from_ast(p, &k->naming, it);
         } else if (it->kind == IT_BLOCK && k && strcmp(it->name, "check") == 0) {
             /* checks are evaluated per instance by inst.c, straight from the decl */
-        } else if (it->kind == IT_BLOCK && k && lowering_index(it->name) >= 0) {
-            k->lower[lowering_index(it->name)] = it;
+        } else if (it->kind == IT_BLOCK && k && target_by_name(it->name) >= 0) {
+            k->lower[target_by_name(it->name)] = it;
         } else {
             diag_error(p->d, it->loc, "unexpected item in %s declaration", k ? "kind" : "block");
         }

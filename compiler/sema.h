@@ -62,7 +62,7 @@ typedef struct kind {
     const char *provider;       /* "azure", "aws", "kubernetes", "github", or NULL */
     naming_rule naming;
     schema sch;
-    const ast_item *lower[4];   /* per ir_target: the lowering block, or NULL */
+    const ast_item *lower[TARGET_COUNT]; /* per target: the lowering block, or NULL */
     const ast_item *decl;
 } kind;
 
