@@ -77,7 +77,7 @@ static void tf_settings(program *p, ir_program *ip)
             value *v = cfg->items.items[i];
             const char *t = val_to_text(p->a, v);
             if (v->kind == V_BOOL)
-                ir_object_set(p->a, obj, cfg->keys.items[i], ir_bool(p->a, v->b, v->loc));
+                ir_object_set(p->a, obj, cfg->keys.items[i], ir_bool(p->a, v->boolean, v->loc));
             else if (t)
                 ir_object_set(p->a, obj, cfg->keys.items[i], ir_string(p->a, t, v->loc));
         }

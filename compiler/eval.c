@@ -140,7 +140,7 @@ static value *eval_ident(eval_ctx *cx, const ast_expr *e)
     if (v)
         return v;
     value *word = val_string(cx->p->a, e->text, e->loc);
-    word->b = true;     /* bare word */
+    word->flags |= VAL_BARE;
     return word;
 }
 
@@ -150,7 +150,7 @@ static value *eval_ident(eval_ctx *cx, const ast_expr *e)
 static value *eval_member_expr(eval_ctx *cx, const ast_expr *e)
 {
     value *obj = eval_expr(cx, e->lhs);
-    if (obj->kind == V_STRING && obj->b && e->lhs->kind == EX_IDENT && cx->target >= 0 &&
+    if (obj->kind == V_STRING && (obj->flags & VAL_BARE) && e->lhs->kind == EX_IDENT && cx->target >= 0 &&
         target_table[cx->target].iac)
         obj = tref_root(cx, obj->text, e->lhs->loc);
     return eval_member(cx, obj, e->text, e->loc);
@@ -231,7 +231,7 @@ value *eval_member(eval_ctx *cx, value *obj, const char *name, src_loc loc)
     case V_CIDR:
         return typed_member(cx, obj, name, loc);
     case V_STRING:
-        if (obj->b) {
+        if (obj->flags & VAL_BARE) {
             diag_error(cx->p->d, obj->loc, "unresolved reference '%s'", obj->text);
             return err(cx, loc);
         }
@@ -392,12 +392,12 @@ bool eval_cidr(const char *text, unsigned *lo, unsigned *hi)
 
 static value *mismatch(eval_ctx *cx, value *v, const attr_type *t, src_loc loc, const char *what)
 {
-    if (v->kind == V_STRING && v->b && (t->kind == T_REF || t->kind == T_LIST || t->kind == T_MAP))
+    if (v->kind == V_STRING && (v->flags & VAL_BARE) && (t->kind == T_REF || t->kind == T_LIST || t->kind == T_MAP))
         diag_error(cx->p->d, loc, "unresolved reference '%s'", v->text);
-    else if (v->kind == V_STRING && v->b && t->kind == T_ENUM)
+    else if (v->kind == V_STRING && (v->flags & VAL_BARE) && t->kind == T_ENUM)
         diag_error(cx->p->d, loc, "'%s' is not a valid value for %s: expected %s", v->text, what,
                    sema_type_name(cx->p->a, t));
-    else if (v->kind == V_STRING && v->b)
+    else if (v->kind == V_STRING && (v->flags & VAL_BARE))
         diag_error(cx->p->d, loc, "unresolved reference '%s' (%s expects %s)", v->text, what,
                    sema_type_name(cx->p->a, t));
     else

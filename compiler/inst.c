@@ -654,18 +654,20 @@ value *inst_siblings(eval_ctx *cx, value *res, src_loc loc)
 
 /* ---- identifiers ---- */
 
+/* Stands in lets_val for a let being evaluated: reading it again is a cycle,
+ * and the name then resolves no further (the bare word reports it). */
+static value let_busy;
+
 static value *let_value(program *p, const char *name)
 {
     value *v = val_map_get(p->lets_val, name);
     if (v)
-        return v->kind == V_NULL && v->b ? NULL : v;    /* b on null: being evaluated */
+        return v == &let_busy ? NULL : v;
     for (size_t i = p->lets.len; i-- > 0;) {
         const ast_item *it = p->lets.items[i];
         if (strcmp(it->name, name) != 0)
             continue;
-        value *busy = val_null(p->a, it->loc);
-        busy->b = true;
-        val_map_set(p->a, p->lets_val, name, busy);
+        val_map_set(p->a, p->lets_val, name, &let_busy);
         eval_ctx cx = ctx_for(p, p->globals, NULL);
         v = eval_expr(&cx, it->value);
         val_map_set(p->a, p->lets_val, name, v);

@@ -102,10 +102,10 @@ static ir_value *to_ir(lower_ctx *lc, value *v)
     arena *a = lc->p->a;
     switch (v->kind) {
     case V_NULL: return NULL;
-    case V_BOOL: return ir_bool(a, v->b, v->loc);
+    case V_BOOL: return ir_bool(a, v->boolean, v->loc);
     case V_NUMBER: return ir_number(a, val_format_number(a, v->num), v->loc);
     case V_STRING:
-        if (v->b && target_table[lc->target].bare_refs) {
+        if ((v->flags & VAL_BARE) && target_table[lc->target].bare_refs) {
             /* Bicep names a resource by its bare symbolic name: `parent = this` */
             ir_value *r = tref_to_ir(lc, v);
             pending_ref *pr = lc->pending.items[lc->pending.len - 1];

@@ -537,11 +537,11 @@ static value *block_as_value(pol_state *ps, const ir_block *b)
         const ir_entry *e = b->entries.items[i];
         value *v = e->block ? block_as_value(ps, e->block) : ir_as_value(ps, e->value);
         value *old = e->block ? val_map_get(m, e->key) : NULL;
-        if (old && old->kind == V_LIST && old->b) {
+        if (old && (old->flags & VAL_REPEATED)) {
             vec_push(ps->scratch, &old->items, v);
         } else if (old) {
             value *list = val_new(ps->scratch, V_LIST, old->loc);
-            list->b = true;     /* marks a list made of repeated blocks */
+            list->flags |= VAL_REPEATED;
             vec_push(ps->scratch, &list->items, old);
             vec_push(ps->scratch, &list->items, v);
             val_map_set(ps->scratch, m, e->key, list);

@@ -19,7 +19,7 @@ value *val_null(arena *a, src_loc loc) { return val_new(a, V_NULL, loc); }
 value *val_bool(arena *a, bool b, src_loc loc)
 {
     value *v = val_new(a, V_BOOL, loc);
-    v->b = b;
+    v->boolean = b;
     return v;
 }
 
@@ -90,7 +90,7 @@ const char *val_to_text(arena *a, const value *v)
     case V_NULL:
         return "";
     case V_BOOL:
-        return v->b ? "true" : "false";
+        return v->boolean ? "true" : "false";
     case V_NUMBER:
         return val_format_number(a, v->num);
     case V_STRING:
@@ -113,7 +113,7 @@ bool val_truthy(const value *v)
     case V_NULL:
         return false;
     case V_BOOL:
-        return v->b;
+        return v->boolean;
     case V_NUMBER:
         return v->num != 0;
     case V_STRING:
@@ -148,7 +148,7 @@ bool val_equal(const value *x, const value *y)
     case V_NULL:
         return true;
     case V_BOOL:
-        return x->b == y->b;
+        return x->boolean == y->boolean;
     case V_NUMBER:
     case V_DURATION:
     case V_PERCENT:

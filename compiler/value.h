@@ -44,10 +44,18 @@ typedef struct tref {
     const struct instance *owner; /* whose lowering the block is in */
 } tref;
 
+/* value.flags: each bit has one meaning. */
+enum {
+    VAL_BARE = 1,               /* a V_STRING written as a bare word (`kms`, `westeurope`):
+                                   an enum value, or a reference that did not resolve */
+    VAL_REPEATED = 2,           /* a V_LIST made of one block's repeated nested blocks */
+};
+
 struct value {
     value_kind kind;
+    unsigned char flags;        /* VAL_* */
     src_loc loc;
-    bool b;
+    bool boolean;               /* V_BOOL */
     double num;                 /* number, duration (s), percent, size (bytes), range lo */
     double num2;                /* range hi */
     const char *text;           /* string, literal spellings, raw, secret name */
