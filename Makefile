@@ -15,7 +15,7 @@ PREFIX   ?= /usr/local
 BUILD    ?= build
 PKGS     := yaml-0.1 jansson libgit2
 OPT      ?= -O2 -g
-WARN     := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wno-unused-parameter
+WARN     := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wmissing-declarations -Wno-unused-parameter
 ifeq ($(CI),true)
 WARN     += -Werror
 endif

@@ -1,22 +1,18 @@
-/* builtins.c — the language's built-in functions. Each checks its own
- * arguments and reports at the call; a failed call yields null so that
- * evaluation continues and further errors are still found. */
-#include "sema.h"
+/* builtins.c — the language's built-in functions (those that read the
+ * program itself are the host's: inst.c). Each checks its own arguments and
+ * reports at the call; a failed call yields null so that evaluation
+ * continues and further errors are still found. */
+#include "eval.h"
 
 #include <ctype.h>
 #include <regex.h>
 #include <stdint.h>
 #include <string.h>
 
-bool eval_cidr(const char *text, unsigned *lo, unsigned *hi);   /* eval.c */
-value *inst_siblings(eval_ctx *cx, value *res, src_loc loc);      /* inst.c */
-
-typedef value *(*builtin_fn)(eval_ctx *cx, const ast_expr *call, value **args, size_t n);
-
 static value *bad(eval_ctx *cx, const ast_expr *call, const char *msg)
 {
-    diag_error(cx->p->d, call->loc, "%s(): %s", call->text, msg);
-    return val_null(cx->p->a, call->loc);
+    diag_error(cx->d, call->loc, "%s(): %s", call->text, msg);
+    return val_null(cx->a, call->loc);
 }
 
 static const char *str_arg(value *v)
@@ -28,7 +24,7 @@ static value *fn_raw(eval_ctx *cx, const ast_expr *c, value **args, size_t n)
 {
     if (n != 1 || !str_arg(args[0]))
         return bad(cx, c, "takes one string: an expression in the target's syntax");
-    value *v = val_new(cx->p->a, V_RAW, c->loc);
+    value *v = val_new(cx->a, V_RAW, c->loc);
     v->text = args[0]->text;
     return v;
 }
@@ -37,8 +33,8 @@ static value *fn_secret(eval_ctx *cx, const ast_expr *c, value **args, size_t n)
 {
     if (n != 1 || !str_arg(args[0]) || !args[0]->text[0])
         return bad(cx, c, "takes the secret's name");
-    value *v = val_new(cx->p->a, V_SECRET, c->loc);
-    char *name = arena_strdup(cx->p->a, args[0]->text);
+    value *v = val_new(cx->a, V_SECRET, c->loc);
+    char *name = arena_strdup(cx->a, args[0]->text);
     for (char *s = name; *s; s++)
         *s = (*s == '-' || *s == '.' || *s == ' ') ? '_' : (char)tolower((unsigned char)*s);
     v->text = name;
@@ -47,38 +43,38 @@ static value *fn_secret(eval_ctx *cx, const ast_expr *c, value **args, size_t n)
 
 static value *fn_concat(eval_ctx *cx, const ast_expr *c, value **args, size_t n)
 {
-    value *out = val_new(cx->p->a, V_LIST, c->loc);
+    value *out = val_new(cx->a, V_LIST, c->loc);
     for (size_t i = 0; i < n; i++) {
         if (args[i]->kind == V_NULL)
             continue;
         if (args[i]->kind != V_LIST)
             return bad(cx, c, "takes lists");
         for (size_t j = 0; j < args[i]->items.len; j++)
-            vec_push(cx->p->a, &out->items, args[i]->items.items[j]);
+            vec_push(cx->a, &out->items, args[i]->items.items[j]);
     }
     return out;
 }
 
 static value *fn_merge(eval_ctx *cx, const ast_expr *c, value **args, size_t n)
 {
-    value *out = val_new(cx->p->a, V_MAP, c->loc);
+    value *out = val_new(cx->a, V_MAP, c->loc);
     for (size_t i = 0; i < n; i++) {
         if (args[i]->kind == V_NULL)
             continue;
         if (args[i]->kind != V_MAP)
             return bad(cx, c, "takes maps");
         for (size_t j = 0; j < args[i]->keys.len; j++)
-            val_map_set(cx->p->a, out, args[i]->keys.items[j], args[i]->items.items[j]);
+            val_map_set(cx->a, out, args[i]->keys.items[j], args[i]->items.items[j]);
     }
     return out;
 }
 
 static value *change_case(eval_ctx *cx, const ast_expr *c, const char *text)
 {
-    char *s = arena_strdup(cx->p->a, text);
+    char *s = arena_strdup(cx->a, text);
     for (char *q = s; *q; q++)
         *q = (char)(c->text[0] == 'l' ? tolower((unsigned char)*q) : toupper((unsigned char)*q));
-    return val_string(cx->p->a, s, c->loc);
+    return val_string(cx->a, s, c->loc);
 }
 
 /* lower(s), upper(s); on a list of strings, each of them. */
@@ -88,12 +84,12 @@ static value *fn_case(eval_ctx *cx, const ast_expr *c, value **args, size_t n)
         return change_case(cx, c, args[0]->text);
     if (n != 1 || args[0]->kind != V_LIST)
         return bad(cx, c, "takes a string or a list of strings");
-    value *out = val_new(cx->p->a, V_LIST, c->loc);
+    value *out = val_new(cx->a, V_LIST, c->loc);
     for (size_t i = 0; i < args[0]->items.len; i++) {
         value *item = args[0]->items.items[i];
         if (!str_arg(item))
             return bad(cx, c, "takes a string or a list of strings");
-        vec_push(cx->p->a, &out->items, change_case(cx, c, item->text));
+        vec_push(cx->a, &out->items, change_case(cx, c, item->text));
     }
     return out;
 }
@@ -106,26 +102,26 @@ static value *fn_formatlist(eval_ctx *cx, const ast_expr *c, value **args, size_
     const char *hole = strstr(args[0]->text, "%s");
     if (!hole || strstr(hole + 2, "%s"))
         return bad(cx, c, "the format needs exactly one %s");
-    value *out = val_new(cx->p->a, V_LIST, c->loc);
+    value *out = val_new(cx->a, V_LIST, c->loc);
     for (size_t i = 0; i < args[1]->items.len; i++) {
         value *item = args[1]->items.items[i];
-        const char *t = val_to_text(cx->p->a, item);
+        const char *t = val_to_text(cx->a, item);
         if (!t && (item->kind == V_TREF || item->kind == V_RAW)) {
             /* a reference: the same template as an interpolation */
-            value *in = val_new(cx->p->a, V_INTERP, c->loc);
+            value *in = val_new(cx->a, V_INTERP, c->loc);
             size_t pre = (size_t)(hole - args[0]->text);
             if (pre)
-                vec_push(cx->p->a, &in->items, val_string(cx->p->a, arena_strndup(cx->p->a, args[0]->text, pre), c->loc));
-            vec_push(cx->p->a, &in->items, item);
+                vec_push(cx->a, &in->items, val_string(cx->a, arena_strndup(cx->a, args[0]->text, pre), c->loc));
+            vec_push(cx->a, &in->items, item);
             if (hole[2])
-                vec_push(cx->p->a, &in->items, val_string(cx->p->a, hole + 2, c->loc));
-            vec_push(cx->p->a, &out->items, in);
+                vec_push(cx->a, &in->items, val_string(cx->a, hole + 2, c->loc));
+            vec_push(cx->a, &out->items, in);
             continue;
         }
         if (!t)
             return bad(cx, c, "can only format plain values");
-        vec_push(cx->p->a, &out->items,
-                 val_string(cx->p->a, arena_printf(cx->p->a, "%.*s%s%s", (int)(hole - args[0]->text),
+        vec_push(cx->a, &out->items,
+                 val_string(cx->a, arena_printf(cx->a, "%.*s%s%s", (int)(hole - args[0]->text),
                                                    args[0]->text, t, hole + 2), c->loc));
     }
     return out;
@@ -136,11 +132,11 @@ static value *fn_wrap_each(eval_ctx *cx, const ast_expr *c, value **args, size_t
 {
     if (n != 2 || args[0]->kind != V_LIST || !str_arg(args[1]))
         return bad(cx, c, "takes a list and a key");
-    value *out = val_new(cx->p->a, V_LIST, c->loc);
+    value *out = val_new(cx->a, V_LIST, c->loc);
     for (size_t i = 0; i < args[0]->items.len; i++) {
-        value *m = val_new(cx->p->a, V_MAP, c->loc);
-        val_map_set(cx->p->a, m, args[1]->text, args[0]->items.items[i]);
-        vec_push(cx->p->a, &out->items, m);
+        value *m = val_new(cx->a, V_MAP, c->loc);
+        val_map_set(cx->a, m, args[1]->text, args[0]->items.items[i]);
+        vec_push(cx->a, &out->items, m);
     }
     return out;
 }
@@ -151,12 +147,12 @@ static value *fn_entries(eval_ctx *cx, const ast_expr *c, value **args, size_t n
 {
     if (n != 3 || args[0]->kind != V_MAP || !str_arg(args[1]) || !str_arg(args[2]))
         return bad(cx, c, "takes a map and the two field names");
-    value *out = val_new(cx->p->a, V_LIST, c->loc);
+    value *out = val_new(cx->a, V_LIST, c->loc);
     for (size_t i = 0; i < args[0]->keys.len; i++) {
-        value *m = val_new(cx->p->a, V_MAP, c->loc);
-        val_map_set(cx->p->a, m, args[1]->text, val_string(cx->p->a, args[0]->keys.items[i], c->loc));
-        val_map_set(cx->p->a, m, args[2]->text, args[0]->items.items[i]);
-        vec_push(cx->p->a, &out->items, m);
+        value *m = val_new(cx->a, V_MAP, c->loc);
+        val_map_set(cx->a, m, args[1]->text, val_string(cx->a, args[0]->keys.items[i], c->loc));
+        val_map_set(cx->a, m, args[2]->text, args[0]->items.items[i]);
+        vec_push(cx->a, &out->items, m);
     }
     return out;
 }
@@ -166,12 +162,12 @@ static value *fn_zipmap(eval_ctx *cx, const ast_expr *c, value **args, size_t n)
 {
     if (n != 2 || args[0]->kind != V_LIST || args[1]->kind != V_LIST || args[0]->items.len != args[1]->items.len)
         return bad(cx, c, "takes two lists of the same length");
-    value *out = val_new(cx->p->a, V_MAP, c->loc);
+    value *out = val_new(cx->a, V_MAP, c->loc);
     for (size_t i = 0; i < args[0]->items.len; i++) {
-        const char *k = val_to_text(cx->p->a, args[0]->items.items[i]);
+        const char *k = val_to_text(cx->a, args[0]->items.items[i]);
         if (!k)
             return bad(cx, c, "keys must be plain values");
-        val_map_set(cx->p->a, out, k, args[1]->items.items[i]);
+        val_map_set(cx->a, out, k, args[1]->items.items[i]);
     }
     return out;
 }
@@ -181,7 +177,7 @@ static value *fn_replace(eval_ctx *cx, const ast_expr *c, value **args, size_t n
     if (n != 3 || !str_arg(args[0]) || !str_arg(args[1]) || !str_arg(args[2]) || !args[1]->text[0])
         return bad(cx, c, "takes a string, a non-empty substring and its replacement");
     strbuf sb;
-    sb_init(&sb, cx->p->a);
+    sb_init(&sb, cx->a);
     const char *s = args[0]->text, *from = args[1]->text;
     size_t flen = strlen(from);
     for (const char *hit; (hit = strstr(s, from)); s = hit + flen) {
@@ -189,7 +185,7 @@ static value *fn_replace(eval_ctx *cx, const ast_expr *c, value **args, size_t n
         sb_puts(&sb, args[2]->text);
     }
     sb_puts(&sb, s);
-    return val_string(cx->p->a, sb.data, c->loc);
+    return val_string(cx->a, sb.data, c->loc);
 }
 
 static value *fn_join(eval_ctx *cx, const ast_expr *c, value **args, size_t n)
@@ -197,16 +193,16 @@ static value *fn_join(eval_ctx *cx, const ast_expr *c, value **args, size_t n)
     if (n != 2 || !str_arg(args[0]) || args[1]->kind != V_LIST)
         return bad(cx, c, "takes a separator and a list");
     strbuf sb;
-    sb_init(&sb, cx->p->a);
+    sb_init(&sb, cx->a);
     for (size_t i = 0; i < args[1]->items.len; i++) {
-        const char *t = val_to_text(cx->p->a, args[1]->items.items[i]);
+        const char *t = val_to_text(cx->a, args[1]->items.items[i]);
         if (!t)
             return bad(cx, c, "can only join plain values");
         if (i)
             sb_puts(&sb, args[0]->text);
         sb_puts(&sb, t);
     }
-    return val_string(cx->p->a, sb.data, c->loc);
+    return val_string(cx->a, sb.data, c->loc);
 }
 
 static value *fn_length(eval_ctx *cx, const ast_expr *c, value **args, size_t n)
@@ -214,9 +210,9 @@ static value *fn_length(eval_ctx *cx, const ast_expr *c, value **args, size_t n)
     if (n != 1)
         return bad(cx, c, "takes one argument");
     if (args[0]->kind == V_STRING)
-        return val_number(cx->p->a, (double)strlen(args[0]->text), c->loc);
+        return val_number(cx->a, (double)strlen(args[0]->text), c->loc);
     if (args[0]->kind == V_LIST || args[0]->kind == V_MAP)
-        return val_number(cx->p->a, (double)args[0]->items.len, c->loc);
+        return val_number(cx->a, (double)args[0]->items.len, c->loc);
     return bad(cx, c, "takes a string, list or map");
 }
 
@@ -226,26 +222,26 @@ static value *fn_contains(eval_ctx *cx, const ast_expr *c, value **args, size_t 
         return bad(cx, c, "takes a list and a value");
     for (size_t i = 0; i < args[0]->items.len; i++)
         if (val_equal(args[0]->items.items[i], args[1]))
-            return val_bool(cx->p->a, true, c->loc);
-    return val_bool(cx->p->a, false, c->loc);
+            return val_bool(cx->a, true, c->loc);
+    return val_bool(cx->a, false, c->loc);
 }
 
 static value *fn_keys(eval_ctx *cx, const ast_expr *c, value **args, size_t n)
 {
     if (n != 1 || args[0]->kind != V_MAP)
         return bad(cx, c, "takes a map");
-    value *out = val_new(cx->p->a, V_LIST, c->loc);
+    value *out = val_new(cx->a, V_LIST, c->loc);
     for (size_t i = 0; i < args[0]->keys.len; i++)
-        vec_push(cx->p->a, &out->items, val_string(cx->p->a, args[0]->keys.items[i], c->loc));
+        vec_push(cx->a, &out->items, val_string(cx->a, args[0]->keys.items[i], c->loc));
     return out;
 }
 
 static value *fn_tostring(eval_ctx *cx, const ast_expr *c, value **args, size_t n)
 {
-    const char *t = n == 1 ? val_to_text(cx->p->a, args[0]) : NULL;
+    const char *t = n == 1 ? val_to_text(cx->a, args[0]) : NULL;
     if (!t)
         return bad(cx, c, "takes one plain value");
-    return val_string(cx->p->a, t, c->loc);
+    return val_string(cx->a, t, c->loc);
 }
 
 static value *fn_coalesce(eval_ctx *cx, const ast_expr *c, value **args, size_t n)
@@ -253,7 +249,7 @@ static value *fn_coalesce(eval_ctx *cx, const ast_expr *c, value **args, size_t 
     for (size_t i = 0; i < n; i++)
         if (args[i]->kind != V_NULL)
             return args[i];
-    return val_null(cx->p->a, c->loc);
+    return val_null(cx->a, c->loc);
 }
 
 /* jsonencode(v): JSON text, encoded by each target in its own idiom
@@ -262,8 +258,8 @@ static value *fn_jsonencode(eval_ctx *cx, const ast_expr *c, value **args, size_
 {
     if (n != 1)
         return bad(cx, c, "takes one value");
-    value *v = val_new(cx->p->a, V_JSON, c->loc);
-    vec_push(cx->p->a, &v->items, args[0]);
+    value *v = val_new(cx->a, V_JSON, c->loc);
+    vec_push(cx->a, &v->items, args[0]);
     return v;
 }
 
@@ -273,8 +269,8 @@ static value *fn_cidr_within(eval_ctx *cx, const ast_expr *c, value **args, size
     if (n != 2 || args[0]->kind != V_CIDR || args[1]->kind != V_CIDR)
         return bad(cx, c, "takes two CIDR blocks");
     if (!eval_cidr(args[0]->text, &ilo, &ihi) || !eval_cidr(args[1]->text, &olo, &ohi))
-        return val_bool(cx->p->a, true, c->loc);   /* invalid CIDRs are reported by the type check */
-    return val_bool(cx->p->a, ilo >= olo && ihi <= ohi, c->loc);
+        return val_bool(cx->a, true, c->loc);   /* invalid CIDRs are reported by the type check */
+    return val_bool(cx->a, ilo >= olo && ihi <= ohi, c->loc);
 }
 
 /* cidr_overlaps(cidr, list): the first CIDR of the list that shares an
@@ -285,13 +281,13 @@ static value *fn_cidr_overlaps(eval_ctx *cx, const ast_expr *c, value **args, si
     if (n != 2 || args[0]->kind != V_CIDR || args[1]->kind != V_LIST)
         return bad(cx, c, "takes a CIDR block and a list of them");
     if (!eval_cidr(args[0]->text, &lo, &hi))
-        return val_null(cx->p->a, c->loc);
+        return val_null(cx->a, c->loc);
     for (size_t i = 0; i < args[1]->items.len; i++) {
         value *o = args[1]->items.items[i];
         if (o->kind == V_CIDR && eval_cidr(o->text, &olo, &ohi) && lo <= ohi && olo <= hi)
             return o;
     }
-    return val_null(cx->p->a, c->loc);
+    return val_null(cx->a, c->loc);
 }
 
 /* pluck(list, "attr"): that member of every item. */
@@ -299,17 +295,10 @@ static value *fn_pluck(eval_ctx *cx, const ast_expr *c, value **args, size_t n)
 {
     if (n != 2 || args[0]->kind != V_LIST || !str_arg(args[1]))
         return bad(cx, c, "takes a list and a member name");
-    value *out = val_new(cx->p->a, V_LIST, c->loc);
+    value *out = val_new(cx->a, V_LIST, c->loc);
     for (size_t i = 0; i < args[0]->items.len; i++)
-        vec_push(cx->p->a, &out->items, eval_member(cx, args[0]->items.items[i], args[1]->text, c->loc));
+        vec_push(cx->a, &out->items, eval_member(cx, args[0]->items.items[i], args[1]->text, c->loc));
     return out;
-}
-
-static value *fn_siblings(eval_ctx *cx, const ast_expr *c, value **args, size_t n)
-{
-    if (n != 1 || args[0]->kind != V_RESOURCE)
-        return bad(cx, c, "takes a resource");
-    return inst_siblings(cx, args[0], c->loc);
 }
 
 /* ref(resource, "attr"): the attribute of the resource's primary target
@@ -320,49 +309,12 @@ static value *fn_ref(eval_ctx *cx, const ast_expr *c, value **args, size_t n)
     if (n != 2 || args[0]->kind != V_RESOURCE || !str_arg(args[1]))
         return bad(cx, c, "takes a resource and an attribute path");
     if (cx->target < 0 || !target_table[cx->target].iac)
-        return bad(cx, c, arena_printf(cx->p->a, "is only meaningful in a %s lowering", target_iac_names(cx->p->a)));
-    value *v = val_new(cx->p->a, V_TREF, c->loc);
+        return bad(cx, c, arena_printf(cx->a, "is only meaningful in a %s lowering", target_iac_names(cx->a)));
+    value *v = val_new(cx->a, V_TREF, c->loc);
     v->ref.primary = true;
-    v->ref.owner = args[0]->inst;
+    v->ref.owner = args[0]->res;
     v->ref.path = args[1]->text;
     return v;
-}
-
-/* sole("kind"): the program's only resource of that kind — the default of
- * attributes such as an Azure resource's resource group. */
-static value *fn_sole(eval_ctx *cx, const ast_expr *c, value **args, size_t n)
-{
-    if (n != 1 || !str_arg(args[0]))
-        return bad(cx, c, "takes a kind name");
-    value *found = NULL;
-    int count = (int)(uintptr_t)strmap_get(&cx->p->kind_count, args[0]->text);
-    instance *first = strmap_get(&cx->p->first_of_kind, args[0]->text);
-    if (first) {
-        found = val_new(cx->p->a, V_RESOURCE, c->loc);
-        found->inst = first;
-    }
-    src_loc at = cx->self ? cx->self->decl->loc : c->loc;
-    if (count == 1)
-        return found;
-    if (count == 0)
-        diag_error(cx->p->d, at, "this needs a %s, and the program declares none", args[0]->text);
-    else
-        diag_error(cx->p->d, at, "the program declares %d of kind %s: say which one this uses", count, args[0]->text);
-    return val_null(cx->p->a, c->loc);
-}
-
-/* secret_names(): the names of every secret() the program uses, for
- * pipelines that must pass them in. Complete once the environments are
- * lowered, which is when workflows are. */
-static value *fn_secret_names(eval_ctx *cx, const ast_expr *c, value **args, size_t n)
-{
-    if (n != 0)
-        return bad(cx, c, "takes no arguments");
-    value *list = val_new(cx->p->a, V_LIST, c->loc);
-    for (size_t i = 0; i < cx->p->secret_params.len; i++)
-        vec_push(cx->p->a, &list->items,
-                 val_string(cx->p->a, ((ir_param *)cx->p->secret_params.items[i])->name, c->loc));
-    return list;
 }
 
 /* ---- for policy rules: reading emitted blocks ---- */
@@ -382,29 +334,45 @@ typedef struct pattern {
     strmap seen;                /* text -> (void *)1 matched, (void *)2 did not */
 } pattern;
 
+struct pattern_cache {
+    arena *a;                   /* outlives every evaluation that uses the cache */
+    strmap by_text[2];          /* pattern text -> pattern*; [1]: ignoring case */
+};
+
 static void pattern_free(void *pt)
 {
     regfree(&((pattern *)pt)->re);
 }
 
-/* The pattern, compiled once per compilation; NULL (reported) if invalid. */
+pattern_cache *pattern_cache_new(arena *a)
+{
+    pattern_cache *pc = arena_alloc(a, sizeof *pc);
+    pc->a = a;
+    strmap_init(&pc->by_text[0], a);
+    strmap_init(&pc->by_text[1], a);
+    return pc;
+}
+
+/* The pattern, compiled once per cache; NULL (reported) if invalid. Without
+ * a cache, it is compiled in the evaluation's arena and freed with it. */
 static pattern *pattern_of(eval_ctx *cx, const ast_expr *c, const value *pat, int flags)
 {
-    program *p = cx->p;
     if (pat->kind != V_STRING)
         return bad(cx, c, "the pattern is a string"), NULL;
-    strmap *cache = &p->patterns[flags == REG_ICASE];
-    pattern *pt = strmap_get(cache, pat->text);
+    strmap *cache = cx->patterns ? &cx->patterns->by_text[flags == REG_ICASE] : NULL;
+    pattern *pt = cache ? strmap_get(cache, pat->text) : NULL;
     if (pt)
         return pt;
-    pt = arena_alloc(p->perm, sizeof *pt);
+    arena *a = cx->patterns ? cx->patterns->a : cx->a;
+    pt = arena_alloc(a, sizeof *pt);
     if (regcomp(&pt->re, pat->text, REG_EXTENDED | REG_NOSUB | flags) != 0) {
         bad(cx, c, "the pattern is not a POSIX extended regular expression");
         return NULL;
     }
-    strmap_init(&pt->seen, p->perm);
-    arena_defer(p->perm, pattern_free, pt);
-    strmap_put(cache, arena_strdup(p->perm, pat->text), pt);
+    strmap_init(&pt->seen, a);
+    arena_defer(a, pattern_free, pt);
+    if (cache)
+        strmap_put(cache, arena_strdup(a, pat->text), pt);
     return pt;
 }
 
@@ -441,10 +409,10 @@ static value *fn_matches(eval_ctx *cx, const ast_expr *c, value **args, size_t n
         return bad(cx, c, "takes a value and a pattern");
     pattern *re = pattern_of(cx, c, args[1], 0);
     if (!re)
-        return val_bool(cx->p->a, false, c->loc);
+        return val_bool(cx->a, false, c->loc);
     size_t total = 0, hits = count_matches(re, args[0], &total);
     bool r = !strcmp(c->text, "all_match") ? hits == total : hits > 0;
-    return val_bool(cx->p->a, r, c->loc);
+    return val_bool(cx->a, r, c->loc);
 }
 
 /* as_list(x): x when a list, [] for null, else [x] (a block that may repeat). */
@@ -454,9 +422,9 @@ static value *fn_as_list(eval_ctx *cx, const ast_expr *c, value **args, size_t n
         return bad(cx, c, "takes one value");
     if (args[0]->kind == V_LIST)
         return args[0];
-    value *out = val_new(cx->p->a, V_LIST, c->loc);
+    value *out = val_new(cx->a, V_LIST, c->loc);
     if (args[0]->kind != V_NULL)
-        vec_push(cx->p->a, &out->items, args[0]);
+        vec_push(cx->a, &out->items, args[0]);
     return out;
 }
 
@@ -464,9 +432,9 @@ static value *fn_values(eval_ctx *cx, const ast_expr *c, value **args, size_t n)
 {
     if (n != 1 || (args[0]->kind != V_MAP && args[0]->kind != V_NULL))
         return bad(cx, c, "takes a map");
-    value *out = val_new(cx->p->a, V_LIST, c->loc);
+    value *out = val_new(cx->a, V_LIST, c->loc);
     for (size_t i = 0; i < args[0]->items.len; i++)
-        vec_push(cx->p->a, &out->items, args[0]->items.items[i]);
+        vec_push(cx->a, &out->items, args[0]->items.items[i]);
     return out;
 }
 
@@ -475,14 +443,14 @@ static value *fn_flatten(eval_ctx *cx, const ast_expr *c, value **args, size_t n
 {
     if (n != 1 || (args[0]->kind != V_LIST && args[0]->kind != V_NULL))
         return bad(cx, c, "takes a list");
-    value *out = val_new(cx->p->a, V_LIST, c->loc);
+    value *out = val_new(cx->a, V_LIST, c->loc);
     for (size_t i = 0; i < args[0]->items.len; i++) {
         value *it = args[0]->items.items[i];
         if (it->kind == V_LIST)
             for (size_t j = 0; j < it->items.len; j++)
-                vec_push(cx->p->a, &out->items, it->items.items[j]);
+                vec_push(cx->a, &out->items, it->items.items[j]);
         else if (it->kind != V_NULL)
-            vec_push(cx->p->a, &out->items, it);
+            vec_push(cx->a, &out->items, it);
     }
     return out;
 }
@@ -493,10 +461,10 @@ static void find_keys_in(eval_ctx *cx, pattern *re, value *v, value *out)
         value *item = v->items.items[i];
         if (v->kind == V_MAP && item->kind != V_MAP && item->kind != V_LIST &&
             pattern_match(re, v->keys.items[i])) {
-            value *e = val_new(cx->p->a, V_MAP, item->loc);
-            val_map_set(cx->p->a, e, "key", val_string(cx->p->a, v->keys.items[i], item->loc));
-            val_map_set(cx->p->a, e, "value", item);
-            vec_push(cx->p->a, &out->items, e);
+            value *e = val_new(cx->a, V_MAP, item->loc);
+            val_map_set(cx->a, e, "key", val_string(cx->a, v->keys.items[i], item->loc));
+            val_map_set(cx->a, e, "value", item);
+            vec_push(cx->a, &out->items, e);
         }
         if (item->kind == V_MAP || item->kind == V_LIST)
             find_keys_in(cx, re, item, out);
@@ -509,7 +477,7 @@ static value *fn_find_keys(eval_ctx *cx, const ast_expr *c, value **args, size_t
 {
     if (n != 2)
         return bad(cx, c, "takes a value and a pattern");
-    value *out = val_new(cx->p->a, V_LIST, c->loc);
+    value *out = val_new(cx->a, V_LIST, c->loc);
     pattern *re = pattern_of(cx, c, args[1], REG_ICASE);
     if (re && (args[0]->kind == V_MAP || args[0]->kind == V_LIST))
         find_keys_in(cx, re, args[0], out);
@@ -527,11 +495,11 @@ static value *fn_type_of(eval_ctx *cx, const ast_expr *c, value **args, size_t n
                                   [V_TREF] = "expression", [V_JSON] = "json"};
     value_kind k = args[0]->kind;
     const char *name = k < sizeof names / sizeof names[0] && names[k] ? names[k] : val_kind_name(k);
-    return val_string(cx->p->a, name, c->loc);
+    return val_string(cx->a, name, c->loc);
 }
 
-static const struct { const char *name; builtin_fn fn; } builtins[] = {
-    {"sole", fn_sole}, {"secret_names", fn_secret_names}, {"formatlist", fn_formatlist},
+static const struct { const char *name; eval_fn fn; } builtins[] = {
+    {"formatlist", fn_formatlist},
     {"zipmap", fn_zipmap}, {"wrap_each", fn_wrap_each}, {"entries", fn_entries},
     {"ref", fn_ref},
     {"raw", fn_raw}, {"secret", fn_secret}, {"concat", fn_concat}, {"merge", fn_merge},
@@ -539,22 +507,28 @@ static const struct { const char *name; builtin_fn fn; } builtins[] = {
     {"length", fn_length}, {"contains", fn_contains}, {"keys", fn_keys},
     {"tostring", fn_tostring}, {"coalesce", fn_coalesce}, {"jsonencode", fn_jsonencode},
     {"cidr_within", fn_cidr_within}, {"cidr_overlaps", fn_cidr_overlaps}, {"pluck", fn_pluck},
-    {"earlier_siblings", fn_siblings},
     {"matches", fn_matches}, {"any_match", fn_matches}, {"all_match", fn_matches},
     {"as_list", fn_as_list}, {"values", fn_values}, {"flatten", fn_flatten},
     {"find_keys", fn_find_keys}, {"type_of", fn_type_of},
 };
 
+static eval_fn find_function(const eval_ctx *cx, const char *name)
+{
+    for (size_t i = 0; i < sizeof builtins / sizeof builtins[0]; i++)
+        if (strcmp(builtins[i].name, name) == 0)
+            return builtins[i].fn;
+    return cx->host ? cx->host->function(name) : NULL;
+}
+
 value *eval_call(eval_ctx *cx, const ast_expr *e)
 {
-    for (size_t i = 0; i < sizeof builtins / sizeof builtins[0]; i++) {
-        if (strcmp(builtins[i].name, e->text) != 0)
-            continue;
-        value **args = arena_alloc(cx->p->a, (e->items.len + 1) * sizeof *args);
-        for (size_t j = 0; j < e->items.len; j++)
-            args[j] = eval_expr(cx, e->items.items[j]);
-        return builtins[i].fn(cx, e, args, e->items.len);
+    eval_fn fn = find_function(cx, e->text);
+    if (!fn) {
+        diag_error(cx->d, e->loc, "unknown function '%s'", e->text);
+        return val_null(cx->a, e->loc);
     }
-    diag_error(cx->p->d, e->loc, "unknown function '%s'", e->text);
-    return val_null(cx->p->a, e->loc);
+    value **args = arena_alloc(cx->a, (e->items.len + 1) * sizeof *args);
+    for (size_t j = 0; j < e->items.len; j++)
+        args[j] = eval_expr(cx, e->items.items[j]);
+    return fn(cx, e, args, e->items.len);
 }

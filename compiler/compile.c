@@ -3,6 +3,7 @@
 
 #include <string.h>
 
+#include "factor.h"
 #include "load.h"
 #include "pol.h"
 
@@ -49,7 +50,7 @@ static void filter_envs(program *p, const compile_opts *o)
     p->env_items = kept_items;
 }
 
-static bool check_program_shape(program *p, const ptrvec *files)
+static bool check_program_shape(const program *p, const ptrvec *files)
 {
     src_loc first = {0};
     for (size_t i = 0; i < files->len && !first.file; i++) {
@@ -64,29 +65,31 @@ static bool check_program_shape(program *p, const ptrvec *files)
     return p->project && p->envs.len;
 }
 
-/* Terraform root-module settings from the project block. */
-static void tf_settings(program *p, ir_program *ip)
+/* Terraform root-module settings from the project block, as the first
+ * environment reads it. */
+static void tf_settings(const env_state *es, ir_program *ip)
 {
-    value *tf = val_map_get(p->project_val, "terraform");
+    arena *a = es->a;
+    value *tf = val_map_get(es->project, "terraform");
     value *backend = tf && tf->kind == V_MAP ? val_map_get(tf, "backend") : NULL;
     if (backend && backend->kind == V_MAP && backend->keys.len == 1) {
         ip->tf.backend_type = backend->keys.items[0];
         value *cfg = backend->items.items[0];
-        ir_value *obj = ir_object(p->a, cfg->loc);
+        ir_value *obj = ir_object(a, cfg->loc);
         for (size_t i = 0; i < cfg->keys.len; i++) {
             value *v = cfg->items.items[i];
-            const char *t = val_to_text(p->a, v);
+            const char *t = val_to_text(a, v);
             if (v->kind == V_BOOL)
-                ir_object_set(p->a, obj, cfg->keys.items[i], ir_bool(p->a, v->boolean, v->loc));
+                ir_object_set(a, obj, cfg->keys.items[i], ir_bool(a, v->boolean, v->loc));
             else if (t)
-                ir_object_set(p->a, obj, cfg->keys.items[i], ir_string(p->a, t, v->loc));
+                ir_object_set(a, obj, cfg->keys.items[i], ir_string(a, t, v->loc));
         }
         ip->tf.backend_config = obj;
     }
-    value *az = val_map_get(p->project_val, "azure");
+    value *az = val_map_get(es->project, "azure");
     value *loc = az && az->kind == V_MAP ? val_map_get(az, "location") : NULL;
     ip->tf.azure_location = loc && loc->kind == V_STRING ? loc->text : NULL;
-    value *aws = val_map_get(p->project_val, "aws");
+    value *aws = val_map_get(es->project, "aws");
     value *reg = aws && aws->kind == V_MAP ? val_map_get(aws, "region") : NULL;
     ip->tf.aws_region = reg && reg->kind == V_STRING ? reg->text : NULL;
 }
@@ -126,31 +129,33 @@ int compile_run(compilation *c, const compile_opts *o)
     filter_envs(p, o);
     if (!check_program_shape(p, &files))
         return 2;
-    lower_out *per_env = arena_alloc(c->a, p->envs.len * sizeof *per_env);
-    lower_out workflows = {0};
-    value *first_settings = NULL;
+    size_t nenvs = p->envs.len;
+    lower_out *per_env = arena_alloc(c->a, nenvs * sizeof *per_env);
+    env_state **envs = arena_alloc(c->a, nenvs * sizeof *envs);
+    lower_out workflows;
+    lower_out_init(&workflows, c->a);
+    lower_secrets secrets = {.a = c->a};
     pol_state *pol = pol_begin(p);
-    for (size_t e = 0; e < p->envs.len; e++) {
-        inst_build(p, (int)e);
+    for (size_t e = 0; e < nenvs; e++) {
+        env_state *es = envs[e] = inst_build(p, c->a, &c->d, (int)e);
+        es->secrets = &secrets.params;
         if (c->d.errors)
             continue;   /* check every environment, but lower nothing built on an error */
-        pol_check_names(pol);
-        lower_env(p, &per_env[e]);
-        pol_check_blocks(pol, &per_env[e], p->env);
-        if (e == 0) {
-            lower_workflows(p, &workflows);
-            first_settings = p->project_val;
-        }
+        pol_check_names(pol, es);
+        lower_out_init(&per_env[e], c->a);
+        lower_env(es, &secrets, &per_env[e]);
+        pol_check_blocks(pol, &per_env[e], es, true);
+        if (e == 0)     /* the workflows belong to no environment: lowered with the first's values */
+            lower_once(es, &secrets, &workflows);
     }
     if (c->d.errors)
         return 2;
-    pol_check_blocks(pol, &workflows, NULL);
+    pol_check_blocks(pol, &workflows, envs[nenvs - 1], false);
     pol_finish(pol);
     if (c->d.errors)
         return 2;
-    p->project_val = first_settings;    /* root-module settings: as the first env reads them */
-    c->ir = env_factor(p, per_env, p->envs.len, &workflows);
-    tf_settings(p, c->ir);
+    c->ir = env_factor(p, c->a, per_env, nenvs, &workflows);
+    tf_settings(envs[0], c->ir);
     if (c->d.errors)
         return 2;
     for (int t = 0; t < TARGET_COUNT; t++)

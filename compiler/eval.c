@@ -1,25 +1,12 @@
-/* eval.c — evaluating expressions to values.
- *
- * Identifiers resolve, in order, to: bindings in scope (loop variables, self,
- * env, envs), top-level lets, resources of the current environment, and
- * `project`. An unbound identifier is a bare word (a string that remembers it
- * was bare: enum values and regions are written without quotes) — the type
- * check turns a bare word in a reference position into "unresolved
- * reference". Inside a lowering, an unbound identifier instead starts a
- * reference to a target block (`aws_s3_bucket.this.id`).
- */
-#include "sema.h"
+/* eval.c — evaluating expressions to values, type checks, and the
+ * expander of for/when/if/let; see eval.h. */
+#include "eval.h"
 
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
-
-#define EVAL_MAX_DEPTH 400
-
-value *eval_call(eval_ctx *cx, const ast_expr *e);   /* builtins.c */
-value *eval_resolve_ident(eval_ctx *cx, const char *name, src_loc loc); /* inst.c */
 
 scope *scope_bind(arena *a, scope *up, const char *name, value *v)
 {
@@ -40,12 +27,17 @@ static value *lookup(const scope *s, const char *name)
 
 static value *err(eval_ctx *cx, src_loc loc)
 {
-    return val_null(cx->p->a, loc);
+    return val_null(cx->a, loc);
+}
+
+static value *host_name(eval_ctx *cx, const char *name, src_loc loc)
+{
+    return cx->host ? cx->host->name(cx, name, loc) : NULL;
 }
 
 static value *eval_string(eval_ctx *cx, const ast_expr *e)
 {
-    arena *a = cx->p->a;
+    arena *a = cx->a;
     strbuf sb;
     sb_init(&sb, a);
     value *interp = NULL;   /* built only when a part is not plain text */
@@ -58,11 +50,11 @@ static value *eval_string(eval_ctx *cx, const ast_expr *e)
             continue;
         }
         if (v->kind == V_NULL && part->kind != EX_STRLIT) {
-            diag_error(cx->p->d, part->loc, "null value in string interpolation");
+            diag_error(cx->d, part->loc, "null value in string interpolation");
             continue;
         }
         if (v->kind != V_TREF && v->kind != V_RAW && v->kind != V_SECRET && v->kind != V_INTERP) {
-            diag_error(cx->p->d, part->loc, "a %s cannot be interpolated into a string", val_kind_name(v->kind));
+            diag_error(cx->d, part->loc, "a %s cannot be interpolated into a string", val_kind_name(v->kind));
             continue;
         }
         if (!interp)
@@ -89,7 +81,7 @@ static value *eval_typed_literal(eval_ctx *cx, const ast_expr *e)
         [EX_NUMBER] = V_NUMBER, [EX_DURATION] = V_DURATION, [EX_PERCENT] = V_PERCENT,
         [EX_SIZE] = V_SIZE, [EX_CIDR] = V_CIDR, [EX_IP] = V_IP,
     };
-    value *v = val_new(cx->p->a, kinds[e->kind], e->loc);
+    value *v = val_new(cx->a, kinds[e->kind], e->loc);
     v->num = e->num;
     v->text = e->text;
     return v;
@@ -97,20 +89,20 @@ static value *eval_typed_literal(eval_ctx *cx, const ast_expr *e)
 
 static value *eval_list(eval_ctx *cx, const ast_expr *e)
 {
-    value *v = val_new(cx->p->a, V_LIST, e->loc);
+    value *v = val_new(cx->a, V_LIST, e->loc);
     for (size_t i = 0; i < e->items.len; i++)
-        vec_push(cx->p->a, &v->items, eval_expr(cx, e->items.items[i]));
+        vec_push(cx->a, &v->items, eval_expr(cx, e->items.items[i]));
     return v;
 }
 
 static value *eval_map(eval_ctx *cx, const ast_expr *e)
 {
-    value *v = val_new(cx->p->a, V_MAP, e->loc);
+    value *v = val_new(cx->a, V_MAP, e->loc);
     for (size_t i = 0; i < e->items.len; i++) {
         const char *k = e->keys.items[i];
         if (val_map_get(v, k))
-            diag_error(cx->p->d, ((const ast_expr *)e->items.items[i])->loc, "duplicate key '%s'", k);
-        val_map_set(cx->p->a, v, k, eval_expr(cx, e->items.items[i]));
+            diag_error(cx->d, ((const ast_expr *)e->items.items[i])->loc, "duplicate key '%s'", k);
+        val_map_set(cx->a, v, k, eval_expr(cx, e->items.items[i]));
     }
     return v;
 }
@@ -118,7 +110,7 @@ static value *eval_map(eval_ctx *cx, const ast_expr *e)
 /* Starts a target-block reference from an identifier no scope binds. */
 static value *tref_root(eval_ctx *cx, const char *name, src_loc loc)
 {
-    value *v = val_new(cx->p->a, V_TREF, loc);
+    value *v = val_new(cx->a, V_TREF, loc);
     v->ref.owner = cx->self;
     if (target_table[cx->target].typed_address) {
         if (strcmp(name, "data") == 0)
@@ -136,10 +128,10 @@ static value *eval_ident(eval_ctx *cx, const ast_expr *e)
     value *v = lookup(cx->sc, e->text);
     if (v)
         return v;
-    v = cx->sealed ? NULL : eval_resolve_ident(cx, e->text, e->loc);
+    v = host_name(cx, e->text, e->loc);
     if (v)
         return v;
-    value *word = val_string(cx->p->a, e->text, e->loc);
+    value *word = val_string(cx->a, e->text, e->loc);
     word->flags |= VAL_BARE;
     return word;
 }
@@ -158,23 +150,23 @@ static value *eval_member_expr(eval_ctx *cx, const ast_expr *e)
 
 static value *tref_extend(eval_ctx *cx, value *base, const char *member, const char *index, src_loc loc)
 {
-    value *v = val_new(cx->p->a, V_TREF, loc);
+    value *v = val_new(cx->a, V_TREF, loc);
     v->ref = base->ref;
     tref *r = &v->ref;
     if (member && r->primary)
-        r->path = r->path ? arena_printf(cx->p->a, "%s.%s", r->path, member) : member;
+        r->path = r->path ? arena_printf(cx->a, "%s.%s", r->path, member) : member;
     else if (member && r->is_data && !r->type)
         r->type = member;
     else if (member && !r->local)
         r->local = member;
     else if (member)
-        r->path = r->path ? arena_printf(cx->p->a, "%s.%s", r->path, member) : member;
+        r->path = r->path ? arena_printf(cx->a, "%s.%s", r->path, member) : member;
     else if (r->local || r->primary)
-        r->path = arena_printf(cx->p->a, "%s[%s]", r->path ? r->path : "", index);
+        r->path = arena_printf(cx->a, "%s[%s]", r->path ? r->path : "", index);
     else
-        diag_error(cx->p->d, loc, "cannot index a target block type");
+        diag_error(cx->d, loc, "cannot index a target block type");
     if (r->path && r->path[0] == '[')
-        diag_error(cx->p->d, loc, "index a block's attribute, not the block");
+        diag_error(cx->d, loc, "index a block's attribute, not the block");
     return v;
 }
 
@@ -194,34 +186,32 @@ static value *typed_member(eval_ctx *cx, value *obj, const char *name, src_loc l
         if (acc[i].k != obj->kind || strcmp(acc[i].name, name) != 0)
             continue;
         if (obj->kind == V_RANGE)
-            return val_number(cx->p->a, name[1] == 'i' ? obj->num : obj->num2, loc);
-        return val_number(cx->p->a, obj->num / acc[i].div, loc);
+            return val_number(cx->a, name[1] == 'i' ? obj->num : obj->num2, loc);
+        return val_number(cx->a, obj->num / acc[i].div, loc);
     }
     if (obj->kind == V_CIDR && strcmp(name, "prefix") == 0) {
         unsigned addr;
         int pre;
         if (!cidr_parse(obj->text, &addr, &pre))
             pre = 32;   /* an invalid block is reported by its type check */
-        return val_number(cx->p->a, pre, loc);
+        return val_number(cx->a, pre, loc);
     }
-    diag_error(cx->p->d, loc, "a %s has no member '%s'", val_kind_name(obj->kind), name);
+    diag_error(cx->d, loc, "a %s has no member '%s'", val_kind_name(obj->kind), name);
     return err(cx, loc);
 }
-
-value *eval_block_member(eval_ctx *cx, value *blk, const char *name, src_loc loc); /* inst.c */
-value *eval_resource_member(eval_ctx *cx, value *res, const char *name, src_loc loc); /* inst.c */
 
 value *eval_member(eval_ctx *cx, value *obj, const char *name, src_loc loc)
 {
     switch (obj->kind) {
     case V_MAP: {
         value *v = val_map_get(obj, name);
-        return v ? v : val_null(cx->p->a, loc);
+        return v ? v : val_null(cx->a, loc);
     }
     case V_RESOURCE:
-        return eval_resource_member(cx, obj, name, loc);
     case V_BLOCK:
-        return eval_block_member(cx, obj, name, loc);
+        if (cx->host)
+            return cx->host->member(cx, obj, name, loc);
+        break;
     case V_TREF:
         return tref_extend(cx, obj, name, NULL, loc);
     case V_DURATION:
@@ -232,7 +222,7 @@ value *eval_member(eval_ctx *cx, value *obj, const char *name, src_loc loc)
         return typed_member(cx, obj, name, loc);
     case V_STRING:
         if (obj->flags & VAL_BARE) {
-            diag_error(cx->p->d, obj->loc, "unresolved reference '%s'", obj->text);
+            diag_error(cx->d, obj->loc, "unresolved reference '%s'", obj->text);
             return err(cx, loc);
         }
         break;
@@ -241,7 +231,7 @@ value *eval_member(eval_ctx *cx, value *obj, const char *name, src_loc loc)
     default:
         break;
     }
-    diag_error(cx->p->d, loc, "a %s has no member '%s'", val_kind_name(obj->kind), name);
+    diag_error(cx->d, loc, "a %s has no member '%s'", val_kind_name(obj->kind), name);
     return err(cx, loc);
 }
 
@@ -250,24 +240,24 @@ static value *eval_index(eval_ctx *cx, const ast_expr *e)
     value *obj = eval_expr(cx, e->lhs);
     value *idx = eval_expr(cx, e->rhs);
     if (obj->kind == V_TREF) {
-        const char *t = val_to_text(cx->p->a, idx);
-        return tref_extend(cx, obj, NULL, idx->kind == V_STRING ? arena_printf(cx->p->a, "\"%s\"", t) : t, e->loc);
+        const char *t = val_to_text(cx->a, idx);
+        return tref_extend(cx, obj, NULL, idx->kind == V_STRING ? arena_printf(cx->a, "\"%s\"", t) : t, e->loc);
     }
     if (obj->kind == V_LIST && idx->kind == V_NUMBER) {
         double i = idx->num;
         if (i < 0 || i >= (double)obj->items.len || i != floor(i)) {
-            diag_error(cx->p->d, e->rhs->loc, "index %s out of range (the list has %zu items)",
-                       val_to_text(cx->p->a, idx), obj->items.len);
+            diag_error(cx->d, e->rhs->loc, "index %s out of range (the list has %zu items)",
+                       val_to_text(cx->a, idx), obj->items.len);
             return err(cx, e->loc);
         }
         return obj->items.items[(size_t)i];
     }
     if (obj->kind == V_MAP && idx->kind == V_STRING) {
         value *v = val_map_get(obj, idx->text);
-        return v ? v : val_null(cx->p->a, e->loc);
+        return v ? v : val_null(cx->a, e->loc);
     }
     if (obj->kind != V_NULL)
-        diag_error(cx->p->d, e->loc, "cannot index a %s with a %s", val_kind_name(obj->kind),
+        diag_error(cx->d, e->loc, "cannot index a %s with a %s", val_kind_name(obj->kind),
                    val_kind_name(idx->kind));
     return err(cx, e->loc);
 }
@@ -277,7 +267,7 @@ static int compare(eval_ctx *cx, const ast_expr *e, value *x, value *y)
     bool numeric = (x->kind == V_NUMBER || x->kind == V_DURATION || x->kind == V_PERCENT ||
                     x->kind == V_SIZE) && x->kind == y->kind;
     if (!numeric) {
-        diag_error(cx->p->d, e->loc, "cannot order a %s and a %s", val_kind_name(x->kind), val_kind_name(y->kind));
+        diag_error(cx->d, e->loc, "cannot order a %s and a %s", val_kind_name(x->kind), val_kind_name(y->kind));
         return 0;
     }
     return (x->num > y->num) - (x->num < y->num);
@@ -285,7 +275,7 @@ static int compare(eval_ctx *cx, const ast_expr *e, value *x, value *y)
 
 static value *eval_binary(eval_ctx *cx, const ast_expr *e)
 {
-    arena *a = cx->p->a;
+    arena *a = cx->a;
     if (e->kind == EX_AND || e->kind == EX_OR) {
         bool l = val_truthy(eval_expr(cx, e->lhs));
         if (e->kind == EX_AND ? !l : l)
@@ -306,11 +296,11 @@ static value *eval_binary(eval_ctx *cx, const ast_expr *e)
 
 static value *eval_range(eval_ctx *cx, const ast_expr *e)
 {
-    value *v = val_new(cx->p->a, V_RANGE, e->loc);
+    value *v = val_new(cx->a, V_RANGE, e->loc);
     v->num = e->lhs->num;
     v->num2 = e->rhs->num;
     if (v->num > v->num2)
-        diag_error(cx->p->d, e->loc, "range %s..%s is empty (its start is past its end)", e->lhs->text, e->rhs->text);
+        diag_error(cx->d, e->loc, "range %s..%s is empty (its start is past its end)", e->lhs->text, e->rhs->text);
     return v;
 }
 
@@ -318,11 +308,11 @@ value *eval_expr(eval_ctx *cx, const ast_expr *e)
 {
     if (++cx->depth > EVAL_MAX_DEPTH) {
         cx->depth--;
-        diag_error(cx->p->d, e->loc, "expression nested too deeply");
+        diag_error(cx->d, e->loc, "expression nested too deeply");
         return err(cx, e->loc);
     }
     value *v;
-    arena *a = cx->p->a;
+    arena *a = cx->a;
     switch (e->kind) {
     case EX_NULL: v = val_null(a, e->loc); break;
     case EX_BOOL: v = val_bool(a, e->num != 0, e->loc); break;
@@ -393,34 +383,34 @@ bool eval_cidr(const char *text, unsigned *lo, unsigned *hi)
 static value *mismatch(eval_ctx *cx, value *v, const attr_type *t, src_loc loc, const char *what)
 {
     if (v->kind == V_STRING && (v->flags & VAL_BARE) && (t->kind == T_REF || t->kind == T_LIST || t->kind == T_MAP))
-        diag_error(cx->p->d, loc, "unresolved reference '%s'", v->text);
+        diag_error(cx->d, loc, "unresolved reference '%s'", v->text);
     else if (v->kind == V_STRING && (v->flags & VAL_BARE) && t->kind == T_ENUM)
-        diag_error(cx->p->d, loc, "'%s' is not a valid value for %s: expected %s", v->text, what,
-                   sema_type_name(cx->p->a, t));
+        diag_error(cx->d, loc, "'%s' is not a valid value for %s: expected %s", v->text, what,
+                   sema_type_name(cx->a, t));
     else if (v->kind == V_STRING && (v->flags & VAL_BARE))
-        diag_error(cx->p->d, loc, "unresolved reference '%s' (%s expects %s)", v->text, what,
-                   sema_type_name(cx->p->a, t));
+        diag_error(cx->d, loc, "unresolved reference '%s' (%s expects %s)", v->text, what,
+                   sema_type_name(cx->a, t));
     else
-        diag_error(cx->p->d, loc, "wrong type for %s: expected %s, got %s", what,
-                   sema_type_name(cx->p->a, t), val_kind_name(v->kind));
+        diag_error(cx->d, loc, "wrong type for %s: expected %s, got %s", what,
+                   sema_type_name(cx->a, t), val_kind_name(v->kind));
     return NULL;
 }
 
 static value *check_enum(eval_ctx *cx, value *v, const attr_type *t, src_loc loc, const char *what)
 {
     /* `tier = hot` where a resource is also called hot: the enum word wins */
-    if (v->kind == V_RESOURCE && !v->inst->parent) {
+    if (v->kind == V_RESOURCE && !v->res->parent) {
         for (size_t i = 0; i < t->nenum; i++)
-            if (strcmp(t->enum_vals[i], v->inst->label) == 0)
-                return val_string(cx->p->a, t->enum_vals[i], v->loc);
+            if (strcmp(t->enum_vals[i], v->res->label) == 0)
+                return val_string(cx->a, t->enum_vals[i], v->loc);
     }
     if (v->kind != V_STRING)
         return mismatch(cx, v, t, loc, what);
     for (size_t i = 0; i < t->nenum; i++)
         if (strcmp(t->enum_vals[i], v->text) == 0)
             return v;
-    diag_error(cx->p->d, loc, "'%s' is not a valid value for %s: expected %s", v->text, what,
-               sema_type_name(cx->p->a, t));
+    diag_error(cx->d, loc, "'%s' is not a valid value for %s: expected %s", v->text, what,
+               sema_type_name(cx->a, t));
     return NULL;
 }
 
@@ -468,21 +458,21 @@ value *eval_check_type(eval_ctx *cx, value *v, const attr_type *t, src_loc loc, 
         if (v->kind != V_CIDR)
             return mismatch(cx, v, t, loc, what);
         if (!eval_cidr(v->text, &lo, &hi)) {
-            diag_error(cx->p->d, loc, "'%s' is not a valid CIDR block (four numbers 0-255 and a prefix 0-32)", v->text);
+            diag_error(cx->d, loc, "'%s' is not a valid CIDR block (four numbers 0-255 and a prefix 0-32)", v->text);
             return NULL;
         }
         char exact[32];
         snprintf(exact, sizeof exact, "%u.%u.%u.%u/%s", lo >> 24, (lo >> 16) & 255, (lo >> 8) & 255, lo & 255,
                  strchr(v->text, '/') + 1);
         if (strcmp(exact, v->text) != 0) {
-            diag_error(cx->p->d, loc, "'%s' has host bits set: the network is %s", v->text, exact);
+            diag_error(cx->d, loc, "'%s' has host bits set: the network is %s", v->text, exact);
             return NULL;
         }
         return v;
     }
     case T_RANGE:
         if (v->kind == V_NUMBER) {      /* `nodes = 3` means 3..3 */
-            value *r = val_new(cx->p->a, V_RANGE, v->loc);
+            value *r = val_new(cx->a, V_RANGE, v->loc);
             r->num = r->num2 = v->num;
             return r;
         }
@@ -495,12 +485,100 @@ value *eval_check_type(eval_ctx *cx, value *v, const attr_type *t, src_loc loc, 
     case T_REF:
         if (v->kind != V_RESOURCE)
             return mismatch(cx, v, t, loc, what);
-        if (t->ref_kind && strcmp(v->inst->k->name, t->ref_kind) != 0) {
-            diag_error(cx->p->d, loc, "wrong type for %s: expected %s, got a %s ('%s')", what,
-                       sema_type_name(cx->p->a, t), v->inst->k->name, v->inst->path);
+        if (t->ref_kind && strcmp(v->res->kind, t->ref_kind) != 0) {
+            diag_error(cx->d, loc, "wrong type for %s: expected %s, got a %s ('%s')", what,
+                       sema_type_name(cx->a, t), v->res->kind, v->res->path);
             return NULL;
         }
         return v;
     }
     return v;
+}
+
+/* ---- the expander ---- */
+
+static bool when_holds(const expander *ex, const ast_item *it)
+{
+    for (size_t i = 0; ex->env && i < it->envs.len; i++)
+        if (strcmp(it->envs.items[i], ex->env) == 0)
+            return true;
+    return false;
+}
+
+static value *eval_in(expander *ex, const ast_expr *e, scope *sc)
+{
+    eval_ctx cx = ex->cx;
+    cx.sc = sc;
+    return eval_expr(&cx, e);
+}
+
+static void expand_for(expander *ex, const ast_item *it, scope *sc)
+{
+    value *list = eval_in(ex, it->value, sc);
+    arena *a = ex->cx.a;
+    if (list->kind == V_MAP && (ex->flags & EXPAND_FOR_MAP)) {
+        for (size_t i = 0; i < list->keys.len; i++) {
+            value *kv = val_new(a, V_MAP, list->loc);
+            val_map_set(a, kv, "key", val_string(a, list->keys.items[i], list->loc));
+            val_map_set(a, kv, "value", list->items.items[i]);
+            expand_items(ex, &it->body, scope_bind(a, sc, it->name, kv));
+        }
+        return;
+    }
+    if (list->kind != V_LIST) {
+        diag_error(ex->cx.d, it->value->loc, "for needs a list%s, got a %s",
+                   ex->flags & EXPAND_FOR_MAP ? " or a map" : "", val_kind_name(list->kind));
+        return;
+    }
+    for (size_t i = 0; i < list->items.len; i++)
+        expand_items(ex, &it->body, scope_bind(a, sc, it->name, list->items.items[i]));
+}
+
+/* One item; a `let` changes the scope of the items after it. */
+static void expand_one(expander *ex, const ast_item *it, scope **sc)
+{
+    switch (it->kind) {
+    case IT_WHEN:
+        if (when_holds(ex, it))
+            expand_items(ex, &it->body, *sc);
+        return;
+    case IT_IF:
+        expand_items(ex, val_truthy(eval_in(ex, it->value, *sc)) ? &it->body : &it->else_body, *sc);
+        return;
+    case IT_FOR:
+        expand_for(ex, it, *sc);
+        return;
+    case IT_LET:
+        if (ex->flags & EXPAND_LET) {
+            *sc = scope_bind(ex->cx.a, *sc, it->name, eval_in(ex, it->value, *sc));
+            return;
+        }
+        break;
+    default:
+        break;
+    }
+    ex->item(ex, it, *sc);
+}
+
+/* With EXPAND_WHEN_LAST, the `when`s that hold are expanded after every
+ * other item, each in the scope where it stands, so what they set wins
+ * wherever they are written. */
+void expand_items(expander *ex, const ptrvec *items, scope *sc)
+{
+    bool last = ex->flags & EXPAND_WHEN_LAST;
+    ptrvec whens = {0}, scopes = {0};
+    for (size_t i = 0; i < items->len; i++) {
+        const ast_item *it = items->items[i];
+        if (!last || it->kind != IT_WHEN) {
+            expand_one(ex, it, &sc);
+        } else if (when_holds(ex, it)) {
+            vec_push(ex->cx.a, &whens, (void *)it);
+            vec_push(ex->cx.a, &scopes, sc);
+        }
+    }
+    for (size_t i = 0; i < whens.len; i++) {
+        ex->overriding++;
+        expand_items(ex, &((const ast_item *)whens.items[i])->body, scopes.items[i]);
+        ex->overriding--;
+    }
 }

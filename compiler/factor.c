@@ -1,28 +1,20 @@
-/* factor.c — merging the per-environment IR into one tree with parameters.
- *
- * Blocks are matched across environments by (kind, type, name); entries of a
- * block by key and occurrence. A value equal in every environment stays
- * literal. Objects that differ are merged key by key, so only the differing
- * leaves become parameters. A string that differs only where the environment's
- * own name appears becomes an interpolation of the `environment` parameter
- * ("kv-mindwell-${var.environment}-euw"), which is what a person would write.
- * Anything else that differs becomes a parameter with one value per
- * environment; a block or entry missing in some environments gets a bool
- * parameter saying where it exists.
- */
-#include "sema.h"
+/* factor.c — merging the per-environment IR into one tree with
+ * parameters; see factor.h. A name that differs only by the environment
+ * comes out as "kv-mindwell-${var.environment}-euw", as a person would
+ * write it. */
+#include "factor.h"
 
 #include <string.h>
 
 typedef struct factor_ctx {
-    program *p;
+    const program *p;
     arena *a;
     size_t nenvs;
     const char **envs;
     ir_stack *stack;        /* the merged stack being built */
     strmap param_names;     /* names taken in that stack */
     strmap all_blocks;      /* global_key -> merged block, every stack */
-    strmap *stacks;         /* per environment: stack_key -> that environment's stack */
+    const strmap *stacks;   /* per environment: stack_key -> that environment's stack */
 } factor_ctx;
 
 static const char *param_name(factor_ctx *fc, const char *path)
@@ -395,8 +387,8 @@ static const char *block_key(arena *a, const ir_block *b)
 /* The same, program-wide: a reference may point into another stack. */
 static const char *global_key(arena *a, const ir_block *b)
 {
-    const instance *in = b->origin;
-    return arena_printf(a, "%s|%d|%s", in ? in->stack : "", in ? (int)in->target : -1, block_key(a, b));
+    const resource *r = b->origin;
+    return arena_printf(a, "%s|%d|%s", r ? r->stack : "", r ? (int)r->target : -1, block_key(a, b));
 }
 
 static strmap index_blocks(arena *a, const ir_stack *s)
@@ -472,7 +464,7 @@ static void collect_secrets_block(factor_ctx *fc, const ir_block *b)
     }
 }
 
-static void factor_stack(factor_ctx *fc, lower_out *per_env, ir_stack *out)
+static void factor_stack(factor_ctx *fc, ir_stack *out)
 {
     ir_stack **envs = arena_alloc(fc->a, fc->nenvs * sizeof *envs);
     strmap *index = arena_alloc(fc->a, fc->nenvs * sizeof *index);
@@ -510,38 +502,40 @@ static void factor_stack(factor_ctx *fc, lower_out *per_env, ir_stack *out)
     }
 }
 
-ir_program *env_factor(program *p, lower_out *per_env, size_t nenvs, lower_out *workflows)
+ir_program *env_factor(const program *p, arena *a, const lower_out *per_env, size_t nenvs,
+                       const lower_out *workflows)
 {
-    ir_program *ip = arena_alloc(p->a, sizeof *ip);
+    ir_program *ip = arena_alloc(a, sizeof *ip);
     ip->project = p->project_name;
     ip->nenvs = nenvs;
     ip->envs = (const char **)p->envs.items;
     ip->source_desc = p->source_desc;
-    factor_ctx fc = {.p = p, .a = p->a, .nenvs = nenvs, .envs = ip->envs};
-    strmap_init(&fc.all_blocks, p->a);
-    fc.stacks = arena_alloc(p->a, nenvs * sizeof *fc.stacks);
+    factor_ctx fc = {.p = p, .a = a, .nenvs = nenvs, .envs = ip->envs};
+    strmap_init(&fc.all_blocks, a);
+    strmap *stacks = arena_alloc(a, nenvs * sizeof *stacks);
     for (size_t e = 0; e < nenvs; e++) {
-        strmap_init(&fc.stacks[e], p->a);
+        strmap_init(&stacks[e], a);
         for (size_t j = 0; j < per_env[e].stacks.len; j++)
-            strmap_put(&fc.stacks[e], stack_key(p->a, per_env[e].stacks.items[j]), per_env[e].stacks.items[j]);
+            strmap_put(&stacks[e], stack_key(a, per_env[e].stacks.items[j]), per_env[e].stacks.items[j]);
     }
+    fc.stacks = stacks;
     strmap done;
-    strmap_init(&done, p->a);
+    strmap_init(&done, a);
     for (size_t e = 0; e < nenvs; e++) {
         for (size_t j = 0; j < per_env[e].stacks.len; j++) {
             ir_stack *s = per_env[e].stacks.items[j];
-            const char *key = stack_key(p->a, s);
+            const char *key = stack_key(a, s);
             if (strmap_has(&done, key))
                 continue;
             strmap_put(&done, key, s);
-            ir_stack *out = arena_alloc(p->a, sizeof *out);
+            ir_stack *out = arena_alloc(a, sizeof *out);
             out->name = s->name;
             out->target = s->target;
             fc.stack = out;
-            strmap_init(&fc.param_names, p->a);
+            strmap_init(&fc.param_names, a);
             out->env_param = env_param(&fc);
-            factor_stack(&fc, per_env, out);
-            vec_push(p->a, &ip->stacks, out);
+            factor_stack(&fc, out);
+            vec_push(a, &ip->stacks, out);
         }
     }
     /* References were made to the blocks of one environment; point them at
@@ -549,9 +543,9 @@ ir_program *env_factor(program *p, lower_out *per_env, size_t nenvs, lower_out *
     for (size_t i = 0; i < ip->stacks.len; i++) {
         ir_stack *s = ip->stacks.items[i];
         for (size_t j = 0; j < s->blocks.len; j++)
-            fix_refs_block(p->a, &fc.all_blocks, s->blocks.items[j]);
+            fix_refs_block(a, &fc.all_blocks, s->blocks.items[j]);
     }
     for (size_t j = 0; workflows && j < workflows->stacks.len; j++)
-        vec_push(p->a, &ip->stacks, workflows->stacks.items[j]);
+        vec_push(a, &ip->stacks, workflows->stacks.items[j]);
     return ip;
 }

@@ -10,8 +10,8 @@
 #include <jansson.h>
 #include <string.h>
 
+#include "inst.h"
 #include "load.h"
-#include "sema.h"
 
 typedef struct graph_node {
     const char *path, *kind, *stack, *target;
@@ -32,10 +32,10 @@ typedef struct graph {
 
 static void add_node(graph *g, const instance *in, unsigned bit)
 {
-    graph_node *n = strmap_get(&g->node_by_path, in->path);
+    graph_node *n = strmap_get(&g->node_by_path, in->r.path);
     if (!n) {
         n = arena_alloc(g->a, sizeof *n);
-        *n = (graph_node){arena_strdup(g->a, in->path), in->k->name, in->stack, target_table[in->target].name, 0};
+        *n = (graph_node){arena_strdup(g->a, in->r.path), in->k->name, in->r.stack, target_table[in->r.target].name, 0};
         strmap_put(&g->node_by_path, n->path, n);
         vec_push(g->a, &g->nodes, n);
     }
@@ -60,28 +60,28 @@ static void refs_in(graph *g, const instance *from, const char *attr, const valu
 {
     if (!v)
         return;
-    if (v->kind == V_RESOURCE && v->inst && v->inst != from) {
-        add_edge(g, from->path, v->inst->path, attr, bit);
+    if (v->kind == V_RESOURCE && v->res && v->res != &from->r) {
+        add_edge(g, from->r.path, v->res->path, attr, bit);
     } else if (v->kind == V_LIST || v->kind == V_MAP) {
         for (size_t i = 0; i < v->items.len; i++)
             refs_in(g, from, attr, v->items.items[i], bit);
     }
 }
 
-static void collect_env(graph *g, program *p, unsigned bit)
+static void collect_env(graph *g, env_state *es, unsigned bit)
 {
-    for (size_t i = 0; i < p->instances.len; i++) {
-        instance *in = p->instances.items[i];
+    for (size_t i = 0; i < es->instances.len; i++) {
+        instance *in = es->instances.items[i];
         if (in->raw || in->cut)
             continue;
         add_node(g, in, bit);
-        if (in->parent)
-            add_edge(g, in->parent->path, in->path, "", bit);
+        if (in->r.parent)
+            add_edge(g, in->r.parent->path, in->r.path, "", bit);
         for (size_t j = 0; j < in->k->sch.attrs.len; j++) {
             const attr_decl *ad = in->k->sch.attrs.items[j];
-            if (in->parent && !strcmp(ad->name, "parent"))
+            if (in->r.parent && !strcmp(ad->name, "parent"))
                 continue;       /* drawn as the parent's edge */
-            refs_in(g, in, ad->name, inst_attr(p, in, ad->name), bit);
+            refs_in(g, in, ad->name, inst_attr(es, in, ad->name), bit);
         }
     }
 }
@@ -107,10 +107,10 @@ static int graph_collect(graph *g, const graph_opts *o, diag_ctx *d)
             wanted |= !strcmp(p->envs.items[e], o->envs[i]);
         if (!wanted)
             continue;
-        inst_build(p, (int)e);
+        env_state *es = inst_build(p, g->a, d, (int)e);
         vec_push(g->a, &g->envs, p->envs.items[e]);
         if (!d->errors)
-            collect_env(g, p, 1u << (g->envs.len - 1));
+            collect_env(g, es, 1u << (g->envs.len - 1));
     }
     return d->errors ? 2 : 0;
 }

@@ -1,71 +1,45 @@
-/* inst.c — resource instances of one environment.
- *
- * inst_build walks the program's declarations for one environment, expanding
- * `for`, `when` and `if`, and creates an instance per resource (children of a
- * resource included). Bodies are evaluated lazily, on first use, so a
- * resource can refer to another declared later; a reference cycle is
- * reported instead of recursing forever. Checking an attribute's type
- * happens as it is evaluated; missing required attributes and the kinds'
- * `check` blocks are checked once every instance exists.
- */
-#include "sema.h"
-#include "out.h"
+/* inst.c — the resources of one environment; see inst.h. */
+#include "inst.h"
 
 #include <ctype.h>
 #include <stdint.h>
 #include <string.h>
 
-static eval_ctx ctx_for(program *p, scope *sc, instance *self)
+#include "ir.h"
+#include "naming.h"
+#include "out.h"
+
+static const eval_host inst_host;
+
+eval_ctx inst_eval_ctx(env_state *es, scope *sc, instance *self, int target)
 {
-    eval_ctx cx = {.p = p, .sc = sc, .self = self, .target = -1};
+    eval_ctx cx = {.a = es->a, .d = es->d, .sc = sc, .host = &inst_host, .es = es, .self = self ? &self->r : NULL,
+                   .target = target, .patterns = es->patterns};
     return cx;
-}
-
-static bool env_listed(const program *p, const ptrvec *envs)
-{
-    for (size_t i = 0; i < envs->len; i++)
-        if (strcmp(envs->items[i], p->env) == 0)
-            return true;
-    return false;
-}
-
-/* `when` names must be declared environments (whichever --env compiles);
- * checked once, in the first env. */
-static void check_when_envs(program *p, const ast_item *it)
-{
-    if (p->env_index != 0)
-        return;
-    for (size_t i = 0; i < it->envs.len; i++) {
-        bool known = false;
-        for (size_t j = 0; j < p->declared_envs.len; j++)
-            known |= strcmp(p->declared_envs.items[j], it->envs.items[i]) == 0;
-        if (!known)
-            diag_error(p->d, it->loc, "unknown environment '%s' in when", (const char *)it->envs.items[i]);
-    }
 }
 
 /* Stack and resource names become directories and file names (a stack's
  * module, a service's Kubernetes base): one that cannot be a single path
  * segment is an error here, at its line, before any path is made from it. */
-static void name_is_segment(program *p, const char *name, src_loc loc)
+static void name_is_segment(env_state *es, const char *name, src_loc loc)
 {
-    const char *why = out_name_problem(p->a, name);
+    const char *why = out_name_problem(es->a, name);
     if (why)
-        diag_error(p->d, loc, "this name cannot be a file or directory name: %s "
+        diag_error(es->d, loc, "this name cannot be a file or directory name: %s "
                    "(use letters, digits, '_', '-' and '.')", why);
 }
 
-static const char *label_text(program *p, scope *sc, const ast_expr *e)
+static const char *label_text(env_state *es, scope *sc, const ast_expr *e)
 {
     if (e->kind == EX_IDENT)
         return e->text;
-    eval_ctx cx = ctx_for(p, sc, NULL);
+    eval_ctx cx = inst_eval_ctx(es, sc, NULL, -1);
     value *v = eval_expr(&cx, e);
     if (v->kind != V_STRING) {
-        diag_error(p->d, e->loc, "a name must be a plain string");
+        diag_error(es->d, e->loc, "a name must be a plain string");
         return "?";
     }
-    name_is_segment(p, v->text, e->loc);
+    name_is_segment(es, v->text, e->loc);
     return v->text;
 }
 
@@ -80,59 +54,81 @@ static const char *make_ident(arena *a, const char *path)
     return s;
 }
 
-static instance *find_instance(const program *p, const char *path)
+static instance *find_instance(const env_state *es, const char *path)
 {
-    return strmap_get(&p->inst_by_path, path);
+    return strmap_get(&es->by_path, path);
 }
 
+/* Errors about the shape of declarations are the same in every
+ * environment: the first one reports them. */
+static bool first_env(const env_state *es)
+{
+    return es->index == 0;
+}
+
+/* ---- declarations: for/when/if expanded, an instance per resource ---- */
+
 typedef struct gather_ctx {
+    env_state *es;
     const char *stack;
     ir_target target;
     instance *parent;
     bool in_stack;      /* inside a `stack` block: stacks do not nest */
 } gather_ctx;
 
-static void gather_items(program *p, const ptrvec *items, scope *sc, gather_ctx g);
+static void gather_items(gather_ctx g, const ptrvec *items, scope *sc);
 
-static void gather_resource(program *p, const ast_item *it, const kind *k, scope *sc, gather_ctx g)
+static instance *new_instance(env_state *es, const kind *k, const char *label, const char *path,
+                              const ast_item *decl, scope *sc, gather_ctx g)
 {
+    instance *in = arena_alloc(es->a, sizeof *in);
+    in->k = k;
+    in->r.kind = k->name;
+    in->r.label = label;
+    in->r.path = path;
+    in->r.parent = g.parent ? &g.parent->r : NULL;
+    in->r.loc = decl->loc;
+    in->r.stack = g.stack;
+    in->r.target = g.target;
+    in->decl = decl;
+    in->sc = sc;
+    return in;
+}
+
+static void gather_resource(gather_ctx g, const ast_item *it, const kind *k, scope *sc)
+{
+    env_state *es = g.es;
     if (it->labels.len != 1) {
-        diag_error(p->d, it->loc, "a %s needs exactly one name: `%s NAME { ... }`", k->name, k->name);
+        diag_error(es->d, it->loc, "a %s needs exactly one name: `%s NAME { ... }`", k->name, k->name);
         return;
     }
-    instance *in = arena_alloc(p->a, sizeof *in);
-    in->k = k;
-    in->label = label_text(p, sc, it->labels.items[0]);
-    in->path = g.parent ? arena_printf(p->a, "%s.%s", g.parent->path, in->label) : in->label;
-    in->ident = make_ident(p->a, in->path);
-    in->stack = g.stack;
-    in->target = g.target;
-    in->parent = g.parent;
-    in->decl = it;
-    in->items = it->body;
-    in->sc = sc;
-    instance *dup = find_instance(p, in->path);
+    const char *label = label_text(es, sc, it->labels.items[0]);
+    const char *path = g.parent ? arena_printf(es->a, "%s.%s", g.parent->r.path, label) : label;
+    instance *dup = find_instance(es, path);
     if (dup) {
-        if (p->env_index == 0 || dup->decl != it)
-            diag_error(p->d, ((const ast_expr *)it->labels.items[0])->loc,
-                       "duplicate resource name '%s' (first declared at %s:%d)", in->path,
+        if (first_env(es) || dup->decl != it)
+            diag_error(es->d, ((const ast_expr *)it->labels.items[0])->loc,
+                       "duplicate resource name '%s' (first declared at %s:%d)", path,
                        dup->decl->loc.file->path, dup->decl->loc.line);
         return;
     }
-    vec_push(p->a, &p->instances, in);
-    strmap_put(&p->inst_by_path, in->path, in);
-    uintptr_t n = (uintptr_t)strmap_get(&p->kind_count, k->name);
-    strmap_put(&p->kind_count, k->name, (void *)(n + 1));
+    instance *in = new_instance(es, k, label, path, it, sc, g);
+    in->ident = make_ident(es->a, path);
+    in->items = it->body;
+    vec_push(es->a, &es->instances, in);
+    strmap_put(&es->by_path, path, in);
+    uintptr_t n = (uintptr_t)strmap_get(&es->kind_count, k->name);
+    strmap_put(&es->kind_count, k->name, (void *)(n + 1));
     if (!n)
-        strmap_put(&p->first_of_kind, k->name, in);
+        strmap_put(&es->first_of_kind, k->name, in);
     if (g.parent)
-        vec_push(p->a, &g.parent->children, in);
+        vec_push(es->a, &g.parent->children, in);
     gather_ctx child = g;
     child.parent = in;
-    gather_items(p, &it->body, sc, child);
+    gather_items(child, &it->body, sc);
 }
 
-static ir_target stack_target(program *p, const ast_item *it)
+static ir_target stack_target(env_state *es, const ast_item *it)
 {
     for (size_t i = 0; i < it->body.len; i++) {
         const ast_item *a = it->body.items[i];
@@ -141,128 +137,94 @@ static ir_target stack_target(program *p, const ast_item *it)
         int t = a->value->kind == EX_IDENT ? target_by_name(a->value->text) : -1;
         if (t >= 0 && target_table[t].iac)
             return (ir_target)t;
-        diag_error(p->d, a->value->loc, "a stack's target is %s", target_iac_names(p->a));
+        diag_error(es->d, a->value->loc, "a stack's target is %s", target_iac_names(es->a));
     }
     return TARGET_TERRAFORM;
 }
 
-static void gather_stack(program *p, const ast_item *it, scope *sc, gather_ctx g)
+static void gather_stack(gather_ctx g, const ast_item *it, scope *sc)
 {
     if (g.parent || g.in_stack || it->labels.len != 1) {
-        if (p->env_index == 0)
-            diag_error(p->d, it->loc, "a stack is declared at the top level: `stack NAME { target = ... }`");
+        if (first_env(g.es))
+            diag_error(g.es->d, it->loc, "a stack is declared at the top level: `stack NAME { target = ... }`");
         return;
     }
     gather_ctx inner = g;
     inner.in_stack = true;
-    inner.stack = label_text(p, sc, it->labels.items[0]);
-    inner.target = stack_target(p, it);
-    if (p->env_index == 0) {
-        stack_decl *sd = arena_alloc(p->a, sizeof *sd);
-        sd->name = inner.stack;
-        sd->target = inner.target;
-        sd->loc = it->loc;
-        vec_push(p->a, &p->stacks, sd);
-    }
-    gather_items(p, &it->body, sc, inner);
-}
-
-static void gather_for(program *p, const ast_item *it, scope *sc, gather_ctx g)
-{
-    eval_ctx cx = ctx_for(p, sc, NULL);
-    value *list = eval_expr(&cx, it->value);
-    if (list->kind == V_MAP) {
-        for (size_t i = 0; i < list->keys.len; i++) {
-            value *kv = val_new(p->a, V_MAP, list->loc);
-            val_map_set(p->a, kv, "key", val_string(p->a, list->keys.items[i], list->loc));
-            val_map_set(p->a, kv, "value", list->items.items[i]);
-            gather_items(p, &it->body, scope_bind(p->a, sc, it->name, kv), g);
-        }
-        return;
-    }
-    if (list->kind != V_LIST) {
-        diag_error(p->d, it->value->loc, "for needs a list or a map, got a %s", val_kind_name(list->kind));
-        return;
-    }
-    for (size_t i = 0; i < list->items.len; i++)
-        gather_items(p, &it->body, scope_bind(p->a, sc, it->name, list->items.items[i]), g);
+    inner.stack = label_text(g.es, sc, it->labels.items[0]);
+    inner.target = stack_target(g.es, it);
+    gather_items(inner, &it->body, sc);
 }
 
 /* The escape hatch: `terraform { resource … }` (or bicep, kubernetes, github)
  * written in a program is a resource of an anonymous kind whose lowering is
  * that block, with its names kept as written. */
-static void gather_raw(program *p, const ast_item *it, scope *sc, gather_ctx g, int target)
+static void gather_raw(gather_ctx g, const ast_item *it, scope *sc, ir_target target)
 {
-    if (target_table[target].iac && (int)g.target != target) {
-        if (p->env_index == 0)
-            diag_error(p->d, it->name_loc, "a raw %s block cannot stand in a %s stack", it->name,
+    env_state *es = g.es;
+    if (target_table[target].iac && g.target != target) {
+        if (first_env(es))
+            diag_error(es->d, it->name_loc, "a raw %s block cannot stand in a %s stack", it->name,
                        target_table[g.target].name);
         return;
     }
-    kind *k = arena_alloc(p->a, sizeof *k);
+    kind *k = arena_alloc(es->a, sizeof *k);
     k->name = it->name;
     k->decl = it;
     k->sch.name = it->name;
     k->lower[target] = it;
-    instance *in = arena_alloc(p->a, sizeof *in);
-    in->k = k;
-    in->label = target_table[target].grouping == GROUP_PER_RESOURCE ? "raw" : it->name;   /* its stack's name */
-    in->path = arena_printf(p->a, "%s@%s:%d", it->name, it->loc.file->path, it->loc.line);
+    /* its label names its stack where a stack is per resource */
+    const char *label = target_table[target].grouping == GROUP_PER_RESOURCE ? "raw" : it->name;
+    const char *path = arena_printf(es->a, "%s@%s:%d", it->name, it->loc.file->path, it->loc.line);
+    instance *in = new_instance(es, k, label, path, it, sc, g);
     in->ident = "raw";
-    in->stack = g.stack;
-    in->target = g.target;
-    in->decl = it;
-    in->sc = sc;
     in->raw = true;
-    vec_push(p->a, &p->instances, in);
-    strmap_put(&p->inst_by_path, in->path, in);
+    vec_push(es->a, &es->instances, in);
+    strmap_put(&es->by_path, path, in);
 }
 
-static void gather_item(program *p, const ast_item *it, scope *sc, gather_ctx g)
+static void gather_item(expander *ex, const ast_item *it, scope *sc)
 {
-    if (it->kind == IT_WHEN) {
-        check_when_envs(p, it);
-        if (env_listed(p, &it->envs))
-            gather_items(p, &it->body, sc, g);
-    } else if (it->kind == IT_FOR) {
-        gather_for(p, it, sc, g);
-    } else if (it->kind == IT_IF) {
-        eval_ctx cx = ctx_for(p, sc, NULL);
-        gather_items(p, val_truthy(eval_expr(&cx, it->value)) ? &it->body : &it->else_body, sc, g);
-    } else if (it->kind == IT_BLOCK) {
-        const kind *k = sema_find_kind(p, it->name);
+    gather_ctx g = *(gather_ctx *)ex->ctx;
+    env_state *es = g.es;
+    if (it->kind == IT_BLOCK) {
+        const kind *k = sema_find_kind(es->p, it->name);
+        int target = target_by_name(it->name);
         if (g.parent && sema_find_block(&g.parent->k->sch, it->name))
             return;     /* a nested block of the parent, not a child resource */
         if (!g.parent && strcmp(it->name, "stack") == 0)
-            gather_stack(p, it, sc, g);
-        else if (!g.parent && !k && !it->labels.len && target_by_name(it->name) >= 0)
-            gather_raw(p, it, sc, g, target_by_name(it->name));
+            gather_stack(g, it, sc);
+        else if (!g.parent && !k && !it->labels.len && target >= 0)
+            gather_raw(g, it, sc, (ir_target)target);
         else if (k)
-            gather_resource(p, it, k, sc, g);
-        else if (!g.parent && p->env_index == 0)
-            diag_error(p->d, it->name_loc, "unknown kind '%s'", it->name);
+            gather_resource(g, it, k, sc);
+        else if (!g.parent && first_env(es))
+            diag_error(es->d, it->name_loc, "unknown kind '%s'", it->name);
     } else if (!g.parent && it->kind == IT_ATTR && g.stack && strcmp(it->name, "target") == 0) {
         /* the stack's own target, read by gather_stack */
-    } else if (!g.parent && p->env_index == 0) {
-        diag_error(p->d, it->loc, "only resources, stacks, for, when and if can stand here");
+    } else if (!g.parent && first_env(es)) {
+        diag_error(es->d, it->loc, "only resources, stacks, for, when and if can stand here");
     }
 }
 
-static void gather_items(program *p, const ptrvec *items, scope *sc, gather_ctx g)
+static void gather_items(gather_ctx g, const ptrvec *items, scope *sc)
 {
-    for (size_t i = 0; i < items->len; i++)
-        gather_item(p, items->items[i], sc, g);
+    expander ex = {.cx = inst_eval_ctx(g.es, sc, NULL, -1), .env = g.es->env, .flags = EXPAND_FOR_MAP,
+                   .item = gather_item, .ctx = &g};
+    expand_items(&ex, items, sc);
 }
 
 /* ---- bodies ---- */
 
-static void body_set(program *p, ebody *b, const char *name, value *v, src_loc loc)
+/* Sets an attribute; a second setting is an error unless a `when` that
+ * holds overrides it (ex->overriding). */
+static void body_set(env_state *es, ebody *b, const char *name, value *v, src_loc loc, bool overriding)
 {
     for (size_t i = 0; i < b->names.len; i++) {
         if (strcmp(b->names.items[i], name) == 0) {
-            if (!b->overriding && loc.file && ((src_loc *)b->locs.items[i])->file) {
+            if (!overriding && loc.file && ((src_loc *)b->locs.items[i])->file) {
                 src_loc *first = b->locs.items[i];
-                diag_error(p->d, loc, "'%s' is set twice (first at line %d)", name, first->line);
+                diag_error(es->d, loc, "'%s' is set twice (first at line %d)", name, first->line);
                 return;
             }
             b->vals.items[i] = v;
@@ -270,11 +232,11 @@ static void body_set(program *p, ebody *b, const char *name, value *v, src_loc l
             return;
         }
     }
-    src_loc *l = arena_alloc(p->a, sizeof *l);
+    src_loc *l = arena_alloc(es->a, sizeof *l);
     *l = loc;
-    vec_push(p->a, &b->names, (void *)name);
-    vec_push(p->a, &b->vals, v);
-    vec_push(p->a, &b->locs, l);
+    vec_push(es->a, &b->names, (void *)name);
+    vec_push(es->a, &b->vals, v);
+    vec_push(es->a, &b->locs, l);
 }
 
 value *inst_body_get(const ebody *b, const char *name)
@@ -285,6 +247,14 @@ value *inst_body_get(const ebody *b, const char *name)
     return NULL;
 }
 
+src_loc inst_attr_loc(const ebody *b, const char *name, src_loc dflt)
+{
+    for (size_t i = 0; b && i < b->names.len; i++)
+        if (strcmp(b->names.items[i], name) == 0)
+            return *(const src_loc *)b->locs.items[i];
+    return dflt;
+}
+
 /* Attributes every resource has without declaring them. */
 static bool implicit_attr(const ebody *b, const char *name)
 {
@@ -292,44 +262,48 @@ static bool implicit_attr(const ebody *b, const char *name)
            (strcmp(name, "name") == 0 || strcmp(name, "tags") == 0 || strcmp(name, "instance") == 0);
 }
 
-static void body_items(program *p, ebody *b, const ptrvec *items, scope *sc, bool whens);
+typedef struct body_ctx {
+    env_state *es;
+    ebody *b;
+} body_ctx;
 
-static void body_annots(program *p, ebody *b, const ast_item *it, const char *attr)
+static void body_annots(env_state *es, ebody *b, const ast_item *it, const char *attr)
 {
     for (size_t i = 0; i < it->annots.len; i++) {
-        eannot *ea = arena_alloc(p->a, sizeof *ea);
+        eannot *ea = arena_alloc(es->a, sizeof *ea);
         ea->an = it->annots.items[i];
         ea->attr = attr;
-        vec_push(p->a, &b->annots, ea);
+        vec_push(es->a, &b->annots, ea);
     }
 }
 
-static void body_attr(program *p, ebody *b, const ast_item *it, scope *sc)
+static void body_attr(expander *ex, ebody *b, const ast_item *it, scope *sc)
 {
+    env_state *es = ((body_ctx *)ex->ctx)->es;
     const attr_decl *ad = sema_find_attr(b->sch, it->name);
     if (!ad && !implicit_attr(b, it->name)) {
-        diag_error(p->d, it->name_loc, "unknown attribute '%s' in %s '%s'", it->name,
-                   b->sch->name, b->owner ? b->owner->path : "?");
+        diag_error(es->d, it->name_loc, "unknown attribute '%s' in %s '%s'", it->name,
+                   b->sch->name, b->owner ? b->owner->r.path : "?");
         return;
     }
-    eval_ctx cx = ctx_for(p, sc, b->owner);
+    eval_ctx cx = inst_eval_ctx(es, sc, b->owner, -1);
     value *v = eval_expr(&cx, it->value);
     if (ad) {
-        const char *what = arena_printf(p->a, "'%s'", it->name);
+        const char *what = arena_printf(es->a, "'%s'", it->name);
         v = eval_check_type(&cx, v, ad->t, it->value->loc, what);
         if (!v) {   /* reported; record it as given so it is not also "missing" */
-            body_set(p, b, it->name, val_null(p->a, it->value->loc), it->value->loc);
+            body_set(es, b, it->name, val_null(es->a, it->value->loc), it->value->loc, ex->overriding);
             return;
         }
     } else if (strcmp(it->name, "tags") == 0 && v->kind != V_MAP) {
-        diag_error(p->d, it->value->loc, "wrong type for 'tags': expected map, got %s", val_kind_name(v->kind));
+        diag_error(es->d, it->value->loc, "wrong type for 'tags': expected map, got %s", val_kind_name(v->kind));
         return;
     } else if (strcmp(it->name, "name") == 0 && v->kind != V_STRING) {
-        diag_error(p->d, it->value->loc, "wrong type for 'name': expected string, got %s", val_kind_name(v->kind));
+        diag_error(es->d, it->value->loc, "wrong type for 'name': expected string, got %s", val_kind_name(v->kind));
         return;
     }
-    body_set(p, b, it->name, v, it->value->loc);
-    body_annots(p, b, it, it->name);
+    body_set(es, b, it->name, v, it->value->loc, ex->overriding);
+    body_annots(es, b, it, it->name);
 }
 
 static eblock *find_eblock(ebody *b, const char *type, const char *label)
@@ -343,141 +317,108 @@ static eblock *find_eblock(ebody *b, const char *type, const char *label)
     return NULL;
 }
 
-static void body_block(program *p, ebody *b, const ast_item *it, scope *sc)
+static void body_block(expander *ex, ebody *b, const ast_item *it, scope *sc)
 {
+    body_ctx *bc = ex->ctx;
+    env_state *es = bc->es;
     const schema *bs = sema_find_block(b->sch, it->name);
     if (!bs) {
-        if (sema_find_kind(p, it->name) && b->owner && b->owner->body == b)
+        if (sema_find_kind(es->p, it->name) && b->owner && b->owner->body == b)
             return;     /* a child resource, gathered by inst_build */
-        diag_error(p->d, it->name_loc, "unknown block '%s' in %s", it->name, b->sch->name);
+        diag_error(es->d, it->name_loc, "unknown block '%s' in %s", it->name, b->sch->name);
         return;
     }
     const char *label = NULL;
     if (bs->labelled && it->labels.len != 1) {
-        diag_error(p->d, it->loc, "a %s block needs a name: `%s NAME { ... }`", it->name, it->name);
+        diag_error(es->d, it->loc, "a %s block needs a name: `%s NAME { ... }`", it->name, it->name);
         return;
     }
     if (!bs->labelled && it->labels.len) {
-        diag_error(p->d, it->loc, "a %s block takes no name", it->name);
+        diag_error(es->d, it->loc, "a %s block takes no name", it->name);
         return;
     }
     if (bs->labelled)
-        label = label_text(p, sc, it->labels.items[0]);
+        label = label_text(es, sc, it->labels.items[0]);
     eblock *eb = find_eblock(b, it->name, label);
     if (!eb) {
-        eb = arena_alloc(p->a, sizeof *eb);
+        eb = arena_alloc(es->a, sizeof *eb);
         eb->type = it->name;
         eb->label = label;
         eb->sch = bs;
         eb->loc = it->loc;
-        eb->body = arena_alloc(p->a, sizeof *eb->body);
+        eb->body = arena_alloc(es->a, sizeof *eb->body);
         eb->body->sch = bs;
         eb->body->owner = b->owner;
-        vec_push(p->a, &b->blocks, eb);
+        vec_push(es->a, &b->blocks, eb);
     }
-    eb->body->overriding += b->overriding;     /* a block inside a `when` overrides too */
-    body_items(p, eb->body, &it->body, sc, false);
-    body_items(p, eb->body, &it->body, sc, true);
-    eb->body->overriding -= b->overriding;
+    /* the same expansion continues into the block: a block inside a `when` overrides too */
+    bc->b = eb->body;
+    expand_items(ex, &it->body, sc);
+    bc->b = b;
 }
 
-static void body_item(program *p, ebody *b, const ast_item *it, scope *sc, bool whens)
+static void body_item(expander *ex, const ast_item *it, scope *sc)
 {
-    if (it->kind == IT_WHEN) {
-        if (whens) {
-            check_when_envs(p, it);
-            if (env_listed(p, &it->envs)) {
-                b->overriding++;
-                body_items(p, b, &it->body, sc, false);
-                body_items(p, b, &it->body, sc, true);
-                b->overriding--;
-            }
-        }
-        return;
-    }
-    if (whens)
-        return;     /* everything else was done in the first pass */
+    body_ctx *bc = ex->ctx;
     switch (it->kind) {
     case IT_ATTR:
-        body_attr(p, b, it, sc);
+        body_attr(ex, bc->b, it, sc);
         break;
     case IT_BLOCK:
-        body_block(p, b, it, sc);
+        body_block(ex, bc->b, it, sc);
         break;
     case IT_ANNOT:
-        body_annots(p, b, it, NULL);
+        body_annots(bc->es, bc->b, it, NULL);
         break;
-    case IT_IF: {
-        eval_ctx cx = ctx_for(p, sc, b->owner);
-        const ptrvec *branch = val_truthy(eval_expr(&cx, it->value)) ? &it->body : &it->else_body;
-        body_items(p, b, branch, sc, false);
-        body_items(p, b, branch, sc, true);
-        break;
-    }
-    case IT_FOR: {
-        eval_ctx cx = ctx_for(p, sc, b->owner);
-        value *list = eval_expr(&cx, it->value);
-        if (list->kind != V_LIST) {
-            diag_error(p->d, it->value->loc, "for needs a list, got a %s", val_kind_name(list->kind));
-            break;
-        }
-        for (size_t i = 0; i < list->items.len; i++) {
-            scope *inner = scope_bind(p->a, sc, it->name, list->items.items[i]);
-            body_items(p, b, &it->body, inner, false);
-            body_items(p, b, &it->body, inner, true);
-        }
-        break;
-    }
     default:
-        diag_error(p->d, it->loc, "this cannot stand in a resource body");
+        diag_error(bc->es->d, it->loc, "this cannot stand in a resource body");
     }
-}
-
-/* Two passes: the plain items first, then the `when` overrides in order, so
- * an override wins wherever it is written. */
-static void body_items(program *p, ebody *b, const ptrvec *items, scope *sc, bool whens)
-{
-    for (size_t i = 0; i < items->len; i++)
-        body_item(p, b, items->items[i], sc, whens);
 }
 
 /* Chains of references are followed on demand; past this depth the chain is
  * reported rather than risking the C stack. */
 #define INST_MAX_CHAIN 256
 
-ebody *inst_body(program *p, instance *in)
+static ebody *new_body(env_state *es, instance *in)
+{
+    ebody *b = arena_alloc(es->a, sizeof *b);
+    b->sch = &in->k->sch;
+    b->owner = in;
+    return b;
+}
+
+ebody *inst_body(env_state *es, instance *in)
 {
     if (in->state == 2 || in->state == 1)
         return in->body;
-    if (p->body_depth >= INST_MAX_CHAIN) {
-        diag_error(p->d, in->decl->loc, "chain of references between resources is longer than %d", INST_MAX_CHAIN);
-        in->body = arena_alloc(p->a, sizeof *in->body);
-        in->body->sch = &in->k->sch;
-        in->body->owner = in;
+    if (es->body_depth >= INST_MAX_CHAIN) {
+        diag_error(es->d, in->decl->loc, "chain of references between resources is longer than %d", INST_MAX_CHAIN);
+        in->body = new_body(es, in);
         in->state = 2;
         in->cut = true;
         return in->body;
     }
-    p->body_depth++;
+    es->body_depth++;
     in->state = 1;
-    in->body = arena_alloc(p->a, sizeof *in->body);
-    in->body->sch = &in->k->sch;
-    in->body->owner = in;
-    body_items(p, in->body, &in->items, in->sc, false);
-    body_items(p, in->body, &in->items, in->sc, true);
-    if (in->parent) {
-        value *pv = val_new(p->a, V_RESOURCE, in->decl->loc);
-        pv->inst = in->parent;
-        if (sema_find_attr(&in->k->sch, "parent"))
-            body_set(p, in->body, "parent", pv, in->decl->loc);
+    in->body = new_body(es, in);
+    body_ctx bc = {.es = es, .b = in->body};
+    expander ex = {.cx = inst_eval_ctx(es, in->sc, in, -1), .env = es->env, .flags = EXPAND_WHEN_LAST,
+                   .item = body_item, .ctx = &bc};
+    expand_items(&ex, &in->items, in->sc);
+    if (in->r.parent && sema_find_attr(&in->k->sch, "parent")) {
+        value *pv = val_new(es->a, V_RESOURCE, in->decl->loc);
+        pv->res = (resource *)in->r.parent;
+        body_set(es, in->body, "parent", pv, in->decl->loc, false);
     }
+    for (size_t i = 0; i < in->body->annots.len; i++)
+        vec_push(es->a, &in->r.annots, (void *)((const eannot *)in->body->annots.items[i])->an);
     in->state = 2;
-    p->body_depth--;
+    es->body_depth--;
     return in->body;
 }
 
 /* An attribute's value with its default applied (null when optional). */
-static value *schema_attr(program *p, ebody *b, const char *name, src_loc loc, bool *found)
+static value *schema_attr(env_state *es, ebody *b, const char *name, src_loc loc, bool *found)
 {
     value *v = inst_body_get(b, name);
     *found = true;
@@ -489,235 +430,369 @@ static value *schema_attr(program *p, ebody *b, const char *name, src_loc loc, b
         return NULL;
     }
     if (!ad->dflt)
-        return val_null(p->a, loc);
-    eval_ctx cx = ctx_for(p, b->owner ? b->owner->sc : p->globals, b->owner);
+        return val_null(es->a, loc);
+    eval_ctx cx = inst_eval_ctx(es, b->owner ? b->owner->sc : es->globals, b->owner, -1);
     v = eval_expr(&cx, ad->dflt);
-    v = eval_check_type(&cx, v, ad->t, ad->dflt->loc, arena_printf(p->a, "default of '%s'", name));
+    v = eval_check_type(&cx, v, ad->t, ad->dflt->loc, arena_printf(es->a, "default of '%s'", name));
     if (!v)
-        v = val_null(p->a, loc);
-    body_set(p, b, name, v, ad->dflt->loc);
+        v = val_null(es->a, loc);
+    body_set(es, b, name, v, ad->dflt->loc, false);
     return v;
 }
 
-value *inst_attr(program *p, instance *in, const char *name)
+value *inst_attr(env_state *es, instance *in, const char *name)
 {
     bool found;
-    value *v = schema_attr(p, inst_body(p, in), name, in->decl->loc, &found);
+    value *v = schema_attr(es, inst_body(es, in), name, in->decl->loc, &found);
     return found ? v : NULL;
 }
 
-static value *inst_tags(program *p, instance *in, src_loc loc)
+static value *inst_tags(env_state *es, instance *in, src_loc loc)
 {
-    value *tags = val_new(p->a, V_MAP, loc);
-    value *ptags = val_map_get(p->project_val, "tags");
+    value *tags = val_new(es->a, V_MAP, loc);
+    value *ptags = val_map_get(es->project, "tags");
     if (ptags && ptags->kind == V_MAP)
         for (size_t i = 0; i < ptags->keys.len; i++)
-            val_map_set(p->a, tags, ptags->keys.items[i], ptags->items.items[i]);
-    val_map_set(p->a, tags, "environment", val_string(p->a, p->env, loc));
-    val_map_set(p->a, tags, "project", val_string(p->a, p->project_name, loc));
-    value *own = inst_body_get(inst_body(p, in), "tags");
+            val_map_set(es->a, tags, ptags->keys.items[i], ptags->items.items[i]);
+    val_map_set(es->a, tags, "environment", val_string(es->a, es->env, loc));
+    val_map_set(es->a, tags, "project", val_string(es->a, es->p->project_name, loc));
+    value *own = inst_body_get(inst_body(es, in), "tags");
     if (own && own->kind == V_MAP)
         for (size_t i = 0; i < own->keys.len; i++)
-            val_map_set(p->a, tags, own->keys.items[i], own->items.items[i]);
+            val_map_set(es->a, tags, own->keys.items[i], own->items.items[i]);
     return tags;
 }
 
-/* ---- members of resources and blocks ---- */
+/* ---- names ---- */
+
+static const char *inst_region(env_state *es, instance *in)
+{
+    const char *prov = in->k->provider;
+    value *own = inst_body_get(inst_body(es, in), "location");
+    if (own && own->kind == V_STRING)
+        return own->text;
+    value *cloud = prov ? val_map_get(es->project, prov) : NULL;
+    value *r = NULL;
+    if (cloud && cloud->kind == V_MAP)
+        r = val_map_get(cloud, strcmp(prov, "aws") == 0 ? "region" : "location");
+    return r && r->kind == V_STRING ? r->text : NULL;
+}
+
+static bool is_singleton(const env_state *es, const instance *in)
+{
+    return (uintptr_t)strmap_get(&es->kind_count, in->k->name) <= 1;
+}
+
+typedef struct token_ctx {
+    env_state *es;
+    instance *in;
+} token_ctx;
+
+/* What each naming token holds for a resource (naming.h). */
+static const char *name_token(void *ctx, const char *tok, size_t n)
+{
+    env_state *es = ((token_ctx *)ctx)->es;
+    instance *in = ((token_ctx *)ctx)->in;
+#define TOK(s) (n == sizeof s - 1 && strncmp(tok, s, n) == 0)
+    if (TOK("abbrev"))
+        return in->k->naming.abbrev ? in->k->naming.abbrev : in->k->name;
+    if (TOK("project"))
+        return es->p->project_name;
+    if (TOK("env"))
+        return es->env;
+    if (TOK("name"))
+        return is_singleton(es, in) ? "" : in->r.label;
+    if (TOK("label"))
+        return in->r.label;
+    if (TOK("instance")) {
+        value *num = inst_body_get(inst_body(es, in), "instance");
+        return num && num->kind != V_NULL ? val_to_text(es->a, num) : "";
+    }
+    if (TOK("org")) {
+        value *o = val_map_get(es->project, "org");
+        return o && o->kind == V_STRING ? o->text : "";
+    }
+    if (TOK("region")) {
+        const char *r = in->k->naming.regional ? inst_region(es, in) : NULL;
+        if (!r)
+            return "";
+        value *code = es->region_codes ? val_map_get(es->region_codes, r) : NULL;
+        if (code && code->kind == V_STRING)
+            return code->text;
+        diag_error(es->d, in->decl->loc, "no short code for region '%s' (add it to region_codes)", r);
+        return r;
+    }
+#undef TOK
+    diag_error(es->d, in->decl->loc, "unknown token {%.*s} in the naming template", (int)n, tok);
+    return "";
+}
+
+bool inst_cloud_named(const instance *in)
+{
+    const char *prov = in->k->provider;
+    return prov && strcmp(prov, "kubernetes") != 0 && strcmp(prov, "github") != 0;
+}
+
+const char *inst_conventional_name(env_state *es, instance *in)
+{
+    const char *tmpl = in->k->naming.tmpl ? in->k->naming.tmpl : es->naming_template;
+    token_ctx tc = {es, in};
+    return naming_fold(es->a, &in->k->naming, naming_expand(es->a, tmpl, name_token, &tc));
+}
+
+const char *inst_name(env_state *es, instance *in)
+{
+    value *own = inst_body_get(inst_body(es, in), "name");
+    if (own && own->kind == V_STRING)
+        return own->text;
+    if (!inst_cloud_named(in))
+        return in->r.label;
+    return inst_conventional_name(es, in);
+}
+
+/* ---- the host: names, members and functions of this environment ---- */
 
 static instance *find_child(instance *in, const char *label)
 {
     for (size_t i = 0; i < in->children.len; i++) {
         instance *c = in->children.items[i];
-        if (strcmp(c->label, label) == 0)
+        if (strcmp(c->r.label, label) == 0)
             return c;
     }
     return NULL;
 }
 
-static value *blocks_of(program *p, ebody *b, const char *type, src_loc loc)
+static value *resource_value(env_state *es, instance *in, src_loc loc)
+{
+    value *v = val_new(es->a, V_RESOURCE, loc);
+    v->res = &in->r;
+    return v;
+}
+
+static value *blocks_of(env_state *es, ebody *b, const char *type, src_loc loc)
 {
     const schema *bs = sema_find_block(b->sch, type);
     if (!bs)
         return NULL;
-    value *list = val_new(p->a, V_LIST, loc);
+    value *list = val_new(es->a, V_LIST, loc);
     for (size_t i = 0; i < b->blocks.len; i++) {
         eblock *eb = b->blocks.items[i];
         if (strcmp(eb->type, type) != 0)
             continue;
-        value *v = val_new(p->a, V_BLOCK, eb->loc);
+        value *v = val_new(es->a, V_BLOCK, eb->loc);
         v->body = eb->body;
         v->label = eb->label;
-        vec_push(p->a, &list->items, v);
+        vec_push(es->a, &list->items, v);
     }
     if (bs->labelled)
         return list;
     if (list->items.len)    /* an unlabelled block is single: the block itself */
         return list->items.items[0];
     /* not written: an empty one, so its attributes' defaults still apply */
-    value *v = val_new(p->a, V_BLOCK, loc);
-    v->body = arena_alloc(p->a, sizeof *v->body);
+    value *v = val_new(es->a, V_BLOCK, loc);
+    v->body = arena_alloc(es->a, sizeof *v->body);
     v->body->sch = bs;
     v->body->owner = b->owner;
     return v;
 }
 
-value *eval_block_member(eval_ctx *cx, value *blk, const char *name, src_loc loc)
+static value *block_member(env_state *es, value *blk, const char *name, src_loc loc)
 {
-    program *p = cx->p;
     if (strcmp(name, "label") == 0)
-        return blk->label ? val_string(p->a, blk->label, loc) : val_null(p->a, loc);
+        return blk->label ? val_string(es->a, blk->label, loc) : val_null(es->a, loc);
     bool found;
-    value *v = schema_attr(p, blk->body, name, loc, &found);
+    value *v = schema_attr(es, blk->body, name, loc, &found);
     if (found)
         return v;
-    v = blocks_of(p, blk->body, name, loc);
+    v = blocks_of(es, blk->body, name, loc);
     if (v)
         return v;
-    diag_error(p->d, loc, "a %s block has no member '%s'", blk->body->sch->name, name);
-    return val_null(p->a, loc);
+    diag_error(es->d, loc, "a %s block has no member '%s'", blk->body->sch->name, name);
+    return val_null(es->a, loc);
 }
 
-static value *resource_implicit(eval_ctx *cx, instance *in, const char *name, src_loc loc)
+static value *resource_implicit(env_state *es, instance *in, const char *name, src_loc loc)
 {
-    program *p = cx->p;
     if (strcmp(name, "name") == 0)
-        return val_string(p->a, naming_resource_name(p, in), loc);
+        return val_string(es->a, inst_name(es, in), loc);
     if (strcmp(name, "label") == 0)
-        return val_string(p->a, in->label, loc);
+        return val_string(es->a, in->r.label, loc);
     if (strcmp(name, "ident") == 0)
-        return val_string(p->a, in->ident, loc);
+        return val_string(es->a, in->ident, loc);
     if (strcmp(name, "tags") == 0)
-        return inst_tags(p, in, loc);
+        return inst_tags(es, in, loc);
     if (strcmp(name, "location") == 0 || strcmp(name, "region") == 0) {
-        const char *r = naming_region_of(p, in);
-        return r ? val_string(p->a, r, loc) : val_null(p->a, loc);
+        const char *r = inst_region(es, in);
+        return r ? val_string(es->a, r, loc) : val_null(es->a, loc);
     }
-    if (strcmp(name, "parent") == 0 && in->parent) {
-        value *v = val_new(p->a, V_RESOURCE, loc);
-        v->inst = in->parent;
+    if (strcmp(name, "parent") == 0 && in->r.parent)
+        return resource_value(es, inst_parent(in), loc);
+    return NULL;
+}
+
+static value *resource_member(eval_ctx *cx, instance *in, const char *name, src_loc loc)
+{
+    env_state *es = cx->es;
+    if (in->state == 1) {   /* its body is being evaluated: this reads it back */
+        diag_error(es->d, loc, "reference cycle: '%s' depends on itself", in->r.path);
+        return val_null(es->a, loc);
+    }
+    instance *child = find_child(in, name);
+    if (child && !sema_find_attr(&in->k->sch, name))
+        return resource_value(es, child, loc);
+    bool found;
+    value *v = schema_attr(es, inst_body(es, in), name, loc, &found);
+    if (found)
+        return v;
+    v = blocks_of(es, in->body, name, loc);
+    if (!v)
+        v = resource_implicit(es, in, name, loc);
+    if (v)
+        return v;
+    if (cx->target >= 0 && target_table[cx->target].iac) {
+        v = val_new(es->a, V_TREF, loc);     /* an attribute of its primary target block */
+        v->ref.primary = true;
+        v->ref.owner = &in->r;
+        v->ref.path = name;
+        return v;
+    }
+    diag_error(es->d, loc, "%s '%s' has no attribute or child '%s'", in->k->name, in->r.path, name);
+    return val_null(es->a, loc);
+}
+
+static value *host_member(eval_ctx *cx, value *obj, const char *name, src_loc loc)
+{
+    if (obj->kind == V_BLOCK)
+        return block_member(cx->es, obj, name, loc);
+    return resource_member(cx, inst_of(obj->res), name, loc);
+}
+
+/* Stands in es->lets for a let being evaluated: reading it again is a cycle,
+ * and the name then resolves no further (the bare word reports it). */
+static value let_busy;
+
+static value *let_value(env_state *es, const char *name)
+{
+    value *v = val_map_get(es->lets, name);
+    if (v)
+        return v == &let_busy ? NULL : v;
+    for (size_t i = es->p->lets.len; i-- > 0;) {
+        const ast_item *it = es->p->lets.items[i];
+        if (strcmp(it->name, name) != 0)
+            continue;
+        val_map_set(es->a, es->lets, name, &let_busy);
+        eval_ctx cx = inst_eval_ctx(es, es->globals, NULL, -1);
+        v = eval_expr(&cx, it->value);
+        val_map_set(es->a, es->lets, name, v);
         return v;
     }
     return NULL;
 }
 
-value *eval_resource_member(eval_ctx *cx, value *res, const char *name, src_loc loc)
+/* A name no scope binds: a top-level let, a resource, or the project. */
+static value *host_name(eval_ctx *cx, const char *name, src_loc loc)
 {
-    program *p = cx->p;
-    instance *in = res->inst;
-    if (in->state == 1) {   /* its body is being evaluated: this reads it back */
-        diag_error(p->d, loc, "reference cycle: '%s' depends on itself", in->path);
-        return val_null(p->a, loc);
-    }
-    instance *child = find_child(in, name);
-    if (child && !sema_find_attr(&in->k->sch, name)) {
-        value *v = val_new(p->a, V_RESOURCE, loc);
-        v->inst = child;
-        return v;
-    }
-    bool found;
-    value *v = schema_attr(p, inst_body(p, in), name, loc, &found);
-    if (found)
-        return v;
-    v = blocks_of(p, in->body, name, loc);
-    if (!v)
-        v = resource_implicit(cx, in, name, loc);
+    env_state *es = cx->es;
+    value *v = let_value(es, name);
     if (v)
         return v;
-    if (cx->target >= 0 && target_table[cx->target].iac) {
-        v = val_new(p->a, V_TREF, loc);     /* an attribute of its primary target block */
-        v->ref.primary = true;
-        v->ref.owner = in;
-        v->ref.path = name;
-        return v;
-    }
-    diag_error(p->d, loc, "%s '%s' has no attribute or child '%s'", in->k->name, in->path, name);
-    return val_null(p->a, loc);
+    instance *in = find_instance(es, name);
+    if (in)
+        return resource_value(es, in, loc);
+    if (strcmp(name, "project") == 0 && es->project)
+        return es->project;
+    return NULL;
 }
 
-value *inst_siblings(eval_ctx *cx, value *res, src_loc loc)
+static value *call_error(eval_ctx *cx, const ast_expr *call, const char *msg)
 {
-    value *list = val_new(cx->p->a, V_LIST, loc);
-    instance *parent = res->inst->parent;
-    const ptrvec *peers = parent ? &parent->children : &cx->p->instances;
+    diag_error(cx->d, call->loc, "%s(): %s", call->text, msg);
+    return val_null(cx->a, call->loc);
+}
+
+/* sole("kind"): the program's only resource of that kind — the default of
+ * attributes such as an Azure resource's resource group. */
+static value *fn_sole(eval_ctx *cx, const ast_expr *c, value **args, size_t n)
+{
+    env_state *es = cx->es;
+    if (n != 1 || args[0]->kind != V_STRING)
+        return call_error(cx, c, "takes a kind name");
+    int count = (int)(uintptr_t)strmap_get(&es->kind_count, args[0]->text);
+    instance *first = strmap_get(&es->first_of_kind, args[0]->text);
+    if (count == 1)
+        return resource_value(es, first, c->loc);
+    src_loc at = cx->self ? cx->self->loc : c->loc;
+    if (count == 0)
+        diag_error(es->d, at, "this needs a %s, and the program declares none", args[0]->text);
+    else
+        diag_error(es->d, at, "the program declares %d of kind %s: say which one this uses", count, args[0]->text);
+    return val_null(es->a, c->loc);
+}
+
+/* earlier_siblings(resource): the resources of its kind declared before it
+ * in the same parent (or at the top level). */
+static value *fn_earlier_siblings(eval_ctx *cx, const ast_expr *c, value **args, size_t n)
+{
+    env_state *es = cx->es;
+    if (n != 1 || args[0]->kind != V_RESOURCE)
+        return call_error(cx, c, "takes a resource");
+    instance *in = inst_of(args[0]->res), *parent = inst_parent(in);
+    value *list = val_new(es->a, V_LIST, c->loc);
+    const ptrvec *peers = parent ? &parent->children : &es->instances;
     for (size_t i = 0; i < peers->len; i++) {
         instance *o = peers->items[i];
-        if (o == res->inst)
+        if (o == in)
             break;
-        if (o->k == res->inst->k && o->parent == res->inst->parent) {
-            value *v = val_new(cx->p->a, V_RESOURCE, loc);
-            v->inst = o;
-            vec_push(cx->p->a, &list->items, v);
-        }
+        if (o->k == in->k && o->r.parent == in->r.parent)
+            vec_push(es->a, &list->items, resource_value(es, o, c->loc));
     }
     return list;
 }
 
-/* ---- identifiers ---- */
-
-/* Stands in lets_val for a let being evaluated: reading it again is a cycle,
- * and the name then resolves no further (the bare word reports it). */
-static value let_busy;
-
-static value *let_value(program *p, const char *name)
+/* secret_names(): the names of every secret() the program uses, for
+ * pipelines that must pass them in. Complete once the environments are
+ * lowered, which is when workflows are. */
+static value *fn_secret_names(eval_ctx *cx, const ast_expr *c, value **args, size_t n)
 {
-    value *v = val_map_get(p->lets_val, name);
-    if (v)
-        return v == &let_busy ? NULL : v;
-    for (size_t i = p->lets.len; i-- > 0;) {
-        const ast_item *it = p->lets.items[i];
-        if (strcmp(it->name, name) != 0)
-            continue;
-        val_map_set(p->a, p->lets_val, name, &let_busy);
-        eval_ctx cx = ctx_for(p, p->globals, NULL);
-        v = eval_expr(&cx, it->value);
-        val_map_set(p->a, p->lets_val, name, v);
-        return v;
-    }
+    env_state *es = cx->es;
+    if (n != 0)
+        return call_error(cx, c, "takes no arguments");
+    value *list = val_new(es->a, V_LIST, c->loc);
+    for (size_t i = 0; es->secrets && i < es->secrets->len; i++)
+        vec_push(es->a, &list->items, val_string(es->a, ((const ir_param *)es->secrets->items[i])->name, c->loc));
+    return list;
+}
+
+static eval_fn host_function(const char *name)
+{
+    static const struct { const char *name; eval_fn fn; } fns[] = {
+        {"sole", fn_sole}, {"earlier_siblings", fn_earlier_siblings}, {"secret_names", fn_secret_names},
+    };
+    for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++)
+        if (strcmp(fns[i].name, name) == 0)
+            return fns[i].fn;
     return NULL;
 }
 
-value *eval_resolve_ident(eval_ctx *cx, const char *name, src_loc loc)
-{
-    program *p = cx->p;
-    value *v = let_value(p, name);
-    if (v)
-        return v;
-    instance *in = find_instance(p, name);
-    if (in) {
-        v = val_new(p->a, V_RESOURCE, loc);
-        v->inst = in;
-        return v;
-    }
-    if (strcmp(name, "project") == 0 && p->project_val)
-        return p->project_val;
-    return NULL;
-}
+static const eval_host inst_host = {.name = host_name, .member = host_member, .function = host_function};
 
 /* ---- checks ---- */
 
-static void check_required(program *p, ebody *b, src_loc at, const char *what)
+static void check_required(env_state *es, ebody *b, src_loc at, const char *what)
 {
     for (size_t i = 0; i < b->sch->attrs.len; i++) {
         const attr_decl *ad = b->sch->attrs.items[i];
         if (!inst_body_get(b, ad->name) && !ad->dflt && !ad->t->optional && strcmp(ad->name, "parent") != 0)
-            diag_error(p->d, at, "missing required attribute '%s' in %s", ad->name, what);
+            diag_error(es->d, at, "missing required attribute '%s' in %s", ad->name, what);
     }
     for (size_t i = 0; i < b->blocks.len; i++) {
         eblock *eb = b->blocks.items[i];
-        check_required(p, eb->body, eb->loc, arena_printf(p->a, "%s block", eb->type));
+        check_required(es, eb->body, eb->loc, arena_printf(es->a, "%s block", eb->type));
     }
 }
 
-static src_loc attr_loc(const ebody *b, const char *name, src_loc dflt)
-{
-    for (size_t i = 0; i < b->names.len; i++)
-        if (strcmp(b->names.items[i], name) == 0)
-            return *(src_loc *)b->locs.items[i];
-    return dflt;
-}
-
 /* `check NAME { that = EXPR  message = "…"  at = "attr" }` in a kind. */
-static void run_checks(program *p, instance *in)
+static void run_checks(env_state *es, instance *in)
 {
     const ast_item *kd = in->k->decl;
     for (size_t i = 0; i < kd->body.len; i++) {
@@ -735,83 +810,91 @@ static void run_checks(program *p, instance *in)
         }
         if (!that || !msg)
             continue;
-        value *self = val_new(p->a, V_RESOURCE, in->decl->loc);
-        self->inst = in;
-        eval_ctx cx = ctx_for(p, scope_bind(p->a, in->sc, "self", self), in);
+        eval_ctx cx = inst_eval_ctx(es, scope_bind(es->a, in->sc, "self", resource_value(es, in, in->decl->loc)), in, -1);
         if (val_truthy(eval_expr(&cx, that)))
             continue;
         value *m = eval_expr(&cx, msg);
         src_loc loc = in->decl->loc;
         if (at && at->kind == EX_STRING && at->items.len == 1)
-            loc = attr_loc(in->body, ((const ast_expr *)at->items.items[0])->text, loc);
-        diag_error(p->d, loc, "%s", m->kind == V_STRING ? m->text : "check failed");
-    }
-}
-
-static value *project_value(program *p);
-
-void inst_build(program *p, int env_index)
-{
-    p->env_index = env_index;
-    p->env = env_index >= 0 ? p->envs.items[env_index] : NULL;
-    p->instances.len = 0;
-    strmap_init(&p->inst_by_path, p->a);
-    strmap_init(&p->kind_count, p->a);
-    strmap_init(&p->first_of_kind, p->a);
-    p->lets_val = val_new(p->a, V_MAP, (src_loc){0});
-    value *envs = val_new(p->a, V_LIST, (src_loc){0});
-    for (size_t i = 0; i < p->envs.len; i++)
-        vec_push(p->a, &envs->items, val_string(p->a, p->envs.items[i], (src_loc){0}));
-    p->globals = scope_bind(p->a, NULL, "envs", envs);
-    if (p->env)
-        p->globals = scope_bind(p->a, p->globals, "env", val_string(p->a, p->env, (src_loc){0}));
-    p->project_val = project_value(p);
-    p->region_codes = let_value(p, "region_codes");
-    p->name_limits = let_value(p, "resource_name_limits");
-    value *tmpl = val_map_get(p->project_val, "naming");
-    if (!tmpl || tmpl->kind != V_STRING)
-        tmpl = let_value(p, "default_naming");
-    p->naming_template = tmpl && tmpl->kind == V_STRING ? tmpl->text : "{abbrev}-{project}-{name}-{env}-{region}";
-    gather_ctx g = {.stack = p->project_name, .target = TARGET_TERRAFORM};
-    gather_items(p, &p->decls, p->globals, g);
-    for (size_t i = 0; i < p->instances.len; i++) {
-        instance *in = p->instances.items[i];
-        inst_body(p, in);
-        if (in->cut)
-            continue;
-        check_required(p, in->body, in->decl->loc, arena_printf(p->a, "%s '%s'", in->k->name, in->path));
-        run_checks(p, in);
+            loc = inst_attr_loc(in->body, ((const ast_expr *)at->items.items[0])->text, loc);
+        diag_error(es->d, loc, "%s", m->kind == V_STRING ? m->text : "check failed");
     }
 }
 
 /* ---- the project's settings as a value ---- */
 
-static value *settings_map(program *p, const ptrvec *items, scope *sc, src_loc loc)
+static value *settings_map(env_state *es, const ptrvec *items, scope *sc, src_loc loc)
 {
-    value *m = val_new(p->a, V_MAP, loc);
+    value *m = val_new(es->a, V_MAP, loc);
     for (size_t i = 0; i < items->len; i++) {
         const ast_item *it = items->items[i];
-        eval_ctx cx = ctx_for(p, sc, NULL);
+        eval_ctx cx = inst_eval_ctx(es, sc, NULL, -1);
         if (it->kind == IT_ATTR) {
-            val_map_set(p->a, m, it->name, eval_expr(&cx, it->value));
+            val_map_set(es->a, m, it->name, eval_expr(&cx, it->value));
         } else if (it->kind == IT_BLOCK && it->labels.len == 0) {
-            val_map_set(p->a, m, it->name, settings_map(p, &it->body, sc, it->loc));
+            val_map_set(es->a, m, it->name, settings_map(es, &it->body, sc, it->loc));
         } else if (it->kind == IT_BLOCK && it->labels.len == 1) {
-            value *inner = val_new(p->a, V_MAP, it->loc);
-            val_map_set(p->a, inner, label_text(p, sc, it->labels.items[0]), settings_map(p, &it->body, sc, it->loc));
-            val_map_set(p->a, m, it->name, inner);
-        } else if (p->env_index <= 0) {
-            diag_error(p->d, it->loc, "project settings are attributes and blocks");
+            value *inner = val_new(es->a, V_MAP, it->loc);
+            val_map_set(es->a, inner, label_text(es, sc, it->labels.items[0]), settings_map(es, &it->body, sc, it->loc));
+            val_map_set(es->a, m, it->name, inner);
+        } else if (first_env(es)) {
+            diag_error(es->d, it->loc, "project settings are attributes and blocks");
         }
     }
     return m;
 }
 
-static value *project_value(program *p)
+static value *project_value(env_state *es)
 {
+    const program *p = es->p;
     if (!p->project)
-        return val_new(p->a, V_MAP, (src_loc){0});
-    value *v = settings_map(p, &p->project->body, p->globals, p->project->loc);
-    val_map_set(p->a, v, "name", val_string(p->a, p->project_name, p->project->loc));
+        return val_new(es->a, V_MAP, (src_loc){0});
+    value *v = settings_map(es, &p->project->body, es->globals, p->project->loc);
+    val_map_set(es->a, v, "name", val_string(es->a, p->project_name, p->project->loc));
     return v;
+}
+
+/* env, envs, the project's settings and the stdlib's naming data. */
+static void env_globals(env_state *es)
+{
+    const program *p = es->p;
+    es->lets = val_new(es->a, V_MAP, (src_loc){0});
+    value *envs = val_new(es->a, V_LIST, (src_loc){0});
+    for (size_t i = 0; i < p->envs.len; i++)
+        vec_push(es->a, &envs->items, val_string(es->a, p->envs.items[i], (src_loc){0}));
+    es->globals = scope_bind(es->a, NULL, "envs", envs);
+    es->globals = scope_bind(es->a, es->globals, "env", val_string(es->a, es->env, (src_loc){0}));
+    es->project = project_value(es);
+    es->region_codes = let_value(es, "region_codes");
+    es->name_limits = let_value(es, "resource_name_limits");
+    value *tmpl = val_map_get(es->project, "naming");
+    if (!tmpl || tmpl->kind != V_STRING)
+        tmpl = let_value(es, "default_naming");
+    es->naming_template = tmpl && tmpl->kind == V_STRING ? tmpl->text : "{abbrev}-{project}-{name}-{env}-{region}";
+}
+
+env_state *inst_build(const program *p, arena *a, diag_ctx *d, int env_index)
+{
+    env_state *es = arena_alloc(a, sizeof *es);
+    es->p = p;
+    es->a = a;
+    es->d = d;
+    es->index = env_index;
+    es->env = p->envs.items[env_index];
+    es->patterns = pattern_cache_new(a);
+    strmap_init(&es->by_path, a);
+    strmap_init(&es->kind_count, a);
+    strmap_init(&es->first_of_kind, a);
+    env_globals(es);
+    gather_ctx g = {.es = es, .stack = p->project_name, .target = TARGET_TERRAFORM};
+    gather_items(g, &p->decls, es->globals);
+    for (size_t i = 0; i < es->instances.len; i++) {
+        instance *in = es->instances.items[i];
+        inst_body(es, in);
+        if (in->cut)
+            continue;
+        check_required(es, in->body, in->decl->loc, arena_printf(es->a, "%s '%s'", in->k->name, in->r.path));
+        run_checks(es, in);
+    }
+    return es;
 }

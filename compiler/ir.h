@@ -19,6 +19,7 @@
 #include <stddef.h>
 #include "arena.h"
 #include "diag.h"
+#include "resource.h"
 #include "target.h"
 
 typedef struct ir_value ir_value;
@@ -104,8 +105,8 @@ struct ir_block {
     const ir_block *parent;     /* Bicep: child resource's parent resource, else NULL */
     const char *group;          /* K8s: the app/service it belongs to; workflow: NULL */
     const char *source;         /* .infra path of the lowering that produced it */
-    const void *origin;         /* the resource instance (sema.h's instance*) that produced
-                                   it, so findings can reach its annotations; NULL otherwise */
+    const resource *origin;     /* the resource it was lowered from (NULL for blocks a
+                                   printer makes up): its stack, place and annotations */
     src_loc loc;
     int depends_count;          /* explicit ordering edges are rare; refs imply order */
     const ir_block **depends_on;

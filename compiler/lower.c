@@ -1,13 +1,6 @@
-/* lower.c — lowering resource instances through their kinds into IR blocks.
- *
- * A kind's lowering is evaluated with `self` bound to the instance. Its
- * blocks get names unique in the stack (`this` becomes the instance's
- * identifier, other local names are prefixed with it). References to target
- * blocks are collected while the lowering is evaluated and resolved at its
- * end, so a block may refer to one declared after it; a reference to another
- * resource's primary block lowers that resource first.
- */
-#include "sema.h"
+/* lower.c — lowering resource instances through their kinds into IR
+ * blocks; see lower.h. */
+#include "lower.h"
 #include "out.h"
 
 #include <ctype.h>
@@ -22,12 +15,19 @@ typedef struct pending_ref {
 } pending_ref;
 
 typedef struct lower_ctx {
-    program *p;
+    env_state *es;
+    lower_secrets *secrets;
     instance *in;
     lower_out *out;
     ir_target target;
     ptrvec pending;         /* pending_ref* */
 } lower_ctx;
+
+void lower_out_init(lower_out *lo, arena *a)
+{
+    memset(lo, 0, sizeof *lo);
+    strmap_init(&lo->by_key, a);
+}
 
 static const char *camel(arena *a, const char *snake)
 {
@@ -41,6 +41,7 @@ static const char *camel(arena *a, const char *snake)
         *q++ = up ? (char)toupper((unsigned char)*c) : *c;
         up = false;
     }
+    *q = '\0';
     return s;
 }
 
@@ -48,37 +49,40 @@ static const char *block_name(lower_ctx *lc, const char *local)
 {
     if (lc->in->raw)
         return local;
+    arena *a = lc->es->a;
     const char *base = lc->in->ident;
-    char *name = strcmp(local, "this") == 0 ? (char *)base : arena_printf(lc->p->a, "%s_%s", base, local);
+    char *name = strcmp(local, "this") == 0 ? (char *)base : arena_printf(a, "%s_%s", base, local);
     for (char *c = name; *c; c++)
         if (*c == '-' || *c == '.')
             *c = '_';   /* "${s.label}" locals may hold hyphens */
-    return target_table[lc->target].camel_names ? camel(lc->p->a, name) : name;
+    return target_table[lc->target].camel_names ? camel(a, name) : name;
 }
 
-static ir_param *secret_param(program *p, const char *name, src_loc loc)
+static ir_param *secret_param(lower_ctx *lc, const char *name, src_loc loc)
 {
-    for (size_t i = 0; i < p->secret_params.len; i++) {
-        ir_param *sp = p->secret_params.items[i];
+    lower_secrets *ls = lc->secrets;
+    for (size_t i = 0; i < ls->params.len; i++) {
+        ir_param *sp = ls->params.items[i];
         if (strcmp(sp->name, name) == 0)
             return sp;
     }
-    ir_param *sp = arena_alloc(p->a, sizeof *sp);
-    sp->name = name;
+    ir_param *sp = arena_alloc(ls->a, sizeof *sp);
+    sp->name = arena_strdup(ls->a, name);
     sp->type = IRT_STRING;
     sp->sensitive = true;
     sp->loc = loc;
-    sp->doc = arena_printf(p->a, "Secret %s, supplied at deployment.", name);
-    value *az = val_map_get(p->project_val, "azure");
+    sp->doc = arena_printf(ls->a, "Secret %s, supplied at deployment.", name);
+    value *az = val_map_get(lc->es->project, "azure");
     value *kv = az && az->kind == V_MAP ? val_map_get(az, "secrets_vault_id") : NULL;
     if (kv && kv->kind == V_STRING) {
-        sp->kv_id = kv->text;
-        sp->kv_secret = arena_strdup(p->a, name);
-        for (char *c = (char *)sp->kv_secret; *c; c++)
+        sp->kv_id = arena_strdup(ls->a, kv->text);
+        char *secret = arena_strdup(ls->a, name);
+        for (char *c = secret; *c; c++)
             if (*c == '_')
                 *c = '-';
+        sp->kv_secret = secret;
     }
-    vec_push(p->a, &p->secret_params, sp);
+    vec_push(ls->a, &ls->params, sp);
     return sp;
 }
 
@@ -86,27 +90,28 @@ static ir_value *to_ir(lower_ctx *lc, value *v);
 
 static ir_value *tref_to_ir(lower_ctx *lc, value *v)
 {
-    ir_value *r = arena_alloc(lc->p->a, sizeof *r);
+    arena *a = lc->es->a;
+    ir_value *r = arena_alloc(a, sizeof *r);
     r->kind = IR_REF;
     r->loc = v->loc;
-    pending_ref *pr = arena_alloc(lc->p->a, sizeof *pr);
+    pending_ref *pr = arena_alloc(a, sizeof *pr);
     pr->ir = r;
     pr->ref = v->ref;
     pr->loc = v->loc;
-    vec_push(lc->p->a, &lc->pending, pr);
+    vec_push(a, &lc->pending, pr);
     return r;
 }
 
 static ir_value *to_ir(lower_ctx *lc, value *v)
 {
-    arena *a = lc->p->a;
+    arena *a = lc->es->a;
     switch (v->kind) {
     case V_NULL: return NULL;
     case V_BOOL: return ir_bool(a, v->boolean, v->loc);
     case V_NUMBER: return ir_number(a, val_format_number(a, v->num), v->loc);
     case V_STRING:
         if ((v->flags & VAL_BARE) && target_table[lc->target].bare_refs) {
-            /* Bicep names a resource by its bare symbolic name: `parent = this` */
+            /* the target names a block by its bare symbolic name: `parent = this` */
             ir_value *r = tref_to_ir(lc, v);
             pending_ref *pr = lc->pending.items[lc->pending.len - 1];
             memset(&pr->ref, 0, sizeof pr->ref);
@@ -123,7 +128,7 @@ static ir_value *to_ir(lower_ctx *lc, value *v)
         ir_value *r = arena_alloc(a, sizeof *r);
         r->kind = IR_PARAM;
         r->loc = v->loc;
-        r->param = secret_param(lc->p, v->text, v->loc);
+        r->param = secret_param(lc, v->text, v->loc);
         return r;
     }
     case V_LIST: {
@@ -161,105 +166,54 @@ static ir_value *to_ir(lower_ctx *lc, value *v)
         return s;
     }
     case V_RESOURCE:
-        diag_error(lc->p->d, v->loc, "a resource ('%s') cannot be written out as a value; use one of its attributes",
-                   v->inst->path);
+        diag_error(lc->es->d, v->loc, "a resource ('%s') cannot be written out as a value; use one of its attributes",
+                   v->res->path);
         return NULL;
     case V_BLOCK:
-        diag_error(lc->p->d, v->loc, "a block cannot be written out as a value; use its attributes");
+        diag_error(lc->es->d, v->loc, "a block cannot be written out as a value; use its attributes");
         return NULL;
     }
     return NULL;
-}
-
-static void lower_body(lower_ctx *lc, ir_block *b, const ptrvec *items, scope *sc);
-
-static void lower_body_item(lower_ctx *lc, ir_block *b, const ast_item *it, scope **sc)
-{
-    program *p = lc->p;
-    eval_ctx cx = {.p = p, .sc = *sc, .self = lc->in, .target = (int)lc->target};
-    switch (it->kind) {
-    case IT_ATTR: {
-        ir_value *v = to_ir(lc, eval_expr(&cx, it->value));
-        if (v)
-            ir_block_attr(p->a, b, it->name, v);
-        break;
-    }
-    case IT_BLOCK: {
-        if (it->labels.len)
-            diag_error(p->d, it->loc, "a nested block in a lowering takes no name");
-        ir_block *nb = ir_block_new(p->a, IRB_NESTED, it->name, NULL, it->loc);
-        lower_body(lc, nb, &it->body, *sc);
-        ir_block_nested(p->a, b, it->name, nb);
-        break;
-    }
-    case IT_IF:
-        lower_body(lc, b, val_truthy(eval_expr(&cx, it->value)) ? &it->body : &it->else_body, *sc);
-        break;
-    case IT_WHEN: {
-        for (size_t i = 0; i < it->envs.len; i++)
-            if (p->env && strcmp(it->envs.items[i], p->env) == 0)
-                lower_body(lc, b, &it->body, *sc);
-        break;
-    }
-    case IT_FOR: {
-        value *list = eval_expr(&cx, it->value);
-        if (list->kind != V_LIST) {
-            diag_error(p->d, it->value->loc, "for needs a list, got a %s", val_kind_name(list->kind));
-            break;
-        }
-        for (size_t i = 0; i < list->items.len; i++)
-            lower_body(lc, b, &it->body, scope_bind(p->a, *sc, it->name, list->items.items[i]));
-        break;
-    }
-    case IT_LET:
-        *sc = scope_bind(p->a, *sc, it->name, eval_expr(&cx, it->value));
-        break;
-    default:
-        diag_error(p->d, it->loc, "this cannot stand in a target block");
-    }
-}
-
-static void lower_body(lower_ctx *lc, ir_block *b, const ptrvec *items, scope *sc)
-{
-    for (size_t i = 0; i < items->len; i++)
-        lower_body_item(lc, b, items->items[i], &sc);
 }
 
 static const char *label_str(lower_ctx *lc, const ast_expr *e, scope *sc)
 {
     if (e->kind == EX_IDENT)
         return e->text;
-    eval_ctx cx = {.p = lc->p, .sc = sc, .self = lc->in, .target = -1};
+    eval_ctx cx = inst_eval_ctx(lc->es, sc, lc->in, -1);
     value *v = eval_expr(&cx, e);
     if (v->kind != V_STRING) {
-        diag_error(lc->p->d, e->loc, "a block name must be a plain string");
+        diag_error(lc->es->d, e->loc, "a block name must be a plain string");
         return "invalid";
     }
     return v->text;
 }
 
+/* ---- stacks ---- */
+
 static ir_stack *stack_for(lower_ctx *lc, const char *name, ir_target target)
 {
-    for (size_t i = 0; i < lc->out->stacks.len; i++) {
-        ir_stack *s = lc->out->stacks.items[i];
-        if (s->target == target && strcmp(s->name, name) == 0)
-            return s;
-    }
-    ir_stack *s = arena_alloc(lc->p->a, sizeof *s);
+    arena *a = lc->es->a;
+    const char *key = arena_printf(a, "%d|%s", (int)target, name);
+    ir_stack *s = strmap_get(&lc->out->by_key, key);
+    if (s)
+        return s;
+    s = arena_alloc(a, sizeof *s);
     s->name = name;
     s->target = target;
-    vec_push(lc->p->a, &lc->out->stacks, s);
+    vec_push(a, &lc->out->stacks, s);
+    strmap_put(&lc->out->by_key, key, s);
     return s;
 }
 
 static const char *stack_name_of(lower_ctx *lc)
 {
     switch (target_table[lc->target].grouping) {
-    case GROUP_PER_RESOURCE: return lc->in->label;
+    case GROUP_PER_RESOURCE: return lc->in->r.label;
     case GROUP_ONE: return target_table[lc->target].root_stack;
     case GROUP_DECLARED: break;
     }
-    return lc->in->stack;
+    return lc->in->r.stack;
 }
 
 /* Data sources are shared: the same `data azurerm_client_config current` in
@@ -270,21 +224,22 @@ static ir_block *shared_data(lower_ctx *lc, ir_stack *s, ir_block *b)
         ir_block *o = s->blocks.items[i];
         if (o->kind == IRB_DATA && strcmp(o->type, b->type) == 0 && strcmp(o->name, b->name) == 0) {
             if (!ir_block_equal(o, b))
-                diag_error(lc->p->d, b->loc, "data source %s.%s is declared twice with different settings",
+                diag_error(lc->es->d, b->loc, "data source %s.%s is declared twice with different settings",
                            b->type, b->name);
             return o;
         }
     }
-    vec_push(lc->p->a, &s->blocks, b);
+    vec_push(lc->es->a, &s->blocks, b);
     return b;
 }
 
 /* Blocks wait in the instance until its lowering is complete; see publish. */
 static void add_block(lower_ctx *lc, ir_block *b, const char *local)
 {
-    vec_push(lc->p->a, &lc->in->blocks, b);
-    vec_push(lc->p->a, &lc->in->locals, (void *)local);
-    vec_push(lc->p->a, &lc->in->targets, (void *)(uintptr_t)lc->target);
+    arena *a = lc->es->a;
+    vec_push(a, &lc->in->r.blocks, b);
+    vec_push(a, &lc->in->locals, (void *)local);
+    vec_push(a, &lc->in->targets, (void *)(uintptr_t)lc->target);
 }
 
 /* Puts an instance's blocks into their stacks. It runs after the instance's
@@ -293,18 +248,19 @@ static void add_block(lower_ctx *lc, ir_block *b, const char *local)
 static void publish(lower_ctx *lc)
 {
     instance *in = lc->in;
-    for (size_t i = 0; i < in->blocks.len; i++) {
-        ir_block *b = in->blocks.items[i];
-        ir_target t = (ir_target)(uintptr_t)in->targets.items[i];
+    for (size_t i = 0; i < in->r.blocks.len; i++) {
+        ir_block *b = in->r.blocks.items[i];
         lower_ctx tc = *lc;
-        tc.target = t;
-        ir_stack *s = stack_for(&tc, stack_name_of(&tc), t);
-        if (b->kind == IRB_DATA && !b->entries.len && target_table[t].shared_lookups)
-            in->blocks.items[i] = shared_data(lc, s, b);
+        tc.target = (ir_target)(uintptr_t)in->targets.items[i];
+        ir_stack *s = stack_for(&tc, stack_name_of(&tc), tc.target);
+        if (b->kind == IRB_DATA && !b->entries.len && target_table[tc.target].shared_lookups)
+            in->r.blocks.items[i] = shared_data(lc, s, b);
         else
-            vec_push(lc->p->a, &s->blocks, b);
+            vec_push(lc->es->a, &s->blocks, b);
     }
 }
+
+/* ---- blocks and their bodies ---- */
 
 static const char *k8s_object_name(const ir_block *b, const char *fallback)
 {
@@ -326,21 +282,12 @@ static void names_are_segments(lower_ctx *lc, const ir_block *b)
 {
     const char *names[] = {b->kind == IRB_K8S_OBJECT ? b->type : NULL, b->name};
     for (int i = 0; i < 2; i++) {
-        const char *why = names[i] ? out_name_problem(lc->p->a, names[i]) : NULL;
+        const char *why = names[i] ? out_name_problem(lc->es->a, names[i]) : NULL;
         if (why)
-            diag_error(lc->p->d, b->loc, "%s cannot be a file name: %s (use letters, digits, '_', '-' and '.')",
+            diag_error(lc->es->d, b->loc, "%s cannot be a file name: %s (use letters, digits, '_', '-' and '.')",
                        b->kind == IRB_WORKFLOW ? "the workflow's name" : i ? "the object's name" : "the object's kind",
                        why);
     }
-}
-
-/* One top-level item of a lowering: a target block, or if/for/when/let. */
-static void lower_top(lower_ctx *lc, const ast_item *it, scope **sc);
-
-static void lower_top_items(lower_ctx *lc, const ptrvec *items, scope *sc)
-{
-    for (size_t i = 0; i < items->len; i++)
-        lower_top(lc, items->items[i], &sc);
 }
 
 static bool block_shape(lower_ctx *lc, const ast_item *it, ir_block_kind *bkind, int *type_at, int *name_at)
@@ -358,101 +305,120 @@ static bool block_shape(lower_ctx *lc, const ast_item *it, ir_block_kind *bkind,
         *type_at = shapes[i].type_at;
         *name_at = shapes[i].name_at;
         if ((int)it->labels.len != (shapes[i].type_at >= 0 ? 2 : 1)) {
-            diag_error(lc->p->d, it->loc, "wrong number of names for `%s` here", it->name);
+            diag_error(lc->es->d, it->loc, "wrong number of names for `%s` here", it->name);
             return false;
         }
         return true;
     }
-    diag_error(lc->p->d, it->name_loc, "`%s` is not a block of this lowering", it->name);
+    diag_error(lc->es->d, it->name_loc, "`%s` is not a block of this lowering", it->name);
     return false;
 }
 
-static void lower_target_block(lower_ctx *lc, const ast_item *it, scope *sc)
+static void lower_items(lower_ctx *lc, ir_block *b, const ptrvec *items, scope *sc);
+
+/* An item of a target block's body: an attribute or a nested block. */
+static void body_item(lower_ctx *lc, ir_block *b, const ast_item *it, scope *sc)
+{
+    env_state *es = lc->es;
+    if (it->kind == IT_ATTR) {
+        eval_ctx cx = inst_eval_ctx(es, sc, lc->in, (int)lc->target);
+        ir_value *v = to_ir(lc, eval_expr(&cx, it->value));
+        if (v)
+            ir_block_attr(es->a, b, it->name, v);
+    } else if (it->kind == IT_BLOCK) {
+        if (it->labels.len)
+            diag_error(es->d, it->loc, "a nested block in a lowering takes no name");
+        ir_block *nb = ir_block_new(es->a, IRB_NESTED, it->name, NULL, it->loc);
+        lower_items(lc, nb, &it->body, sc);
+        ir_block_nested(es->a, b, it->name, nb);
+    } else {
+        diag_error(es->d, it->loc, "this cannot stand in a target block");
+    }
+}
+
+/* A top-level block of a lowering: a target block. */
+static void target_block(lower_ctx *lc, const ast_item *it, scope *sc)
 {
     ir_block_kind bkind;
     int type_at, name_at;
+    if (it->kind != IT_BLOCK) {
+        diag_error(lc->es->d, it->loc, "this cannot stand in a lowering");
+        return;
+    }
     if (!block_shape(lc, it, &bkind, &type_at, &name_at))
         return;
-    program *p = lc->p;
+    arena *a = lc->es->a;
     const char *local = label_str(lc, it->labels.items[name_at], sc);
     const char *type = type_at >= 0 ? label_str(lc, it->labels.items[type_at], sc) : it->name;
     /* An empty-bodied data source is a lookup of the context (client config,
      * subscription, caller identity): shared under its own name. */
     bool shared = bkind == IRB_DATA && target_table[lc->target].shared_lookups && it->body.len == 0;
     const char *name = shared || bkind == IRB_WORKFLOW ? local : block_name(lc, local);
-    ir_block *b = ir_block_new(p->a, bkind, type, name, it->loc);
+    ir_block *b = ir_block_new(a, bkind, type, name, it->loc);
     b->source = it->loc.file ? it->loc.file->path : NULL;
     /* findings point at the resource in the program: a raw block is its own */
     b->loc = lc->in->raw ? it->loc : lc->in->decl->loc;
-    b->origin = lc->in;
-    lower_body(lc, b, &it->body, sc);
+    b->origin = &lc->in->r;
+    lower_items(lc, b, &it->body, sc);
     if (bkind == IRB_K8S_OBJECT) {
         /* objects are told apart by kind and name, as the API server does */
         const ir_entry *k = ir_block_get(b, "kind");
         b->type = k && k->value && k->value->kind == IR_STRING ? k->value->text : local;
         b->name = k8s_object_name(b, local);
-        b->group = lc->in->label;
+        b->group = lc->in->r.label;
     }
     if (bkind == IRB_K8S_OBJECT || bkind == IRB_WORKFLOW)
         names_are_segments(lc, b);
     add_block(lc, b, local);
 }
 
-static void lower_top(lower_ctx *lc, const ast_item *it, scope **sc)
+typedef struct items_ctx {
+    lower_ctx *lc;
+    ir_block *b;            /* the block whose body this is; NULL: the lowering's top level */
+} items_ctx;
+
+static void lower_item(expander *ex, const ast_item *it, scope *sc)
 {
-    eval_ctx cx = {.p = lc->p, .sc = *sc, .self = lc->in, .target = (int)lc->target};
-    switch (it->kind) {
-    case IT_BLOCK:
-        lower_target_block(lc, it, *sc);
-        break;
-    case IT_IF:
-        lower_top_items(lc, val_truthy(eval_expr(&cx, it->value)) ? &it->body : &it->else_body, *sc);
-        break;
-    case IT_WHEN:
-        for (size_t i = 0; i < it->envs.len; i++)
-            if (lc->p->env && strcmp(it->envs.items[i], lc->p->env) == 0)
-                lower_top_items(lc, &it->body, *sc);
-        break;
-    case IT_FOR: {
-        value *list = eval_expr(&cx, it->value);
-        if (list->kind != V_LIST) {
-            diag_error(lc->p->d, it->value->loc, "for needs a list, got a %s", val_kind_name(list->kind));
-            break;
-        }
-        for (size_t i = 0; i < list->items.len; i++)
-            lower_top_items(lc, &it->body, scope_bind(lc->p->a, *sc, it->name, list->items.items[i]));
-        break;
-    }
-    case IT_LET:
-        *sc = scope_bind(lc->p->a, *sc, it->name, eval_expr(&cx, it->value));
-        break;
-    default:
-        diag_error(lc->p->d, it->loc, "this cannot stand in a lowering");
-    }
+    items_ctx *ic = ex->ctx;
+    if (ic->b)
+        body_item(ic->lc, ic->b, it, sc);
+    else
+        target_block(ic->lc, it, sc);
+}
+
+/* A lowering's items (b NULL) or a target block's, for/when/if/let expanded. */
+static void lower_items(lower_ctx *lc, ir_block *b, const ptrvec *items, scope *sc)
+{
+    items_ctx ic = {lc, b};
+    expander ex = {.cx = inst_eval_ctx(lc->es, sc, lc->in, (int)lc->target), .env = lc->es->env,
+                   .flags = EXPAND_LET, .item = lower_item, .ctx = &ic};
+    expand_items(&ex, items, sc);
 }
 
 /* ---- resolving references ---- */
 
+static void lower_instance(lower_ctx *parent, instance *in);
+
 static const ir_block *primary_block(lower_ctx *lc, instance *owner, src_loc loc)
 {
     if (owner->lowered == 1 && owner != lc->in) {
-        diag_error(lc->p->d, loc, "reference cycle through '%s'", owner->path);
+        diag_error(lc->es->d, loc, "reference cycle through '%s'", owner->r.path);
         return NULL;
     }
-    lower_instance(lc->p, owner);
-    for (size_t i = 0; i < owner->blocks.len; i++) {
-        const ir_block *b = owner->blocks.items[i];
+    lower_instance(lc, owner);
+    for (size_t i = 0; i < owner->r.blocks.len; i++) {
+        const ir_block *b = owner->r.blocks.items[i];
         if (b->kind == IRB_RESOURCE)
             return b;
     }
-    diag_error(lc->p->d, loc, "'%s' has no %s resource to refer to", owner->path, target_table[lc->target].title);
+    diag_error(lc->es->d, loc, "'%s' has no %s resource to refer to", owner->r.path, target_table[lc->target].title);
     return NULL;
 }
 
 static const ir_block *local_block(const instance *in, const tref *r)
 {
-    for (size_t i = 0; i < in->blocks.len; i++) {
-        const ir_block *b = in->blocks.items[i];
+    for (size_t i = 0; i < in->r.blocks.len; i++) {
+        const ir_block *b = in->r.blocks.items[i];
         const char *local = in->locals.items[i];
         bool data = b->kind == IRB_DATA;
         if (strcmp(local, r->local) == 0 && data == r->is_data && (!r->type || strcmp(b->type, r->type) == 0))
@@ -466,9 +432,9 @@ static void resolve_ref(lower_ctx *lc, pending_ref *pr)
     tref *r = &pr->ref;
     const ir_block *b = NULL;
     if (r->primary) {
-        b = primary_block(lc, (instance *)r->owner, pr->loc);
-        if (b && ((instance *)r->owner)->target != lc->target)
-            diag_error(lc->p->d, pr->loc, "'%s' is in another stack's target; refer to it by name instead",
+        b = primary_block(lc, inst_of(r->owner), pr->loc);
+        if (b && r->owner->target != lc->target)
+            diag_error(lc->es->d, pr->loc, "'%s' is in another stack's target; refer to it by name instead",
                        r->owner->path);
     } else if (r->local) {
         b = local_block(lc->in, r);
@@ -478,11 +444,11 @@ static void resolve_ref(lower_ctx *lc, pending_ref *pr)
             return;
         }
         if (!b)
-            diag_error(lc->p->d, pr->loc, "unresolved reference '%s%s%s%s' in the %s lowering of %s",
+            diag_error(lc->es->d, pr->loc, "unresolved reference '%s%s%s%s' in the %s lowering of %s",
                        r->is_data ? "data." : "", r->type ? r->type : "", r->type ? "." : "", r->local,
                        target_table[lc->target].name, lc->in->k->name);
     } else {
-        diag_error(lc->p->d, pr->loc, "unresolved reference '%s'", r->type ? r->type : "data");
+        diag_error(lc->es->d, pr->loc, "unresolved reference '%s'", r->type ? r->type : "data");
     }
     pr->ir->ref_block = b;
     pr->ir->ref_path = r->path;
@@ -490,65 +456,71 @@ static void resolve_ref(lower_ctx *lc, pending_ref *pr)
         pr->ir->kind = IR_NULL;
 }
 
-void lower_instance(program *p, instance *in)
+/* ---- instances ---- */
+
+static scope *self_scope(env_state *es, instance *in)
+{
+    value *self = val_new(es->a, V_RESOURCE, in->decl->loc);
+    self->res = &in->r;
+    return scope_bind(es->a, in->sc, "self", self);
+}
+
+/* Lowers in (once) for its stack's target and the other targets lowered per
+ * environment; then its children, right after it. */
+static void lower_instance(lower_ctx *from, instance *in)
 {
     if (in->lowered)
         return;
     in->lowered = 1;
-    lower_ctx lc = {.p = p, .in = in, .out = p->cur_out, .target = in->target};
-    value *self = val_new(p->a, V_RESOURCE, in->decl->loc);
-    self->inst = in;
-    scope *sc = scope_bind(p->a, in->sc, "self", self);
-    const ast_item *iac = in->k->lower[in->target];
+    env_state *es = from->es;
+    lower_ctx lc = {.es = es, .secrets = from->secrets, .in = in, .out = from->out, .target = in->r.target};
+    scope *sc = self_scope(es, in);
+    const ast_item *iac = in->k->lower[in->r.target];
     bool any_iac = false;
     for (int t = 0; t < TARGET_COUNT; t++)
         any_iac |= target_table[t].iac && in->k->lower[t];
     if (iac)
-        lower_top_items(&lc, &iac->body, sc);
+        lower_items(&lc, NULL, &iac->body, sc);
     else if (any_iac)
-        diag_error(p->d, in->decl->loc, "kind %s has no %s lowering, so it cannot be in stack '%s'",
-                   in->k->name, target_table[in->target].name, in->stack);
+        diag_error(es->d, in->decl->loc, "kind %s has no %s lowering, so it cannot be in stack '%s'",
+                   in->k->name, target_table[in->r.target].name, in->r.stack);
     for (size_t i = 0; i < lc.pending.len; i++)
         resolve_ref(&lc, lc.pending.items[i]);
     for (int t = 0; t < TARGET_COUNT; t++) {    /* the targets every resource may add to */
         if (target_table[t].iac || !target_table[t].per_env || !in->k->lower[t])
             continue;
-        lower_ctx kc = {.p = p, .in = in, .out = p->cur_out, .target = (ir_target)t};
-        lower_top_items(&kc, &in->k->lower[t]->body, sc);
+        lower_ctx kc = lc;
+        kc.target = (ir_target)t;
+        kc.pending = (ptrvec){0};
+        lower_items(&kc, NULL, &in->k->lower[t]->body, sc);
     }
     publish(&lc);
     in->lowered = 2;
-    for (size_t i = 0; i < in->children.len; i++)   /* children right after their parent */
-        lower_instance(p, in->children.items[i]);
+    for (size_t i = 0; i < in->children.len; i++)
+        lower_instance(&lc, in->children.items[i]);
 }
 
-void lower_env(program *p, lower_out *out)
+void lower_env(env_state *es, lower_secrets *secrets, lower_out *out)
 {
-    p->cur_out = out;
+    lower_ctx top = {.es = es, .secrets = secrets, .out = out};
     /* Stacks appear in declaration order: the default stack first. */
-    for (size_t i = 0; i < p->instances.len; i++)
-        lower_instance(p, p->instances.items[i]);
-    p->cur_out = NULL;
+    for (size_t i = 0; i < es->instances.len; i++)
+        lower_instance(&top, es->instances.items[i]);
 }
 
-void lower_workflows(program *p, lower_out *out)
+void lower_once(env_state *es, lower_secrets *secrets, lower_out *out)
 {
-    p->cur_out = out;
-    for (size_t i = 0; i < p->instances.len; i++) {
-        instance *in = p->instances.items[i];
+    for (size_t i = 0; i < es->instances.len; i++) {
+        instance *in = es->instances.items[i];
         for (int t = 0; t < TARGET_COUNT; t++) {
             const ast_item *once = target_table[t].per_env ? NULL : in->k->lower[t];
             if (!once)
                 continue;
-            lower_ctx lc = {.p = p, .in = in, .out = out, .target = (ir_target)t};
-            value *self = val_new(p->a, V_RESOURCE, in->decl->loc);
-            self->inst = in;
-            size_t before = in->blocks.len;
-            lower_top_items(&lc, &once->body, scope_bind(p->a, in->sc, "self", self));
-            ir_stack *s = stack_for(&lc, stack_name_of(&lc), lc.target);
-            for (size_t j = before; j < in->blocks.len; j++)
-                vec_push(p->a, &s->blocks, in->blocks.items[j]);
+            lower_ctx lc = {.es = es, .secrets = secrets, .in = in, .out = out, .target = (ir_target)t};
+            size_t before = in->r.blocks.len;
+            lower_items(&lc, NULL, &once->body, self_scope(es, in));
+            for (size_t j = before; j < in->r.blocks.len; j++)
+                vec_push(es->a, &stack_for(&lc, stack_name_of(&lc), lc.target)->blocks, in->r.blocks.items[j]);
         }
     }
-    p->cur_out = NULL;
 }

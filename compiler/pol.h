@@ -7,11 +7,14 @@
  * (`rule_severity = { "s3.access_logging" = "warning" }`). The `core` pack
  * (naming, suppressions) is always on. Rules are evaluated per environment on
  * the lowered IR, raw target blocks included; see docs/POLICY.md.
+ *
+ * pol.c reads the declarations and keeps the findings; pol_eval.c evaluates
+ * rules on blocks; pol_names.c checks names (pol_impl.h joins them).
  */
 #ifndef INFRAC_POL_H
 #define INFRAC_POL_H
 
-#include "sema.h"
+#include "lower.h"
 
 typedef enum { POL_OFF, POL_INFO, POL_WARNING, POL_ERROR } pol_severity;
 
@@ -38,16 +41,18 @@ typedef struct pol_rule {
 typedef struct pol_state pol_state;
 
 /* Reads every pack the program can see and the program's choice of packs and
- * severities. Declaration errors are reported through p->d. */
-pol_state *pol_begin(program *p);
+ * severities. Declaration errors are reported through p->d. Findings and
+ * their messages are kept in p->a. */
+pol_state *pol_begin(const program *p);
 
-/* Checks the naming rules and the annotations of the current environment's
+/* Checks the naming rules and the annotations of an environment's
  * instances (after inst_build). */
-void pol_check_names(pol_state *ps);
+void pol_check_names(pol_state *ps, env_state *es);
 
-/* Evaluates the enabled rules on one environment's lowered blocks, or with
- * env NULL on the workflows (which belong to no environment). */
-void pol_check_blocks(pol_state *ps, const lower_out *lo, const char *env);
+/* Evaluates the enabled rules on the blocks of lo, lowered with es's values.
+ * in_env: lo is es's environment; false for the workflows, which belong to
+ * no environment. */
+void pol_check_blocks(pol_state *ps, const lower_out *lo, env_state *es, bool in_env);
 
 /* Reports every finding once (naming the environments when not all), every
  * suppression, and every suppression nothing used. */
@@ -57,20 +62,5 @@ void pol_finish(pol_state *ps);
 const ptrvec *pol_rules(const pol_state *ps);
 const pol_rule *pol_find(const pol_state *ps, const char *id);
 const char *pol_severity_name(pol_severity s);
-
-/* naming.c: checks the names of the current environment's instances
- * against their kinds' limits, scopes and the convention. */
-void naming_check_env(program *p, pol_state *ps);
-
-/* naming.c: checks the name attribute of an emitted block against the
- * stdlib's resource_name_limits for its type. */
-void naming_check_block(program *p, pol_state *ps, const ir_block *b, const char *type);
-
-/* Where the user wrote what produced a value of block b: the value's own
- * location when it is in the program, else the resource that was lowered. */
-src_loc pol_user_loc(src_loc l, const ir_block *b);
-
-/* A naming finding from naming.c: rule id, the resource, the message (copied). */
-void pol_name_finding(pol_state *ps, const char *id, const instance *in, src_loc loc, const char *msg);
 
 #endif

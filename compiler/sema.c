@@ -7,12 +7,7 @@
 
 const kind *sema_find_kind(const program *p, const char *name)
 {
-    for (size_t i = p->kinds.len; i-- > 0;) {   /* later (user) kinds override the stdlib */
-        const kind *k = p->kinds.items[i];
-        if (strcmp(k->name, name) == 0)
-            return k;
-    }
-    return NULL;
+    return strmap_get(&p->kind_by_name, name);
 }
 
 const schema *sema_find_block(const schema *s, const char *name)
@@ -61,7 +56,7 @@ const char *sema_type_name(arena *a, const attr_type *t)
     }
 }
 
-static attr_type *type_from_ast(program *p, const ast_type *at)
+static attr_type *type_from_ast(const program *p, const ast_type *at)
 {
     static const struct { const char *name; type_kind k; } simple[] = {
         {"any", T_ANY}, {"string", T_STRING}, {"bool", T_BOOL}, {"number", T_NUMBER},
@@ -100,7 +95,7 @@ static attr_type *type_from_ast(program *p, const ast_type *at)
     return t;
 }
 
-const char *sema_literal(program *p, const ast_expr *e, const char *what)
+const char *sema_literal(const program *p, const ast_expr *e, const char *what)
 {
     const char *w = ast_word(e);
     if (!w)
@@ -123,6 +118,36 @@ static const char *attr_doc(program *p, const ast_item *it)
         doc = sema_literal(p, an->args.items[0], "@doc");
     }
     return doc;
+}
+
+static void naming_rule_from_ast(program *p, naming_rule *n, const ast_item *blk)
+{
+    n->regional = true;
+    for (size_t i = 0; i < blk->body.len; i++) {
+        const ast_item *it = blk->body.items[i];
+        if (it->kind != IT_ATTR) {
+            diag_error(p->d, it->loc, "naming takes only attributes");
+            continue;
+        }
+        const ast_expr *v = it->value;
+        if (strcmp(it->name, "abbrev") == 0)
+            n->abbrev = sema_literal(p, v, "naming.abbrev");
+        else if (strcmp(it->name, "chars") == 0)
+            n->chars = sema_literal(p, v, "naming.chars");
+        else if (strcmp(it->name, "template") == 0)
+            n->tmpl = sema_literal(p, v, "naming.template");
+        else if (strcmp(it->name, "scope") == 0)
+            n->scope = sema_literal(p, v, "naming.scope");
+        else if (strcmp(it->name, "case") == 0)
+            n->keep_case = v->kind == EX_IDENT && strcmp(v->text, "any") == 0;
+        else if (strcmp(it->name, "region") == 0)
+            n->regional = v->kind != EX_BOOL || v->num != 0;
+        else if (strcmp(it->name, "length") == 0 && v->kind == EX_RANGE) {
+            n->min_len = (int)v->lhs->num;
+            n->max_len = (int)v->rhs->num;
+        } else
+            diag_error(p->d, it->name_loc, "unknown naming setting '%s'", it->name);
+    }
 }
 
 static schema *block_schema(program *p, const ast_item *it, kind *k)
@@ -150,8 +175,8 @@ static void schema_add_items(program *p, schema *s, const ptrvec *items, kind *k
             ad->name = it->name;
             ad->t = type_from_ast(p, it->type);
             ad->dflt = it->value;
-            ad->doc = attr_doc(p, it);
             ad->loc = it->name_loc;
+            ad->doc = attr_doc(p, it);
             if (sema_find_attr(s, it->name))
                 diag_error(p->d, it->name_loc, "duplicate attribute '%s'", it->name);
             vec_push(p->a, &s->attrs, ad);
@@ -188,6 +213,7 @@ static void sema_kind(program *p, const ast_item *it)
     k->naming.regional = true;
     schema_add_items(p, &k->sch, &it->body, k);
     vec_push(p->a, &p->kinds, k);
+    strmap_put(&p->kind_by_name, k->name, k);
 }
 
 static void sema_environments(program *p, const ast_item *it)
@@ -258,19 +284,41 @@ static void sema_top_item(program *p, const ast_item *it)
     }
 }
 
+/* `when` names must be declared environments: checked once here, wherever
+ * the `when` stands (declarations, bodies, lowerings, raw blocks) and
+ * whether or not anything reaches it. */
+static void check_whens(program *p, const ptrvec *items)
+{
+    for (size_t i = 0; i < items->len; i++) {
+        const ast_item *it = items->items[i];
+        if (it->kind == IT_WHEN) {
+            for (size_t e = 0; e < it->envs.len; e++) {
+                bool known = false;
+                for (size_t j = 0; j < p->envs.len; j++)
+                    known |= strcmp(p->envs.items[j], it->envs.items[e]) == 0;
+                if (!known)
+                    diag_error(p->d, it->loc, "unknown environment '%s' in when", (const char *)it->envs.items[e]);
+            }
+        }
+        check_whens(p, &it->body);
+        check_whens(p, &it->else_body);
+    }
+}
+
 program *sema_program(arena *a, diag_ctx *d, ptrvec *files)
 {
     program *p = arena_alloc(a, sizeof *p);
     p->a = a;
-    p->perm = a;
-    strmap_init(&p->patterns[0], a);
-    strmap_init(&p->patterns[1], a);
     p->d = d;
     p->files = *files;
+    strmap_init(&p->kind_by_name, a);
     for (size_t f = 0; f < files->len; f++) {
         const ast_file *af = files->items[f];
         for (size_t i = 0; i < af->items.len; i++)
             sema_top_item(p, af->items.items[i]);
     }
+    if (p->envs.len)
+        for (size_t f = 0; f < files->len; f++)
+            check_whens(p, &((const ast_file *)files->items[f])->items);
     return p;
 }

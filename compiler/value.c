@@ -163,7 +163,7 @@ bool val_equal(const value *x, const value *y)
     case V_SECRET:
         return str_eq(x->text, y->text);
     case V_RESOURCE:
-        return x->inst == y->inst;
+        return x->res == y->res;
     case V_BLOCK:
         return x->body == y->body;
     case V_TREF:

@@ -1,6 +1,6 @@
 /* value.h — the values expressions evaluate to.
  *
- * Values are immutable once built and live in the compilation's arena. Typed
+ * Values are immutable once built and live in the arena of what evaluates them. Typed
  * literals keep their source spelling (`text`) so that "${x}" of `33%` is
  * `33%`, and their quantity (`num`: seconds, percent, bytes) for accessors.
  * Resources and target blocks are values too: `core.workload` is a V_RESOURCE,
@@ -13,10 +13,9 @@
 #include <stdbool.h>
 #include "arena.h"
 #include "diag.h"
+#include "resource.h"
 
-struct instance;
 struct ebody;
-struct ir_param;
 
 typedef enum {
     V_NULL, V_BOOL, V_NUMBER, V_STRING,
@@ -41,7 +40,7 @@ typedef struct tref {
     const char *type;           /* Terraform block type; NULL for Bicep */
     const char *local;          /* the lowering-local block name */
     const char *path;           /* target-syntax path after the block, or NULL */
-    const struct instance *owner; /* whose lowering the block is in */
+    const resource *owner;      /* whose lowering the block is in */
 } tref;
 
 /* value.flags: each bit has one meaning. */
@@ -61,7 +60,7 @@ struct value {
     const char *text;           /* string, literal spellings, raw, secret name */
     ptrvec items;               /* list items, map values, interp parts */
     ptrvec keys;                /* map keys */
-    struct instance *inst;      /* V_RESOURCE */
+    resource *res;              /* V_RESOURCE */
     struct ebody *body;         /* V_BLOCK */
     const char *label;          /* V_BLOCK label */
     tref ref;                   /* V_TREF */

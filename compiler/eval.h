@@ -1,0 +1,111 @@
+/* eval.h — expressions to values (eval.c), the built-in functions
+ * (builtins.c), and the one expander of for/when/if/let (eval.c).
+ *
+ * The evaluator knows expressions, values and types; it does not know what
+ * a program's names mean. That comes from a host: the instances of one
+ * environment (inst.c) resolve a name no scope binds to a let, a resource or
+ * the project, read resources' members, and provide the functions that read
+ * the program (sole, earlier_siblings, secret_names). Policy rules evaluate
+ * without a host, so they see only what their scope binds.
+ *
+ * An identifier resolves, in order, to: a binding in scope (loop variables,
+ * self, env, envs), what the host says, and otherwise a bare word (a string
+ * flagged VAL_BARE: enum values and regions are written without quotes).
+ * The type check turns a bare word in a reference position into
+ * "unresolved reference". Inside a lowering, an unbound identifier followed
+ * by a member starts a reference to a target block (`aws_s3_bucket.this.id`).
+ */
+#ifndef INFRAC_EVAL_H
+#define INFRAC_EVAL_H
+
+#include "sema.h"
+#include "value.h"
+
+#define EVAL_MAX_DEPTH 400      /* expression nesting; deeper is reported */
+
+/* Variable bindings: a linked chain of name -> value. */
+typedef struct scope scope;
+struct scope {
+    const char *name;
+    value *val;
+    scope *up;
+};
+
+scope *scope_bind(arena *a, scope *up, const char *name, value *v);
+
+typedef struct eval_ctx eval_ctx;
+typedef struct pattern_cache pattern_cache;
+struct env_state;
+
+/* A built-in function: its arguments are evaluated; it checks them itself. */
+typedef value *(*eval_fn)(eval_ctx *cx, const ast_expr *call, value **args, size_t n);
+
+/* What the program's names mean (see the top of this file). */
+typedef struct eval_host {
+    /* A name no scope binds: a value, or NULL when the host has none. */
+    value *(*name)(eval_ctx *cx, const char *name, src_loc loc);
+    /* A member of a V_RESOURCE or V_BLOCK value; reports and returns null when there is none. */
+    value *(*member)(eval_ctx *cx, value *obj, const char *name, src_loc loc);
+    /* The host's function of that name, or NULL. */
+    eval_fn (*function)(const char *name);
+} eval_host;
+
+struct eval_ctx {
+    arena *a;                   /* where values are allocated */
+    diag_ctx *d;
+    scope *sc;
+    const eval_host *host;      /* NULL: names are only what sc binds (policy rules) */
+    struct env_state *es;       /* the host's environment (opaque here) */
+    const resource *self;       /* inside a lowering or a default: the resource */
+    int target;                 /* the ir_target being lowered to; -1 outside lowerings */
+    int depth;
+    pattern_cache *patterns;    /* compiled regular expressions; NULL: compiled per call */
+};
+
+value *eval_expr(eval_ctx *cx, const ast_expr *e);
+
+/* Checks v against t, converting where the language allows (an enum word
+ * given as a string, a number as a range). Reports and returns NULL on a
+ * mismatch; `what` names the value in the message ("'retention'"). */
+value *eval_check_type(eval_ctx *cx, value *v, const attr_type *t, src_loc loc, const char *what);
+
+/* obj.name for any value: maps, typed literals' accessors, the host's
+ * resources and blocks, references being built. */
+value *eval_member(eval_ctx *cx, value *obj, const char *name, src_loc loc);
+
+/* The address range of a CIDR block; false when it is not one. */
+bool eval_cidr(const char *text, unsigned *lo, unsigned *hi);
+
+/* builtins.c: a call of a built-in function (or the host's). */
+value *eval_call(eval_ctx *cx, const ast_expr *e);
+
+/* A cache of compiled regular expressions for matches() and find_keys(),
+ * freed with the arena. */
+pattern_cache *pattern_cache_new(arena *a);
+
+/* ---- the expander ---- */
+
+/* The differences between the places where for/when/if/let may stand. */
+enum {
+    EXPAND_LET = 1,             /* `let` binds for the items after it (lowerings) */
+    EXPAND_FOR_MAP = 2,         /* `for` also walks a map, binding {key, value} (declarations) */
+    EXPAND_WHEN_LAST = 4,       /* `when` bodies apply after the other items, so what
+                                   they set overrides (resource bodies) */
+};
+
+typedef struct expander expander;
+struct expander {
+    eval_ctx cx;                /* conditions and lists are evaluated here (cx.sc per item) */
+    const char *env;            /* `when` holds where it names env; NULL: nowhere */
+    unsigned flags;             /* EXPAND_* */
+    int overriding;             /* inside this many `when`s that hold (EXPAND_WHEN_LAST) */
+    /* Every other item, with the scope it stands in. */
+    void (*item)(expander *ex, const ast_item *it, scope *sc);
+    void *ctx;                  /* the item function's */
+};
+
+/* Expands for/when/if (and let, with EXPAND_LET) in items, handing every
+ * other item to ex->item. */
+void expand_items(expander *ex, const ptrvec *items, scope *sc);
+
+#endif

@@ -1,0 +1,25 @@
+/* factor.h — the environments' IR merged into one tree with parameters
+ * (factor.c).
+ *
+ * Blocks are matched across environments by stack, kind, type and name;
+ * entries of a block by key and occurrence. A value equal in every
+ * environment stays literal; objects that differ are merged key by key, so
+ * only the differing leaves become parameters; a string that differs only
+ * where the environment's own name appears becomes an interpolation of the
+ * `environment` parameter. Anything else that differs becomes a parameter
+ * with one value per environment, and a block or entry missing in some
+ * environments gets a bool parameter saying where it exists. One mechanism
+ * serves Terraform variables, Bicep params and Kustomize patches.
+ */
+#ifndef INFRAC_FACTOR_H
+#define INFRAC_FACTOR_H
+
+#include "lower.h"
+
+/* Merges per_env[0..nenvs) (in p->envs order) into one program, allocated
+ * in a; the workflows' stacks (lowered once) are added as they are.
+ * Errors (a reference that differs between environments) go to p->d. */
+ir_program *env_factor(const program *p, arena *a, const lower_out *per_env, size_t nenvs,
+                       const lower_out *workflows);
+
+#endif

@@ -1,0 +1,127 @@
+/* inst.h — the resources of one environment (inst.c).
+ *
+ * inst_build walks the program's declarations for one environment, with
+ * for/when/if expanded, and creates an instance per resource (children of
+ * resources included). Bodies are evaluated lazily, on first use, so a
+ * resource can refer to another declared later; a reference cycle is
+ * reported instead of recursing forever. An attribute is type-checked
+ * against its kind as it is evaluated; missing required attributes and the
+ * kinds' `check` blocks are checked once every instance exists.
+ *
+ * Everything an environment evaluates lives in its env_state, passed to
+ * every function that needs it; the program itself is only read. The
+ * env_state is also the evaluator's host (eval.h): it says what the
+ * program's names mean in this environment.
+ */
+#ifndef INFRAC_INST_H
+#define INFRAC_INST_H
+
+#include "eval.h"
+#include "resource.h"
+
+/* Attributes and nested blocks of one evaluated body (a resource's, or a
+ * nested block's), after `when` overrides are merged in. */
+typedef struct ebody {
+    ptrvec names;               /* const char* */
+    ptrvec vals;                /* value* */
+    ptrvec locs;                /* src_loc* of each attribute's value */
+    ptrvec blocks;              /* eblock* */
+    ptrvec annots;              /* eannot*: the block's own and its attributes' */
+    const schema *sch;          /* what it was checked against */
+    struct instance *owner;     /* the resource it belongs to (defaults see it as self) */
+} ebody;
+
+/* An annotation in an evaluated body: on the block itself (attr NULL) or on
+ * one of its attributes. */
+typedef struct eannot {
+    const ast_annot *an;
+    const char *attr;
+} eannot;
+
+typedef struct eblock {
+    const char *type;
+    const char *label;          /* NULL when unlabelled */
+    ebody *body;
+    const schema *sch;
+    src_loc loc;
+} eblock;
+
+/* A resource in one environment. */
+typedef struct instance instance;
+struct instance {
+    resource r;                 /* what other stages see of it (first: see inst_of) */
+    const kind *k;
+    const char *ident;          /* unique snake_case identifier: "core_workload" */
+    const ast_item *decl;
+    ptrvec items;               /* ast_item* of its body (whens included) */
+    scope *sc;                  /* bindings where it was declared (loop vars) */
+    ebody *body;                /* evaluated and checked attributes */
+    int state;                  /* 0 new, 1 evaluating, 2 done (cycle detection) */
+    ptrvec children;            /* instance* */
+    /* lowering (lower.c): r.blocks holds the blocks */
+    ptrvec locals;              /* const char* lowering-local names, parallel to r.blocks */
+    ptrvec targets;             /* ir_target of each block (as uintptr_t), parallel to r.blocks */
+    int lowered;                /* 0 no, 1 in progress, 2 done */
+    bool raw;                   /* a raw target block written in the program: names as written */
+    bool cut;                   /* its body was not evaluated (chain too long): no further checks */
+};
+
+/* The instance a resource belongs to: every resource is an instance's first member. */
+static inline instance *inst_of(const resource *r)
+{
+    return (instance *)r;
+}
+
+static inline instance *inst_parent(const instance *in)
+{
+    return in->r.parent ? inst_of(in->r.parent) : NULL;
+}
+
+/* One environment: its instances and what it evaluated. */
+typedef struct env_state env_state;
+struct env_state {
+    const program *p;
+    arena *a;                   /* where this environment allocates */
+    diag_ctx *d;
+    const char *env;            /* its name */
+    int index;                  /* in p->envs */
+    ptrvec instances;           /* instance*, declaration order */
+    strmap by_path;             /* path -> instance* */
+    strmap kind_count;          /* kind name -> number of its instances (as uintptr_t) */
+    strmap first_of_kind;       /* kind name -> its first instance, for sole() */
+    value *lets;                /* top-level lets evaluated so far */
+    scope *globals;             /* env, envs */
+    value *project;             /* the project's settings as a map */
+    value *region_codes;        /* stdlib's region_codes: region -> short code */
+    value *name_limits;         /* stdlib's resource_name_limits: block type -> {field, length, chars} */
+    const char *naming_template;
+    int body_depth;             /* resources being evaluated on demand, nested */
+    const ptrvec *secrets;      /* ir_param* of every secret() lowered so far, for
+                                   secret_names(); set by whoever lowers */
+    pattern_cache *patterns;
+};
+
+/* Creates the instances of environment env_index, evaluates their bodies and
+ * checks them; errors go to d. */
+env_state *inst_build(const program *p, arena *a, diag_ctx *d, int env_index);
+
+/* An evaluation context whose names are this environment's. target is the
+ * ir_target being lowered to, or -1. */
+eval_ctx inst_eval_ctx(env_state *es, scope *sc, instance *self, int target);
+
+ebody *inst_body(env_state *es, instance *in);  /* evaluates on demand, cycle-safe */
+/* An attribute with its default applied (null when optional and unset);
+ * NULL when the kind has no such attribute. */
+value *inst_attr(env_state *es, instance *in, const char *name);
+value *inst_body_get(const ebody *b, const char *name);
+/* Where an attribute of b was set, or dflt. */
+src_loc inst_attr_loc(const ebody *b, const char *name, src_loc dflt);
+
+/* The resource's cloud name: its own `name`, else its conventional one. */
+const char *inst_name(env_state *es, instance *in);
+/* What the naming convention names it, whatever name it was given. */
+const char *inst_conventional_name(env_state *es, instance *in);
+/* Is it named in a cloud (its kind's provider is not Kubernetes or GitHub)? */
+bool inst_cloud_named(const instance *in);
+
+#endif

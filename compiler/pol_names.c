@@ -1,0 +1,138 @@
+/* pol_names.c — the naming rules: every cloud name against its kind's
+ * length and characters, unique in its scope (and across environments when
+ * global), and a hand-written name against the convention; names of
+ * emitted blocks against the stdlib's resource_name_limits. */
+#include "pol_impl.h"
+
+#include <string.h>
+
+#include "naming.h"
+
+/* Where the resource's name was written, if it was. */
+static src_loc name_loc(const instance *in, bool *given)
+{
+    *given = inst_body_get(in->body, "name") != NULL;
+    return inst_attr_loc(in->body, "name", in->decl->loc);
+}
+
+/* A name's limits: its length and its characters ("a-z0-9-" style). */
+typedef struct name_limits {
+    double min, max;            /* 0 = unconstrained */
+    const char *chars;          /* NULL = any */
+} name_limits;
+
+/* Reports a name that breaks its limits, once for its length and once for
+ * its first character outside the set. `what` names the name's owner and
+ * `type` its kind or resource type in the message. For a resource (in), the
+ * message also says what the convention gives (computed only then: this
+ * runs for every name in every environment). */
+static void check_limits(pol_state *ps, env_state *es, arena *a, const resource *res, instance *in, src_loc at,
+                         const char *name, const char *what, const char *type, name_limits l)
+{
+    size_t len = strlen(name);
+    const char *c = name;
+    while (l.chars && *c && naming_char_allowed(l.chars, *c))
+        c++;
+    bool long_short = (l.min && len < l.min) || (l.max && len > l.max), bad_char = l.chars && *c;
+    if (!long_short && !bad_char)
+        return;
+    const char *tail = in ? arena_printf(a, " (the convention gives '%s')", inst_conventional_name(es, in)) : "";
+    if (long_short)
+        pol_name_finding(ps, "naming.length", res, at, arena_printf(a,
+            "name '%s' of %s is %zu characters; %s names are %g to %g%s", name, what, len, type, l.min, l.max, tail));
+    if (bad_char)
+        pol_name_finding(ps, "naming.chars", res, at, arena_printf(a,
+            "name '%s' of %s has '%c', which %s names cannot hold (they take %s)%s", name, what, *c, type, l.chars, tail));
+}
+
+static void check_shape(pol_state *ps, env_state *es, instance *in, const char *name, src_loc at)
+{
+    const naming_rule *n = &in->k->naming;
+    name_limits l = {n->min_len, n->max_len, n->chars ? n->chars : "a-z0-9-"};
+    check_limits(ps, es, es->a, &in->r, in, at, name, arena_printf(es->a, "%s '%s'", in->k->name, in->r.path),
+                 in->k->name, l);
+}
+
+/* Where a name must be unique: the kind, and the resource group or parent. */
+static const char *scope_key(env_state *es, instance *in, const char *name)
+{
+    const char *sc = in->k->naming.scope ? in->k->naming.scope : "resource_group";
+    const char *within = "";
+    if (strcmp(sc, "parent") == 0 && in->r.parent)
+        within = in->r.parent->path;
+    else if (strcmp(sc, "resource_group") == 0) {
+        value *rg = inst_body_get(in->body, "resource_group");
+        within = rg && rg->kind == V_RESOURCE ? rg->res->path : "";
+    }
+    return arena_printf(es->a, "%s|%s|%s", in->k->name, within, name);
+}
+
+static void check_unique(pol_state *ps, env_state *es, instance *in, const char *name, src_loc at, strmap *here)
+{
+    const char *sc = in->k->naming.scope ? in->k->naming.scope : "resource_group";
+    const char *key = scope_key(es, in, name);
+    instance *other = strmap_get(here, key);
+    if (other && other != in) {
+        pol_name_finding(ps, "naming.unique", &in->r, at, arena_printf(es->a,
+            "name '%s' of %s '%s' is also the name of %s '%s' (%s:%d); %s names are unique per %s",
+            name, in->k->name, in->r.path, other->k->name, other->r.path, other->decl->loc.file->path,
+            other->decl->loc.line, in->k->name, sc));
+        return;
+    }
+    strmap_put(here, key, in);
+    if (strcmp(sc, "global") != 0 || es->p->envs.len < 2)
+        return;
+    /* A globally unique name must differ between environments too. */
+    const char *seen = strmap_get(&ps->global_names, key);
+    if (seen && strcmp(seen, es->env) != 0)
+        pol_name_finding(ps, "naming.unique", &in->r, at, arena_printf(es->a,
+            "name '%s' of %s '%s' is the same in %s and %s, but %s names are unique globally (put {env} in it)",
+            name, in->k->name, in->r.path, seen, es->env, in->k->name));
+    else if (!seen)
+        strmap_put(&ps->global_names, arena_strdup(ps->a, key), (void *)es->env);
+}
+
+static void check_convention(pol_state *ps, env_state *es, instance *in, const char *name, src_loc at)
+{
+    const char *conv = inst_conventional_name(es, in);
+    if (strcmp(conv, name) != 0)
+        pol_name_finding(ps, "naming.convention", &in->r, at, arena_printf(es->a,
+            "name '%s' of %s '%s' does not follow the naming convention, which gives '%s' "
+            "(keep an existing name with @legacy(\"reason\"))", name, in->k->name, in->r.path, conv));
+}
+
+void pol_names_check_env(pol_state *ps, env_state *es)
+{
+    strmap here;
+    strmap_init(&here, es->a);
+    for (size_t i = 0; i < es->instances.len; i++) {
+        instance *in = es->instances.items[i];
+        if (in->cut || in->raw || !inst_cloud_named(in))
+            continue;
+        bool given;
+        src_loc at = name_loc(in, &given);
+        const char *name = inst_name(es, in);
+        check_shape(ps, es, in, name, at);
+        check_unique(ps, es, in, name, at, &here);
+        if (given)
+            check_convention(ps, es, in, name, at);
+    }
+}
+
+/* ---- names of emitted blocks: secondary resources and raw blocks ---- */
+
+void pol_names_check_block(pol_state *ps, env_state *es, arena *a, const ir_block *b, const char *type)
+{
+    value *lim = es->name_limits ? val_map_get(es->name_limits, type) : NULL;
+    value *field = lim && lim->kind == V_MAP ? val_map_get(lim, "field") : NULL;
+    const ir_entry *e = field && field->kind == V_STRING ? ir_block_get(b, field->text) : NULL;
+    if (!e || !e->value || e->value->kind != IR_STRING)
+        return;     /* no limits known, or a name computed at deploy time */
+    value *len = val_map_get(lim, "length"), *chars = val_map_get(lim, "chars");
+    name_limits l = {0};
+    if (len && len->kind == V_RANGE)
+        l.min = len->num, l.max = len->num2;
+    if (chars && chars->kind == V_STRING)
+        l.chars = chars->text;
+    check_limits(ps, es, a, b->origin, NULL, pol_user_loc(e->value->loc, b), e->value->text, type, type, l);
+}
