@@ -89,7 +89,7 @@ static value *fn_case(eval_ctx *cx, const ast_expr *c, value **args, size_t n)
         value *item = args[0]->items.items[i];
         if (!str_arg(item))
             return bad(cx, c, "takes a string or a list of strings");
-        vec_push(cx->a, &out->items, change_case(cx, c, item->text));
+        vec_push(cx->a, &out->items, change_case(cx, c, eval_text(cx, item)));
     }
     return out;
 }
@@ -105,7 +105,7 @@ static value *fn_formatlist(eval_ctx *cx, const ast_expr *c, value **args, size_
     value *out = val_new(cx->a, V_LIST, c->loc);
     for (size_t i = 0; i < args[1]->items.len; i++) {
         value *item = args[1]->items.items[i];
-        const char *t = val_to_text(cx->a, item);
+        const char *t = val_to_text(cx->a, item);   /* the environment's name passes through */
         if (!t && (item->kind == V_TREF || item->kind == V_RAW)) {
             /* a reference: the same template as an interpolation */
             value *in = val_new(cx->a, V_INTERP, c->loc);
@@ -164,7 +164,8 @@ static value *fn_zipmap(eval_ctx *cx, const ast_expr *c, value **args, size_t n)
         return bad(cx, c, "takes two lists of the same length");
     value *out = val_new(cx->a, V_MAP, c->loc);
     for (size_t i = 0; i < args[0]->items.len; i++) {
-        const char *k = val_to_text(cx->a, args[0]->items.items[i]);
+        value *key = args[0]->items.items[i];
+        const char *k = key->kind == V_STRING ? eval_text(cx, key) : val_to_text(cx->a, key);
         if (!k)
             return bad(cx, c, "keys must be plain values");
         val_map_set(cx->a, out, k, args[1]->items.items[i]);
@@ -221,7 +222,7 @@ static value *fn_contains(eval_ctx *cx, const ast_expr *c, value **args, size_t 
     if (n != 2 || (args[0]->kind != V_LIST && args[0]->kind != V_NULL))
         return bad(cx, c, "takes a list and a value");
     for (size_t i = 0; i < args[0]->items.len; i++)
-        if (val_equal(args[0]->items.items[i], args[1]))
+        if (val_equal(eval_concrete(cx, args[0]->items.items[i]), args[1]))
             return val_bool(cx->a, true, c->loc);
     return val_bool(cx->a, false, c->loc);
 }
@@ -321,9 +322,9 @@ static value *fn_ref(eval_ctx *cx, const ast_expr *c, value **args, size_t n)
 
 /* The text a pattern is matched against: strings, interpolations (their
  * literal parts) and target expressions; NULL for anything else. */
-static const char *match_text(const value *v)
+static const char *match_text(eval_ctx *cx, const value *v)
 {
-    return v->kind == V_STRING || v->kind == V_INTERP || v->kind == V_RAW ? v->text : NULL;
+    return v->kind == V_STRING || v->kind == V_INTERP || v->kind == V_RAW ? eval_text(cx, v) : NULL;
 }
 
 /* A compiled pattern and what it said of the texts it has seen: policy
@@ -387,18 +388,18 @@ static bool pattern_match(pattern *pt, const char *text)
 }
 
 /* How many of the texts (a value or a list of them) match; *total counts them. */
-static size_t count_matches(pattern *re, const value *v, size_t *total)
+static size_t count_matches(eval_ctx *cx, pattern *re, const value *v, size_t *total)
 {
     size_t n = 0;
     if (v->kind == V_LIST) {
         for (size_t i = 0; i < v->items.len; i++)
-            n += count_matches(re, v->items.items[i], total);
+            n += count_matches(cx, re, v->items.items[i], total);
         return n;
     }
     if (v->kind == V_NULL)
         return 0;
     ++*total;
-    const char *t = match_text(v);
+    const char *t = match_text(cx, v);
     return t && pattern_match(re, t);
 }
 
@@ -410,7 +411,7 @@ static value *fn_matches(eval_ctx *cx, const ast_expr *c, value **args, size_t n
     pattern *re = pattern_of(cx, c, args[1], 0);
     if (!re)
         return val_bool(cx->a, false, c->loc);
-    size_t total = 0, hits = count_matches(re, args[0], &total);
+    size_t total = 0, hits = count_matches(cx, re, args[0], &total);
     bool r = !strcmp(c->text, "all_match") ? hits == total : hits > 0;
     return val_bool(cx->a, r, c->loc);
 }
@@ -520,6 +521,18 @@ static eval_fn find_function(const eval_ctx *cx, const char *name)
     return cx->host ? cx->host->function(name) : NULL;
 }
 
+/* Functions that pass a string argument on as it is, the environment's
+ * name included; every other function reads its string arguments as the
+ * environment has them (eval_text). */
+static bool passes_strings(const char *name)
+{
+    static const char *const pass[] = {"tostring", "coalesce", "jsonencode", "as_list", "type_of"};
+    for (size_t i = 0; i < sizeof pass / sizeof pass[0]; i++)
+        if (strcmp(pass[i], name) == 0)
+            return true;
+    return false;
+}
+
 value *eval_call(eval_ctx *cx, const ast_expr *e)
 {
     eval_fn fn = find_function(cx, e->text);
@@ -527,8 +540,15 @@ value *eval_call(eval_ctx *cx, const ast_expr *e)
         diag_error(cx->d, e->loc, "unknown function '%s'", e->text);
         return val_null(cx->a, e->loc);
     }
+    bool pass = passes_strings(e->text);
     value **args = arena_alloc(cx->a, (e->items.len + 1) * sizeof *args);
-    for (size_t j = 0; j < e->items.len; j++)
+    for (size_t j = 0; j < e->items.len; j++) {
         args[j] = eval_expr(cx, e->items.items[j]);
+        if (!pass && args[j]->kind == V_STRING && env_marked(args[j]->text)) {
+            value *c = val_string(cx->a, eval_text(cx, args[j]), args[j]->loc);
+            c->flags = args[j]->flags;
+            args[j] = c;
+        }
+    }
     return fn(cx, e, args, e->items.len);
 }

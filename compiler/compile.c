@@ -78,7 +78,7 @@ static void tf_settings(const env_state *es, ir_program *ip)
         ir_value *obj = ir_object(a, cfg->loc);
         for (size_t i = 0; i < cfg->keys.len; i++) {
             value *v = cfg->items.items[i];
-            const char *t = val_to_text(a, v);
+            const char *t = env_subst(a, val_to_text(a, v), es->env);
             if (v->kind == V_BOOL)
                 ir_object_set(a, obj, cfg->keys.items[i], ir_bool(a, v->boolean, v->loc));
             else if (t)
@@ -88,10 +88,10 @@ static void tf_settings(const env_state *es, ir_program *ip)
     }
     value *az = val_map_get(es->project, "azure");
     value *loc = az && az->kind == V_MAP ? val_map_get(az, "location") : NULL;
-    ip->tf.azure_location = loc && loc->kind == V_STRING ? loc->text : NULL;
+    ip->tf.azure_location = loc && loc->kind == V_STRING ? env_subst(a, loc->text, es->env) : NULL;
     value *aws = val_map_get(es->project, "aws");
     value *reg = aws && aws->kind == V_MAP ? val_map_get(aws, "region") : NULL;
-    ip->tf.aws_region = reg && reg->kind == V_STRING ? reg->text : NULL;
+    ip->tf.aws_region = reg && reg->kind == V_STRING ? env_subst(a, reg->text, es->env) : NULL;
 }
 
 static void stamp_headers(compilation *c, const char *source)
@@ -137,6 +137,7 @@ int compile_run(compilation *c, const compile_opts *o)
     lower_secrets secrets = {.a = c->a};
     pol_state *pol = pol_begin(p);
     for (size_t e = 0; e < nenvs; e++) {
+        c->d.env = p->envs.items[e];
         env_state *es = envs[e] = inst_build(p, c->a, &c->d, (int)e);
         es->secrets = &secrets.params;
         if (c->d.errors)
@@ -145,9 +146,12 @@ int compile_run(compilation *c, const compile_opts *o)
         lower_out_init(&per_env[e], c->a);
         lower_env(es, &secrets, &per_env[e]);
         pol_check_blocks(pol, &per_env[e], es, true);
-        if (e == 0)     /* the workflows belong to no environment: lowered with the first's values */
+        if (e == 0) {   /* the workflows belong to no environment: lowered with the first's values */
             lower_once(es, &secrets, &workflows);
+            factor_concrete_stacks(c->a, &workflows, es->env);
+        }
     }
+    c->d.env = NULL;
     if (c->d.errors)
         return 2;
     pol_check_blocks(pol, &workflows, envs[nenvs - 1], false);
@@ -158,6 +162,10 @@ int compile_run(compilation *c, const compile_opts *o)
     tf_settings(envs[0], c->ir);
     if (c->d.errors)
         return 2;
+    /* The environment's placeholder (envname.h) must not reach a printer: a
+     * compiler bug otherwise, reported rather than written. */
+    if (factor_mentions_env(c->ir))
+        diag_error(&c->d, (src_loc){0}, "internal error: the environment's name was left as a placeholder");
     for (int t = 0; t < TARGET_COUNT; t++)
         target_table[t].emit(c->ir, &c->out, &c->d);
     if (c->d.errors) {

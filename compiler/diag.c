@@ -1,6 +1,8 @@
 /* diag.c — collecting and rendering diagnostics; see diag.h. */
 #include "diag.h"
 
+#include "envname.h"
+
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -76,7 +78,7 @@ static void diag_vreport(diag_ctx *d, diag_severity sev, src_loc loc, const char
     char *msg = arena_alloc(d->a, (size_t)n + 1);
     vsnprintf(msg, (size_t)n + 1, fmt, ap2);
     va_end(ap2);
-    diag_add(d, sev, loc, msg);
+    diag_add(d, sev, loc, env_subst(d->a, msg, d->env));
 }
 
 #define DIAG_FN(fn, sev)                                                   \

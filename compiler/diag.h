@@ -51,6 +51,8 @@ typedef struct diag_ctx {
     int violations;         /* error-severity policy findings not suppressed (exit 1) */
     int max_errors;         /* stop reporting (and tell so) past this many; 0 = no limit */
     strmap seen;            /* what was reported, to drop exact repeats */
+    const char *env;        /* the environment being compiled: messages read its name
+                               where ENV_MARK stands (envname.h) */
 } diag_ctx;
 
 void diag_init(diag_ctx *d, arena *a);

@@ -35,6 +35,48 @@ static value *host_name(eval_ctx *cx, const char *name, src_loc loc)
     return cx->host ? cx->host->name(cx, name, loc) : NULL;
 }
 
+/* ---- the environment's name (value.h, ENV_MARK) ---- */
+
+const char *eval_text(eval_ctx *cx, const value *v)
+{
+    if (!env_marked(v->text))
+        return v->text;
+    if (cx->host && cx->host->observed)
+        cx->host->observed(cx);
+    return env_subst(cx->a, v->text, cx->env);
+}
+
+/* Kinds whose text is a string's (typed literals keep their spelling, which
+ * cannot hold the mark). */
+static bool has_text(const value *v)
+{
+    return v->kind == V_STRING || v->kind == V_INTERP || v->kind == V_RAW;
+}
+
+bool eval_mentions_env(const value *v)
+{
+    if (has_text(v) && env_marked(v->text))
+        return true;
+    for (size_t i = 0; i < v->items.len; i++)
+        if (eval_mentions_env(v->items.items[i]))
+            return true;
+    return false;
+}
+
+value *eval_concrete(eval_ctx *cx, value *v)
+{
+    if (!eval_mentions_env(v))
+        return v;
+    value *c = val_new(cx->a, v->kind, v->loc);
+    *c = *v;
+    if (has_text(v))
+        c->text = eval_text(cx, v);
+    c->items = (ptrvec){0};
+    for (size_t i = 0; i < v->items.len; i++)
+        vec_push(cx->a, &c->items, eval_concrete(cx, v->items.items[i]));
+    return c;
+}
+
 static value *eval_string(eval_ctx *cx, const ast_expr *e)
 {
     arena *a = cx->a;
@@ -240,7 +282,7 @@ static value *eval_index(eval_ctx *cx, const ast_expr *e)
     value *obj = eval_expr(cx, e->lhs);
     value *idx = eval_expr(cx, e->rhs);
     if (obj->kind == V_TREF) {
-        const char *t = val_to_text(cx->a, idx);
+        const char *t = idx->kind == V_STRING ? eval_text(cx, idx) : val_to_text(cx->a, idx);
         return tref_extend(cx, obj, NULL, idx->kind == V_STRING ? arena_printf(cx->a, "\"%s\"", t) : t, e->loc);
     }
     if (obj->kind == V_LIST && idx->kind == V_NUMBER) {
@@ -253,7 +295,7 @@ static value *eval_index(eval_ctx *cx, const ast_expr *e)
         return obj->items.items[(size_t)i];
     }
     if (obj->kind == V_MAP && idx->kind == V_STRING) {
-        value *v = val_map_get(obj, idx->text);
+        value *v = val_map_get(obj, eval_text(cx, idx));
         return v ? v : val_null(cx->a, e->loc);
     }
     if (obj->kind != V_NULL)
@@ -284,8 +326,8 @@ static value *eval_binary(eval_ctx *cx, const ast_expr *e)
     }
     value *x = eval_expr(cx, e->lhs), *y = eval_expr(cx, e->rhs);
     switch (e->kind) {
-    case EX_EQ: return val_bool(a, val_equal(x, y), e->loc);
-    case EX_NE: return val_bool(a, !val_equal(x, y), e->loc);
+    case EX_EQ: return val_bool(a, val_equal(eval_concrete(cx, x), eval_concrete(cx, y)), e->loc);
+    case EX_NE: return val_bool(a, !val_equal(eval_concrete(cx, x), eval_concrete(cx, y)), e->loc);
     case EX_LT: return val_bool(a, compare(cx, e, x, y) < 0, e->loc);
     case EX_LE: return val_bool(a, compare(cx, e, x, y) <= 0, e->loc);
     case EX_GT: return val_bool(a, compare(cx, e, x, y) > 0, e->loc);
@@ -406,9 +448,10 @@ static value *check_enum(eval_ctx *cx, value *v, const attr_type *t, src_loc loc
     }
     if (v->kind != V_STRING)
         return mismatch(cx, v, t, loc, what);
+    const char *text = eval_text(cx, v);
     for (size_t i = 0; i < t->nenum; i++)
-        if (strcmp(t->enum_vals[i], v->text) == 0)
-            return v;
+        if (strcmp(t->enum_vals[i], text) == 0)
+            return text == v->text ? v : val_string(cx->a, t->enum_vals[i], v->loc);
     diag_error(cx->d, loc, "'%s' is not a valid value for %s: expected %s", v->text, what,
                sema_type_name(cx->a, t));
     return NULL;

@@ -48,6 +48,9 @@ typedef struct eval_host {
     value *(*member)(eval_ctx *cx, value *obj, const char *name, src_loc loc);
     /* The host's function of that name, or NULL. */
     eval_fn (*function)(const char *name);
+    /* Evaluation looked at the environment's name (see eval_text): what is
+     * being evaluated differs between environments. */
+    void (*observed)(eval_ctx *cx);
 } eval_host;
 
 struct eval_ctx {
@@ -58,6 +61,7 @@ struct eval_ctx {
     struct env_state *es;       /* the host's environment (opaque here) */
     const resource *self;       /* inside a lowering or a default: the resource */
     int target;                 /* the ir_target being lowered to; -1 outside lowerings */
+    const char *env;            /* the environment's name, put where ENV_MARK stands */
     int depth;
     pattern_cache *patterns;    /* compiled regular expressions; NULL: compiled per call */
 };
@@ -72,6 +76,18 @@ value *eval_check_type(eval_ctx *cx, value *v, const attr_type *t, src_loc loc, 
 /* obj.name for any value: maps, typed literals' accessors, the host's
  * resources and blocks, references being built. */
 value *eval_member(eval_ctx *cx, value *obj, const char *name, src_loc loc);
+
+/* The text of a string value as the current environment has it: with the
+ * environment's name where ENV_MARK stands. Reading the name this way tells
+ * the host (its observed hook). */
+const char *eval_text(eval_ctx *cx, const value *v);
+
+/* v with every string in it read through eval_text (v itself when none
+ * holds ENV_MARK): for comparisons. */
+value *eval_concrete(eval_ctx *cx, value *v);
+
+/* Does v, or anything in it, hold ENV_MARK? */
+bool eval_mentions_env(const value *v);
 
 /* The address range of a CIDR block; false when it is not one. */
 bool eval_cidr(const char *text, unsigned *lo, unsigned *hi);

@@ -239,8 +239,99 @@ static ir_value *merge_inside(factor_ctx *fc, ir_value **vals, const bool *prese
     return out;
 }
 
+/* ---- the environment's name (envname.h) ---- */
+
+static bool ir_mentions_env(const ir_value *v)
+{
+    if (!v)
+        return false;
+    if ((v->kind == IR_STRING || v->kind == IR_RAW) && env_marked(v->text))
+        return true;
+    for (size_t i = 0; i < v->items.len; i++)
+        if (ir_mentions_env(v->items.items[i]))
+            return true;
+    return false;
+}
+
+ir_value *factor_concrete(arena *a, ir_value *v, const char *env)
+{
+    if (!ir_mentions_env(v))
+        return v;
+    ir_value *c = arena_alloc(a, sizeof *c);
+    *c = *v;
+    if (v->kind == IR_STRING || v->kind == IR_RAW)
+        c->text = env_subst(a, v->text, env);
+    c->items = (ptrvec){0};
+    for (size_t i = 0; i < v->items.len; i++)
+        vec_push(a, &c->items, factor_concrete(a, v->items.items[i], env));
+    return c;
+}
+
+static void concrete_block(arena *a, ir_block *b, const char *env)
+{
+    for (size_t i = 0; i < b->entries.len; i++) {
+        ir_entry *e = b->entries.items[i];
+        if (e->block)
+            concrete_block(a, e->block, env);
+        else
+            e->value = factor_concrete(a, e->value, env);
+    }
+}
+
+void factor_concrete_stacks(arena *a, const lower_out *lo, const char *env)
+{
+    for (size_t i = 0; i < lo->stacks.len; i++) {
+        const ir_stack *s = lo->stacks.items[i];
+        for (size_t j = 0; j < s->blocks.len; j++)
+            concrete_block(a, s->blocks.items[j], env);
+    }
+}
+
+static bool block_mentions_env(const ir_block *b)
+{
+    if (env_marked(b->name) || env_marked(b->type))
+        return true;
+    for (size_t i = 0; i < b->entries.len; i++) {
+        const ir_entry *e = b->entries.items[i];
+        if (e->block ? block_mentions_env(e->block) : ir_mentions_env(e->value))
+            return true;
+    }
+    return false;
+}
+
+bool factor_mentions_env(const ir_program *ip)
+{
+    for (size_t i = 0; i < ip->stacks.len; i++) {
+        const ir_stack *s = ip->stacks.items[i];
+        for (size_t j = 0; j < s->blocks.len; j++)
+            if (block_mentions_env(s->blocks.items[j]))
+                return true;
+        for (size_t j = 0; j < s->params.len; j++) {
+            const ir_param *pm = s->params.items[j];
+            for (size_t e = 0; pm->values && e < ip->nenvs; e++)
+                if (ir_mentions_env(pm->values[e]))
+                    return true;
+        }
+    }
+    return false;
+}
+
 static ir_value *merge_values(factor_ctx *fc, ir_value **vals, const bool *present, const char *path)
 {
+    /* Values that carry the environment's name are compared and merged as
+     * each environment has them: the same text in every environment then
+     * differs by the name, and comes out as an interpolation of the
+     * `environment` parameter (env_template), or as it is where only one
+     * environment has it. */
+    bool marked = false;
+    for (size_t i = 0; i < fc->nenvs && !marked; i++)
+        marked = present[i] && ir_mentions_env(vals[i]);
+    if (marked) {
+        ir_value **own = arena_alloc(fc->a, fc->nenvs * sizeof *own);
+        for (size_t i = 0; i < fc->nenvs; i++)
+            own[i] = present[i] ? factor_concrete(fc->a, vals[i], fc->envs[i]) : vals[i];
+        vals = own;
+    }
     ir_value *first = NULL;
     bool equal = true;
     for (size_t i = 0; i < fc->nenvs; i++) {

@@ -22,4 +22,16 @@
 ir_program *env_factor(const program *p, arena *a, const lower_out *per_env, size_t nenvs,
                        const lower_out *workflows);
 
+/* v with env's name where ENV_MARK stands (v itself when nothing in it
+ * holds the mark). */
+ir_value *factor_concrete(arena *a, ir_value *v, const char *env);
+
+/* Does anything in ip still hold ENV_MARK? (A compiler bug: printers
+ * must see each environment's name or the `environment` parameter.) */
+bool factor_mentions_env(const ir_program *ip);
+
+/* Every value of lo's blocks made concrete for env: for what is lowered
+ * once (the workflows), which no environment's parameter can stand in. */
+void factor_concrete_stacks(arena *a, const lower_out *lo, const char *env);
+
 #endif

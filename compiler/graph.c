@@ -107,6 +107,7 @@ static int graph_collect(graph *g, const graph_opts *o, diag_ctx *d)
             wanted |= !strcmp(p->envs.items[e], o->envs[i]);
         if (!wanted)
             continue;
+        d->env = p->envs.items[e];      /* messages name this environment (envname.h) */
         env_state *es = inst_build(p, g->a, d, (int)e);
         vec_push(g->a, &g->envs, p->envs.items[e]);
         if (!d->errors)

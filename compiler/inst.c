@@ -14,7 +14,7 @@ static const eval_host inst_host;
 eval_ctx inst_eval_ctx(env_state *es, scope *sc, instance *self, int target)
 {
     eval_ctx cx = {.a = es->a, .d = es->d, .sc = sc, .host = &inst_host, .es = es, .self = self ? &self->r : NULL,
-                   .target = target, .patterns = es->patterns};
+                   .target = target, .env = es->env, .patterns = es->patterns};
     return cx;
 }
 
@@ -39,8 +39,9 @@ static const char *label_text(env_state *es, scope *sc, const ast_expr *e)
         diag_error(es->d, e->loc, "a name must be a plain string");
         return "?";
     }
-    name_is_segment(es, v->text, e->loc);
-    return v->text;
+    const char *text = eval_text(&cx, v);     /* as this environment has it */
+    name_is_segment(es, text, e->loc);
+    return text;
 }
 
 static const char *make_ident(arena *a, const char *path)
@@ -454,7 +455,7 @@ static value *inst_tags(env_state *es, instance *in, src_loc loc)
     if (ptags && ptags->kind == V_MAP)
         for (size_t i = 0; i < ptags->keys.len; i++)
             val_map_set(es->a, tags, ptags->keys.items[i], ptags->items.items[i]);
-    val_map_set(es->a, tags, "environment", val_string(es->a, es->env, loc));
+    val_map_set(es->a, tags, "environment", val_string(es->a, ENV_MARK_STR, loc));
     val_map_set(es->a, tags, "project", val_string(es->a, es->p->project_name, loc));
     value *own = inst_body_get(inst_body(es, in), "tags");
     if (own && own->kind == V_MAP)
@@ -465,23 +466,58 @@ static value *inst_tags(env_state *es, instance *in, src_loc loc)
 
 /* ---- names ---- */
 
+const char *inst_env_text(env_state *es, const char *text)
+{
+    if (!env_marked(text))
+        return text;
+    eval_ctx cx = inst_eval_ctx(es, NULL, NULL, -1);
+    value v = {.kind = V_STRING, .text = text};
+    return eval_text(&cx, &v);
+}
+
+static const char *env_text(env_state *es, const value *v)
+{
+    return inst_env_text(es, v->text);
+}
+
 static const char *inst_region(env_state *es, instance *in)
 {
     const char *prov = in->k->provider;
     value *own = inst_body_get(inst_body(es, in), "location");
     if (own && own->kind == V_STRING)
-        return own->text;
+        return env_text(es, own);
     value *cloud = prov ? val_map_get(es->project, prov) : NULL;
     value *r = NULL;
     if (cloud && cloud->kind == V_MAP)
         r = val_map_get(cloud, strcmp(prov, "aws") == 0 ? "region" : "location");
-    return r && r->kind == V_STRING ? r->text : NULL;
+    return r && r->kind == V_STRING ? env_text(es, r) : NULL;
 }
 
 static bool is_singleton(const env_state *es, const instance *in)
 {
     return (uintptr_t)strmap_get(&es->kind_count, in->k->name) <= 1;
 }
+
+/* Does folding a name into n's characters (naming.h) leave every
+ * environment's name as it is, so ENV_MARK can stand for it? It must also
+ * begin and end with a letter or digit, as the template's separators
+ * expect. */
+static bool env_names_fold_as_they_are(const program *p, const naming_rule *n)
+{
+    const char *chars = n->chars ? n->chars : "a-z0-9-";
+    for (size_t i = 0; i < p->envs.len; i++) {
+        const char *e = p->envs.items[i];
+        size_t len = strlen(e);
+        if (!len || !isalnum((unsigned char)e[0]) || !isalnum((unsigned char)e[len - 1]))
+            return false;
+        for (const char *c = e; *c; c++)
+            if ((!n->keep_case && isupper((unsigned char)*c)) || !naming_char_allowed(chars, *c))
+                return false;
+    }
+    return true;
+}
+
+
 
 typedef struct token_ctx {
     env_state *es;
@@ -499,7 +535,7 @@ static const char *name_token(void *ctx, const char *tok, size_t n)
     if (TOK("project"))
         return es->p->project_name;
     if (TOK("env"))
-        return es->env;
+        return ENV_MARK_STR;
     if (TOK("name"))
         return is_singleton(es, in) ? "" : in->r.label;
     if (TOK("label"))
@@ -537,7 +573,10 @@ const char *inst_conventional_name(env_state *es, instance *in)
 {
     const char *tmpl = in->k->naming.tmpl ? in->k->naming.tmpl : es->naming_template;
     token_ctx tc = {es, in};
-    return naming_fold(es->a, &in->k->naming, naming_expand(es->a, tmpl, name_token, &tc));
+    const char *name = naming_expand(es->a, tmpl, name_token, &tc);
+    if (!env_names_fold_as_they_are(es->p, &in->k->naming))
+        name = inst_env_text(es, name);     /* folding would change the environment's name */
+    return naming_fold(es->a, &in->k->naming, name);
 }
 
 const char *inst_name(env_state *es, instance *in)
@@ -863,7 +902,7 @@ static void env_globals(env_state *es)
     for (size_t i = 0; i < p->envs.len; i++)
         vec_push(es->a, &envs->items, val_string(es->a, p->envs.items[i], (src_loc){0}));
     es->globals = scope_bind(es->a, NULL, "envs", envs);
-    es->globals = scope_bind(es->a, es->globals, "env", val_string(es->a, es->env, (src_loc){0}));
+    es->globals = scope_bind(es->a, es->globals, "env", val_string(es->a, ENV_MARK_STR, (src_loc){0}));
     es->project = project_value(es);
     es->region_codes = let_value(es, "region_codes");
     es->name_limits = let_value(es, "resource_name_limits");

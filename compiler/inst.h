@@ -117,6 +117,11 @@ value *inst_body_get(const ebody *b, const char *name);
 /* Where an attribute of b was set, or dflt. */
 src_loc inst_attr_loc(const ebody *b, const char *name, src_loc dflt);
 
+/* text as this environment has it: with its name where ENV_MARK stands
+ * (value.h). Reading the name this way makes what is being evaluated
+ * depend on the environment. */
+const char *inst_env_text(env_state *es, const char *text);
+
 /* The resource's cloud name: its own `name`, else its conventional one. */
 const char *inst_name(env_state *es, instance *in);
 /* What the naming convention names it, whatever name it was given. */

@@ -115,16 +115,24 @@ static int utf8_len(const unsigned char *s, const unsigned char *end)
     return n;
 }
 
+/* A control character other than tab and line ends: nothing in a program
+ * needs one, and the compiler reserves one (value.h, ENV_MARK). */
+static bool is_control(unsigned char c)
+{
+    return c < 0x20 && c != '\t' && c != '\n' && c != '\r';
+}
+
 /* Sources are UTF-8: anything else would end up, garbled, in generated files. */
 bool load_check_text(diag_ctx *d, const src_file *src)
 {
     const unsigned char *s = (const unsigned char *)src->text, *end = s + src->len;
     int line = 1, col = 1;
     while (s < end) {
-        int n = *s ? utf8_len(s, end) : 0;
+        int n = is_control(*s) ? 0 : utf8_len(s, end);
         if (!n) {
             diag_error(d, (src_loc){src, line, col, line, col + 1},
-                       *s ? "invalid UTF-8 (byte 0x%02x)" : "NUL byte in source", *s);
+                       !*s ? "NUL byte in source" : is_control(*s) ? "control character (byte 0x%02x) in source"
+                                                                   : "invalid UTF-8 (byte 0x%02x)", *s);
             return false;
         }
         line += *s == '\n';

@@ -75,7 +75,7 @@ static ir_param *secret_param(lower_ctx *lc, const char *name, src_loc loc)
     value *az = val_map_get(lc->es->project, "azure");
     value *kv = az && az->kind == V_MAP ? val_map_get(az, "secrets_vault_id") : NULL;
     if (kv && kv->kind == V_STRING) {
-        sp->kv_id = arena_strdup(ls->a, kv->text);
+        sp->kv_id = arena_strdup(ls->a, inst_env_text(lc->es, kv->text));
         char *secret = arena_strdup(ls->a, name);
         for (char *c = secret; *c; c++)
             if (*c == '_')
@@ -186,7 +186,7 @@ static const char *label_str(lower_ctx *lc, const ast_expr *e, scope *sc)
         diag_error(lc->es->d, e->loc, "a block name must be a plain string");
         return "invalid";
     }
-    return v->text;
+    return eval_text(&cx, v);
 }
 
 /* ---- stacks ---- */
@@ -262,7 +262,7 @@ static void publish(lower_ctx *lc)
 
 /* ---- blocks and their bodies ---- */
 
-static const char *k8s_object_name(const ir_block *b, const char *fallback)
+static const char *k8s_object_name(env_state *es, const ir_block *b, const char *fallback)
 {
     const ir_entry *md = ir_block_get(b, "metadata");
     const ir_value *name = NULL;
@@ -272,7 +272,7 @@ static const char *k8s_object_name(const ir_block *b, const char *fallback)
     } else if (md && md->value) {
         name = ir_object_get(md->value, "name");
     }
-    return name && name->kind == IR_STRING ? name->text : fallback;
+    return name && name->kind == IR_STRING ? inst_env_text(es, name->text) : fallback;
 }
 
 /* A Kubernetes object's kind and name, and a workflow's name, become file
@@ -363,8 +363,8 @@ static void target_block(lower_ctx *lc, const ast_item *it, scope *sc)
     if (bkind == IRB_K8S_OBJECT) {
         /* objects are told apart by kind and name, as the API server does */
         const ir_entry *k = ir_block_get(b, "kind");
-        b->type = k && k->value && k->value->kind == IR_STRING ? k->value->text : local;
-        b->name = k8s_object_name(b, local);
+        b->type = k && k->value && k->value->kind == IR_STRING ? inst_env_text(lc->es, k->value->text) : local;
+        b->name = k8s_object_name(lc->es, b, local);
         b->group = lc->in->r.label;
     }
     if (bkind == IRB_K8S_OBJECT || bkind == IRB_WORKFLOW)

@@ -5,6 +5,15 @@
 #include <ctype.h>
 #include <string.h>
 
+#include "value.h"
+
+/* A letter or digit, or the environment's name (value.h), which the
+ * instance stage puts here only when it begins and ends with one. */
+static bool word_char(char c)
+{
+    return isalnum((unsigned char)c) || c == ENV_MARK;
+}
+
 const char *naming_expand(arena *a, const char *tmpl, naming_token_fn token, void *ctx)
 {
     strbuf sb;
@@ -18,13 +27,13 @@ const char *naming_expand(arena *a, const char *tmpl, naming_token_fn token, voi
         if (!end)
             break;
         const char *val = token(ctx, s + 1, (size_t)(end - s - 1));
-        if (!*val && sb.len && !isalnum((unsigned char)sb.data[sb.len - 1]))
+        if (!*val && sb.len && !word_char(sb.data[sb.len - 1]))
             sb.data[--sb.len] = '\0';
         sb_puts(&sb, val);
         s = end + 1;
     }
     const char *out = sb.data;
-    while (*out && !isalnum((unsigned char)*out))
+    while (*out && !word_char(*out))
         out++;      /* a leading empty token leaves its separator behind */
     return out;
 }
@@ -50,7 +59,7 @@ const char *naming_fold(arena *a, const naming_rule *n, const char *name)
     sb_init(&sb, a);
     for (const char *s = name; *s; s++) {
         char c = n->keep_case ? *s : (char)tolower((unsigned char)*s);
-        if (naming_char_allowed(chars, c))
+        if (c == ENV_MARK || naming_char_allowed(chars, c))
             sb_putc(&sb, c);
         else if ((c == '-' || c == '_' || c == '.') && naming_char_allowed(chars, '-'))
             sb_putc(&sb, '-');

@@ -398,7 +398,7 @@ void pol_add_finding(pol_state *ps, const pol_rule *r, const resource *res, src_
         f = arena_alloc(ps->a, sizeof *f);
         f->rule = r;
         f->loc = loc;
-        f->msg = arena_strdup(ps->a, msg);     /* msg may live in the scratch arena */
+        f->msg = arena_strdup(ps->a, env_subst(ps->a, msg, ps->env_name));    /* msg may live in scratch */
         strmap_put(&ps->finding_by_key, key, f);
         vec_push(ps->a, &ps->findings, f);
     }
@@ -432,6 +432,7 @@ src_loc pol_user_loc(src_loc l, const ir_block *b)
 void pol_check_names(pol_state *ps, env_state *es)
 {
     ps->env = es->env;
+    ps->env_name = es->env;
     for (size_t i = 0; i < es->instances.len; i++) {
         const instance *in = es->instances.items[i];
         if (!in->cut)

@@ -21,7 +21,7 @@ static value *interp_text(pol_state *ps, const ir_value *v)
     for (size_t i = 0; i < v->items.len; i++) {
         const ir_value *part = v->items.items[i];
         if (part->kind == IR_STRING)
-            sb_puts(&sb, part->text);
+            sb_puts(&sb, env_subst(ps->scratch, part->text, ps->env_name));
         else
             sb_puts(&sb, "${...}");
     }
@@ -37,7 +37,7 @@ static value *ir_as_value(pol_state *ps, const ir_value *v)
     case IR_NULL: return val_null(a, v->loc);
     case IR_BOOL: return val_bool(a, v->boolean, v->loc);
     case IR_NUMBER: return val_number(a, strtod(v->text, NULL), v->loc);
-    case IR_STRING: return val_string(a, v->text, v->loc);
+    case IR_STRING: return val_string(a, env_subst(a, v->text, ps->env_name), v->loc);
     case IR_JSON: return v->items.len ? ir_as_value(ps, v->items.items[0]) : val_null(a, v->loc);
     case IR_INTERP: return interp_text(ps, v);
     case IR_LIST:
@@ -59,7 +59,7 @@ static value *ir_as_value(pol_state *ps, const ir_value *v)
     case IR_RAW:
     default: {
         value *out = val_new(a, V_RAW, v->loc);
-        out->text = v->kind == IR_RAW ? v->text : v->ref_path ? v->ref_path : "";
+        out->text = v->kind == IR_RAW ? env_subst(a, v->text, ps->env_name) : v->ref_path ? v->ref_path : "";
         return out;
     }
     }
@@ -183,7 +183,8 @@ static void apply(pol_state *ps, env_state *es, const match_ref *mr, const ir_bl
     /* no host: a rule sees only what this scope binds, so nothing it
      * allocates can outlive the block */
     rule_ctx rc = {.ps = ps, .r = mr->rule, .m = mr->m, .b = b,
-                   .cx = {.a = ps->scratch, .d = ps->d, .sc = sc, .target = -1, .patterns = ps->patterns}};
+                   .cx = {.a = ps->scratch, .d = ps->d, .sc = sc, .target = -1, .env = ps->env_name,
+                          .patterns = ps->patterns}};
     /* `only` narrows the blocks, or with `each` the items */
     const ast_expr *only = pick(mr->m->only, mr->rule->dflt.only);
     const ast_expr *each = pick(mr->m->each, mr->rule->dflt.each);
@@ -249,6 +250,7 @@ static void check_block(pol_state *ps, env_state *es, const ir_stack *s, const i
 void pol_check_blocks(pol_state *ps, const lower_out *lo, env_state *es, bool in_env)
 {
     ps->env = in_env ? es->env : NULL;
+    ps->env_name = es->env;
     if (in_env)
         ps->nenvs_checked++;
     for (size_t i = 0; i < lo->stacks.len; i++) {

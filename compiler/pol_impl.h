@@ -38,6 +38,7 @@ struct pol_state {
     arena *scratch;             /* one block's evaluation, reset after each */
     pattern_cache *patterns;    /* rules match the same patterns in every block */
     const char *env;            /* the environment being checked; NULL for workflows */
+    const char *env_name;       /* the name rules see where ENV_MARK stands (value.h) */
     ptrvec packs;               /* pol_pack* */
     ptrvec rules;               /* pol_rule* (all packs) */
     strmap by_id;               /* id -> pol_rule* */

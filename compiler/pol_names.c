@@ -36,7 +36,8 @@ static void check_limits(pol_state *ps, env_state *es, arena *a, const resource 
     bool long_short = (l.min && len < l.min) || (l.max && len > l.max), bad_char = l.chars && *c;
     if (!long_short && !bad_char)
         return;
-    const char *tail = in ? arena_printf(a, " (the convention gives '%s')", inst_conventional_name(es, in)) : "";
+    const char *tail = in ? arena_printf(a, " (the convention gives '%s')",
+                                         inst_env_text(es, inst_conventional_name(es, in))) : "";
     if (long_short)
         pol_name_finding(ps, "naming.length", res, at, arena_printf(a,
             "name '%s' of %s is %zu characters; %s names are %g to %g%s", name, what, len, type, l.min, l.max, tail));
@@ -94,7 +95,7 @@ static void check_unique(pol_state *ps, env_state *es, instance *in, const char 
 
 static void check_convention(pol_state *ps, env_state *es, instance *in, const char *name, src_loc at)
 {
-    const char *conv = inst_conventional_name(es, in);
+    const char *conv = inst_env_text(es, inst_conventional_name(es, in));
     if (strcmp(conv, name) != 0)
         pol_name_finding(ps, "naming.convention", &in->r, at, arena_printf(es->a,
             "name '%s' of %s '%s' does not follow the naming convention, which gives '%s' "
@@ -111,7 +112,7 @@ void pol_names_check_env(pol_state *ps, env_state *es)
             continue;
         bool given;
         src_loc at = name_loc(in, &given);
-        const char *name = inst_name(es, in);
+        const char *name = inst_env_text(es, inst_name(es, in));
         check_shape(ps, es, in, name, at);
         check_unique(ps, es, in, name, at, &here);
         if (given)
@@ -134,5 +135,6 @@ void pol_names_check_block(pol_state *ps, env_state *es, arena *a, const ir_bloc
         l.min = len->num, l.max = len->num2;
     if (chars && chars->kind == V_STRING)
         l.chars = chars->text;
-    check_limits(ps, es, a, b->origin, NULL, pol_user_loc(e->value->loc, b), e->value->text, type, type, l);
+    check_limits(ps, es, a, b->origin, NULL, pol_user_loc(e->value->loc, b), env_subst(a, e->value->text, es->env),
+                 type, type, l);
 }

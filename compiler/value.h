@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include "arena.h"
 #include "diag.h"
+#include "envname.h"
 #include "resource.h"
 
 struct ebody;

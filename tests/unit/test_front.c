@@ -326,3 +326,37 @@ TEST(compile_enum_words_compare_inside_lowerings)
     CHECK_STR(cold ? ir_block_get(cold, "access_tier")->value->text : NULL, "Cool");
     compile_free(&r.c);
 }
+
+/* `env` stands for each environment's name; whatever looks at it (compares
+ * it, indexes with it, measures it, names a resource with it) sees the
+ * environment's own, and a name that only carries it is written once, as an
+ * interpolation of the environment, or as it is where one environment has it. */
+TEST(compile_the_environments_name_is_each_environments_own)
+{
+    run r = compile_text("network core { address = 10.0.0.0/16  subnet a { address = 10.0.1.0/24 } }\n"
+                         "store a { subnet = core.a  size = { dev = 1, prod = 3 }[env] }\n"
+                         "store b { subnet = core.a  size = env == \"prod\" ? 5 : length(upper(env)) }\n"
+                         "store \"c${env}\" { subnet = core.a }\n"
+                         "when prod { store extra { subnet = core.a } }\n");
+    CHECK_STR(r.diags, "");
+    const ir_stack *s = stack0(&r);
+    const ir_block *a = block_named(s, "a"), *b = block_named(s, "b");
+    const ir_value *size_a = a ? ir_block_get(a, "size")->value : NULL;
+    CHECK(size_a && size_a->kind == IR_PARAM);
+    CHECK_STR(size_a ? size_a->param->values[0]->text : NULL, "1");
+    CHECK_STR(size_a ? size_a->param->values[1]->text : NULL, "3");
+    const ir_value *size_b = b ? ir_block_get(b, "size")->value : NULL;
+    CHECK(size_b && size_b->kind == IR_PARAM);
+    CHECK_STR(size_b ? size_b->param->values[0]->text : NULL, "3");
+    CHECK_STR(size_b ? size_b->param->values[1]->text : NULL, "5");
+    const ir_block *cdev = block_named(s, "cdev"), *cprod = block_named(s, "cprod");
+    CHECK(cdev && cdev->cond && cdev->cond->values[0]->boolean && !cdev->cond->values[1]->boolean);
+    CHECK(cprod && cprod->cond && !cprod->cond->values[0]->boolean);
+    const ir_value *name = a ? ir_block_get(a, "name")->value : NULL;
+    CHECK(name && name->kind == IR_INTERP && name->items.len == 3);
+    const ir_block *extra = block_named(s, "extra");
+    const ir_value *extra_name = extra ? ir_block_get(extra, "name")->value : NULL;
+    CHECK(extra_name && extra_name->kind == IR_STRING);
+    CHECK_STR(extra_name ? extra_name->text : NULL, "stdemoextraprodeuw");
+    compile_free(&r.c);
+}
