@@ -138,8 +138,16 @@ int compile_run(compilation *c, const compile_opts *o)
     pol_state *pol = pol_begin(p);
     for (size_t e = 0; e < nenvs; e++) {
         c->d.env = p->envs.items[e];
-        env_state *es = envs[e] = inst_build(p, c->a, &c->d, (int)e);
-        es->secrets = &secrets.params;
+        envs[e] = inst_gather(p, c->a, &c->d, (int)e);
+        envs[e]->secrets = &secrets.params;
+    }
+    inst_compare_envs(envs, nenvs);
+    /* The first environment evaluates everything; the others share what did
+     * not look at the environment (inst.h). */
+    for (size_t e = 0; e < nenvs; e++) {
+        env_state *es = envs[e];
+        c->d.env = es->env;
+        inst_evaluate(es, e ? envs[0] : NULL);
         if (c->d.errors)
             continue;   /* check every environment, but lower nothing built on an error */
         pol_check_names(pol, es);

@@ -540,8 +540,11 @@ value *eval_check_type(eval_ctx *cx, value *v, const attr_type *t, src_loc loc, 
 
 /* ---- the expander ---- */
 
-static bool when_holds(const expander *ex, const ast_item *it)
+/* Whether a `when` holds is a look at the environment, whichever way it goes. */
+static bool when_holds(expander *ex, const ast_item *it)
 {
+    if (ex->cx.host && ex->cx.host->observed)
+        ex->cx.host->observed(&ex->cx);
     for (size_t i = 0; ex->env && i < it->envs.len; i++)
         if (strcmp(it->envs.items[i], ex->env) == 0)
             return true;

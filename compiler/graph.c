@@ -1,7 +1,7 @@
 /* graph.c — see graph.h.
  *
  * The one place that reads the middle's data is graph_collect: it builds the
- * instances of each environment (inst_build) and turns them into plain nodes
+ * instances of each environment (inst_gather, inst_evaluate) and turns them into plain nodes
  * and edges; everything after it prints those. A resource or reference that
  * exists in only some environments says which.
  */
@@ -108,7 +108,8 @@ static int graph_collect(graph *g, const graph_opts *o, diag_ctx *d)
         if (!wanted)
             continue;
         d->env = p->envs.items[e];      /* messages name this environment (envname.h) */
-        env_state *es = inst_build(p, g->a, d, (int)e);
+        env_state *es = inst_gather(p, g->a, d, (int)e);
+        inst_evaluate(es, NULL);        /* each environment whole: a graph shares nothing */
         vec_push(g->a, &g->envs, p->envs.items[e]);
         if (!d->errors)
             collect_env(g, es, 1u << (g->envs.len - 1));

@@ -67,6 +67,55 @@ static bool first_env(const env_state *es)
     return es->index == 0;
 }
 
+/* ---- what differs between environments (inst.h) ---- */
+
+void inst_watch(env_state *es, bool *flag)
+{
+    vec_push(es->a, &es->watch, flag);
+}
+
+void inst_unwatch(env_state *es)
+{
+    es->watch.len--;
+}
+
+/* Only the innermost evaluation is marked: one evaluated on demand inside
+ * another (a resource's body, a default, a let) is its own, and the one
+ * that asked is marked when it reads the result (read_varying). */
+void inst_observed(env_state *es)
+{
+    if (es->watch.len)
+        *(bool *)es->watch.items[es->watch.len - 1] = true;
+}
+
+static void host_observed(eval_ctx *cx)
+{
+    inst_observed(cx->es);
+}
+
+/* Reading something that looked at the environment is looking at it. */
+static void read_varying(env_state *es, bool varies)
+{
+    if (varies)
+        inst_observed(es);
+}
+
+static bool kind_varies(const env_state *es, const kind *k)
+{
+    return es->varying_kinds && strmap_has(es->varying_kinds, k->name);
+}
+
+static bool path_partial(const env_state *es, const char *path)
+{
+    return es->partial_paths && strmap_has(es->partial_paths, path);
+}
+
+instance *inst_in_env(env_state *es, const resource *r)
+{
+    instance *in = inst_of(r);
+    return in->es == es ? in : find_instance(es, r->path);
+}
+
 /* ---- declarations: for/when/if expanded, an instance per resource ---- */
 
 typedef struct gather_ctx {
@@ -83,6 +132,7 @@ static instance *new_instance(env_state *es, const kind *k, const char *label, c
                               const ast_item *decl, scope *sc, gather_ctx g)
 {
     instance *in = arena_alloc(es->a, sizeof *in);
+    in->es = es;
     in->k = k;
     in->r.kind = k->name;
     in->r.label = label;
@@ -402,6 +452,7 @@ ebody *inst_body(env_state *es, instance *in)
     es->body_depth++;
     in->state = 1;
     in->body = new_body(es, in);
+    inst_watch(es, &in->body_varies);
     body_ctx bc = {.es = es, .b = in->body};
     expander ex = {.cx = inst_eval_ctx(es, in->sc, in, -1), .env = es->env, .flags = EXPAND_WHEN_LAST,
                    .item = body_item, .ctx = &bc};
@@ -413,6 +464,7 @@ ebody *inst_body(env_state *es, instance *in)
     }
     for (size_t i = 0; i < in->body->annots.len; i++)
         vec_push(es->a, &in->r.annots, (void *)((const eannot *)in->body->annots.items[i])->an);
+    inst_unwatch(es);
     in->state = 2;
     es->body_depth--;
     return in->body;
@@ -432,12 +484,19 @@ static value *schema_attr(env_state *es, ebody *b, const char *name, src_loc loc
     }
     if (!ad->dflt)
         return val_null(es->a, loc);
-    eval_ctx cx = inst_eval_ctx(es, b->owner ? b->owner->sc : es->globals, b->owner, -1);
+    /* A body shared with the first environment is not written to: the
+     * default is evaluated here, as this environment has it. */
+    instance *owner = b->owner ? inst_in_env(es, &b->owner->r) : NULL;
+    bool shared = owner && owner != b->owner, unowned = false;
+    eval_ctx cx = inst_eval_ctx(es, owner ? owner->sc : es->globals, owner, -1);
+    inst_watch(es, owner && !shared ? &owner->body_varies : &unowned);  /* a default is part of the body */
     v = eval_expr(&cx, ad->dflt);
     v = eval_check_type(&cx, v, ad->t, ad->dflt->loc, arena_printf(es->a, "default of '%s'", name));
+    inst_unwatch(es);
     if (!v)
         v = val_null(es->a, loc);
-    body_set(es, b, name, v, ad->dflt->loc, false);
+    if (!shared)
+        body_set(es, b, name, v, ad->dflt->loc, false);
     return v;
 }
 
@@ -451,6 +510,7 @@ value *inst_attr(env_state *es, instance *in, const char *name)
 static value *inst_tags(env_state *es, instance *in, src_loc loc)
 {
     value *tags = val_new(es->a, V_MAP, loc);
+    read_varying(es, es->settings_vary);
     value *ptags = val_map_get(es->project, "tags");
     if (ptags && ptags->kind == V_MAP)
         for (size_t i = 0; i < ptags->keys.len; i++)
@@ -486,6 +546,7 @@ static const char *inst_region(env_state *es, instance *in)
     value *own = inst_body_get(inst_body(es, in), "location");
     if (own && own->kind == V_STRING)
         return env_text(es, own);
+    read_varying(es, es->settings_vary);
     value *cloud = prov ? val_map_get(es->project, prov) : NULL;
     value *r = NULL;
     if (cloud && cloud->kind == V_MAP)
@@ -493,8 +554,9 @@ static const char *inst_region(env_state *es, instance *in)
     return r && r->kind == V_STRING ? env_text(es, r) : NULL;
 }
 
-static bool is_singleton(const env_state *es, const instance *in)
+static bool is_singleton(env_state *es, const instance *in)
 {
+    read_varying(es, kind_varies(es, in->k));
     return (uintptr_t)strmap_get(&es->kind_count, in->k->name) <= 1;
 }
 
@@ -545,6 +607,7 @@ static const char *name_token(void *ctx, const char *tok, size_t n)
         return num && num->kind != V_NULL ? val_to_text(es->a, num) : "";
     }
     if (TOK("org")) {
+        read_varying(es, es->settings_vary);
         value *o = val_map_get(es->project, "org");
         return o && o->kind == V_STRING ? o->text : "";
     }
@@ -552,6 +615,7 @@ static const char *name_token(void *ctx, const char *tok, size_t n)
         const char *r = in->k->naming.regional ? inst_region(es, in) : NULL;
         if (!r)
             return "";
+        read_varying(es, es->settings_vary);
         value *code = es->region_codes ? val_map_get(es->region_codes, r) : NULL;
         if (code && code->kind == V_STRING)
             return code->text;
@@ -571,6 +635,8 @@ bool inst_cloud_named(const instance *in)
 
 const char *inst_conventional_name(env_state *es, instance *in)
 {
+    if (!in->k->naming.tmpl)
+        read_varying(es, es->settings_vary);
     const char *tmpl = in->k->naming.tmpl ? in->k->naming.tmpl : es->naming_template;
     token_ctx tc = {es, in};
     const char *name = naming_expand(es->a, tmpl, name_token, &tc);
@@ -595,8 +661,10 @@ static instance *find_child(instance *in, const char *label)
 {
     for (size_t i = 0; i < in->children.len; i++) {
         instance *c = in->children.items[i];
-        if (strcmp(c->r.label, label) == 0)
+        if (strcmp(c->r.label, label) == 0) {
+            read_varying(in->es, path_partial(in->es, c->r.path));
             return c;
+        }
     }
     return NULL;
 }
@@ -681,6 +749,7 @@ static value *resource_member(eval_ctx *cx, instance *in, const char *name, src_
         return resource_value(es, child, loc);
     bool found;
     value *v = schema_attr(es, inst_body(es, in), name, loc, &found);
+    read_varying(es, in->body_varies);
     if (found)
         return v;
     v = blocks_of(es, in->body, name, loc);
@@ -701,9 +770,17 @@ static value *resource_member(eval_ctx *cx, instance *in, const char *name, src_
 
 static value *host_member(eval_ctx *cx, value *obj, const char *name, src_loc loc)
 {
-    if (obj->kind == V_BLOCK)
-        return block_member(cx->es, obj, name, loc);
-    return resource_member(cx, inst_of(obj->res), name, loc);
+    if (obj->kind == V_BLOCK) {
+        value *v = block_member(cx->es, obj, name, loc);
+        read_varying(cx->es, obj->body->owner && obj->body->owner->body_varies);
+        return v;
+    }
+    instance *in = inst_in_env(cx->es, obj->res);
+    if (!in) {      /* a shared body names a resource this environment does not have */
+        diag_error(cx->d, loc, "'%s' does not exist in environment %s", obj->res->path, cx->es->env);
+        return val_null(cx->a, loc);
+    }
+    return resource_member(cx, in, name, loc);
 }
 
 /* Stands in es->lets for a let being evaluated: reading it again is a cycle,
@@ -713,16 +790,24 @@ static value let_busy;
 static value *let_value(env_state *es, const char *name)
 {
     value *v = val_map_get(es->lets, name);
-    if (v)
+    if (v) {
+        read_varying(es, strmap_has(&es->lets_varying, name));
         return v == &let_busy ? NULL : v;
+    }
     for (size_t i = es->p->lets.len; i-- > 0;) {
         const ast_item *it = es->p->lets.items[i];
         if (strcmp(it->name, name) != 0)
             continue;
         val_map_set(es->a, es->lets, name, &let_busy);
         eval_ctx cx = inst_eval_ctx(es, es->globals, NULL, -1);
+        bool varies = false;
+        inst_watch(es, &varies);
         v = eval_expr(&cx, it->value);
+        inst_unwatch(es);
         val_map_set(es->a, es->lets, name, v);
+        if (varies)
+            strmap_put(&es->lets_varying, name, NULL);
+        read_varying(es, varies);
         return v;
     }
     return NULL;
@@ -736,10 +821,14 @@ static value *host_name(eval_ctx *cx, const char *name, src_loc loc)
     if (v)
         return v;
     instance *in = find_instance(es, name);
-    if (in)
+    if (in) {
+        read_varying(es, path_partial(es, in->r.path));
         return resource_value(es, in, loc);
-    if (strcmp(name, "project") == 0 && es->project)
+    }
+    if (strcmp(name, "project") == 0 && es->project) {
+        read_varying(es, es->settings_vary);
         return es->project;
+    }
     return NULL;
 }
 
@@ -758,6 +847,7 @@ static value *fn_sole(eval_ctx *cx, const ast_expr *c, value **args, size_t n)
         return call_error(cx, c, "takes a kind name");
     int count = (int)(uintptr_t)strmap_get(&es->kind_count, args[0]->text);
     instance *first = strmap_get(&es->first_of_kind, args[0]->text);
+    read_varying(es, es->varying_kinds && strmap_has(es->varying_kinds, args[0]->text));
     if (count == 1)
         return resource_value(es, first, c->loc);
     src_loc at = cx->self ? cx->self->loc : c->loc;
@@ -775,8 +865,11 @@ static value *fn_earlier_siblings(eval_ctx *cx, const ast_expr *c, value **args,
     env_state *es = cx->es;
     if (n != 1 || args[0]->kind != V_RESOURCE)
         return call_error(cx, c, "takes a resource");
-    instance *in = inst_of(args[0]->res), *parent = inst_parent(in);
+    instance *in = inst_in_env(es, args[0]->res), *parent = in ? inst_parent(in) : NULL;
     value *list = val_new(es->a, V_LIST, c->loc);
+    if (!in)
+        return list;
+    read_varying(es, kind_varies(es, in->k));
     const ptrvec *peers = parent ? &parent->children : &es->instances;
     for (size_t i = 0; i < peers->len; i++) {
         instance *o = peers->items[i];
@@ -813,7 +906,8 @@ static eval_fn host_function(const char *name)
     return NULL;
 }
 
-static const eval_host inst_host = {.name = host_name, .member = host_member, .function = host_function};
+static const eval_host inst_host = {.name = host_name, .member = host_member, .function = host_function,
+                                    .observed = host_observed};
 
 /* ---- checks ---- */
 
@@ -850,9 +944,12 @@ static void run_checks(env_state *es, instance *in)
         if (!that || !msg)
             continue;
         eval_ctx cx = inst_eval_ctx(es, scope_bind(es->a, in->sc, "self", resource_value(es, in, in->decl->loc)), in, -1);
-        if (val_truthy(eval_expr(&cx, that)))
+        inst_watch(es, &in->body_varies);
+        bool holds = val_truthy(eval_expr(&cx, that));
+        value *m = holds ? NULL : eval_expr(&cx, msg);
+        inst_unwatch(es);
+        if (holds)
             continue;
-        value *m = eval_expr(&cx, msg);
         src_loc loc = in->decl->loc;
         if (at && at->kind == EX_STRING && at->items.len == 1)
             loc = inst_attr_loc(in->body, ((const ast_expr *)at->items.items[0])->text, loc);
@@ -897,6 +994,7 @@ static value *project_value(env_state *es)
 static void env_globals(env_state *es)
 {
     const program *p = es->p;
+    inst_watch(es, &es->settings_vary);
     es->lets = val_new(es->a, V_MAP, (src_loc){0});
     value *envs = val_new(es->a, V_LIST, (src_loc){0});
     for (size_t i = 0; i < p->envs.len; i++)
@@ -910,9 +1008,10 @@ static void env_globals(env_state *es)
     if (!tmpl || tmpl->kind != V_STRING)
         tmpl = let_value(es, "default_naming");
     es->naming_template = tmpl && tmpl->kind == V_STRING ? tmpl->text : "{abbrev}-{project}-{name}-{env}-{region}";
+    inst_unwatch(es);
 }
 
-env_state *inst_build(const program *p, arena *a, diag_ctx *d, int env_index)
+env_state *inst_gather(const program *p, arena *a, diag_ctx *d, int env_index)
 {
     env_state *es = arena_alloc(a, sizeof *es);
     es->p = p;
@@ -924,16 +1023,78 @@ env_state *inst_build(const program *p, arena *a, diag_ctx *d, int env_index)
     strmap_init(&es->by_path, a);
     strmap_init(&es->kind_count, a);
     strmap_init(&es->first_of_kind, a);
+    strmap_init(&es->lets_varying, a);
     env_globals(es);
     gather_ctx g = {.es = es, .stack = p->project_name, .target = TARGET_TERRAFORM};
     gather_items(g, &p->decls, es->globals);
+    return es;
+}
+
+void inst_compare_envs(env_state **envs, size_t n)
+{
+    arena *a = envs[0]->a;
+    strmap *kinds = arena_alloc(a, sizeof *kinds), *partial = arena_alloc(a, sizeof *partial);
+    strmap_init(kinds, a);
+    strmap_init(partial, a);
+    for (size_t e = 0; e < n; e++) {
+        for (size_t i = 0; i < envs[e]->instances.len; i++) {
+            const instance *in = envs[e]->instances.items[i];
+            uintptr_t count = (uintptr_t)strmap_get(&envs[e]->kind_count, in->k->name);
+            for (size_t o = 0; o < n; o++) {
+                if (!find_instance(envs[o], in->r.path))
+                    strmap_put(partial, in->r.path, NULL);
+                if ((uintptr_t)strmap_get(&envs[o]->kind_count, in->k->name) != count)
+                    strmap_put(kinds, in->k->name, NULL);
+            }
+        }
+    }
+    for (size_t e = 0; e < n; e++) {
+        envs[e]->varying_kinds = kinds;
+        envs[e]->partial_paths = partial;
+    }
+}
+
+/* Do two scopes bind the same names to the same values? */
+static bool same_bindings(const scope *x, const scope *y)
+{
+    for (; x && y; x = x->up, y = y->up)
+        if (strcmp(x->name, y->name) != 0 || !val_equal(x->val, y->val))
+            return false;
+    return !x && !y;
+}
+
+/* The first environment's instance that in can share its body with: the
+ * same declaration, in the same bindings, whose evaluation did not look at
+ * the environment; NULL if there is none. */
+static instance *twin_of(env_state *first, instance *in)
+{
+    if (!first)
+        return NULL;
+    instance *t = find_instance(first, in->r.path);
+    if (!t || t->decl != in->decl || t->body_varies || t->cut || t->state != 2)
+        return NULL;
+    return same_bindings(in->sc, t->sc) ? t : NULL;
+}
+
+void inst_evaluate(env_state *es, env_state *first)
+{
+    for (size_t i = 0; i < es->instances.len; i++) {
+        instance *in = es->instances.items[i], *twin = twin_of(first, in);
+        if (twin) {     /* checked where it was evaluated */
+            in->twin = twin;
+            in->body = twin->body;
+            in->r.annots = twin->r.annots;
+            in->state = 2;
+        }
+    }
     for (size_t i = 0; i < es->instances.len; i++) {
         instance *in = es->instances.items[i];
+        if (in->twin)
+            continue;
         inst_body(es, in);
         if (in->cut)
             continue;
         check_required(es, in->body, in->decl->loc, arena_printf(es->a, "%s '%s'", in->k->name, in->r.path));
         run_checks(es, in);
     }
-    return es;
 }

@@ -12,6 +12,14 @@
  * every function that needs it; the program itself is only read. The
  * env_state is also the evaluator's host (eval.h): it says what the
  * program's names mean in this environment.
+ *
+ * Environments as differences. The first environment evaluates and lowers
+ * everything, noting for each resource whether what it evaluated looked at
+ * the environment (the name itself is a placeholder, envname.h, that values
+ * carry without looking: names and tags do not count), read something that
+ * did, or depended on declarations that differ between environments. Every
+ * other environment shares the first's body (and lowered blocks) of each
+ * resource that did none of that, by pointer, and evaluates only the rest.
  */
 #ifndef INFRAC_INST_H
 #define INFRAC_INST_H
@@ -50,6 +58,7 @@ typedef struct eblock {
 typedef struct instance instance;
 struct instance {
     resource r;                 /* what other stages see of it (first: see inst_of) */
+    struct env_state *es;       /* the environment it belongs to */
     const kind *k;
     const char *ident;          /* unique snake_case identifier: "core_workload" */
     const ast_item *decl;
@@ -62,8 +71,14 @@ struct instance {
     ptrvec locals;              /* const char* lowering-local names, parallel to r.blocks */
     ptrvec targets;             /* ir_target of each block (as uintptr_t), parallel to r.blocks */
     int lowered;                /* 0 no, 1 in progress, 2 done */
+    ptrvec deps;                /* instance* whose blocks its lowering referred to, lowered first */
     bool raw;                   /* a raw target block written in the program: names as written */
     bool cut;                   /* its body was not evaluated (chain too long): no further checks */
+    /* environments as differences (see the top of this file) */
+    bool body_varies;           /* its body, defaults or checks looked at the environment */
+    bool lowering_varies;       /* its lowering did */
+    struct instance *twin;      /* the first environment's instance whose body (and, unless
+                                   that lowering varies, blocks) this one shares */
 };
 
 /* The instance a resource belongs to: every resource is an instance's first member. */
@@ -96,14 +111,39 @@ struct env_state {
     value *name_limits;         /* stdlib's resource_name_limits: block type -> {field, length, chars} */
     const char *naming_template;
     int body_depth;             /* resources being evaluated on demand, nested */
+    ptrvec watch;               /* bool*: the *_varies flags of what is being evaluated, nested */
+    bool settings_vary;         /* the project's settings or the naming data looked at the environment */
+    strmap lets_varying;        /* names of the lets whose evaluation did */
+    const strmap *varying_kinds; /* kinds whose number of resources differs between environments */
+    const strmap *partial_paths; /* paths of resources some environment does not have */
     const ptrvec *secrets;      /* ir_param* of every secret() lowered so far, for
                                    secret_names(); set by whoever lowers */
     pattern_cache *patterns;
 };
 
-/* Creates the instances of environment env_index, evaluates their bodies and
- * checks them; errors go to d. */
-env_state *inst_build(const program *p, arena *a, diag_ctx *d, int env_index);
+/* Creates the instances of environment env_index (bodies not evaluated);
+ * errors go to d. */
+env_state *inst_gather(const program *p, arena *a, diag_ctx *d, int env_index);
+
+/* After every environment is gathered: what differs between their
+ * declarations (resources only some have, kinds whose count differs). */
+void inst_compare_envs(env_state **envs, size_t n);
+
+/* Evaluates and checks the bodies of es's instances, sharing those of
+ * first's that can be shared (first NULL: es is the first). */
+void inst_evaluate(env_state *es, env_state *first);
+
+/* Evaluation under flag, until inst_unwatch: looking at the environment
+ * sets the innermost flag being watched. */
+void inst_watch(env_state *es, bool *flag);
+void inst_unwatch(env_state *es);
+
+/* What is being evaluated looked at the environment. */
+void inst_observed(env_state *es);
+
+/* The instance of es at r's path: r may be another environment's (a shared
+ * body refers to the first environment's resources). NULL if es has none. */
+instance *inst_in_env(env_state *es, const resource *r);
 
 /* An evaluation context whose names are this environment's. target is the
  * ir_target being lowered to, or -1. */

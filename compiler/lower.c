@@ -406,6 +406,13 @@ static const ir_block *primary_block(lower_ctx *lc, instance *owner, src_loc loc
         return NULL;
     }
     lower_instance(lc, owner);
+    if (owner != lc->in) {
+        bool seen = false;
+        for (size_t i = 0; i < lc->in->deps.len && !seen; i++)
+            seen = lc->in->deps.items[i] == owner;
+        if (!seen)
+            vec_push(lc->es->a, &lc->in->deps, owner);
+    }
     for (size_t i = 0; i < owner->r.blocks.len; i++) {
         const ir_block *b = owner->r.blocks.items[i];
         if (b->kind == IRB_RESOURCE)
@@ -432,7 +439,13 @@ static void resolve_ref(lower_ctx *lc, pending_ref *pr)
     tref *r = &pr->ref;
     const ir_block *b = NULL;
     if (r->primary) {
-        b = primary_block(lc, inst_of(r->owner), pr->loc);
+        instance *owner = inst_in_env(lc->es, r->owner);
+        if (!owner) {
+            diag_error(lc->es->d, pr->loc, "'%s' does not exist in environment %s", r->owner->path, lc->es->env);
+            pr->ir->kind = IR_NULL;
+            return;
+        }
+        b = primary_block(lc, owner, pr->loc);
         if (b && r->owner->target != lc->target)
             diag_error(lc->es->d, pr->loc, "'%s' is in another stack's target; refer to it by name instead",
                        r->owner->path);
@@ -465,6 +478,53 @@ static scope *self_scope(env_state *es, instance *in)
     return scope_bind(es->a, in->sc, "self", self);
 }
 
+static const ir_block *first_resource(const instance *in)
+{
+    for (size_t i = 0; i < in->r.blocks.len; i++) {
+        const ir_block *b = in->r.blocks.items[i];
+        if (b->kind == IRB_RESOURCE)
+            return b;
+    }
+    return NULL;
+}
+
+/* Can in take its twin's blocks? What they refer to is lowered first (as
+ * when they were lowered) and must have the same primary blocks here: a
+ * reference names a block by its type and name. */
+static bool can_adopt(lower_ctx *lc, instance *in)
+{
+    const instance *twin = in->twin;
+    if (!twin || twin->lowered != 2 || twin->lowering_varies)
+        return false;
+    bool same = true;
+    for (size_t i = 0; i < twin->deps.len; i++) {
+        const instance *was = twin->deps.items[i];
+        instance *dep = inst_in_env(lc->es, &was->r);
+        if (!dep)
+            return false;
+        lower_instance(lc, dep);
+        const ir_block *x = first_resource(was), *y = first_resource(dep);
+        same &= x == y || (x && y && strcmp(x->type, y->type) == 0 && strcmp(x->name, y->name) == 0);
+    }
+    return same;
+}
+
+/* The first environment's blocks of in's twin, in this environment's
+ * stacks (not what was lowered once for every environment: workflows). */
+static void adopt_blocks(lower_ctx *lc, instance *in)
+{
+    const instance *twin = in->twin;
+    arena *a = lc->es->a;
+    for (size_t i = 0; i < twin->r.blocks.len; i++) {
+        if (!target_table[(uintptr_t)twin->targets.items[i]].per_env)
+            continue;
+        vec_push(a, &in->r.blocks, twin->r.blocks.items[i]);
+        vec_push(a, &in->locals, twin->locals.items[i]);
+        vec_push(a, &in->targets, twin->targets.items[i]);
+    }
+    publish(lc);
+}
+
 /* Lowers in (once) for its stack's target and the other targets lowered per
  * environment; then its children, right after it. */
 static void lower_instance(lower_ctx *from, instance *in)
@@ -474,6 +534,14 @@ static void lower_instance(lower_ctx *from, instance *in)
     in->lowered = 1;
     env_state *es = from->es;
     lower_ctx lc = {.es = es, .secrets = from->secrets, .in = in, .out = from->out, .target = in->r.target};
+    if (can_adopt(&lc, in)) {
+        adopt_blocks(&lc, in);
+        in->lowered = 2;
+        for (size_t i = 0; i < in->children.len; i++)
+            lower_instance(&lc, in->children.items[i]);
+        return;
+    }
+    inst_watch(es, &in->lowering_varies);
     scope *sc = self_scope(es, in);
     const ast_item *iac = in->k->lower[in->r.target];
     bool any_iac = false;
@@ -494,6 +562,7 @@ static void lower_instance(lower_ctx *from, instance *in)
         kc.pending = (ptrvec){0};
         lower_items(&kc, NULL, &in->k->lower[t]->body, sc);
     }
+    inst_unwatch(es);
     publish(&lc);
     in->lowered = 2;
     for (size_t i = 0; i < in->children.len; i++)

@@ -163,7 +163,9 @@ bool val_equal(const value *x, const value *y)
     case V_SECRET:
         return str_eq(x->text, y->text);
     case V_RESOURCE:
-        return x->res == y->res;
+        /* the same path is the same resource, whichever environment's
+         * instance of it each value names (inst.h) */
+        return x->res == y->res || strcmp(x->res->path, y->res->path) == 0;
     case V_BLOCK:
         return x->body == y->body;
     case V_TREF:
