@@ -129,12 +129,34 @@ static const char *pointer_escape(arena *a, const char *key)
 
 static ir_value *resolved_copy(arena *a, const ir_value *v, int env);
 
-static void add_op(patch_ctx *pc, const char *op, const char *path, const ir_value *value)
+/* A JSON pointer, spelled only for an operation: most fields need none. */
+typedef struct jpath {
+    const struct jpath *up;     /* NULL: the object itself ("") */
+    const char *key;            /* a field, unescaped; NULL: an index */
+    size_t index;
+} jpath;
+
+static void jpath_put(arena *a, strbuf *sb, const jpath *p)
+{
+    if (!p)
+        return;
+    jpath_put(a, sb, p->up);
+    sb_putc(sb, '/');
+    if (p->key)
+        sb_puts(sb, pointer_escape(a, p->key));
+    else
+        sb_puts(sb, arena_int(a, (long long)p->index));
+}
+
+static void add_op(patch_ctx *pc, const char *op, const jpath *at, const ir_value *value)
 {
     arena *a = pc->kc->a;
+    strbuf path;
+    sb_init(&path, a);
+    jpath_put(a, &path, at);
     ir_value *o = ir_object(a, (src_loc){0});
     ir_object_set(a, o, "op", ir_string(a, op, (src_loc){0}));
-    ir_object_set(a, o, "path", ir_string(a, path, (src_loc){0}));
+    ir_object_set(a, o, "path", ir_string(a, path.data, (src_loc){0}));
     if (value)
         ir_object_set(a, o, "value", resolved_copy(a, value, pc->env));
     ir_list_push(a, pc->ops, o);
@@ -193,7 +215,7 @@ static bool same_in(const ir_value *x, const ir_value *y, int env)
 
 /* The base holds env 0's value at path; emit the operations that turn it into
  * env's. Same-shaped lists and maps are walked so only changed leaves move. */
-static void diff_value(patch_ctx *pc, const char *path, const ir_value *v)
+static void diff_value(patch_ctx *pc, const jpath *path, const ir_value *v)
 {
     if (same_in(v, v, pc->env))
         return;
@@ -207,8 +229,9 @@ static void diff_value(patch_ctx *pc, const char *path, const ir_value *v)
             /* a whole map as one parameter: still patch leaf by leaf */
             for (size_t i = 0; i < base->items.len; i++) {
                 const ir_value *bx = base->items.items[i], *mx = mine->items.items[i];
+                jpath field = {path, base->keys.items[i], 0};
                 if (!same_in(bx, mx, 0) || !same_in(mx, bx, 0))
-                    add_op(pc, "replace", arena_printf(pc->kc->a, "%s/%s", path, pointer_escape(pc->kc->a, base->keys.items[i])), mx);
+                    add_op(pc, "replace", &field, mx);
             }
             return;
         }
@@ -216,9 +239,8 @@ static void diff_value(patch_ctx *pc, const char *path, const ir_value *v)
         return;
     }
     for (size_t i = 0; i < v->items.len; i++) {
-        const char *sub = v->kind == IR_OBJECT ? pointer_escape(pc->kc->a, v->keys.items[i])
-                                               : arena_printf(pc->kc->a, "%zu", i);
-        diff_value(pc, arena_printf(pc->kc->a, "%s/%s", path, sub), v->items.items[i]);
+        jpath sub = {path, v->kind == IR_OBJECT ? v->keys.items[i] : NULL, i};
+        diff_value(pc, &sub, v->items.items[i]);
     }
 }
 
@@ -227,11 +249,12 @@ static bool cond_holds(const ir_param *c, int env)
     return !c || c->values[env]->boolean;
 }
 
-static void diff_block(patch_ctx *pc, const char *path, const ir_block *b)
+static void diff_block(patch_ctx *pc, const jpath *path, const ir_block *b)
 {
     for (size_t i = 0; i < b->entries.len; i++) {
         const ir_entry *e = b->entries.items[i];
-        const char *sub = arena_printf(pc->kc->a, "%s/%s", path, pointer_escape(pc->kc->a, e->key));
+        jpath field = {path, e->key, 0};
+        const jpath *sub = &field;
         bool in_base = cond_holds(e->cond, 0), in_env = cond_holds(e->cond, pc->env);
         if (!in_base && !in_env)
             continue;
@@ -290,7 +313,7 @@ static void kust_overlay(kust_ctx *kc, int env)
                 continue;
             }
             patch_ctx pc = {.kc = kc, .env = env, .ops = ir_list(kc->a, (src_loc){0})};
-            diff_block(&pc, "", b);
+            diff_block(&pc, NULL, b);
             if (!pc.ops->items.len)
                 continue;
             const char *file = arena_printf(kc->a, "patches/%s.yaml", stem);

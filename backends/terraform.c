@@ -32,11 +32,16 @@ typedef struct tf_ctx {
     arena *a;
     hcl_printer hp;
     const ir_stack *stack;      /* the module being printed; NULL in root modules */
-    strmap owner;               /* "%p" of a top-level block -> its Terraform stack */
-    strmap xref_at;             /* "from|block|path" -> tf_xref* */
-    strmap taken;               /* "v|stack|name", "o|stack|name": names in use */
+    ptrmap owner;               /* top-level block -> its Terraform stack */
+    ptrmap xref_at;             /* referred block -> ptrvec* of the tf_xref* to it */
+    ptrmap taken;               /* stack -> tf_names*: variable and output names in use */
     ptrvec xrefs;               /* tf_xref*, in the order first met */
 } tf_ctx;
+
+/* The names a module's variables ('v') and outputs ('o') use. */
+typedef struct tf_names {
+    strmap v, o;
+} tf_names;
 
 /* A provider a module may need: its registry source and version constraint. */
 typedef struct tf_provider {
@@ -89,15 +94,21 @@ static void tf_sep(strbuf *sb)
         sb_putc(sb, '\n');     /* one blank line between top-level blocks */
 }
 
-static const char *block_key(tf_ctx *tc, const ir_block *b)
+static bool same_path(const char *x, const char *y)
 {
-    return arena_printf(tc->a, "%p", (const void *)b);
+    return x == y || (x && y && strcmp(x, y) == 0);
 }
 
-static const char *xref_key(tf_ctx *tc, const ir_stack *from, const ir_value *ref)
+/* The cross-module reference of module `from` to ref's block and path. */
+static tf_xref *xref_of(tf_ctx *tc, const ir_stack *from, const ir_value *ref)
 {
-    return arena_printf(tc->a, "%p|%p|%s", (const void *)from, (const void *)ref->ref_block,
-                        ref->ref_path ? ref->ref_path : "");
+    const ptrvec *to_block = ptrmap_get(&tc->xref_at, ref->ref_block);
+    for (size_t i = 0; to_block && i < to_block->len; i++) {
+        tf_xref *x = to_block->items[i];
+        if (x->from == from && same_path(x->ref->ref_path, ref->ref_path))
+            return x;
+    }
+    return NULL;
 }
 
 /* ---- references across modules ---- */
@@ -105,22 +116,34 @@ static const char *xref_key(tf_ctx *tc, const ir_stack *from, const ir_value *re
 static void tf_ref(const hcl_printer *hp, strbuf *sb, const ir_value *v)
 {
     tf_ctx *tc = hp->ctx;
-    const ir_stack *owner = strmap_get(&tc->owner, block_key(tc, v->ref_block));
-    const tf_xref *x = tc->stack ? strmap_get(&tc->xref_at, xref_key(tc, tc->stack, v)) : NULL;
+    const ir_stack *owner = ptrmap_get(&tc->owner, v->ref_block);
+    const tf_xref *x = tc->stack ? xref_of(tc, tc->stack, v) : NULL;
     if (owner && x && owner != tc->stack)
         sb_printf(sb, "var.%s", x->var_name);
     else
         hcl_ref_address(sb, v);
 }
 
+static strmap *names_of(tf_ctx *tc, char kind, const ir_stack *s)
+{
+    tf_names *n = ptrmap_get(&tc->taken, s);
+    if (!n) {
+        n = arena_alloc(tc->a, sizeof *n);
+        strmap_init(&n->v, tc->a);
+        strmap_init(&n->o, tc->a);
+        ptrmap_put(&tc->taken, s, n);
+    }
+    return kind == 'v' ? &n->v : &n->o;
+}
+
 static bool name_taken(tf_ctx *tc, char kind, const ir_stack *s, const char *name)
 {
-    return strmap_has(&tc->taken, arena_printf(tc->a, "%c|%p|%s", kind, (const void *)s, name));
+    return strmap_has(names_of(tc, kind, s), name);
 }
 
 static void take_name(tf_ctx *tc, char kind, const ir_stack *s, const char *name)
 {
-    strmap_put(&tc->taken, arena_printf(tc->a, "%c|%p|%s", kind, (const void *)s, name), (void *)name);
+    strmap_put(names_of(tc, kind, s), name, (void *)name);
 }
 
 /* base, or base_2, base_3, ...: the first that kind (variable/output) of s
@@ -189,7 +212,12 @@ static void add_xref(tf_ctx *tc, const ir_stack *s, const ir_stack *owner, const
     x->new_output = x->out_name == NULL;
     if (x->new_output)
         x->out_name = unique_name(tc, 'o', owner, xref_base(tc, v));
-    strmap_put(&tc->xref_at, xref_key(tc, s, v), x);
+    ptrvec *to_block = ptrmap_get(&tc->xref_at, v->ref_block);
+    if (!to_block) {
+        to_block = arena_alloc(tc->a, sizeof *to_block);
+        ptrmap_put(&tc->xref_at, v->ref_block, to_block);
+    }
+    vec_push(tc->a, to_block, x);
     vec_push(tc->a, &tc->xrefs, x);
 }
 
@@ -198,11 +226,11 @@ static void collect_value(tf_ctx *tc, const ir_stack *s, const ir_value *v)
     if (!v)
         return;
     if (v->kind == IR_REF && v->ref_block) {
-        const ir_stack *owner = strmap_get(&tc->owner, block_key(tc, v->ref_block));
+        const ir_stack *owner = ptrmap_get(&tc->owner, v->ref_block);
         if (!owner)
             diag_error(tc->d, v->loc, "a Terraform block refers to '%s', which is not in a Terraform stack",
                        v->ref_block->name);
-        else if (owner != s && !strmap_has(&tc->xref_at, xref_key(tc, s, v)))
+        else if (owner != s && !xref_of(tc, s, v))
             add_xref(tc, s, owner, v);
     }
     for (size_t i = 0; i < v->items.len; i++)
@@ -234,7 +262,7 @@ static void take_module_names(tf_ctx *tc, const ir_stack *s)
         take_name(tc, 'v', s, ((const ir_param *)s->params.items[i])->name);
     for (size_t i = 0; i < s->blocks.len; i++) {
         const ir_block *b = s->blocks.items[i];
-        strmap_put(&tc->owner, block_key(tc, b), (void *)s);
+        ptrmap_put(&tc->owner, b, (void *)s);
         if (b->kind == IRB_OUTPUT)
             take_name(tc, 'o', s, b->name);
     }
@@ -660,9 +688,9 @@ void tf_emit(const ir_program *p, out_set *o, diag_ctx *d)
 {
     tf_ctx tc = {.p = p, .o = o, .d = d, .a = o->a};
     tc.hp = (hcl_printer){.a = o->a, .d = d, .ref = tf_ref, .ctx = &tc};
-    strmap_init(&tc.owner, tc.a);
-    strmap_init(&tc.xref_at, tc.a);
-    strmap_init(&tc.taken, tc.a);
+    ptrmap_init(&tc.owner, tc.a);
+    ptrmap_init(&tc.xref_at, tc.a);
+    ptrmap_init(&tc.taken, tc.a);
     collect_xrefs(&tc);
     bool any = false;
     for (size_t i = 0; i < p->stacks.len; i++) {

@@ -177,6 +177,39 @@ char *arena_printf(arena *a, const char *fmt, ...)
     return p;
 }
 
+char *arena_cat(arena *a, const char *s, ...)
+{
+    va_list ap;
+    size_t n = 0;
+    va_start(ap, s);
+    for (const char *p = s; p; p = va_arg(ap, const char *))
+        n += strlen(p);
+    va_end(ap);
+    char *out = arena_alloc(a, n + 1), *w = out;
+    va_start(ap, s);
+    for (const char *p = s; p; p = va_arg(ap, const char *)) {
+        size_t len = strlen(p);
+        memcpy(w, p, len);
+        w += len;
+    }
+    va_end(ap);
+    *w = '\0';
+    return out;
+}
+
+char *arena_int(arena *a, long long n)
+{
+    char buf[24], *p = buf + sizeof buf;
+    unsigned long long u = n < 0 ? 0ull - (unsigned long long)n : (unsigned long long)n;
+    *--p = '\0';
+    do
+        *--p = (char)('0' + u % 10);
+    while (u /= 10);
+    if (n < 0)
+        *--p = '-';
+    return arena_strdup(a, p);
+}
+
 size_t arena_used(const arena *a)
 {
     return a->total;
@@ -316,6 +349,60 @@ void strmap_put(strmap *m, const char *key, void *val)
         strmap_grow(m);
     size_t i = str_hash(key) & (m->cap - 1);
     while (m->keys[i] && strcmp(m->keys[i], key) != 0)
+        i = (i + 1) & (m->cap - 1);
+    if (!m->keys[i])
+        m->len++;
+    m->keys[i] = key;
+    m->vals[i] = val;
+}
+
+/* ---- ptrmap ---- */
+
+static size_t ptr_hash(const void *p)
+{
+    size_t h = (size_t)(uintptr_t)p;
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdu;
+    h ^= h >> 33;
+    return h;
+}
+
+void ptrmap_init(ptrmap *m, arena *a)
+{
+    memset(m, 0, sizeof *m);
+    m->a = a;
+}
+
+void *ptrmap_get(const ptrmap *m, const void *key)
+{
+    if (!m->cap)
+        return NULL;
+    for (size_t i = ptr_hash(key) & (m->cap - 1);; i = (i + 1) & (m->cap - 1)) {
+        if (!m->keys[i])
+            return NULL;
+        if (m->keys[i] == key)
+            return m->vals[i];
+    }
+}
+
+static void ptrmap_grow(ptrmap *m)
+{
+    ptrmap bigger = {.a = m->a, .cap = m->cap ? m->cap * 2 : 64};
+    bigger.keys = arena_alloc(m->a, bigger.cap * sizeof *bigger.keys);
+    bigger.vals = arena_alloc(m->a, bigger.cap * sizeof *bigger.vals);
+    memset(bigger.keys, 0, bigger.cap * sizeof *bigger.keys);
+    for (size_t i = 0; i < m->cap; i++)
+        if (m->keys[i])
+            ptrmap_put(&bigger, m->keys[i], m->vals[i]);
+    *m = bigger;
+}
+
+void ptrmap_put(ptrmap *m, const void *key, void *val)
+{
+    if ((m->len + 1) * 4 > m->cap * 3)
+        ptrmap_grow(m);
+    size_t i = ptr_hash(key) & (m->cap - 1);
+    while (m->keys[i] && m->keys[i] != key)
         i = (i + 1) & (m->cap - 1);
     if (!m->keys[i])
         m->len++;

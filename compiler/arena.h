@@ -25,6 +25,11 @@ void *arena_alloc(arena *a, size_t size);          /* zeroed, 16-byte aligned */
 char *arena_strdup(arena *a, const char *s);
 char *arena_strndup(arena *a, const char *s, size_t n);
 char *arena_printf(arena *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The strings up to a NULL, joined: for keys and names built on hot paths,
+ * where printf's parsing of its format cost more than the work. */
+char *arena_cat(arena *a, const char *s, ...) __attribute__((sentinel));
+/* A number's decimal digits. */
+char *arena_int(arena *a, long long n);
 size_t arena_used(const arena *a);                 /* bytes handed out, for bench */
 
 /* A growable byte buffer whose storage lives in the arena. Old storage is
@@ -66,5 +71,18 @@ void strmap_init(strmap *m, arena *a);
 void *strmap_get(const strmap *m, const char *key);
 int strmap_has(const strmap *m, const char *key);
 void strmap_put(strmap *m, const char *key, void *val);   /* replaces */
+
+/* The same keyed by pointer (an object's identity), for what is looked up
+ * by the object itself: no key to print. */
+typedef struct ptrmap {
+    arena *a;
+    const void **keys;
+    void **vals;
+    size_t cap, len;
+} ptrmap;
+
+void ptrmap_init(ptrmap *m, arena *a);
+void *ptrmap_get(const ptrmap *m, const void *key);
+void ptrmap_put(ptrmap *m, const void *key, void *val);   /* replaces */
 
 #endif

@@ -37,12 +37,20 @@ static value *host_name(eval_ctx *cx, const char *name, src_loc loc)
 
 /* ---- the environment's name (value.h, ENV_MARK) ---- */
 
+/* Evaluation looked at the environment. */
+static void observe(eval_ctx *cx)
+{
+    if (cx->host && cx->host->observed)
+        cx->host->observed(cx);
+    if (cx->looked)
+        *cx->looked = true;
+}
+
 const char *eval_text(eval_ctx *cx, const value *v)
 {
     if (!env_marked(v->text))
         return v->text;
-    if (cx->host && cx->host->observed)
-        cx->host->observed(cx);
+    observe(cx);
     return env_subst(cx->a, v->text, cx->env);
 }
 
@@ -422,23 +430,29 @@ bool eval_cidr(const char *text, unsigned *lo, unsigned *hi)
     return true;
 }
 
-static value *mismatch(eval_ctx *cx, value *v, const attr_type *t, src_loc loc, const char *what)
+/* What a type check names in its messages, spelled only for one. */
+static const char *what_text(eval_ctx *cx, eval_what what)
+{
+    return arena_cat(cx->a, what.prefix ? what.prefix : "", "'", what.name, "'", NULL);
+}
+
+static value *mismatch(eval_ctx *cx, value *v, const attr_type *t, src_loc loc, eval_what what)
 {
     if (v->kind == V_STRING && (v->flags & VAL_BARE) && (t->kind == T_REF || t->kind == T_LIST || t->kind == T_MAP))
         diag_error(cx->d, loc, "unresolved reference '%s'", v->text);
     else if (v->kind == V_STRING && (v->flags & VAL_BARE) && t->kind == T_ENUM)
-        diag_error(cx->d, loc, "'%s' is not a valid value for %s: expected %s", v->text, what,
+        diag_error(cx->d, loc, "'%s' is not a valid value for %s: expected %s", v->text, what_text(cx, what),
                    sema_type_name(cx->a, t));
     else if (v->kind == V_STRING && (v->flags & VAL_BARE))
-        diag_error(cx->d, loc, "unresolved reference '%s' (%s expects %s)", v->text, what,
+        diag_error(cx->d, loc, "unresolved reference '%s' (%s expects %s)", v->text, what_text(cx, what),
                    sema_type_name(cx->a, t));
     else
-        diag_error(cx->d, loc, "wrong type for %s: expected %s, got %s", what,
+        diag_error(cx->d, loc, "wrong type for %s: expected %s, got %s", what_text(cx, what),
                    sema_type_name(cx->a, t), val_kind_name(v->kind));
     return NULL;
 }
 
-static value *check_enum(eval_ctx *cx, value *v, const attr_type *t, src_loc loc, const char *what)
+static value *check_enum(eval_ctx *cx, value *v, const attr_type *t, src_loc loc, eval_what what)
 {
     /* `tier = hot` where a resource is also called hot: the enum word wins */
     if (v->kind == V_RESOURCE && !v->res->parent) {
@@ -452,12 +466,12 @@ static value *check_enum(eval_ctx *cx, value *v, const attr_type *t, src_loc loc
     for (size_t i = 0; i < t->nenum; i++)
         if (strcmp(t->enum_vals[i], text) == 0)
             return text == v->text ? v : val_string(cx->a, t->enum_vals[i], v->loc);
-    diag_error(cx->d, loc, "'%s' is not a valid value for %s: expected %s", v->text, what,
+    diag_error(cx->d, loc, "'%s' is not a valid value for %s: expected %s", v->text, what_text(cx, what),
                sema_type_name(cx->a, t));
     return NULL;
 }
 
-static value *check_elems(eval_ctx *cx, value *v, const attr_type *t, src_loc loc, const char *what)
+static value *check_elems(eval_ctx *cx, value *v, const attr_type *t, src_loc loc, eval_what what)
 {
     if (v->kind != (t->kind == T_LIST ? V_LIST : V_MAP))
         return mismatch(cx, v, t, loc, what);
@@ -471,7 +485,7 @@ static value *check_elems(eval_ctx *cx, value *v, const attr_type *t, src_loc lo
     return v;
 }
 
-value *eval_check_type(eval_ctx *cx, value *v, const attr_type *t, src_loc loc, const char *what)
+value *eval_check_type(eval_ctx *cx, value *v, const attr_type *t, src_loc loc, eval_what what)
 {
     if (v->kind == V_NULL)
         return v;   /* absence is checked by the caller, which knows about defaults */
@@ -529,7 +543,7 @@ value *eval_check_type(eval_ctx *cx, value *v, const attr_type *t, src_loc loc, 
         if (v->kind != V_RESOURCE)
             return mismatch(cx, v, t, loc, what);
         if (t->ref_kind && strcmp(v->res->kind, t->ref_kind) != 0) {
-            diag_error(cx->d, loc, "wrong type for %s: expected %s, got a %s ('%s')", what,
+            diag_error(cx->d, loc, "wrong type for %s: expected %s, got a %s ('%s')", what_text(cx, what),
                        sema_type_name(cx->a, t), v->res->kind, v->res->path);
             return NULL;
         }
@@ -543,8 +557,7 @@ value *eval_check_type(eval_ctx *cx, value *v, const attr_type *t, src_loc loc, 
 /* Whether a `when` holds is a look at the environment, whichever way it goes. */
 static bool when_holds(expander *ex, const ast_item *it)
 {
-    if (ex->cx.host && ex->cx.host->observed)
-        ex->cx.host->observed(&ex->cx);
+    observe(&ex->cx);
     for (size_t i = 0; ex->env && i < it->envs.len; i++)
         if (strcmp(it->envs.items[i], ex->env) == 0)
             return true;

@@ -62,16 +62,24 @@ struct eval_ctx {
     const resource *self;       /* inside a lowering or a default: the resource */
     int target;                 /* the ir_target being lowered to; -1 outside lowerings */
     const char *env;            /* the environment's name, put where ENV_MARK stands */
+    bool *looked;               /* set when evaluation looks at the environment (as the host
+                                   is told): for evaluation without a host (policy rules) */
     int depth;
     pattern_cache *patterns;    /* compiled regular expressions; NULL: compiled per call */
 };
 
 value *eval_expr(eval_ctx *cx, const ast_expr *e);
 
+/* What a type check names in its messages: prefix'name' ("default of 'retention'"). */
+typedef struct eval_what {
+    const char *prefix;         /* NULL or "default of " */
+    const char *name;
+} eval_what;
+
 /* Checks v against t, converting where the language allows (an enum word
  * given as a string, a number as a range). Reports and returns NULL on a
- * mismatch; `what` names the value in the message ("'retention'"). */
-value *eval_check_type(eval_ctx *cx, value *v, const attr_type *t, src_loc loc, const char *what);
+ * mismatch. */
+value *eval_check_type(eval_ctx *cx, value *v, const attr_type *t, src_loc loc, eval_what what);
 
 /* obj.name for any value: maps, typed literals' accessors, the host's
  * resources and blocks, references being built. */

@@ -11,11 +11,47 @@ typedef struct factor_ctx {
     arena *a;
     size_t nenvs;
     const char **envs;
+    const lower_out *per_env;
     ir_stack *stack;        /* the merged stack being built */
     strmap param_names;     /* names taken in that stack */
-    strmap all_blocks;      /* global_key -> merged block, every stack */
-    const strmap *stacks;   /* per environment: stack_key -> that environment's stack */
+    ptrmap merged;          /* an environment's block -> the merged block, every stack */
+    strmap by_key;          /* global_key -> merged block: for blocks no stack holds */
 } factor_ctx;
+
+/* Where a value stands, for the name of the parameter it may become:
+ * "<block>_<key>_<occurrence>_<index>...", spelled only when one is made. */
+typedef struct fpath {
+    const struct fpath *up;
+    const char *seg;        /* the block's name (up NULL), or a key */
+    long num;               /* an index, or with seg an occurrence; -1: none */
+} fpath;
+
+static fpath path_key(const fpath *up, const char *key, long occ)
+{
+    return (fpath){up, key, occ ? occ : -1};
+}
+
+static void path_put(strbuf *sb, const fpath *p)
+{
+    if (p->up) {
+        path_put(sb, p->up);
+        sb_putc(sb, '_');
+    }
+    if (p->seg)
+        sb_puts(sb, p->seg);
+    if (p->seg && p->num >= 0)
+        sb_putc(sb, '_');
+    if (p->num >= 0)
+        sb_puts(sb, arena_int(sb->a, p->num));
+}
+
+static const char *path_text(arena *a, const fpath *p)
+{
+    strbuf sb;
+    sb_init(&sb, a);
+    path_put(&sb, p);
+    return sb.data;
+}
 
 static const char *param_name(factor_ctx *fc, const char *path)
 {
@@ -39,7 +75,7 @@ static const char *param_name(factor_ctx *fc, const char *path)
             strmap_put(&fc->param_names, name, NULL);   /* new_param fills it in */
             return name;
         }
-        name = arena_printf(fc->a, "%s_%d", base, n);
+        name = arena_cat(fc->a, base, "_", arena_int(fc->a, n), NULL);
     }
 }
 
@@ -80,7 +116,7 @@ static ir_param *new_param(factor_ctx *fc, const char *path, ir_value **vals, sr
         pm->values[i] = vals[i] ? vals[i] : fallback;   /* absent envs never read it */
     pm->type = infer_type(pm->values, fc->nenvs);
     pm->loc = loc;
-    pm->doc = arena_printf(fc->a, "Per-environment value of %s.", path);
+    pm->doc = arena_cat(fc->a, "Per-environment value of ", path, ".", NULL);
     strmap_put(&fc->param_names, pm->name, pm);
     vec_push(fc->a, &fc->stack->params, pm);
     return pm;
@@ -106,16 +142,18 @@ static ir_param *same_presence(factor_ctx *fc, const char *name, const bool *pre
     return same ? pm : NULL;
 }
 
-static ir_param *presence_param(factor_ctx *fc, const char *path, const bool *present, src_loc loc)
+static ir_param *presence_param(factor_ctx *fc, const fpath *where, const bool *present, src_loc loc)
 {
-    ir_param *shared = same_presence(fc, arena_printf(fc->a, "%s_enabled", path), present);
+    const char *path = path_text(fc->a, where);
+    const char *name = arena_cat(fc->a, path, "_enabled", NULL);
+    ir_param *shared = same_presence(fc, name, present);
     if (shared)
         return shared;
     ir_value **vals = arena_alloc(fc->a, fc->nenvs * sizeof *vals);
     for (size_t i = 0; i < fc->nenvs; i++)
         vals[i] = ir_bool(fc->a, present[i], loc);
-    ir_param *pm = new_param(fc, arena_printf(fc->a, "%s_enabled", path), vals, loc);
-    pm->doc = arena_printf(fc->a, "Whether %s exists in this environment.", path);
+    ir_param *pm = new_param(fc, name, vals, loc);
+    pm->doc = arena_cat(fc->a, "Whether ", path, " exists in this environment.", NULL);
     return pm;
 }
 
@@ -202,13 +240,13 @@ static bool printable_as_param(const ir_value *v)
     return true;
 }
 
-static ir_value *merge_values(factor_ctx *fc, ir_value **vals, const bool *present, const char *path);
+static ir_value *merge_values(factor_ctx *fc, ir_value **vals, const bool *present, const fpath *path);
 
 /* jsonencode(...) of values that differ, and same-length lists holding
  * references or objects, are merged element by element: a parameter cannot
  * carry a reference, and one differing field of a container list should not
  * make the whole list a parameter. Lists of plain values stay whole. */
-static ir_value *merge_inside(factor_ctx *fc, ir_value **vals, const bool *present, const char *path)
+static ir_value *merge_inside(factor_ctx *fc, ir_value **vals, const bool *present, const fpath *path)
 {
     ir_value *first = NULL;
     bool walk = false;      /* lists: only those holding references or objects */
@@ -233,8 +271,8 @@ static ir_value *merge_inside(factor_ctx *fc, ir_value **vals, const bool *prese
     for (size_t k = 0; k < first->items.len; k++) {
         for (size_t i = 0; i < fc->nenvs; i++)
             sub[i] = present[i] ? vals[i]->items.items[k] : NULL;
-        const char *subpath = first->kind == IR_JSON ? path : arena_printf(fc->a, "%s_%zu", path, k);
-        vec_push(fc->a, &out->items, merge_values(fc, sub, present, subpath));
+        fpath item = {path, NULL, (long)k};
+        vec_push(fc->a, &out->items, merge_values(fc, sub, present, first->kind == IR_JSON ? path : &item));
     }
     return out;
 }
@@ -316,7 +354,7 @@ bool factor_mentions_env(const ir_program *ip)
     return false;
 }
 
-static ir_value *merge_values(factor_ctx *fc, ir_value **vals, const bool *present, const char *path)
+static ir_value *merge_values(factor_ctx *fc, ir_value **vals, const bool *present, const fpath *path)
 {
     /* Values that carry the environment's name are compared and merged as
      * each environment has them: the same text in every environment then
@@ -351,7 +389,8 @@ static ir_value *merge_values(factor_ctx *fc, ir_value **vals, const bool *prese
             for (size_t i = 0; i < fc->nenvs; i++)
                 sub[i] = present[i] ? vals[i]->items.items[k] : NULL;
             const char *key = first->keys.items[k];
-            ir_object_set(fc->a, obj, key, merge_values(fc, sub, present, arena_printf(fc->a, "%s_%s", path, key)));
+            fpath member = path_key(path, key, 0);
+            ir_object_set(fc->a, obj, key, merge_values(fc, sub, present, &member));
         }
         return obj;
     }
@@ -365,17 +404,17 @@ static ir_value *merge_values(factor_ctx *fc, ir_value **vals, const bool *prese
         if (present[i] && !printable_as_param(vals[i])) {
             diag_error(fc->p->d, vals[i]->loc,
                        "a value that refers to other resources differs between environments (%s); "
-                       "make the difference a plain value", path);
+                       "make the difference a plain value", path_text(fc->a, path));
             return first;
         }
     }
     ir_value **pv = arena_alloc(fc->a, fc->nenvs * sizeof *pv);
     for (size_t i = 0; i < fc->nenvs; i++)
         pv[i] = present[i] ? vals[i] : NULL;
-    return param_ref(fc, new_param(fc, path, pv, first->loc), first->loc);
+    return param_ref(fc, new_param(fc, path_text(fc->a, path), pv, first->loc), first->loc);
 }
 
-static ir_block *merge_blocks(factor_ctx *fc, ir_block **blocks, const char *path);
+static ir_block *merge_blocks(factor_ctx *fc, ir_block **blocks, const fpath *path);
 
 /* The n-th entry with this key in b, or NULL. */
 static ir_entry *nth_entry(const ir_block *b, const char *key, int n)
@@ -398,49 +437,66 @@ static int occurrence(const ir_block *b, size_t upto, const char *key)
     return n;
 }
 
-static bool entry_seen(const ir_block *merged, const char *key, int occ)
+/* One entry of the merged block from es[i], the environments' entries with
+ * the same key and occurrence (NULL where missing). */
+static ir_entry *merge_entry(factor_ctx *fc, ir_block **blocks, ir_entry **es, const char *key, int occ,
+                             const fpath *path)
 {
-    return nth_entry(merged, key, occ) != NULL;
-}
-
-static void merge_entry(factor_ctx *fc, ir_block *out, ir_block **blocks, const char *key, int occ, const char *path)
-{
-    ir_entry **es = arena_alloc(fc->a, fc->nenvs * sizeof *es);
     bool *present = arena_alloc(fc->a, fc->nenvs * sizeof *present);
     bool everywhere = true;
     ir_entry *first = NULL;
     for (size_t i = 0; i < fc->nenvs; i++) {
-        es[i] = nth_entry(blocks[i], key, occ);
         present[i] = es[i] != NULL;
         if (blocks[i] && !es[i])
             everywhere = false;
         if (es[i] && !first)
             first = es[i];
     }
-    const char *sub = occ ? arena_printf(fc->a, "%s_%s_%d", path, key, occ) : arena_printf(fc->a, "%s_%s", path, key);
+    fpath sub = path_key(path, key, occ);
     ir_entry *e = arena_alloc(fc->a, sizeof *e);
     e->key = key;
     if (first->block) {
         ir_block **bs = arena_alloc(fc->a, fc->nenvs * sizeof *bs);
         for (size_t i = 0; i < fc->nenvs; i++)
             bs[i] = es[i] ? es[i]->block : NULL;
-        e->block = merge_blocks(fc, bs, sub);
+        e->block = merge_blocks(fc, bs, &sub);
     } else {
         ir_value **vals = arena_alloc(fc->a, fc->nenvs * sizeof *vals);
         for (size_t i = 0; i < fc->nenvs; i++)
             vals[i] = es[i] ? es[i]->value : NULL;
-        e->value = merge_values(fc, vals, present, sub);
+        e->value = merge_values(fc, vals, present, &sub);
     }
-    if (!everywhere) {
-        bool *where = arena_alloc(fc->a, fc->nenvs * sizeof *where);
-        for (size_t i = 0; i < fc->nenvs; i++)
-            where[i] = present[i];
-        e->cond = presence_param(fc, sub, where, first->block ? first->block->loc : first->value->loc);
-    }
-    vec_push(fc->a, &out->entries, e);
+    if (!everywhere)
+        e->cond = presence_param(fc, &sub, present, first->block ? first->block->loc : first->value->loc);
+    return e;
 }
 
-static ir_block *merge_blocks(factor_ctx *fc, ir_block **blocks, const char *path)
+/* Do the blocks present hold the same keys in the same order? Then their
+ * entries pair up by position (nearly always: environments differ in
+ * values, rarely in shape). */
+static bool same_shape(ir_block **blocks, size_t n)
+{
+    const ir_block *first = NULL;
+    for (size_t i = 0; i < n; i++) {
+        const ir_block *b = blocks[i];
+        if (!b || b == first)
+            continue;
+        if (!first) {
+            first = b;
+            continue;
+        }
+        if (b->entries.len != first->entries.len)
+            return false;
+        for (size_t j = 0; j < b->entries.len; j++) {
+            const char *x = ((ir_entry *)b->entries.items[j])->key, *y = ((ir_entry *)first->entries.items[j])->key;
+            if (x != y && strcmp(x, y) != 0)
+                return false;
+        }
+    }
+    return true;
+}
+
+static ir_block *merge_blocks(factor_ctx *fc, ir_block **blocks, const fpath *path)
 {
     ir_block *first = NULL;
     for (size_t i = 0; i < fc->nenvs && !first; i++)
@@ -448,13 +504,26 @@ static ir_block *merge_blocks(factor_ctx *fc, ir_block **blocks, const char *pat
     ir_block *out = arena_alloc(fc->a, sizeof *out);
     *out = *first;
     memset(&out->entries, 0, sizeof out->entries);
+    ir_entry **es = arena_alloc(fc->a, fc->nenvs * sizeof *es);
+    if (same_shape(blocks, fc->nenvs)) {
+        for (size_t j = 0; j < first->entries.len; j++) {
+            const char *key = ((ir_entry *)first->entries.items[j])->key;
+            for (size_t i = 0; i < fc->nenvs; i++)
+                es[i] = blocks[i] ? blocks[i]->entries.items[j] : NULL;
+            vec_push(fc->a, &out->entries, merge_entry(fc, blocks, es, key, occurrence(first, j, key), path));
+        }
+        return out;
+    }
     for (size_t i = 0; i < fc->nenvs; i++) {
         const ir_block *b = blocks[i];
         for (size_t j = 0; b && j < b->entries.len; j++) {
             const char *key = ((ir_entry *)b->entries.items[j])->key;
             int occ = occurrence(b, j, key);
-            if (!entry_seen(out, key, occ))
-                merge_entry(fc, out, blocks, key, occ, path);
+            if (nth_entry(out, key, occ))
+                continue;
+            for (size_t k = 0; k < fc->nenvs; k++)
+                es[k] = nth_entry(blocks[k], key, occ);
+            vec_push(fc->a, &out->entries, merge_entry(fc, blocks, es, key, occ, path));
         }
     }
     return out;
@@ -462,58 +531,68 @@ static ir_block *merge_blocks(factor_ctx *fc, ir_block **blocks, const char *pat
 
 /* ---- stacks ---- */
 
-/* Stacks are matched across environments by target and name. A platform
- * has a Kustomize stack per service, so this is a map, not a scan. */
-static const char *stack_key(arena *a, const ir_stack *s)
+/* Blocks are matched across environments by kind, type and name: by name
+ * first, then among the few of that name. */
+static ir_block *block_like(const strmap *by_name, const ir_block *like)
 {
-    return arena_printf(a, "%d|%s", (int)s->target, s->name);
+    const ptrvec *same = strmap_get(by_name, like->name);
+    for (size_t i = 0; same && i < same->len; i++) {
+        ir_block *b = same->items[i];
+        if (b->kind == like->kind && strcmp(b->type, like->type) == 0)
+            return b;
+    }
+    return NULL;
 }
 
-/* Blocks are matched across environments by kind, type and name. */
-static const char *block_key(arena *a, const ir_block *b)
+static void index_block(arena *a, strmap *by_name, ir_block *b)
 {
-    return arena_printf(a, "%d|%s|%s", (int)b->kind, b->type, b->name);
+    ptrvec *same = strmap_get(by_name, b->name);
+    if (!same) {
+        same = arena_alloc(a, sizeof *same);
+        strmap_put(by_name, b->name, same);
+    }
+    vec_push(a, same, b);
 }
 
-/* The same, program-wide: a reference may point into another stack. */
+/* The same, program-wide: for a reference to a block that no stack holds
+ * (a data source shared under another's name). */
 static const char *global_key(arena *a, const ir_block *b)
 {
+    static const char *const kinds[] = {"0", "1", "2", "3", "4", "5", "6", "7"};
     const resource *r = b->origin;
-    return arena_printf(a, "%s|%d|%s", r ? r->stack : "", r ? (int)r->target : -1, block_key(a, b));
+    return arena_cat(a, r ? r->stack : "", "|", r ? target_table[r->target].name : "", "|", kinds[b->kind & 7], "|",
+                     b->type, "|", b->name, NULL);
 }
 
-static strmap index_blocks(arena *a, const ir_stack *s)
+static ir_block *merged_of(factor_ctx *fc, const ir_block *b)
 {
-    strmap m;
-    strmap_init(&m, a);
-    for (size_t i = 0; s && i < s->blocks.len; i++)
-        strmap_put(&m, block_key(a, s->blocks.items[i]), s->blocks.items[i]);
-    return m;
+    ir_block *m = ptrmap_get(&fc->merged, b);
+    return m ? m : strmap_get(&fc->by_key, global_key(fc->a, b));
 }
 
-static void fix_refs_value(arena *a, strmap *merged, ir_value *v)
+static void fix_refs_value(factor_ctx *fc, ir_value *v)
 {
     if (!v)
         return;
     if (v->kind == IR_REF && v->ref_block) {
-        ir_block *m = strmap_get(merged, global_key(a, v->ref_block));
+        ir_block *m = merged_of(fc, v->ref_block);
         if (m)
             v->ref_block = m;
     }
     for (size_t i = 0; i < v->items.len; i++)
-        fix_refs_value(a, merged, v->items.items[i]);
+        fix_refs_value(fc, v->items.items[i]);
 }
 
-static void fix_refs_block(arena *a, strmap *merged, ir_block *b)
+static void fix_refs_block(factor_ctx *fc, ir_block *b)
 {
     if (b->parent)
-        b->parent = strmap_get(merged, global_key(a, b->parent));
+        b->parent = merged_of(fc, b->parent);
     for (size_t i = 0; i < b->entries.len; i++) {
         ir_entry *e = b->entries.items[i];
         if (e->block)
-            fix_refs_block(a, merged, e->block);
+            fix_refs_block(fc, e->block);
         else
-            fix_refs_value(a, merged, e->value);
+            fix_refs_value(fc, e->value);
     }
 }
 
@@ -560,35 +639,40 @@ static void factor_stack(factor_ctx *fc, ir_stack *out)
     ir_stack **envs = arena_alloc(fc->a, fc->nenvs * sizeof *envs);
     strmap *index = arena_alloc(fc->a, fc->nenvs * sizeof *index);
     for (size_t i = 0; i < fc->nenvs; i++) {
-        envs[i] = strmap_get(&fc->stacks[i], stack_key(fc->a, out));
-        index[i] = index_blocks(fc->a, envs[i]);
+        envs[i] = strmap_get(&fc->per_env[i].by_name[out->target], out->name);
+        strmap_init(&index[i], fc->a);
+        for (size_t j = 0; envs[i] && j < envs[i]->blocks.len; j++)
+            index_block(fc->a, &index[i], envs[i]->blocks.items[j]);
     }
-    strmap merged;
-    strmap_init(&merged, fc->a);
+    strmap done;
+    strmap_init(&done, fc->a);
     ir_block **bs = arena_alloc(fc->a, fc->nenvs * sizeof *bs);
     bool *present = arena_alloc(fc->a, fc->nenvs * sizeof *present);
     for (size_t e = 0; e < fc->nenvs; e++) {
         for (size_t j = 0; envs[e] && j < envs[e]->blocks.len; j++) {
             ir_block *like = envs[e]->blocks.items[j];
-            const char *key = block_key(fc->a, like);
-            if (strmap_get(&merged, key))
+            if (block_like(&done, like))
                 continue;
             bool everywhere = true;
             for (size_t i = 0; i < fc->nenvs; i++) {
-                bs[i] = strmap_get(&index[i], key);
+                bs[i] = block_like(&index[i], like);
                 present[i] = bs[i] != NULL;
                 everywhere &= present[i];
             }
-            ir_block *m = merge_blocks(fc, bs, like->name);
+            fpath root = {NULL, like->name, -1};
+            ir_block *m = merge_blocks(fc, bs, &root);
             if (!everywhere)
-                m->cond = presence_param(fc, like->name, present, like->loc);
+                m->cond = presence_param(fc, &root, present, like->loc);
             vec_push(fc->a, &out->blocks, m);
-            strmap_put(&merged, key, m);
+            index_block(fc->a, &done, like);
+            for (size_t i = 0; i < fc->nenvs; i++)
+                if (bs[i])
+                    ptrmap_put(&fc->merged, bs[i], m);
         }
     }
     for (size_t i = 0; i < out->blocks.len; i++) {
         ir_block *b = out->blocks.items[i];
-        strmap_put(&fc->all_blocks, global_key(fc->a, b), b);
+        strmap_put(&fc->by_key, global_key(fc->a, b), b);
         collect_secrets_block(fc, b);
     }
 }
@@ -601,24 +685,18 @@ ir_program *env_factor(const program *p, arena *a, const lower_out *per_env, siz
     ip->nenvs = nenvs;
     ip->envs = (const char **)p->envs.items;
     ip->source_desc = p->source_desc;
-    factor_ctx fc = {.p = p, .a = a, .nenvs = nenvs, .envs = ip->envs};
-    strmap_init(&fc.all_blocks, a);
-    strmap *stacks = arena_alloc(a, nenvs * sizeof *stacks);
-    for (size_t e = 0; e < nenvs; e++) {
-        strmap_init(&stacks[e], a);
-        for (size_t j = 0; j < per_env[e].stacks.len; j++)
-            strmap_put(&stacks[e], stack_key(a, per_env[e].stacks.items[j]), per_env[e].stacks.items[j]);
-    }
-    fc.stacks = stacks;
-    strmap done;
-    strmap_init(&done, a);
+    factor_ctx fc = {.p = p, .a = a, .nenvs = nenvs, .envs = ip->envs, .per_env = per_env};
+    ptrmap_init(&fc.merged, a);
+    strmap_init(&fc.by_key, a);
+    strmap done[TARGET_COUNT];
+    for (int t = 0; t < TARGET_COUNT; t++)
+        strmap_init(&done[t], a);
     for (size_t e = 0; e < nenvs; e++) {
         for (size_t j = 0; j < per_env[e].stacks.len; j++) {
             ir_stack *s = per_env[e].stacks.items[j];
-            const char *key = stack_key(a, s);
-            if (strmap_has(&done, key))
+            if (strmap_has(&done[s->target], s->name))
                 continue;
-            strmap_put(&done, key, s);
+            strmap_put(&done[s->target], s->name, s);
             ir_stack *out = arena_alloc(a, sizeof *out);
             out->name = s->name;
             out->target = s->target;
@@ -634,7 +712,7 @@ ir_program *env_factor(const program *p, arena *a, const lower_out *per_env, siz
     for (size_t i = 0; i < ip->stacks.len; i++) {
         ir_stack *s = ip->stacks.items[i];
         for (size_t j = 0; j < s->blocks.len; j++)
-            fix_refs_block(a, &fc.all_blocks, s->blocks.items[j]);
+            fix_refs_block(&fc, s->blocks.items[j]);
     }
     for (size_t j = 0; workflows && j < workflows->stacks.len; j++)
         vec_push(a, &ip->stacks, workflows->stacks.items[j]);

@@ -340,8 +340,7 @@ static void body_attr(expander *ex, ebody *b, const ast_item *it, scope *sc)
     eval_ctx cx = inst_eval_ctx(es, sc, b->owner, -1);
     value *v = eval_expr(&cx, it->value);
     if (ad) {
-        const char *what = arena_printf(es->a, "'%s'", it->name);
-        v = eval_check_type(&cx, v, ad->t, it->value->loc, what);
+        v = eval_check_type(&cx, v, ad->t, it->value->loc, (eval_what){NULL, it->name});
         if (!v) {   /* reported; record it as given so it is not also "missing" */
             body_set(es, b, it->name, val_null(es->a, it->value->loc), it->value->loc, ex->overriding);
             return;
@@ -489,9 +488,9 @@ static value *schema_attr(env_state *es, ebody *b, const char *name, src_loc loc
     instance *owner = b->owner ? inst_in_env(es, &b->owner->r) : NULL;
     bool shared = owner && owner != b->owner, unowned = false;
     eval_ctx cx = inst_eval_ctx(es, owner ? owner->sc : es->globals, owner, -1);
-    inst_watch(es, owner && !shared ? &owner->body_varies : &unowned);  /* a default is part of the body */
+    inst_watch(es, owner && !shared ? &owner->defaults_vary : &unowned);
     v = eval_expr(&cx, ad->dflt);
-    v = eval_check_type(&cx, v, ad->t, ad->dflt->loc, arena_printf(es->a, "default of '%s'", name));
+    v = eval_check_type(&cx, v, ad->t, ad->dflt->loc, (eval_what){"default of ", name});
     inst_unwatch(es);
     if (!v)
         v = val_null(es->a, loc);
@@ -737,6 +736,14 @@ static value *resource_implicit(env_state *es, instance *in, const char *name, s
     return NULL;
 }
 
+/* Reading in's body. A lowering reading its own resource's body is not
+ * marked: its environments compare the bodies instead (inst_same_body). */
+static void read_body(eval_ctx *cx, const instance *in)
+{
+    bool own = cx->target >= 0 && cx->self == &in->r;
+    read_varying(cx->es, (!own && in->body_varies) || in->defaults_vary);
+}
+
 static value *resource_member(eval_ctx *cx, instance *in, const char *name, src_loc loc)
 {
     env_state *es = cx->es;
@@ -749,7 +756,7 @@ static value *resource_member(eval_ctx *cx, instance *in, const char *name, src_
         return resource_value(es, child, loc);
     bool found;
     value *v = schema_attr(es, inst_body(es, in), name, loc, &found);
-    read_varying(es, in->body_varies);
+    read_body(cx, in);
     if (found)
         return v;
     v = blocks_of(es, in->body, name, loc);
@@ -772,7 +779,8 @@ static value *host_member(eval_ctx *cx, value *obj, const char *name, src_loc lo
 {
     if (obj->kind == V_BLOCK) {
         value *v = block_member(cx->es, obj, name, loc);
-        read_varying(cx->es, obj->body->owner && obj->body->owner->body_varies);
+        if (obj->body->owner)
+            read_body(cx, obj->body->owner);
         return v;
     }
     instance *in = inst_in_env(cx->es, obj->res);
@@ -911,17 +919,22 @@ static const eval_host inst_host = {.name = host_name, .member = host_member, .f
 
 /* ---- checks ---- */
 
-static void check_required(env_state *es, ebody *b, src_loc at, const char *what)
+/* Required attributes of b (a resource's body, in, or a nested block's, eb). */
+static void check_required(env_state *es, const instance *in, const eblock *eb)
 {
+    const ebody *b = eb ? eb->body : in->body;
     for (size_t i = 0; i < b->sch->attrs.len; i++) {
         const attr_decl *ad = b->sch->attrs.items[i];
-        if (!inst_body_get(b, ad->name) && !ad->dflt && !ad->t->optional && strcmp(ad->name, "parent") != 0)
-            diag_error(es->d, at, "missing required attribute '%s' in %s", ad->name, what);
+        if (inst_body_get(b, ad->name) || ad->dflt || ad->t->optional || strcmp(ad->name, "parent") == 0)
+            continue;
+        if (eb)
+            diag_error(es->d, eb->loc, "missing required attribute '%s' in %s block", ad->name, eb->type);
+        else
+            diag_error(es->d, in->decl->loc, "missing required attribute '%s' in %s '%s'", ad->name, in->k->name,
+                       in->r.path);
     }
-    for (size_t i = 0; i < b->blocks.len; i++) {
-        eblock *eb = b->blocks.items[i];
-        check_required(es, eb->body, eb->loc, arena_printf(es->a, "%s block", eb->type));
-    }
+    for (size_t i = 0; i < b->blocks.len; i++)
+        check_required(es, in, b->blocks.items[i]);
 }
 
 /* `check NAME { that = EXPR  message = "…"  at = "attr" }` in a kind. */
@@ -1051,7 +1064,50 @@ void inst_compare_envs(env_state **envs, size_t n)
     for (size_t e = 0; e < n; e++) {
         envs[e]->varying_kinds = kinds;
         envs[e]->partial_paths = partial;
+        envs[e]->all = envs;
     }
+}
+
+static bool same_bindings(const scope *x, const scope *y);
+
+/* An entry of b that a default put there (not written in the program). */
+static bool defaulted(const ebody *b, size_t i)
+{
+    const attr_decl *ad = sema_find_attr(b->sch, b->names.items[i]);
+    const src_loc *at = b->locs.items[i];
+    return ad && ad->dflt && at->file == ad->dflt->loc.file && at->line == ad->dflt->loc.line &&
+           at->col == ad->dflt->loc.col;
+}
+
+static bool same_entries(const ebody *x, const ebody *y)
+{
+    for (size_t i = 0; i < x->names.len; i++) {
+        const value *v = inst_body_get(y, x->names.items[i]);
+        if (v ? !val_equal(x->vals.items[i], v) : !defaulted(x, i))
+            return false;
+    }
+    return true;
+}
+
+static bool same_body(const ebody *x, const ebody *y)
+{
+    if (x == y)
+        return true;
+    if (!same_entries(x, y) || !same_entries(y, x) || x->blocks.len != y->blocks.len)
+        return false;
+    for (size_t i = 0; i < x->blocks.len; i++) {
+        const eblock *a = x->blocks.items[i], *b = y->blocks.items[i];
+        if (strcmp(a->type, b->type) != 0 || (a->label != b->label && (!a->label || !b->label ||
+            strcmp(a->label, b->label) != 0)) || !same_body(a->body, b->body))
+            return false;
+    }
+    return true;
+}
+
+bool inst_same_body(const instance *x, const instance *y)
+{
+    return x->decl == y->decl && x->state == 2 && y->state == 2 && !x->cut && !y->cut &&
+           same_bindings(x->sc, y->sc) && same_body(x->body, y->body);
 }
 
 /* Do two scopes bind the same names to the same values? */
@@ -1071,7 +1127,7 @@ static instance *twin_of(env_state *first, instance *in)
     if (!first)
         return NULL;
     instance *t = find_instance(first, in->r.path);
-    if (!t || t->decl != in->decl || t->body_varies || t->cut || t->state != 2)
+    if (!t || t->decl != in->decl || t->body_varies || t->defaults_vary || t->cut || t->state != 2)
         return NULL;
     return same_bindings(in->sc, t->sc) ? t : NULL;
 }
@@ -1094,7 +1150,7 @@ void inst_evaluate(env_state *es, env_state *first)
         inst_body(es, in);
         if (in->cut)
             continue;
-        check_required(es, in->body, in->decl->loc, arena_printf(es->a, "%s '%s'", in->k->name, in->r.path));
+        check_required(es, in, NULL);
         run_checks(es, in);
     }
 }

@@ -75,8 +75,10 @@ struct instance {
     bool raw;                   /* a raw target block written in the program: names as written */
     bool cut;                   /* its body was not evaluated (chain too long): no further checks */
     /* environments as differences (see the top of this file) */
-    bool body_varies;           /* its body, defaults or checks looked at the environment */
-    bool lowering_varies;       /* its lowering did */
+    bool body_varies;           /* its body or checks looked at the environment */
+    bool defaults_vary;         /* a default it was given did */
+    bool lowering_varies;       /* its lowering did (reading its own body does not count:
+                                   two environments with equal bodies lower it alike) */
     struct instance *twin;      /* the first environment's instance whose body (and, unless
                                    that lowering varies, blocks) this one shares */
 };
@@ -116,6 +118,7 @@ struct env_state {
     strmap lets_varying;        /* names of the lets whose evaluation did */
     const strmap *varying_kinds; /* kinds whose number of resources differs between environments */
     const strmap *partial_paths; /* paths of resources some environment does not have */
+    struct env_state **all;     /* every environment, in order (index is this one's) */
     const ptrvec *secrets;      /* ir_param* of every secret() lowered so far, for
                                    secret_names(); set by whoever lowers */
     pattern_cache *patterns;
@@ -144,6 +147,11 @@ void inst_observed(env_state *es);
 /* The instance of es at r's path: r may be another environment's (a shared
  * body refers to the first environment's resources). NULL if es has none. */
 instance *inst_in_env(env_state *es, const resource *r);
+
+/* Are x and y (of two environments) the same declaration in the same
+ * bindings, with equal bodies (defaults aside)? Then whatever reads only
+ * their bodies reads the same. */
+bool inst_same_body(const instance *x, const instance *y);
 
 /* An evaluation context whose names are this environment's. target is the
  * ir_target being lowered to, or -1. */

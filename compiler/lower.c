@@ -26,7 +26,8 @@ typedef struct lower_ctx {
 void lower_out_init(lower_out *lo, arena *a)
 {
     memset(lo, 0, sizeof *lo);
-    strmap_init(&lo->by_key, a);
+    for (int t = 0; t < TARGET_COUNT; t++)
+        strmap_init(&lo->by_name[t], a);
 }
 
 static const char *camel(arena *a, const char *snake)
@@ -51,7 +52,7 @@ static const char *block_name(lower_ctx *lc, const char *local)
         return local;
     arena *a = lc->es->a;
     const char *base = lc->in->ident;
-    char *name = strcmp(local, "this") == 0 ? (char *)base : arena_printf(a, "%s_%s", base, local);
+    char *name = strcmp(local, "this") == 0 ? (char *)base : arena_cat(a, base, "_", local, NULL);
     for (char *c = name; *c; c++)
         if (*c == '-' || *c == '.')
             *c = '_';   /* "${s.label}" locals may hold hyphens */
@@ -194,15 +195,14 @@ static const char *label_str(lower_ctx *lc, const ast_expr *e, scope *sc)
 static ir_stack *stack_for(lower_ctx *lc, const char *name, ir_target target)
 {
     arena *a = lc->es->a;
-    const char *key = arena_printf(a, "%d|%s", (int)target, name);
-    ir_stack *s = strmap_get(&lc->out->by_key, key);
+    ir_stack *s = strmap_get(&lc->out->by_name[target], name);
     if (s)
         return s;
     s = arena_alloc(a, sizeof *s);
     s->name = name;
     s->target = target;
     vec_push(a, &lc->out->stacks, s);
-    strmap_put(&lc->out->by_key, key, s);
+    strmap_put(&lc->out->by_name[target], name, s);
     return s;
 }
 
@@ -488,17 +488,29 @@ static const ir_block *first_resource(const instance *in)
     return NULL;
 }
 
-/* Can in take its twin's blocks? What they refer to is lowered first (as
- * when they were lowered) and must have the same primary blocks here: a
- * reference names a block by its type and name. */
-static bool can_adopt(lower_ctx *lc, instance *in)
+/* An earlier environment's instance whose lowering in can take: one that
+ * did not look at the environment, of the same body. */
+static const instance *lowered_like(lower_ctx *lc, const instance *in)
 {
-    const instance *twin = in->twin;
-    if (!twin || twin->lowered != 2 || twin->lowering_varies)
+    env_state *es = lc->es;
+    for (int e = 0; es->all && e < es->index; e++) {
+        const instance *t = in->twin && in->twin->es == es->all[e] ? in->twin : inst_in_env(es->all[e], &in->r);
+        if (t && t->lowered == 2 && !t->lowering_varies && (t == in->twin || inst_same_body(in, t)))
+            return t;
+    }
+    return NULL;
+}
+
+/* Can in take src's blocks? What they refer to is lowered first (as when
+ * they were lowered) and must have the same primary blocks here: a
+ * reference names a block by its type and name. */
+static bool can_adopt(lower_ctx *lc, const instance *src)
+{
+    if (!src)
         return false;
     bool same = true;
-    for (size_t i = 0; i < twin->deps.len; i++) {
-        const instance *was = twin->deps.items[i];
+    for (size_t i = 0; i < src->deps.len; i++) {
+        const instance *was = src->deps.items[i];
         instance *dep = inst_in_env(lc->es, &was->r);
         if (!dep)
             return false;
@@ -509,19 +521,19 @@ static bool can_adopt(lower_ctx *lc, instance *in)
     return same;
 }
 
-/* The first environment's blocks of in's twin, in this environment's
- * stacks (not what was lowered once for every environment: workflows). */
-static void adopt_blocks(lower_ctx *lc, instance *in)
+/* src's blocks (an earlier environment's), in this environment's stacks
+ * (not what was lowered once for every environment: workflows). */
+static void adopt_blocks(lower_ctx *lc, instance *in, const instance *src)
 {
-    const instance *twin = in->twin;
     arena *a = lc->es->a;
-    for (size_t i = 0; i < twin->r.blocks.len; i++) {
-        if (!target_table[(uintptr_t)twin->targets.items[i]].per_env)
+    for (size_t i = 0; i < src->r.blocks.len; i++) {
+        if (!target_table[(uintptr_t)src->targets.items[i]].per_env)
             continue;
-        vec_push(a, &in->r.blocks, twin->r.blocks.items[i]);
-        vec_push(a, &in->locals, twin->locals.items[i]);
-        vec_push(a, &in->targets, twin->targets.items[i]);
+        vec_push(a, &in->r.blocks, src->r.blocks.items[i]);
+        vec_push(a, &in->locals, src->locals.items[i]);
+        vec_push(a, &in->targets, src->targets.items[i]);
     }
+    in->deps = src->deps;
     publish(lc);
 }
 
@@ -534,8 +546,9 @@ static void lower_instance(lower_ctx *from, instance *in)
     in->lowered = 1;
     env_state *es = from->es;
     lower_ctx lc = {.es = es, .secrets = from->secrets, .in = in, .out = from->out, .target = in->r.target};
-    if (can_adopt(&lc, in)) {
-        adopt_blocks(&lc, in);
+    const instance *src = lowered_like(&lc, in);
+    if (can_adopt(&lc, src)) {
+        adopt_blocks(&lc, in, src);
         in->lowered = 2;
         for (size_t i = 0; i < in->children.len; i++)
             lower_instance(&lc, in->children.items[i]);

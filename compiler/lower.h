@@ -17,7 +17,7 @@
 /* One environment's lowered program (or the workflows'): its stacks. */
 typedef struct lower_out {
     ptrvec stacks;              /* ir_stack*, in order of first use */
-    strmap by_key;              /* "<target>|<name>" -> ir_stack* */
+    strmap by_name[TARGET_COUNT]; /* per target: name -> ir_stack* */
 } lower_out;
 
 void lower_out_init(lower_out *lo, arena *a);

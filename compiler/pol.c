@@ -281,6 +281,7 @@ pol_state *pol_begin(const program *p)
     ps->d = p->d;
     ps->patterns = pattern_cache_new(p->a);
     strmap_init(&ps->global_names, p->a);
+    ptrmap_init(&ps->checked, p->a);
     ps->scratch = arena_new();
     arena_defer(p->a, (void (*)(void *))arena_free, ps->scratch);
     strmap_init(&ps->by_id, p->a);
@@ -388,11 +389,12 @@ static const char *allowed(pol_state *ps, const resource *res, const char *id)
 
 /* ---- findings ---- */
 
-void pol_add_finding(pol_state *ps, const pol_rule *r, const resource *res, src_loc loc, const char *msg)
+finding *pol_add_finding(pol_state *ps, const pol_rule *r, const resource *res, src_loc loc, const char *msg)
 {
     /* one finding per rule and place: an environment's own wording (its
      * names) does not make it another finding */
-    const char *key = arena_printf(ps->a, "%s|%p|%d|%d", r->id, (const void *)loc.file, loc.line, loc.col);
+    const char *key = arena_cat(ps->a, r->id, "|", arena_int(ps->a, (long long)(uintptr_t)loc.file), "|",
+                                arena_int(ps->a, loc.line), "|", arena_int(ps->a, loc.col), NULL);
     finding *f = strmap_get(&ps->finding_by_key, key);
     if (!f) {
         f = arena_alloc(ps->a, sizeof *f);
@@ -405,6 +407,12 @@ void pol_add_finding(pol_state *ps, const pol_rule *r, const resource *res, src_
     const char *why = allowed(ps, res, r->id);
     if (why)
         f->reason = why;
+    pol_found_again(ps, f);
+    return f;
+}
+
+void pol_found_again(pol_state *ps, finding *f)
+{
     if (ps->env)
         vec_push(ps->a, &f->envs, (void *)ps->env);
 }

@@ -21,7 +21,7 @@ static value *interp_text(pol_state *ps, const ir_value *v)
     for (size_t i = 0; i < v->items.len; i++) {
         const ir_value *part = v->items.items[i];
         if (part->kind == IR_STRING)
-            sb_puts(&sb, env_subst(ps->scratch, part->text, ps->env_name));
+            sb_puts(&sb, part->text);
         else
             sb_puts(&sb, "${...}");
     }
@@ -37,7 +37,7 @@ static value *ir_as_value(pol_state *ps, const ir_value *v)
     case IR_NULL: return val_null(a, v->loc);
     case IR_BOOL: return val_bool(a, v->boolean, v->loc);
     case IR_NUMBER: return val_number(a, strtod(v->text, NULL), v->loc);
-    case IR_STRING: return val_string(a, env_subst(a, v->text, ps->env_name), v->loc);
+    case IR_STRING: return val_string(a, v->text, v->loc);    /* the environment's name, if any, stays marked */
     case IR_JSON: return v->items.len ? ir_as_value(ps, v->items.items[0]) : val_null(a, v->loc);
     case IR_INTERP: return interp_text(ps, v);
     case IR_LIST:
@@ -59,7 +59,7 @@ static value *ir_as_value(pol_state *ps, const ir_value *v)
     case IR_RAW:
     default: {
         value *out = val_new(a, V_RAW, v->loc);
-        out->text = v->kind == IR_RAW ? env_subst(a, v->text, ps->env_name) : v->ref_path ? v->ref_path : "";
+        out->text = v->kind == IR_RAW ? v->text : v->ref_path ? v->ref_path : "";
         return out;
     }
     }
@@ -128,11 +128,19 @@ static const value *value_at(const value *root, const char *path)
     return root;
 }
 
+/* What the rules found on a block, so that environments sharing the block
+ * need not evaluate them again. */
+typedef struct block_check {
+    bool varies;                /* a rule looked at the environment: evaluate it in each */
+    ptrvec findings;            /* finding*, once per time one was found */
+} block_check;
+
 typedef struct rule_ctx {
     pol_state *ps;
     const pol_rule *r;
     const pol_match *m;
     const ir_block *b;
+    block_check *bc;
     eval_ctx cx;
 } rule_ctx;
 
@@ -148,7 +156,7 @@ static void judge(rule_ctx *rc, const value *root)
     const char *at = ast_word(pick(rc->m->at, rc->r->dflt.at));
     const value *spot = at ? value_at(root, at) : NULL;
     src_loc loc = pol_user_loc(spot ? spot->loc : root->loc, rc->b);
-    pol_add_finding(rc->ps, rc->r, rc->b->origin, loc, text);
+    vec_push(rc->ps->a, &rc->bc->findings, pol_add_finding(rc->ps, rc->r, rc->b->origin, loc, text));
 }
 
 /* The other blocks lowered from the same resource (for raw blocks, written
@@ -173,7 +181,8 @@ static value *related_blocks(pol_state *ps, const ir_stack *s, const ir_block *b
     return m;
 }
 
-static void apply(pol_state *ps, env_state *es, const match_ref *mr, const ir_block *b, value *self, value *related)
+static void apply(pol_state *ps, env_state *es, block_check *bc, const match_ref *mr, const ir_block *b, value *self,
+                  value *related)
 {
     const resource *res = b->origin;
     scope *sc = scope_bind(ps->scratch, es->globals, "self", self);
@@ -182,9 +191,9 @@ static void apply(pol_state *ps, env_state *es, const match_ref *mr, const ir_bl
     sc = scope_bind(ps->scratch, sc, "block", val_string(ps->scratch, b->name, b->loc));
     /* no host: a rule sees only what this scope binds, so nothing it
      * allocates can outlive the block */
-    rule_ctx rc = {.ps = ps, .r = mr->rule, .m = mr->m, .b = b,
+    rule_ctx rc = {.ps = ps, .r = mr->rule, .m = mr->m, .b = b, .bc = bc,
                    .cx = {.a = ps->scratch, .d = ps->d, .sc = sc, .target = -1, .env = ps->env_name,
-                          .patterns = ps->patterns}};
+                          .looked = &bc->varies, .patterns = ps->patterns}};
     /* `only` narrows the blocks, or with `each` the items */
     const ast_expr *only = pick(mr->m->only, mr->rule->dflt.only);
     const ast_expr *each = pick(mr->m->each, mr->rule->dflt.each);
@@ -210,14 +219,14 @@ static void apply(pol_state *ps, env_state *es, const match_ref *mr, const ir_bl
 
 /* Applies one matching rule, converting the block (and, for rules that read
  * them, its related blocks) on first need. */
-static void apply_lazily(pol_state *ps, env_state *es, const ir_stack *s, const match_ref *mr, const ir_block *b,
-                         value **self, value **related)
+static void apply_lazily(pol_state *ps, env_state *es, block_check *bc, const ir_stack *s, const match_ref *mr,
+                         const ir_block *b, value **self, value **related)
 {
     if (!*self)
         *self = block_as_value(ps, b);
     if (!*related && mr->rule->needs_related)
         *related = related_blocks(ps, s, b);
-    apply(ps, es, mr, b, *self, *related ? *related : val_null(ps->scratch, b->loc));
+    apply(ps, es, bc, mr, b, *self, *related ? *related : val_null(ps->scratch, b->loc));
 }
 
 static bool type_hit(const match_ref *mr, const char *type)
@@ -236,14 +245,23 @@ static void check_block(pol_state *ps, env_state *es, const ir_stack *s, const i
         return;
     ir_target t = s->target;
     const char *type = bare_type(ps, b);
+    pol_names_check_block(ps, es, ps->scratch, b, type);    /* names differ in length between environments */
+    block_check *bc = ptrmap_get(&ps->checked, b);
+    if (bc && !bc->varies) {    /* an earlier environment's block, checked alike */
+        for (size_t i = 0; i < bc->findings.len; i++)
+            pol_found_again(ps, bc->findings.items[i]);
+        arena_reset(ps->scratch);
+        return;
+    }
+    bc = arena_alloc(ps->a, sizeof *bc);
+    ptrmap_put(&ps->checked, b, bc);
     const ptrvec *exact = strmap_get(&ps->exact[t], type);
-    pol_names_check_block(ps, es, ps->scratch, b, type);
     value *self = NULL, *related = NULL;
     for (size_t i = 0; exact && i < exact->len; i++)
-        apply_lazily(ps, es, s, exact->items[i], b, &self, &related);
+        apply_lazily(ps, es, bc, s, exact->items[i], b, &self, &related);
     for (size_t i = 0; i < ps->globbed[t].len; i++)
         if (type_hit(ps->globbed[t].items[i], type))
-            apply_lazily(ps, es, s, ps->globbed[t].items[i], b, &self, &related);
+            apply_lazily(ps, es, bc, s, ps->globbed[t].items[i], b, &self, &related);
     arena_reset(ps->scratch);
 }
 

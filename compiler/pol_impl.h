@@ -49,11 +49,16 @@ struct pol_state {
     ptrvec annots;              /* allow_rec* of every annotation seen, first-seen order
                                    (a program has few: a list is enough) */
     strmap global_names;        /* naming.unique: globally scoped name -> first env using it */
+    ptrmap checked;             /* ir_block* -> block_check* (pol_eval.c): a block that
+                                   environments share is checked once */
     size_t nenvs_checked;
 };
 
 /* pol.c: a finding of rule r about resource res (NULL: none) at loc; msg is copied. */
-void pol_add_finding(pol_state *ps, const pol_rule *r, const resource *res, src_loc loc, const char *msg);
+finding *pol_add_finding(pol_state *ps, const pol_rule *r, const resource *res, src_loc loc, const char *msg);
+
+/* pol.c: the finding holds in the environment being checked too. */
+void pol_found_again(pol_state *ps, finding *f);
 
 /* pol.c: a finding of the rule with this id, if it is enabled. */
 void pol_name_finding(pol_state *ps, const char *id, const resource *res, src_loc loc, const char *msg);

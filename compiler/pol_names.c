@@ -27,7 +27,7 @@ typedef struct name_limits {
  * message also says what the convention gives (computed only then: this
  * runs for every name in every environment). */
 static void check_limits(pol_state *ps, env_state *es, arena *a, const resource *res, instance *in, src_loc at,
-                         const char *name, const char *what, const char *type, name_limits l)
+                         const char *name, const char *type, name_limits l)
 {
     size_t len = strlen(name);
     const char *c = name;
@@ -38,6 +38,8 @@ static void check_limits(pol_state *ps, env_state *es, arena *a, const resource 
         return;
     const char *tail = in ? arena_printf(a, " (the convention gives '%s')",
                                          inst_env_text(es, inst_conventional_name(es, in))) : "";
+    /* what the name belongs to: a resource, or an emitted block of its type */
+    const char *what = in ? arena_printf(a, "%s '%s'", in->k->name, in->r.path) : type;
     if (long_short)
         pol_name_finding(ps, "naming.length", res, at, arena_printf(a,
             "name '%s' of %s is %zu characters; %s names are %g to %g%s", name, what, len, type, l.min, l.max, tail));
@@ -50,8 +52,7 @@ static void check_shape(pol_state *ps, env_state *es, instance *in, const char *
 {
     const naming_rule *n = &in->k->naming;
     name_limits l = {n->min_len, n->max_len, n->chars ? n->chars : "a-z0-9-"};
-    check_limits(ps, es, es->a, &in->r, in, at, name, arena_printf(es->a, "%s '%s'", in->k->name, in->r.path),
-                 in->k->name, l);
+    check_limits(ps, es, es->a, &in->r, in, at, name, in->k->name, l);
 }
 
 /* Where a name must be unique: the kind, and the resource group or parent. */
@@ -65,7 +66,7 @@ static const char *scope_key(env_state *es, instance *in, const char *name)
         value *rg = inst_body_get(in->body, "resource_group");
         within = rg && rg->kind == V_RESOURCE ? rg->res->path : "";
     }
-    return arena_printf(es->a, "%s|%s|%s", in->k->name, within, name);
+    return arena_cat(es->a, in->k->name, "|", within, "|", name, NULL);
 }
 
 static void check_unique(pol_state *ps, env_state *es, instance *in, const char *name, src_loc at, strmap *here)
@@ -136,5 +137,5 @@ void pol_names_check_block(pol_state *ps, env_state *es, arena *a, const ir_bloc
     if (chars && chars->kind == V_STRING)
         l.chars = chars->text;
     check_limits(ps, es, a, b->origin, NULL, pol_user_loc(e->value->loc, b), env_subst(a, e->value->text, es->env),
-                 type, type, l);
+                 type, l);
 }

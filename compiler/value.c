@@ -74,7 +74,7 @@ const char *val_format_number(arena *a, double n)
     if (n == 0)
         return "0";
     if (fabs(n) < 1e15 && n == (double)(long long)n)
-        return arena_printf(a, "%lld", (long long)n);
+        return arena_int(a, (long long)n);
     for (int prec = 1; prec <= 17; prec++) {
         char buf[64];
         snprintf(buf, sizeof buf, "%.*g", prec, n);
