@@ -7,6 +7,7 @@
 #include <ctype.h>
 #include <regex.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 static value *bad(eval_ctx *cx, const ast_expr *call, const char *msg)
@@ -499,48 +500,71 @@ static value *fn_type_of(eval_ctx *cx, const ast_expr *c, value **args, size_t n
     return val_string(cx->a, name, c->loc);
 }
 
-static const struct { const char *name; eval_fn fn; } builtins[] = {
-    {"formatlist", fn_formatlist},
-    {"zipmap", fn_zipmap}, {"wrap_each", fn_wrap_each}, {"entries", fn_entries},
-    {"ref", fn_ref},
-    {"raw", fn_raw}, {"secret", fn_secret}, {"concat", fn_concat}, {"merge", fn_merge},
-    {"lower", fn_case}, {"upper", fn_case}, {"replace", fn_replace}, {"join", fn_join},
-    {"length", fn_length}, {"contains", fn_contains}, {"keys", fn_keys},
-    {"tostring", fn_tostring}, {"coalesce", fn_coalesce}, {"jsonencode", fn_jsonencode},
-    {"cidr_within", fn_cidr_within}, {"cidr_overlaps", fn_cidr_overlaps}, {"pluck", fn_pluck},
-    {"matches", fn_matches}, {"any_match", fn_matches}, {"all_match", fn_matches},
-    {"as_list", fn_as_list}, {"values", fn_values}, {"flatten", fn_flatten},
-    {"find_keys", fn_find_keys}, {"type_of", fn_type_of},
+/* Sorted by name (strcmp order), for a binary search: every call looks its
+ * function up. `passes`: the function passes a string argument on as it is,
+ * the environment's name included (envname.h); the others read their string
+ * arguments as the environment has them (eval_text). */
+typedef struct builtin {
+    const char *name;
+    eval_fn fn;
+    bool passes;
+} builtin;
+
+static const builtin builtins[] = {
+    {"all_match", fn_matches, false},
+    {"any_match", fn_matches, false},
+    {"as_list", fn_as_list, true},
+    {"cidr_overlaps", fn_cidr_overlaps, false},
+    {"cidr_within", fn_cidr_within, false},
+    {"coalesce", fn_coalesce, true},
+    {"concat", fn_concat, false},
+    {"contains", fn_contains, false},
+    {"entries", fn_entries, false},
+    {"find_keys", fn_find_keys, false},
+    {"flatten", fn_flatten, false},
+    {"formatlist", fn_formatlist, false},
+    {"join", fn_join, false},
+    {"jsonencode", fn_jsonencode, true},
+    {"keys", fn_keys, false},
+    {"length", fn_length, false},
+    {"lower", fn_case, false},
+    {"matches", fn_matches, false},
+    {"merge", fn_merge, false},
+    {"pluck", fn_pluck, false},
+    {"raw", fn_raw, false},
+    {"ref", fn_ref, false},
+    {"replace", fn_replace, false},
+    {"secret", fn_secret, false},
+    {"tostring", fn_tostring, true},
+    {"type_of", fn_type_of, true},
+    {"upper", fn_case, false},
+    {"values", fn_values, false},
+    {"wrap_each", fn_wrap_each, false},
+    {"zipmap", fn_zipmap, false}
 };
 
-static eval_fn find_function(const eval_ctx *cx, const char *name)
+static int by_name(const void *key, const void *b)
 {
-    for (size_t i = 0; i < sizeof builtins / sizeof builtins[0]; i++)
-        if (strcmp(builtins[i].name, name) == 0)
-            return builtins[i].fn;
-    return cx->host ? cx->host->function(name) : NULL;
+    return strcmp(key, ((const builtin *)b)->name);
 }
 
-/* Functions that pass a string argument on as it is, the environment's
- * name included; every other function reads its string arguments as the
- * environment has them (eval_text). */
-static bool passes_strings(const char *name)
+const char *eval_builtins_unsorted(void)
 {
-    static const char *const pass[] = {"tostring", "coalesce", "jsonencode", "as_list", "type_of"};
-    for (size_t i = 0; i < sizeof pass / sizeof pass[0]; i++)
-        if (strcmp(pass[i], name) == 0)
-            return true;
-    return false;
+    for (size_t i = 1; i < sizeof builtins / sizeof builtins[0]; i++)
+        if (strcmp(builtins[i - 1].name, builtins[i].name) >= 0)
+            return builtins[i].name;
+    return NULL;
 }
 
 value *eval_call(eval_ctx *cx, const ast_expr *e)
 {
-    eval_fn fn = find_function(cx, e->text);
+    const builtin *b = bsearch(e->text, builtins, sizeof builtins / sizeof builtins[0], sizeof builtins[0], by_name);
+    eval_fn fn = b ? b->fn : cx->host ? cx->host->function(e->text) : NULL;
     if (!fn) {
         diag_error(cx->d, e->loc, "unknown function '%s'", e->text);
         return val_null(cx->a, e->loc);
     }
-    bool pass = passes_strings(e->text);
+    bool pass = b && b->passes;
     value **args = arena_alloc(cx->a, (e->items.len + 1) * sizeof *args);
     for (size_t j = 0; j < e->items.len; j++) {
         args[j] = eval_expr(cx, e->items.items[j]);

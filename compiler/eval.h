@@ -103,6 +103,10 @@ bool eval_cidr(const char *text, unsigned *lo, unsigned *hi);
 /* builtins.c: a call of a built-in function (or the host's). */
 value *eval_call(eval_ctx *cx, const ast_expr *e);
 
+/* builtins.c: the first built-in out of order in its (sorted) table, or
+ * NULL: for a unit test. */
+const char *eval_builtins_unsorted(void);
+
 /* A cache of compiled regular expressions for matches() and find_keys(),
  * freed with the arena. */
 pattern_cache *pattern_cache_new(arena *a);

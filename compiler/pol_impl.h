@@ -51,6 +51,8 @@ struct pol_state {
     strmap global_names;        /* naming.unique: globally scoped name -> first env using it */
     ptrmap checked;             /* ir_block* -> block_check* (pol_eval.c): a block that
                                    environments share is checked once */
+    const value *limits;        /* the stdlib's resource_name_limits last indexed ... */
+    strmap limits_by_type;      /* ... by block type (pol_names.c) */
     size_t nenvs_checked;
 };
 

@@ -123,9 +123,24 @@ void pol_names_check_env(pol_state *ps, env_state *es)
 
 /* ---- names of emitted blocks: secondary resources and raw blocks ---- */
 
+/* The limits of a block type: the stdlib's table, indexed once per
+ * environment that evaluated it (every block is looked up). */
+static value *limits_of(pol_state *ps, const env_state *es, const char *type)
+{
+    if (!es->name_limits || es->name_limits->kind != V_MAP)
+        return NULL;
+    if (ps->limits != es->name_limits) {
+        ps->limits = es->name_limits;
+        strmap_init(&ps->limits_by_type, ps->a);
+        for (size_t i = 0; i < es->name_limits->keys.len; i++)
+            strmap_put(&ps->limits_by_type, es->name_limits->keys.items[i], es->name_limits->items.items[i]);
+    }
+    return strmap_get(&ps->limits_by_type, type);
+}
+
 void pol_names_check_block(pol_state *ps, env_state *es, arena *a, const ir_block *b, const char *type)
 {
-    value *lim = es->name_limits ? val_map_get(es->name_limits, type) : NULL;
+    value *lim = limits_of(ps, es, type);
     value *field = lim && lim->kind == V_MAP ? val_map_get(lim, "field") : NULL;
     const ir_entry *e = field && field->kind == V_STRING ? ir_block_get(b, field->text) : NULL;
     if (!e || !e->value || e->value->kind != IR_STRING)

@@ -37,10 +37,16 @@ value *val_string(arena *a, const char *s, src_loc loc)
     return v;
 }
 
+/* Keys are mostly the program's own words, the same pointer each time. */
+static bool same_key(const char *x, const char *y)
+{
+    return x == y || strcmp(x, y) == 0;
+}
+
 void val_map_set(arena *a, value *m, const char *key, value *v)
 {
     for (size_t i = 0; i < m->keys.len; i++) {
-        if (strcmp(m->keys.items[i], key) == 0) {
+        if (same_key(m->keys.items[i], key)) {
             m->items.items[i] = v;
             return;
         }
@@ -51,6 +57,9 @@ void val_map_set(arena *a, value *m, const char *key, value *v)
 
 value *val_map_get(const value *m, const char *key)
 {
+    for (size_t i = 0; i < m->keys.len; i++)
+        if (m->keys.items[i] == key)
+            return m->items.items[i];
     for (size_t i = 0; i < m->keys.len; i++)
         if (strcmp(m->keys.items[i], key) == 0)
             return m->items.items[i];

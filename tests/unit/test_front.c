@@ -9,6 +9,7 @@
 
 #include "ast.h"
 #include "compile.h"
+#include "eval.h"
 #include "sema.h"
 
 static ast_file *parse_text(arena *a, diag_ctx *d, const char *text)
@@ -359,4 +360,10 @@ TEST(compile_the_environments_name_is_each_environments_own)
     CHECK(extra_name && extra_name->kind == IR_STRING);
     CHECK_STR(extra_name ? extra_name->text : NULL, "stdemoextraprodeuw");
     compile_free(&r.c);
+}
+
+/* Calls find built-ins by binary search in a table sorted by hand. */
+TEST(builtins_table_is_sorted)
+{
+    CHECK(eval_builtins_unsorted() == NULL);
 }
