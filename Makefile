@@ -38,7 +38,7 @@ LDFLAGS  += $(SAN)
 LDLIBS   += $(PKG_LIBS) -lm
 
 LIB_SRC  := $(filter-out compiler/main.c,$(wildcard compiler/*.c)) $(wildcard backends/*.c)
-GEN_SRC  := $(BUILD)/gen/infra.tab.c $(BUILD)/gen/infra.lex.c $(BUILD)/gen/stdlib_embed.c
+GEN_SRC  := $(BUILD)/gen/infra.tab.c $(BUILD)/gen/infra.lex.c $(BUILD)/gen/stdlib_ast.c
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o) $(GEN_SRC:%.c=%.o)
 STDLIB   := $(sort $(wildcard stdlib/*.infra))
 UNIT_SRC := $(wildcard tests/unit/*.c)
@@ -78,8 +78,12 @@ $(BUILD)/gen/infra.tab.c $(BUILD)/gen/infra.tab.h: grammar/infra.y | $(BUILD)/ge
 $(BUILD)/gen/infra.lex.c: grammar/infra.l $(BUILD)/gen/infra.tab.h | $(BUILD)/gen
 	flex -o $@ $<
 
-$(BUILD)/gen/stdlib_embed.c: $(BUILD)/embed $(STDLIB) | $(BUILD)/gen
-	$(BUILD)/embed $@ $(foreach f,$(STDLIB),$(f)=$(f))
+# The stdlib is parsed here, once, and written as C data (tools/stdlib_ast.c):
+# the compiler starts with its syntax trees instead of parsing it every run.
+# The generator is built from the parser's sources alone, without $(SAN).
+$(BUILD)/gen/stdlib_ast.c: $(BUILD)/stdlib-ast $(STDLIB) | $(BUILD)/gen
+	$(BUILD)/stdlib-ast $@.tmp $(foreach f,$(STDLIB),$(f)=$(f))
+	mv $@.tmp $@
 
 # The build id names the compiler's sources (code and stdlib): a manifest
 # written by another build is not trusted to describe this one's output.
@@ -90,8 +94,10 @@ $(BUILD)/gen/build_id.h: $(ID_SRC) | $(BUILD)/gen
 
 $(BUILD)/compiler/repocmd.o $(BUILD)/compiler/main.o: $(BUILD)/gen/build_id.h
 
-$(BUILD)/embed: tools/embed.c | $(BUILD)/gen
-	$(CC) -O1 -o $@ $<
+STDLIB_AST_SRC := tools/stdlib_ast.c compiler/ast.c compiler/arena.c compiler/diag.c \
+                  $(BUILD)/gen/infra.tab.c $(BUILD)/gen/infra.lex.c
+$(BUILD)/stdlib-ast: $(STDLIB_AST_SRC) compiler/ast.h compiler/parse_state.h | $(BUILD)/gen
+	$(CC) -std=c11 -O1 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -Icompiler -I$(BUILD)/gen -o $@ $(STDLIB_AST_SRC)
 
 # Unit tests link the library, not the driver.
 $(BUILD)/unit: $(UNIT_SRC:%.c=$(BUILD)/%.o) $(BUILD)/libinfrac.a

@@ -283,9 +283,8 @@ static void load_stdlib(loader *ld, const char *stdlib_dir)
         (void)before;
         return;
     }
-    for (const stdlib_file *f = stdlib_files; f->name; f++)
-        parse_into(ld, arena_printf(ld->a, "<stdlib>/%s", f->name + (strncmp(f->name, "stdlib/", 7) ? 0 : 7)),
-                   f->text, f->len);
+    for (ast_file *const *f = stdlib_ast; *f; f++)
+        vec_push(ld->a, ld->files, *f);     /* parsed when the compiler was built */
 }
 
 void load_program(arena *a, diag_ctx *d, const char *stdlib_dir, char **paths, int npaths, ptrvec *files)

@@ -11,6 +11,7 @@
 #include "compile.h"
 #include "eval.h"
 #include "sema.h"
+#include "stdlib_files.h"
 
 static ast_file *parse_text(arena *a, diag_ctx *d, const char *text)
 {
@@ -366,4 +367,105 @@ TEST(compile_the_environments_name_is_each_environments_own)
 TEST(builtins_table_is_sorted)
 {
     CHECK(eval_builtins_unsorted() == NULL);
+}
+
+/* ---- the stdlib parsed at build time (tools/stdlib_ast.c) ---- */
+
+static bool same_loc(src_loc x, src_loc y)
+{
+    return x.line == y.line && x.col == y.col && x.end_line == y.end_line && x.end_col == y.end_col &&
+           !x.file == !y.file;
+}
+
+static bool same_text(const char *x, const char *y)
+{
+    return x == y || (x && y && strcmp(x, y) == 0);
+}
+
+static bool same_expr(const ast_expr *x, const ast_expr *y);
+static bool same_item(const ast_item *x, const ast_item *y);
+
+static bool same_exprs(const ptrvec *x, const ptrvec *y)
+{
+    if (x->len != y->len)
+        return false;
+    for (size_t i = 0; i < x->len; i++)
+        if (!same_expr(x->items[i], y->items[i]))
+            return false;
+    return true;
+}
+
+static bool same_texts(const ptrvec *x, const ptrvec *y)
+{
+    if (x->len != y->len)
+        return false;
+    for (size_t i = 0; i < x->len; i++)
+        if (!same_text(x->items[i], y->items[i]))
+            return false;
+    return true;
+}
+
+static bool same_items(const ptrvec *x, const ptrvec *y)
+{
+    if (x->len != y->len)
+        return false;
+    for (size_t i = 0; i < x->len; i++)
+        if (!same_item(x->items[i], y->items[i]))
+            return false;
+    return true;
+}
+
+static bool same_expr(const ast_expr *x, const ast_expr *y)
+{
+    if (!x || !y)
+        return x == y;
+    return x->kind == y->kind && same_loc(x->loc, y->loc) && same_text(x->text, y->text) && x->num == y->num &&
+           same_expr(x->lhs, y->lhs) && same_expr(x->rhs, y->rhs) && same_expr(x->cond, y->cond) &&
+           same_exprs(&x->items, &y->items) && same_texts(&x->keys, &y->keys);
+}
+
+static bool same_type(const ast_type *x, const ast_type *y)
+{
+    if (!x || !y)
+        return x == y;
+    if (!same_text(x->name, y->name) || x->optional != y->optional || !same_loc(x->loc, y->loc) ||
+        x->args.len != y->args.len)
+        return false;
+    for (size_t i = 0; i < x->args.len; i++)
+        if (!same_type(x->args.items[i], y->args.items[i]))
+            return false;
+    return true;
+}
+
+static bool same_item(const ast_item *x, const ast_item *y)
+{
+    if (x->kind != y->kind || !same_loc(x->loc, y->loc) || !same_loc(x->name_loc, y->name_loc) ||
+        !same_text(x->name, y->name) || !x->file != !y->file || !same_exprs(&x->labels, &y->labels) ||
+        !same_expr(x->value, y->value) || !same_type(x->type, y->type) || !same_items(&x->body, &y->body) ||
+        !same_items(&x->else_body, &y->else_body) || x->annots.len != y->annots.len)
+        return false;
+    if (!(x->kind == IT_ENVIRONMENTS ? same_items(&x->envs, &y->envs) : same_texts(&x->envs, &y->envs)))
+        return false;
+    for (size_t i = 0; i < x->annots.len; i++) {
+        const ast_annot *a = x->annots.items[i], *b = y->annots.items[i];
+        if (!same_text(a->name, b->name) || !same_loc(a->loc, b->loc) || !same_exprs(&a->args, &b->args))
+            return false;
+    }
+    return true;
+}
+
+TEST(stdlib_built_in_trees_are_what_parsing_gives)
+{
+    arena *a = arena_new();
+    size_t n = 0;
+    for (ast_file *const *f = stdlib_ast; *f; f++, n++) {
+        diag_ctx d;
+        diag_init(&d, a);
+        ast_file *fresh = parse_file(a, &d, (*f)->src);
+        CHECK(d.errors == 0);
+        CHECK(same_items(&(*f)->items, &fresh->items));
+        CHECK_CONTAINS((*f)->src->path, "<stdlib>/");
+    }
+    CHECK(n >= 10);
+    arena_free(a);
 }
