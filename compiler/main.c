@@ -31,7 +31,7 @@ typedef struct cli {
     const char *out_dir, *stdlib_dir, *message, *format, *name;
     char **envs, **paths;
     int nenvs, npaths;
-    int verbose, force, commit, staged, diff, quiet, help, check, markdown;
+    int verbose, force, commit, staged, diff, quiet, help, check, markdown, dry_run;
     int colour;                 /* --color: -1 auto, 0 never, 1 always */
 } cli;
 
@@ -63,6 +63,7 @@ static const cli_opt build_opts[] = {
     {"force", 0, NULL, "overwrite generated files edited by hand", CLI_NONE, NULL},
     {"commit", 0, NULL, "commit exactly the generated changes (needs -m)", CLI_NONE, NULL},
     {"message", 'm', "MSG", "the commit message for --commit", CLI_NONE, NULL},
+    {"dry-run", 0, NULL, "compile, check and print everything; write nothing", CLI_NONE, NULL},
     {"verbose", 'v', NULL, "print a summary of what was written", CLI_NONE, NULL},
     OPT_QUIET, OPT_COLOR, OPT_HELP, OPT_END,
 };
@@ -270,7 +271,8 @@ static int set_option(cli *c, const cli_opt *o, char *arg)
         int *flag = !strcmp(n, "force") ? &c->force : !strcmp(n, "commit") ? &c->commit
                   : !strcmp(n, "verbose") ? &c->verbose : !strcmp(n, "staged") ? &c->staged
                   : !strcmp(n, "diff") ? &c->diff : !strcmp(n, "quiet") ? &c->quiet
-                  : !strcmp(n, "check") ? &c->check : !strcmp(n, "markdown") ? &c->markdown : &c->help;
+                  : !strcmp(n, "check") ? &c->check : !strcmp(n, "markdown") ? &c->markdown
+                  : !strcmp(n, "dry-run") ? &c->dry_run : &c->help;
         *flag = 1;
     }
     return 0;
@@ -287,7 +289,7 @@ static repocmd_opts repo_opts(const cli *c)
     repocmd_opts o = {.out_dir = c->out_dir, .stdlib_dir = c->stdlib_dir, .message = c->message,
                       .format = format_of(c), .envs = c->envs, .nenvs = c->nenvs, .paths = c->paths,
                       .npaths = c->npaths, .verbose = c->verbose, .force = c->force, .commit = c->commit,
-                      .staged = c->staged, .diff = c->diff, .quiet = c->quiet};
+                      .staged = c->staged, .diff = c->diff, .quiet = c->quiet, .dry_run = c->dry_run};
     return o;
 }
 

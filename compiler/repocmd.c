@@ -424,7 +424,8 @@ static void summary(session *s)
             count[t] += strncmp(f->path, target_table[t].root, n) == 0 && f->path[n] == '/';
         }
     }
-    printf("infrac: wrote %zu files (%zu bytes) to %s:", s->comp.out.files.len, bytes, s->dir);
+    printf("infrac: %s %zu files (%zu bytes) to %s:", s->o->dry_run ? "would write" : "wrote",
+           s->comp.out.files.len, bytes, s->dir);
     for (int t = 0; t < TARGET_COUNT; t++)
         printf(" %s %zu%s", target_table[t].name, count[t], t < TARGET_COUNT - 1 ? "," : "\n");
 }
@@ -438,8 +439,8 @@ static int build_in(session *s)
     s->key = program_key(s, "worktree");
     rc = compile_paths(s);
     name_sources(s, NULL);
-    if (rc)
-        return rc;
+    if (rc || s->o->dry_run)
+        return rc;      /* --dry-run: everything but writing */
     if (repo_read_manifest(repo_worktree_reader(s->dir), s->a, &before, &s->d) != 0)
         return 2;
     keep_other_envs(s, &before, repo_worktree_reader(s->dir));
@@ -471,6 +472,8 @@ int repocmd_build(const repocmd_opts *o)
     int rc = 2;
     if (o->commit && !o->message)
         diag_error(&s.d, (src_loc){0}, "--commit needs a message: -m MSG");
+    else if (o->commit && o->dry_run)
+        diag_error(&s.d, (src_loc){0}, "--commit writes and --dry-run does not: choose one");
     else if (find_target(&s) == 0)
         rc = build_in(&s);
     emit(&s, NULL, rc);

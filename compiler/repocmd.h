@@ -32,6 +32,7 @@ typedef struct repocmd_opts {
     int npaths;
     bool verbose, force, commit, staged, diff;
     bool quiet;                 /* -q: no list of drifted files in text */
+    bool dry_run;               /* build: compile, check and print, write nothing */
 } repocmd_opts;
 
 int repocmd_build(const repocmd_opts *o);
