@@ -57,6 +57,19 @@ const char *out_name_problem(arena *a, const char *name)
     return NULL;
 }
 
+void out_take(out_set *o, const out_set *from)
+{
+    for (size_t i = 0; i < from->files.len; i++) {
+        out_file *f = from->files.items[i];
+        if (out_find(o, f->path)) {
+            fprintf(stderr, "infrac: internal error: two outputs at %s\n", f->path);
+            abort();
+        }
+        vec_push(o->a, &o->files, f);
+        strmap_put(&o->by_path, f->path, f);
+    }
+}
+
 static int by_path(const void *x, const void *y)
 {
     const out_file *a = *(const out_file *const *)x, *b = *(const out_file *const *)y;

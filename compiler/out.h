@@ -34,6 +34,9 @@ void out_sort(out_set *o);
 /* Is path one of env's own files (its Terraform root module, Kustomize
  * overlay or Bicep parameters), which no other environment's output holds? */
 bool out_env_file(const char *path, const char *env);
+/* Moves every file of from into o, without copying: from's arena must live
+ * as long as o is used (for sets printed in parallel, then joined). */
+void out_take(out_set *o, const out_set *from);
 const out_file *out_find(const out_set *o, const char *path);
 
 /* NULL when name can be one component of a generated file's path (stack,
