@@ -33,8 +33,8 @@ DOCS_URL ?= https://github.com/infrac/infrac/blob/main/docs
 CPPFLAGS += -DINFRAC_DOCS_URL='"$(DOCS_URL)"'
 CPPFLAGS += -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -Icompiler -Ibackends -I$(BUILD)/gen \
             -DINFRAC_LIBGIT2='"$(or $(GIT_SONAME),libgit2.so)"'
-CFLAGS   += -std=c11 $(OPT) $(WARN) $(SAN) $(PKG_CFLAGS)
-LDFLAGS  += $(SAN)
+CFLAGS   += -std=c11 -pthread $(OPT) $(WARN) $(SAN) $(PKG_CFLAGS)
+LDFLAGS  += -pthread $(SAN)
 LDLIBS   += $(PKG_LIBS) -lm
 
 LIB_SRC  := $(filter-out compiler/main.c,$(wildcard compiler/*.c)) $(wildcard backends/*.c)

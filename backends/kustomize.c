@@ -185,7 +185,7 @@ static ir_value *resolved_copy(arena *a, const ir_value *v, int env)
 
 /* Comparing scalar text allocates in the compilation's arena: a scratch
  * arena per comparison cost a fresh mapping each time. */
-static arena *same_in_arena;
+static _Thread_local arena *same_in_arena;
 
 static bool same_in(const ir_value *x, const ir_value *y, int env)
 {

@@ -111,7 +111,7 @@ static void yw_object(yw *w, const ir_value *v)
 }
 
 static json_t *ir_to_json(const ir_value *v, int env, int *ok);
-static arena *json_arena;   /* where ir_to_json's scalar texts live: the caller's */
+static _Thread_local arena *json_arena;   /* where ir_to_json's scalar texts live: the caller's */
 
 static const char *json_text(arena *a, const ir_value *v, int env, int *ok)
 {

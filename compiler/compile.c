@@ -1,6 +1,8 @@
 /* compile.c — the pipeline; see compile.h and docs/ARCHITECTURE.md. */
 #include "compile.h"
 
+#include <pthread.h>
+
 #include <string.h>
 
 #include "factor.h"
@@ -94,6 +96,51 @@ static void tf_settings(const env_state *es, ir_program *ip)
     ip->tf.aws_region = reg && reg->kind == V_STRING ? env_subst(a, reg->text, es->env) : NULL;
 }
 
+/* The printers of targets [first, last), with their own arena, output set
+ * and diagnostics: they share nothing but the (read-only) program. */
+typedef struct print_job {
+    const ir_program *ir;
+    int first, last;
+    arena *a;
+    diag_ctx d;
+    out_set out;
+} print_job;
+
+static void *print_targets(void *arg)
+{
+    print_job *job = arg;
+    for (int t = job->first; t < job->last; t++)
+        target_table[t].emit(job->ir, &job->out, &job->d);
+    return NULL;
+}
+
+/* The printers run on two threads, the first half of the target table on
+ * this one (Terraform and Bicep), the second on another (Kustomize and the
+ * workflows): they cost about the same. Files and diagnostics are joined in
+ * table order, so the result is the serial one (out_sort orders the files). */
+static void print_all(compilation *c)
+{
+    print_job jobs[2] = {{.ir = c->ir, .first = 0, .last = TARGET_COUNT / 2},
+                         {.ir = c->ir, .first = TARGET_COUNT / 2, .last = TARGET_COUNT}};
+    for (int j = 0; j < 2; j++) {
+        jobs[j].a = arena_new();
+        arena_defer(c->a, (void (*)(void *))arena_free, jobs[j].a);
+        diag_init(&jobs[j].d, jobs[j].a);
+        out_init(&jobs[j].out, jobs[j].a);
+    }
+    pthread_t other;
+    bool threaded = pthread_create(&other, NULL, print_targets, &jobs[1]) == 0;
+    print_targets(&jobs[0]);
+    if (threaded)
+        pthread_join(other, NULL);
+    else
+        print_targets(&jobs[1]);
+    for (int j = 0; j < 2; j++) {
+        diag_append(&c->d, &jobs[j].d);
+        out_take(&c->out, &jobs[j].out);
+    }
+}
+
 static void stamp_headers(compilation *c, const char *source)
 {
     for (size_t i = 0; i < c->out.files.len; i++) {
@@ -174,8 +221,7 @@ int compile_run(compilation *c, const compile_opts *o)
      * compiler bug otherwise, reported rather than written. */
     if (factor_mentions_env(c->ir))
         diag_error(&c->d, (src_loc){0}, "internal error: the environment's name was left as a placeholder");
-    for (int t = 0; t < TARGET_COUNT; t++)
-        target_table[t].emit(c->ir, &c->out, &c->d);
+    print_all(c);
     if (c->d.errors) {
         c->out.files.len = 0;
         return 2;

@@ -55,6 +55,14 @@ static void diag_add(diag_ctx *d, diag_severity sev, src_loc loc, const char *ms
     diag_push(d, sev, loc, msg);
 }
 
+void diag_append(diag_ctx *d, const diag_ctx *from)
+{
+    for (size_t i = 0; i < from->items.len; i++) {
+        const diag *g = from->items.items[i];
+        diag_add(d, g->severity, g->loc, arena_strdup(d->a, g->message));
+    }
+}
+
 void diag_finding(diag_ctx *d, diag_severity sev, src_loc loc, const diag_rule *rule, const char *msg,
                   const char *suppressed)
 {

@@ -64,6 +64,11 @@ void diag_note(diag_ctx *d, src_loc loc, const char *fmt, ...) __attribute__((fo
 void diag_finding(diag_ctx *d, diag_severity sev, src_loc loc, const diag_rule *rule, const char *msg,
                   const char *suppressed);
 
+/* Reports into d, in order, what was reported into from (a context of
+ * work done apart, in parallel): as if it had been reported into d. Only
+ * errors, warnings and notes: findings are reported by the policy stage. */
+void diag_append(diag_ctx *d, const diag_ctx *from);
+
 /* Print every diagnostic in text form. colour: use ANSI colour. */
 void diag_print(const diag_ctx *d, FILE *out, int colour);
 
