@@ -88,12 +88,18 @@ value *eval_concrete(eval_ctx *cx, value *v)
 static value *eval_string(eval_ctx *cx, const ast_expr *e)
 {
     arena *a = cx->a;
+    if (e->items.len == 1 && ((const ast_expr *)e->items.items[0])->kind == EX_STRLIT)
+        return val_string(a, ((const ast_expr *)e->items.items[0])->text, e->loc);   /* plain: the parsed text */
     strbuf sb;
     sb_init(&sb, a);
     value *interp = NULL;   /* built only when a part is not plain text */
     for (size_t i = 0; i < e->items.len; i++) {
         const ast_expr *part = e->items.items[i];
-        value *v = part->kind == EX_STRLIT ? val_string(a, part->text, part->loc) : eval_expr(cx, part);
+        if (part->kind == EX_STRLIT) {
+            sb_puts(&sb, part->text);
+            continue;
+        }
+        value *v = eval_expr(cx, part);
         const char *t = val_to_text(a, v);
         if (t && v->kind != V_NULL) {
             sb_puts(&sb, t);
