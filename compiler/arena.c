@@ -42,6 +42,15 @@ static void arena_oom(void)
 #endif
 #endif
 
+#ifdef ARENA_MALLOC
+#include <sanitizer/asan_interface.h>
+#define POISON(p, n) ASAN_POISON_MEMORY_REGION(p, n)
+#define UNPOISON(p, n) ASAN_UNPOISON_MEMORY_REGION(p, n)
+#else
+#define POISON(p, n) ((void)(p), (void)(n))
+#define UNPOISON(p, n) ((void)(p), (void)(n))
+#endif
+
 /* Chunks come straight from mmap, zeroed, with their pages populated in one call: on
  * a virtual machine a page fault costs microseconds, and a compile touches
  * every page it allocates, so faulting them one by one took a tenth of a
@@ -139,7 +148,38 @@ void *arena_alloc(arena *a, size_t size)
     void *p = c->data + c->used;
     c->used += size;
     a->total += size;
+    UNPOISON(p, size);
     return p;
+}
+
+bool arena_owns(const arena *a, const void *p)
+{
+    const unsigned char *q = p;
+    for (const chunk *c = a->head; c; c = c->next)
+        if (q >= c->data && q < c->data + c->used)
+            return true;
+    return false;
+}
+
+arena_mark arena_get_mark(const arena *a)
+{
+    return (arena_mark){a->head, a->head ? a->head->used : 0, a->total};
+}
+
+void arena_release(arena *a, arena_mark m)
+{
+    while (a->head && a->head != m.chunk) {
+        chunk *c = a->head;
+        a->head = c->next;
+        chunk_unmap(c);
+    }
+    if (a->head) {      /* what lies past `used` is zero again */
+        UNPOISON(a->head->data + m.used, a->head->used - m.used);
+        memset(a->head->data + m.used, 0, a->head->used - m.used);
+        POISON(a->head->data + m.used, a->head->size - m.used);
+        a->head->used = m.used;
+    }
+    a->total = m.total;
 }
 
 char *arena_strndup(arena *a, const char *s, size_t n)
@@ -165,6 +205,8 @@ char *arena_printf(arena *a, const char *fmt, ...)
     va_copy(ap2, ap);
     chunk *c = a->head;
     size_t room = c ? c->size - c->used : 0;
+    if (room)
+        UNPOISON(c->data + c->used, room);
     int n = vsnprintf(room ? (char *)c->data + c->used : NULL, room, fmt, ap);
     va_end(ap);
     if (n >= 0 && (size_t)n < room) {

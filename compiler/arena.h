@@ -9,6 +9,7 @@
 #ifndef INFRAC_ARENA_H
 #define INFRAC_ARENA_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdarg.h>
 
@@ -22,6 +23,21 @@ void arena_reset(arena *a);
 /* Runs fn(ptr) when a is freed (an arena or a library object owned by it). */
 void arena_defer(arena *a, void (*fn)(void *), void *ptr);
 void *arena_alloc(arena *a, size_t size);          /* zeroed, 16-byte aligned */
+
+/* A point in an arena's history: arena_release gives back everything
+ * allocated after it, for work that nests (a lowering that lowers what it
+ * refers to first). Under AddressSanitizer what is given back is poisoned
+ * until handed out again, so a pointer kept past its release is caught. */
+typedef struct arena_mark {
+    void *chunk;
+    size_t used, total;
+} arena_mark;
+
+arena_mark arena_get_mark(const arena *a);
+void arena_release(arena *a, arena_mark m);
+/* Was p handed out by a (and not given back)? Walks its chunks: for
+ * arenas of few chunks (scratch work). */
+bool arena_owns(const arena *a, const void *p);
 char *arena_strdup(arena *a, const char *s);
 char *arena_strndup(arena *a, const char *s, size_t n);
 char *arena_printf(arena *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -506,20 +506,20 @@ value *inst_attr(env_state *es, instance *in, const char *name)
     return found ? v : NULL;
 }
 
-static value *inst_tags(env_state *es, instance *in, src_loc loc)
+static value *inst_tags(env_state *es, arena *a, instance *in, src_loc loc)
 {
-    value *tags = val_new(es->a, V_MAP, loc);
+    value *tags = val_new(a, V_MAP, loc);
     read_varying(es, es->settings_vary);
     value *ptags = val_map_get(es->project, "tags");
     if (ptags && ptags->kind == V_MAP)
         for (size_t i = 0; i < ptags->keys.len; i++)
-            val_map_set(es->a, tags, ptags->keys.items[i], ptags->items.items[i]);
-    val_map_set(es->a, tags, "environment", val_string(es->a, ENV_MARK_STR, loc));
-    val_map_set(es->a, tags, "project", val_string(es->a, es->p->project_name, loc));
+            val_map_set(a, tags, ptags->keys.items[i], ptags->items.items[i]);
+    val_map_set(a, tags, "environment", val_string(a, ENV_MARK_STR, loc));
+    val_map_set(a, tags, "project", val_string(a, es->p->project_name, loc));
     value *own = inst_body_get(inst_body(es, in), "tags");
     if (own && own->kind == V_MAP)
         for (size_t i = 0; i < own->keys.len; i++)
-            val_map_set(es->a, tags, own->keys.items[i], own->items.items[i]);
+            val_map_set(a, tags, own->keys.items[i], own->items.items[i]);
     return tags;
 }
 
@@ -668,71 +668,76 @@ static instance *find_child(instance *in, const char *label)
     return NULL;
 }
 
-static value *resource_value(env_state *es, instance *in, src_loc loc)
+/* What host functions return lives in the evaluation's arena (cx->a): a
+ * lowering gives it back after each resource. What is kept (bodies,
+ * defaults, lets) lives in the environment's (es->a). */
+static value *resource_value(arena *a, instance *in, src_loc loc)
 {
-    value *v = val_new(es->a, V_RESOURCE, loc);
+    value *v = val_new(a, V_RESOURCE, loc);
     v->res = &in->r;
     return v;
 }
 
-static value *blocks_of(env_state *es, ebody *b, const char *type, src_loc loc)
+static value *blocks_of(arena *a, ebody *b, const char *type, src_loc loc)
 {
     const schema *bs = sema_find_block(b->sch, type);
     if (!bs)
         return NULL;
-    value *list = val_new(es->a, V_LIST, loc);
+    value *list = val_new(a, V_LIST, loc);
     for (size_t i = 0; i < b->blocks.len; i++) {
         eblock *eb = b->blocks.items[i];
         if (strcmp(eb->type, type) != 0)
             continue;
-        value *v = val_new(es->a, V_BLOCK, eb->loc);
+        value *v = val_new(a, V_BLOCK, eb->loc);
         v->body = eb->body;
         v->label = eb->label;
-        vec_push(es->a, &list->items, v);
+        vec_push(a, &list->items, v);
     }
     if (bs->labelled)
         return list;
     if (list->items.len)    /* an unlabelled block is single: the block itself */
         return list->items.items[0];
     /* not written: an empty one, so its attributes' defaults still apply */
-    value *v = val_new(es->a, V_BLOCK, loc);
-    v->body = arena_alloc(es->a, sizeof *v->body);
+    value *v = val_new(a, V_BLOCK, loc);
+    v->body = arena_alloc(a, sizeof *v->body);
     v->body->sch = bs;
     v->body->owner = b->owner;
     return v;
 }
 
-static value *block_member(env_state *es, value *blk, const char *name, src_loc loc)
+static value *block_member(eval_ctx *cx, value *blk, const char *name, src_loc loc)
 {
+    env_state *es = cx->es;
     if (strcmp(name, "label") == 0)
-        return blk->label ? val_string(es->a, blk->label, loc) : val_null(es->a, loc);
+        return blk->label ? val_string(cx->a, blk->label, loc) : val_null(cx->a, loc);
     bool found;
     value *v = schema_attr(es, blk->body, name, loc, &found);
     if (found)
         return v;
-    v = blocks_of(es, blk->body, name, loc);
+    v = blocks_of(cx->a, blk->body, name, loc);
     if (v)
         return v;
     diag_error(es->d, loc, "a %s block has no member '%s'", blk->body->sch->name, name);
-    return val_null(es->a, loc);
+    return val_null(cx->a, loc);
 }
 
-static value *resource_implicit(env_state *es, instance *in, const char *name, src_loc loc)
+static value *resource_implicit(eval_ctx *cx, instance *in, const char *name, src_loc loc)
 {
+    env_state *es = cx->es;
     if (strcmp(name, "name") == 0)
-        return val_string(es->a, inst_name(es, in), loc);
+        return val_string(cx->a, inst_name(es, in), loc);
     if (strcmp(name, "label") == 0)
-        return val_string(es->a, in->r.label, loc);
+        return val_string(cx->a, in->r.label, loc);
     if (strcmp(name, "ident") == 0)
-        return val_string(es->a, in->ident, loc);
+        return val_string(cx->a, in->ident, loc);
     if (strcmp(name, "tags") == 0)
-        return inst_tags(es, in, loc);
+        return inst_tags(es, cx->a, in, loc);
     if (strcmp(name, "location") == 0 || strcmp(name, "region") == 0) {
         const char *r = inst_region(es, in);
-        return r ? val_string(es->a, r, loc) : val_null(es->a, loc);
+        return r ? val_string(cx->a, r, loc) : val_null(cx->a, loc);
     }
     if (strcmp(name, "parent") == 0 && in->r.parent)
-        return resource_value(es, inst_parent(in), loc);
+        return resource_value(cx->a, inst_parent(in), loc);
     return NULL;
 }
 
@@ -753,32 +758,32 @@ static value *resource_member(eval_ctx *cx, instance *in, const char *name, src_
     }
     instance *child = find_child(in, name);
     if (child && !sema_find_attr(&in->k->sch, name))
-        return resource_value(es, child, loc);
+        return resource_value(cx->a, child, loc);
     bool found;
     value *v = schema_attr(es, inst_body(es, in), name, loc, &found);
     read_body(cx, in);
     if (found)
         return v;
-    v = blocks_of(es, in->body, name, loc);
+    v = blocks_of(cx->a, in->body, name, loc);
     if (!v)
-        v = resource_implicit(es, in, name, loc);
+        v = resource_implicit(cx, in, name, loc);
     if (v)
         return v;
     if (cx->target >= 0 && target_table[cx->target].iac) {
-        v = val_new(es->a, V_TREF, loc);     /* an attribute of its primary target block */
+        v = val_new(cx->a, V_TREF, loc);     /* an attribute of its primary target block */
         v->ref.primary = true;
         v->ref.owner = &in->r;
         v->ref.path = name;
         return v;
     }
     diag_error(es->d, loc, "%s '%s' has no attribute or child '%s'", in->k->name, in->r.path, name);
-    return val_null(es->a, loc);
+    return val_null(cx->a, loc);
 }
 
 static value *host_member(eval_ctx *cx, value *obj, const char *name, src_loc loc)
 {
     if (obj->kind == V_BLOCK) {
-        value *v = block_member(cx->es, obj, name, loc);
+        value *v = block_member(cx, obj, name, loc);
         if (obj->body->owner)
             read_body(cx, obj->body->owner);
         return v;
@@ -831,7 +836,7 @@ static value *host_name(eval_ctx *cx, const char *name, src_loc loc)
     instance *in = find_instance(es, name);
     if (in) {
         read_varying(es, path_partial(es, in->r.path));
-        return resource_value(es, in, loc);
+        return resource_value(cx->a, in, loc);
     }
     if (strcmp(name, "project") == 0 && es->project) {
         read_varying(es, es->settings_vary);
@@ -857,7 +862,7 @@ static value *fn_sole(eval_ctx *cx, const ast_expr *c, value **args, size_t n)
     instance *first = strmap_get(&es->first_of_kind, args[0]->text);
     read_varying(es, es->varying_kinds && strmap_has(es->varying_kinds, args[0]->text));
     if (count == 1)
-        return resource_value(es, first, c->loc);
+        return resource_value(cx->a, first, c->loc);
     src_loc at = cx->self ? cx->self->loc : c->loc;
     if (count == 0)
         diag_error(es->d, at, "this needs a %s, and the program declares none", args[0]->text);
@@ -874,7 +879,7 @@ static value *fn_earlier_siblings(eval_ctx *cx, const ast_expr *c, value **args,
     if (n != 1 || args[0]->kind != V_RESOURCE)
         return call_error(cx, c, "takes a resource");
     instance *in = inst_in_env(es, args[0]->res), *parent = in ? inst_parent(in) : NULL;
-    value *list = val_new(es->a, V_LIST, c->loc);
+    value *list = val_new(cx->a, V_LIST, c->loc);
     if (!in)
         return list;
     read_varying(es, kind_varies(es, in->k));
@@ -884,7 +889,7 @@ static value *fn_earlier_siblings(eval_ctx *cx, const ast_expr *c, value **args,
         if (o == in)
             break;
         if (o->k == in->k && o->r.parent == in->r.parent)
-            vec_push(es->a, &list->items, resource_value(es, o, c->loc));
+            vec_push(cx->a, &list->items, resource_value(cx->a, o, c->loc));
     }
     return list;
 }
@@ -897,9 +902,9 @@ static value *fn_secret_names(eval_ctx *cx, const ast_expr *c, value **args, siz
     env_state *es = cx->es;
     if (n != 0)
         return call_error(cx, c, "takes no arguments");
-    value *list = val_new(es->a, V_LIST, c->loc);
+    value *list = val_new(cx->a, V_LIST, c->loc);
     for (size_t i = 0; es->secrets && i < es->secrets->len; i++)
-        vec_push(es->a, &list->items, val_string(es->a, ((const ir_param *)es->secrets->items[i])->name, c->loc));
+        vec_push(cx->a, &list->items, val_string(cx->a, ((const ir_param *)es->secrets->items[i])->name, c->loc));
     return list;
 }
 
@@ -956,7 +961,7 @@ static void run_checks(env_state *es, instance *in)
         }
         if (!that || !msg)
             continue;
-        eval_ctx cx = inst_eval_ctx(es, scope_bind(es->a, in->sc, "self", resource_value(es, in, in->decl->loc)), in, -1);
+        eval_ctx cx = inst_eval_ctx(es, scope_bind(es->a, in->sc, "self", resource_value(es->a, in, in->decl->loc)), in, -1);
         inst_watch(es, &in->body_varies);
         bool holds = val_truthy(eval_expr(&cx, that));
         value *m = holds ? NULL : eval_expr(&cx, msg);
@@ -1033,6 +1038,8 @@ env_state *inst_gather(const program *p, arena *a, diag_ctx *d, int env_index)
     es->index = env_index;
     es->env = p->envs.items[env_index];
     es->patterns = pattern_cache_new(a);
+    es->scratch = arena_new();
+    arena_defer(a, (void (*)(void *))arena_free, es->scratch);
     strmap_init(&es->by_path, a);
     strmap_init(&es->kind_count, a);
     strmap_init(&es->first_of_kind, a);

@@ -119,6 +119,8 @@ struct env_state {
     const strmap *varying_kinds; /* kinds whose number of resources differs between environments */
     const strmap *partial_paths; /* paths of resources some environment does not have */
     struct env_state **all;     /* every environment, in order (index is this one's) */
+    arena *scratch;             /* what a lowering evaluates, given back after each resource
+                                   (lower.c): only the blocks it makes are kept */
     const ptrvec *secrets;      /* ir_param* of every secret() lowered so far, for
                                    secret_names(); set by whoever lowers */
     pattern_cache *patterns;

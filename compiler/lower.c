@@ -89,17 +89,32 @@ static ir_param *secret_param(lower_ctx *lc, const char *name, src_loc loc)
 
 static ir_value *to_ir(lower_ctx *lc, value *v);
 
+/* A text the blocks keep: copied out of the lowering's scratch arena, which
+ * is given back after each resource (texts of the program or of bodies stay
+ * where they are). */
+static const char *keep(lower_ctx *lc, const char *text)
+{
+    return text && arena_owns(lc->es->scratch, text) ? arena_strdup(lc->es->a, text) : text;
+}
+
+/* An evaluation context for a lowering: what it evaluates is scratch. */
+static eval_ctx lower_eval_ctx(lower_ctx *lc, scope *sc, int target)
+{
+    eval_ctx cx = inst_eval_ctx(lc->es, sc, lc->in, target);
+    cx.a = lc->es->scratch;
+    return cx;
+}
+
 static ir_value *tref_to_ir(lower_ctx *lc, value *v)
 {
-    arena *a = lc->es->a;
-    ir_value *r = arena_alloc(a, sizeof *r);
+    ir_value *r = arena_alloc(lc->es->a, sizeof *r);
     r->kind = IR_REF;
     r->loc = v->loc;
-    pending_ref *pr = arena_alloc(a, sizeof *pr);
+    pending_ref *pr = arena_alloc(lc->es->scratch, sizeof *pr);
     pr->ir = r;
     pr->ref = v->ref;
     pr->loc = v->loc;
-    vec_push(a, &lc->pending, pr);
+    vec_push(lc->es->scratch, &lc->pending, pr);
     return r;
 }
 
@@ -120,10 +135,10 @@ static ir_value *to_ir(lower_ctx *lc, value *v)
             pr->word = v->text;
             return r;
         }
-        return ir_string(a, v->text, v->loc);
+        return ir_string(a, keep(lc, v->text), v->loc);
     case V_DURATION: case V_PERCENT: case V_SIZE: case V_CIDR: case V_IP: case V_RANGE:
-        return ir_string(a, val_to_text(a, v), v->loc);
-    case V_RAW: return ir_raw(a, v->text, v->loc);
+        return ir_string(a, keep(lc, val_to_text(a, v)), v->loc);
+    case V_RAW: return ir_raw(a, keep(lc, v->text), v->loc);
     case V_TREF: return tref_to_ir(lc, v);
     case V_SECRET: {
         ir_value *r = arena_alloc(a, sizeof *r);
@@ -146,7 +161,7 @@ static ir_value *to_ir(lower_ctx *lc, value *v)
         for (size_t i = 0; i < v->keys.len; i++) {
             ir_value *item = to_ir(lc, v->items.items[i]);
             if (item)
-                ir_object_set(a, o, v->keys.items[i], item);
+                ir_object_set(a, o, keep(lc, v->keys.items[i]), item);
         }
         return o;
     }
@@ -181,13 +196,13 @@ static const char *label_str(lower_ctx *lc, const ast_expr *e, scope *sc)
 {
     if (e->kind == EX_IDENT)
         return e->text;
-    eval_ctx cx = inst_eval_ctx(lc->es, sc, lc->in, -1);
+    eval_ctx cx = lower_eval_ctx(lc, sc, -1);
     value *v = eval_expr(&cx, e);
     if (v->kind != V_STRING) {
         diag_error(lc->es->d, e->loc, "a block name must be a plain string");
         return "invalid";
     }
-    return eval_text(&cx, v);
+    return keep(lc, eval_text(&cx, v));
 }
 
 /* ---- stacks ---- */
@@ -321,7 +336,7 @@ static void body_item(lower_ctx *lc, ir_block *b, const ast_item *it, scope *sc)
 {
     env_state *es = lc->es;
     if (it->kind == IT_ATTR) {
-        eval_ctx cx = inst_eval_ctx(es, sc, lc->in, (int)lc->target);
+        eval_ctx cx = lower_eval_ctx(lc, sc, (int)lc->target);
         ir_value *v = to_ir(lc, eval_expr(&cx, it->value));
         if (v)
             ir_block_attr(es->a, b, it->name, v);
@@ -390,7 +405,7 @@ static void lower_item(expander *ex, const ast_item *it, scope *sc)
 static void lower_items(lower_ctx *lc, ir_block *b, const ptrvec *items, scope *sc)
 {
     items_ctx ic = {lc, b};
-    expander ex = {.cx = inst_eval_ctx(lc->es, sc, lc->in, (int)lc->target), .env = lc->es->env,
+    expander ex = {.cx = lower_eval_ctx(lc, sc, (int)lc->target), .env = lc->es->env,
                    .flags = EXPAND_LET, .item = lower_item, .ctx = &ic};
     expand_items(&ex, items, sc);
 }
@@ -464,7 +479,7 @@ static void resolve_ref(lower_ctx *lc, pending_ref *pr)
         diag_error(lc->es->d, pr->loc, "unresolved reference '%s'", r->type ? r->type : "data");
     }
     pr->ir->ref_block = b;
-    pr->ir->ref_path = r->path;
+    pr->ir->ref_path = keep(lc, r->path);
     if (!b)
         pr->ir->kind = IR_NULL;
 }
@@ -473,9 +488,9 @@ static void resolve_ref(lower_ctx *lc, pending_ref *pr)
 
 static scope *self_scope(env_state *es, instance *in)
 {
-    value *self = val_new(es->a, V_RESOURCE, in->decl->loc);
+    value *self = val_new(es->scratch, V_RESOURCE, in->decl->loc);
     self->res = &in->r;
-    return scope_bind(es->a, in->sc, "self", self);
+    return scope_bind(es->scratch, in->sc, "self", self);
 }
 
 static const ir_block *first_resource(const instance *in)
@@ -555,6 +570,7 @@ static void lower_instance(lower_ctx *from, instance *in)
         return;
     }
     inst_watch(es, &in->lowering_varies);
+    arena_mark scratch = arena_get_mark(es->scratch);  /* given back once its blocks are made */
     scope *sc = self_scope(es, in);
     const ast_item *iac = in->k->lower[in->r.target];
     bool any_iac = false;
@@ -576,6 +592,7 @@ static void lower_instance(lower_ctx *from, instance *in)
         lower_items(&kc, NULL, &in->k->lower[t]->body, sc);
     }
     inst_unwatch(es);
+    arena_release(es->scratch, scratch);
     publish(&lc);
     in->lowered = 2;
     for (size_t i = 0; i < in->children.len; i++)
@@ -600,7 +617,9 @@ void lower_once(env_state *es, lower_secrets *secrets, lower_out *out)
                 continue;
             lower_ctx lc = {.es = es, .secrets = secrets, .in = in, .out = out, .target = (ir_target)t};
             size_t before = in->r.blocks.len;
+            arena_mark scratch = arena_get_mark(es->scratch);
             lower_items(&lc, NULL, &once->body, self_scope(es, in));
+            arena_release(es->scratch, scratch);
             for (size_t j = before; j < in->r.blocks.len; j++)
                 vec_push(es->a, &stack_for(&lc, stack_name_of(&lc), lc.target)->blocks, in->r.blocks.items[j]);
         }
