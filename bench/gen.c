@@ -1,7 +1,9 @@
 /* gen.c — writes a synthetic program of about N resources into DIR, shaped
  * like a real platform: several files joined by imports, three environments
  * with `when` overrides, `for` loops, references between resources, and a
- * mix of Azure, AWS, Kubernetes and pipeline kinds from the stdlib.
+ * mix of Azure, AWS, Kubernetes and pipeline kinds from the stdlib. It also
+ * writes DIR/main.jsonnet, the same platform for bench/platform.libsonnet
+ * (the jsonnet comparison): one entry per unit, as main.infra declares them.
  * usage: gen N DIR     (deterministic: the same N gives the same program) */
 #define _POSIX_C_SOURCE 200809L
 #include <stdio.h>
@@ -13,6 +15,15 @@
 /* One unit: a network with two subnets, two buckets (one in a loop), a log
  * workspace, a key vault, a Kubernetes service: 8 resources, 9 with the
  * per-100-units cluster. */
+/* The same unit for the jsonnet program. */
+static void unit_jsonnet(FILE *f, int u)
+{
+    int a = (u / 256) % 256, b = u % 256;
+    fprintf(f, "  { n: %d, net: '10.%d.%d.0/24', subnets: [{ name: 'app', address: '10.%d.%d.0/26' }, "
+               "{ name: 'data', address: '10.%d.%d.64/26' }], image: 'ghcr.io/example/svc%d:1.0.%d', cluster: %s },\n",
+            u, a, b, a, b, a, b, u, u % 50, u % 100 == 0 ? "true" : "false");
+}
+
 static int unit(FILE *f, int u)
 {
     int a = (u / 256) % 256, b = u % 256;
@@ -54,6 +65,13 @@ int main(int argc, char **argv)
           "  azure { location = westeurope }\n  aws { region = eu-west-1 }\n}\n"
           "environments { dev stg prod }\nresource_group main {}\nnamespace apps {}\n"
           "terraform_plan plan { aws = true }\n", main_f);
+    snprintf(path, sizeof path, "%s/main.jsonnet", dir);
+    FILE *js = fopen(path, "w");
+    if (!js) {
+        perror(path);
+        return 1;
+    }
+    fputs("local platform = import 'platform.libsonnet';\nplatform.platform([\n", js);
     long made = 3;
     int u = 0;
     for (int file = 0; made < target; file++) {
@@ -66,12 +84,15 @@ int main(int argc, char **argv)
         fprintf(main_f, "import \"part%04d.infra\"\n", file);
         for (long here = 0; here < PER_FILE && made < target; u++) {
             int n = unit(f, u);
+            unit_jsonnet(js, u);
             here += n;
             made += n;
         }
         fclose(f);
     }
     fclose(main_f);
+    fputs("])\n", js);
+    fclose(js);
     printf("%ld resources in %s\n", made, dir);
     return 0;
 }
