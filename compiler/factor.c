@@ -12,6 +12,7 @@ typedef struct factor_ctx {
     size_t nenvs;
     const char **envs;
     const lower_out *per_env;
+    arena *tmp;             /* what merging one block needs only while it runs */
     ir_stack *stack;        /* the merged stack being built */
     strmap param_names;     /* names taken in that stack */
     ptrmap merged;          /* an environment's block -> the merged block, every stack */
@@ -149,7 +150,7 @@ static ir_param *presence_param(factor_ctx *fc, const fpath *where, const bool *
     ir_param *shared = same_presence(fc, name, present);
     if (shared)
         return shared;
-    ir_value **vals = arena_alloc(fc->a, fc->nenvs * sizeof *vals);
+    ir_value **vals = arena_alloc(fc->tmp, fc->nenvs * sizeof *vals);
     for (size_t i = 0; i < fc->nenvs; i++)
         vals[i] = ir_bool(fc->a, present[i], loc);
     ir_param *pm = new_param(fc, name, vals, loc);
@@ -267,7 +268,7 @@ static ir_value *merge_inside(factor_ctx *fc, ir_value **vals, const bool *prese
     ir_value *out = arena_alloc(fc->a, sizeof *out);
     out->kind = first->kind;
     out->loc = first->loc;
-    ir_value **sub = arena_alloc(fc->a, fc->nenvs * sizeof *sub);
+    ir_value **sub = arena_alloc(fc->tmp, fc->nenvs * sizeof *sub);
     for (size_t k = 0; k < first->items.len; k++) {
         for (size_t i = 0; i < fc->nenvs; i++)
             sub[i] = present[i] ? vals[i]->items.items[k] : NULL;
@@ -364,8 +365,13 @@ static ir_value *merge_values(factor_ctx *fc, ir_value **vals, const bool *prese
     bool marked = false;
     for (size_t i = 0; i < fc->nenvs && !marked; i++)
         marked = present[i] && ir_mentions_env(vals[i]);
-    if (marked) {
-        ir_value **own = arena_alloc(fc->a, fc->nenvs * sizeof *own);
+    /* Objects of the same keys are merged key by key whatever they hold,
+     * so only their marked leaves need each environment's text (a block's
+     * tags, say): making whole copies per environment cost a third of
+     * factoring. */
+    bool by_key = marked && same_keys(vals, present, fc->nenvs);
+    if (marked && !by_key) {
+        ir_value **own = arena_alloc(fc->tmp, fc->nenvs * sizeof *own);
         for (size_t i = 0; i < fc->nenvs; i++)
             own[i] = present[i] ? factor_concrete(fc->a, vals[i], fc->envs[i]) : vals[i];
         vals = own;
@@ -380,11 +386,11 @@ static ir_value *merge_values(factor_ctx *fc, ir_value **vals, const bool *prese
         else if (!ir_value_equal(first, vals[i]))
             equal = false;
     }
-    if (equal)
+    if (equal && !by_key)
         return first;
     if (same_keys(vals, present, fc->nenvs)) {
         ir_value *obj = ir_object(fc->a, first->loc);
-        ir_value **sub = arena_alloc(fc->a, fc->nenvs * sizeof *sub);
+        ir_value **sub = arena_alloc(fc->tmp, fc->nenvs * sizeof *sub);
         for (size_t k = 0; k < first->keys.len; k++) {
             for (size_t i = 0; i < fc->nenvs; i++)
                 sub[i] = present[i] ? vals[i]->items.items[k] : NULL;
@@ -408,7 +414,7 @@ static ir_value *merge_values(factor_ctx *fc, ir_value **vals, const bool *prese
             return first;
         }
     }
-    ir_value **pv = arena_alloc(fc->a, fc->nenvs * sizeof *pv);
+    ir_value **pv = arena_alloc(fc->tmp, fc->nenvs * sizeof *pv);
     for (size_t i = 0; i < fc->nenvs; i++)
         pv[i] = present[i] ? vals[i] : NULL;
     return param_ref(fc, new_param(fc, path_text(fc->a, path), pv, first->loc), first->loc);
@@ -442,7 +448,7 @@ static int occurrence(const ir_block *b, size_t upto, const char *key)
 static ir_entry *merge_entry(factor_ctx *fc, ir_block **blocks, ir_entry **es, const char *key, int occ,
                              const fpath *path)
 {
-    bool *present = arena_alloc(fc->a, fc->nenvs * sizeof *present);
+    bool *present = arena_alloc(fc->tmp, fc->nenvs * sizeof *present);
     bool everywhere = true;
     ir_entry *first = NULL;
     for (size_t i = 0; i < fc->nenvs; i++) {
@@ -456,12 +462,12 @@ static ir_entry *merge_entry(factor_ctx *fc, ir_block **blocks, ir_entry **es, c
     ir_entry *e = arena_alloc(fc->a, sizeof *e);
     e->key = key;
     if (first->block) {
-        ir_block **bs = arena_alloc(fc->a, fc->nenvs * sizeof *bs);
+        ir_block **bs = arena_alloc(fc->tmp, fc->nenvs * sizeof *bs);
         for (size_t i = 0; i < fc->nenvs; i++)
             bs[i] = es[i] ? es[i]->block : NULL;
         e->block = merge_blocks(fc, bs, &sub);
     } else {
-        ir_value **vals = arena_alloc(fc->a, fc->nenvs * sizeof *vals);
+        ir_value **vals = arena_alloc(fc->tmp, fc->nenvs * sizeof *vals);
         for (size_t i = 0; i < fc->nenvs; i++)
             vals[i] = es[i] ? es[i]->value : NULL;
         e->value = merge_values(fc, vals, present, &sub);
@@ -504,7 +510,7 @@ static ir_block *merge_blocks(factor_ctx *fc, ir_block **blocks, const fpath *pa
     ir_block *out = arena_alloc(fc->a, sizeof *out);
     *out = *first;
     memset(&out->entries, 0, sizeof out->entries);
-    ir_entry **es = arena_alloc(fc->a, fc->nenvs * sizeof *es);
+    ir_entry **es = arena_alloc(fc->tmp, fc->nenvs * sizeof *es);
     if (same_shape(blocks, fc->nenvs)) {
         for (size_t j = 0; j < first->entries.len; j++) {
             const char *key = ((ir_entry *)first->entries.items[j])->key;
@@ -660,9 +666,11 @@ static void factor_stack(factor_ctx *fc, ir_stack *out)
                 everywhere &= present[i];
             }
             fpath root = {NULL, like->name, -1};
+            arena_mark mark = arena_get_mark(fc->tmp);
             ir_block *m = merge_blocks(fc, bs, &root);
             if (!everywhere)
                 m->cond = presence_param(fc, &root, present, like->loc);
+            arena_release(fc->tmp, mark);
             vec_push(fc->a, &out->blocks, m);
             index_block(fc->a, &done, like);
             for (size_t i = 0; i < fc->nenvs; i++)
@@ -685,7 +693,8 @@ ir_program *env_factor(const program *p, arena *a, const lower_out *per_env, siz
     ip->nenvs = nenvs;
     ip->envs = (const char **)p->envs.items;
     ip->source_desc = p->source_desc;
-    factor_ctx fc = {.p = p, .a = a, .nenvs = nenvs, .envs = ip->envs, .per_env = per_env};
+    factor_ctx fc = {.p = p, .a = a, .nenvs = nenvs, .envs = ip->envs, .per_env = per_env, .tmp = arena_new()};
+    arena_defer(a, (void (*)(void *))arena_free, fc.tmp);
     ptrmap_init(&fc.merged, a);
     strmap_init(&fc.by_key, a);
     strmap done[TARGET_COUNT];

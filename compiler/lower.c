@@ -28,6 +28,7 @@ void lower_out_init(lower_out *lo, arena *a)
     memset(lo, 0, sizeof *lo);
     for (int t = 0; t < TARGET_COUNT; t++)
         strmap_init(&lo->by_name[t], a);
+    ptrmap_init(&lo->lookups, a);
 }
 
 static const char *camel(arena *a, const char *snake)
@@ -233,17 +234,36 @@ static const char *stack_name_of(lower_ctx *lc)
 
 /* Data sources are shared: the same `data azurerm_client_config current` in
  * several lowerings is one block. */
+/* The data blocks of a stack by type and name: the first of each, which
+ * later empty-bodied ones share (a map: a platform has a lookup per vault). */
+static strmap *lookups_of(lower_ctx *lc, const ir_stack *s)
+{
+    strmap *seen = ptrmap_get(&lc->out->lookups, s);
+    if (!seen) {
+        seen = arena_alloc(lc->es->a, sizeof *seen);
+        strmap_init(seen, lc->es->a);
+        ptrmap_put(&lc->out->lookups, s, seen);
+    }
+    return seen;
+}
+
+static const char *lookup_key(lower_ctx *lc, const ir_block *b)
+{
+    return arena_cat(lc->es->a, b->type, "|", b->name, NULL);
+}
+
 static ir_block *shared_data(lower_ctx *lc, ir_stack *s, ir_block *b)
 {
-    for (size_t i = 0; i < s->blocks.len; i++) {
-        ir_block *o = s->blocks.items[i];
-        if (o->kind == IRB_DATA && strcmp(o->type, b->type) == 0 && strcmp(o->name, b->name) == 0) {
-            if (!ir_block_equal(o, b))
-                diag_error(lc->es->d, b->loc, "data source %s.%s is declared twice with different settings",
-                           b->type, b->name);
-            return o;
-        }
+    strmap *seen = lookups_of(lc, s);
+    const char *key = lookup_key(lc, b);
+    ir_block *o = strmap_get(seen, key);
+    if (o) {
+        if (!ir_block_equal(o, b))
+            diag_error(lc->es->d, b->loc, "data source %s.%s is declared twice with different settings",
+                       b->type, b->name);
+        return o;
     }
+    strmap_put(seen, key, b);
     vec_push(lc->es->a, &s->blocks, b);
     return b;
 }
@@ -268,10 +288,17 @@ static void publish(lower_ctx *lc)
         lower_ctx tc = *lc;
         tc.target = (ir_target)(uintptr_t)in->targets.items[i];
         ir_stack *s = stack_for(&tc, stack_name_of(&tc), tc.target);
-        if (b->kind == IRB_DATA && !b->entries.len && target_table[tc.target].shared_lookups)
+        if (b->kind == IRB_DATA && !b->entries.len && target_table[tc.target].shared_lookups) {
             in->r.blocks.items[i] = shared_data(lc, s, b);
-        else
-            vec_push(lc->es->a, &s->blocks, b);
+            continue;
+        }
+        if (b->kind == IRB_DATA && target_table[tc.target].shared_lookups) {
+            strmap *seen = lookups_of(lc, s);
+            const char *key = lookup_key(lc, b);
+            if (!strmap_has(seen, key))
+                strmap_put(seen, key, b);
+        }
+        vec_push(lc->es->a, &s->blocks, b);
     }
 }
 

@@ -18,6 +18,7 @@
 typedef struct lower_out {
     ptrvec stacks;              /* ir_stack*, in order of first use */
     strmap by_name[TARGET_COUNT]; /* per target: name -> ir_stack* */
+    ptrmap lookups;             /* ir_stack* -> strmap* of its shared data blocks by "type|name" */
 } lower_out;
 
 void lower_out_init(lower_out *lo, arena *a);
