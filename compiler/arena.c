@@ -345,61 +345,7 @@ static size_t str_hash(const char *s)
     return h;
 }
 
-void strmap_init(strmap *m, arena *a)
-{
-    memset(m, 0, sizeof *m);
-    m->a = a;
-}
-
-static long strmap_slot(const strmap *m, const char *key)
-{
-    if (!m->cap)
-        return -1;
-    for (size_t i = str_hash(key) & (m->cap - 1);; i = (i + 1) & (m->cap - 1)) {
-        if (!m->keys[i])
-            return -1;
-        if (strcmp(m->keys[i], key) == 0)
-            return (long)i;
-    }
-}
-
-void *strmap_get(const strmap *m, const char *key)
-{
-    long i = strmap_slot(m, key);
-    return i < 0 ? NULL : m->vals[i];
-}
-
-int strmap_has(const strmap *m, const char *key)
-{
-    return strmap_slot(m, key) >= 0;
-}
-
-static void strmap_grow(strmap *m)
-{
-    strmap bigger = {.a = m->a, .cap = m->cap ? m->cap * 2 : 64};
-    bigger.keys = arena_alloc(m->a, bigger.cap * sizeof *bigger.keys);
-    bigger.vals = arena_alloc(m->a, bigger.cap * sizeof *bigger.vals);
-    for (size_t i = 0; i < m->cap; i++)
-        if (m->keys[i])
-            strmap_put(&bigger, m->keys[i], m->vals[i]);
-    *m = bigger;
-}
-
-void strmap_put(strmap *m, const char *key, void *val)
-{
-    if ((m->len + 1) * 4 > m->cap * 3)
-        strmap_grow(m);
-    size_t i = str_hash(key) & (m->cap - 1);
-    while (m->keys[i] && strcmp(m->keys[i], key) != 0)
-        i = (i + 1) & (m->cap - 1);
-    if (!m->keys[i])
-        m->len++;
-    m->keys[i] = key;
-    m->vals[i] = val;
-}
-
-/* ---- ptrmap ---- */
-
+/* The two maps share one table; only hashing and key equality differ. */
 static size_t ptr_hash(const void *p)
 {
     size_t h = (size_t)(uintptr_t)p;
@@ -409,45 +355,89 @@ static size_t ptr_hash(const void *p)
     return h;
 }
 
-void ptrmap_init(ptrmap *m, arena *a)
+static size_t key_hash(const void *key, bool by_text)
 {
-    memset(m, 0, sizeof *m);
-    m->a = a;
+    return by_text ? str_hash(key) : ptr_hash(key);
 }
 
-void *ptrmap_get(const ptrmap *m, const void *key)
+static bool same_key(const void *x, const void *y, bool by_text)
+{
+    return x == y || (by_text && strcmp(x, y) == 0);
+}
+
+static long table_slot(const hashmap *m, const void *key, bool by_text)
 {
     if (!m->cap)
-        return NULL;
-    for (size_t i = ptr_hash(key) & (m->cap - 1);; i = (i + 1) & (m->cap - 1)) {
+        return -1;
+    for (size_t i = key_hash(key, by_text) & (m->cap - 1);; i = (i + 1) & (m->cap - 1)) {
         if (!m->keys[i])
-            return NULL;
-        if (m->keys[i] == key)
-            return m->vals[i];
+            return -1;
+        if (same_key(m->keys[i], key, by_text))
+            return (long)i;
     }
 }
 
-static void ptrmap_grow(ptrmap *m)
+static void table_put(hashmap *m, const void *key, void *val, bool by_text);
+
+static void table_grow(hashmap *m, bool by_text)
 {
-    ptrmap bigger = {.a = m->a, .cap = m->cap ? m->cap * 2 : 64};
+    hashmap bigger = {.a = m->a, .cap = m->cap ? m->cap * 2 : 64};
     bigger.keys = arena_alloc(m->a, bigger.cap * sizeof *bigger.keys);
     bigger.vals = arena_alloc(m->a, bigger.cap * sizeof *bigger.vals);
     memset(bigger.keys, 0, bigger.cap * sizeof *bigger.keys);
     for (size_t i = 0; i < m->cap; i++)
         if (m->keys[i])
-            ptrmap_put(&bigger, m->keys[i], m->vals[i]);
+            table_put(&bigger, m->keys[i], m->vals[i], by_text);
     *m = bigger;
 }
 
-void ptrmap_put(ptrmap *m, const void *key, void *val)
+static void table_put(hashmap *m, const void *key, void *val, bool by_text)
 {
     if ((m->len + 1) * 4 > m->cap * 3)
-        ptrmap_grow(m);
-    size_t i = ptr_hash(key) & (m->cap - 1);
-    while (m->keys[i] && m->keys[i] != key)
+        table_grow(m, by_text);
+    size_t i = key_hash(key, by_text) & (m->cap - 1);
+    while (m->keys[i] && !same_key(m->keys[i], key, by_text))
         i = (i + 1) & (m->cap - 1);
     if (!m->keys[i])
         m->len++;
     m->keys[i] = key;
     m->vals[i] = val;
+}
+
+void strmap_init(strmap *m, arena *a)
+{
+    memset(m, 0, sizeof *m);
+    m->a = a;
+}
+
+void *strmap_get(const strmap *m, const char *key)
+{
+    long i = table_slot(m, key, true);
+    return i < 0 ? NULL : m->vals[i];
+}
+
+int strmap_has(const strmap *m, const char *key)
+{
+    return table_slot(m, key, true) >= 0;
+}
+
+void strmap_put(strmap *m, const char *key, void *val)
+{
+    table_put(m, key, val, true);
+}
+
+void ptrmap_init(ptrmap *m, arena *a)
+{
+    strmap_init(m, a);
+}
+
+void *ptrmap_get(const ptrmap *m, const void *key)
+{
+    long i = table_slot(m, key, false);
+    return i < 0 ? NULL : m->vals[i];
+}
+
+void ptrmap_put(ptrmap *m, const void *key, void *val)
+{
+    table_put(m, key, val, false);
 }

@@ -73,29 +73,24 @@ void vec_push(arena *a, ptrvec *v, void *item);
 
 
 
-/* A string-keyed hash map in the arena (open addressing; never shrinks).
- * Used where a linear scan would make large programs quadratic. Keys are not
- * copied: they must live as long as the map (arena strings do). */
-typedef struct strmap {
+/* Hash maps in the arena (open addressing; never shrink), used where a
+ * linear scan would make large programs quadratic. A strmap is keyed by
+ * text, a ptrmap by pointer (an object's identity: no key to print). Keys
+ * are not copied: they must live as long as the map (arena strings do). */
+typedef struct hashmap {
     arena *a;
-    const char **keys;
+    const void **keys;
     void **vals;
     size_t cap, len;
-} strmap;
+} hashmap;
+
+typedef hashmap strmap;
+typedef hashmap ptrmap;
 
 void strmap_init(strmap *m, arena *a);
 void *strmap_get(const strmap *m, const char *key);
 int strmap_has(const strmap *m, const char *key);
 void strmap_put(strmap *m, const char *key, void *val);   /* replaces */
-
-/* The same keyed by pointer (an object's identity), for what is looked up
- * by the object itself: no key to print. */
-typedef struct ptrmap {
-    arena *a;
-    const void **keys;
-    void **vals;
-    size_t cap, len;
-} ptrmap;
 
 void ptrmap_init(ptrmap *m, arena *a);
 void *ptrmap_get(const ptrmap *m, const void *key);

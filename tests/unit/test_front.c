@@ -385,35 +385,24 @@ static bool same_text(const char *x, const char *y)
 static bool same_expr(const ast_expr *x, const ast_expr *y);
 static bool same_item(const ast_item *x, const ast_item *y);
 
-static bool same_exprs(const ptrvec *x, const ptrvec *y)
+/* Two lists whose items are alike, item by item. */
+static bool same_list(const ptrvec *x, const ptrvec *y, bool (*same)(const void *, const void *))
 {
     if (x->len != y->len)
         return false;
     for (size_t i = 0; i < x->len; i++)
-        if (!same_expr(x->items[i], y->items[i]))
+        if (!same(x->items[i], y->items[i]))
             return false;
     return true;
 }
 
-static bool same_texts(const ptrvec *x, const ptrvec *y)
-{
-    if (x->len != y->len)
-        return false;
-    for (size_t i = 0; i < x->len; i++)
-        if (!same_text(x->items[i], y->items[i]))
-            return false;
-    return true;
-}
+static bool expr_alike(const void *x, const void *y) { return same_expr(x, y); }
+static bool text_alike(const void *x, const void *y) { return same_text(x, y); }
+static bool item_alike(const void *x, const void *y) { return same_item(x, y); }
 
-static bool same_items(const ptrvec *x, const ptrvec *y)
-{
-    if (x->len != y->len)
-        return false;
-    for (size_t i = 0; i < x->len; i++)
-        if (!same_item(x->items[i], y->items[i]))
-            return false;
-    return true;
-}
+static bool same_exprs(const ptrvec *x, const ptrvec *y) { return same_list(x, y, expr_alike); }
+static bool same_texts(const ptrvec *x, const ptrvec *y) { return same_list(x, y, text_alike); }
+static bool same_items(const ptrvec *x, const ptrvec *y) { return same_list(x, y, item_alike); }
 
 static bool same_expr(const ast_expr *x, const ast_expr *y)
 {
