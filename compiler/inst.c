@@ -374,7 +374,7 @@ static void body_block(expander *ex, ebody *b, const ast_item *it, scope *sc)
     const schema *bs = sema_find_block(b->sch, it->name);
     if (!bs) {
         if (sema_find_kind(es->p, it->name) && b->owner && b->owner->body == b)
-            return;     /* a child resource, gathered by inst_build */
+            return;     /* a child resource, gathered by inst_gather */
         diag_error(es->d, it->name_loc, "unknown block '%s' in %s", it->name, b->sch->name);
         return;
     }

@@ -1,6 +1,6 @@
 /* inst.h — the resources of one environment (inst.c).
  *
- * inst_build walks the program's declarations for one environment, with
+ * inst_gather walks the program's declarations for one environment, with
  * for/when/if expanded, and creates an instance per resource (children of
  * resources included). Bodies are evaluated lazily, on first use, so a
  * resource can refer to another declared later; a reference cycle is

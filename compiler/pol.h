@@ -46,7 +46,7 @@ typedef struct pol_state pol_state;
 pol_state *pol_begin(const program *p);
 
 /* Checks the naming rules and the annotations of an environment's
- * instances (after inst_build). */
+ * instances (after inst_evaluate). */
 void pol_check_names(pol_state *ps, env_state *es);
 
 /* Evaluates the enabled rules on the blocks of lo, lowered with es's values.
