@@ -23,6 +23,7 @@ typedef struct session {
     arena *a;
     diag_ctx d;                 /* about the invocation and the repository */
     const repocmd_opts *o;
+    const char *command;        /* "infrac build", "infrac check", "infrac check --staged": for messages */
     long long stamp;            /* when the run began: records made by it are racy after */
     const char *dir;            /* the target */
     const char *root;           /* the git work tree holding the target, else NULL */
@@ -40,12 +41,13 @@ typedef struct session {
     compilation comp;
 } session;
 
-static void session_init(session *s, const repocmd_opts *o)
+static void session_init(session *s, const repocmd_opts *o, const char *command)
 {
     memset(s, 0, sizeof *s);
     s->a = arena_new();
     diag_init(&s->d, s->a);
     s->o = o;
+    s->command = command;
     s->stamp = local_now();
     strmap_init(&s->names, s->a);
     for (int i = 0; i < o->npaths; i++)
@@ -135,14 +137,17 @@ static const char *from_here(session *s, const char *rel)
     return repo_relpath(s->a, arena_printf(s->a, "%s/%s", s->dir, rel), ".");
 }
 
-/* The program from the command line, recorded relative to the target. */
+/* The program from the command line, recorded relative to the target. A
+ * program read from standard input cannot be named, so then nothing is
+ * recorded, not even its other PATHs (a check without PATH would take them
+ * for the whole program): later runs must be given the program again. */
 static void program_from_args(session *s)
 {
     const repocmd_opts *o = s->o;
     repo_manifest_init(&s->program, s->a);
     for (int i = 0; i < o->npaths; i++) {
         vec_push(s->a, &s->paths, o->paths[i]);
-        if (!load_is_stdin(o->paths[i]))     /* a pipe: the manifest cannot name it */
+        if (!s->from_stdin)
             vec_push(s->a, &s->program.sources, (void *)repo_relpath(s->a, o->paths[i], s->dir));
     }
 }
@@ -151,9 +156,15 @@ static void program_from_args(session *s)
  * given now. */
 static int program_from_manifest(session *s, const repo_manifest *m)
 {
+    if (!m->sources.len && m->paths.len) {
+        diag_error(&s->d, (src_loc){0}, "no PATH given, and %s/%s records no program: it was built from standard "
+                   "input, which it cannot name; give the program again: %s PATH (or - to read it from standard "
+                   "input)", s->dir, REPO_MANIFEST, s->command);
+        return 2;
+    }
     if (!m->sources.len) {
         diag_error(&s->d, (src_loc){0}, "no PATH given and no program recorded in %s/%s; name the program: "
-                   "infrac %s PATH", s->dir, REPO_MANIFEST, s->o->staged ? "check --staged" : "build");
+                   "%s PATH", s->dir, REPO_MANIFEST, s->command);
         return 2;
     }
     if (m->stdlibs.len > 1 && !s->o->stdlib_dir) {
@@ -171,8 +182,8 @@ static int program_from_manifest(session *s, const repo_manifest *m)
          * whatever file it likes to have quoted in error messages */
         if ((n < 6 || strcmp(path + n - 6, ".infra") != 0) && !(stat(path, &st) == 0 && S_ISDIR(st.st_mode))) {
             diag_error(&s->d, (src_loc){0}, "%s/%s records %s as the program, which is neither a .infra file nor "
-                       "a directory; name the program: infrac %s PATH", s->dir, REPO_MANIFEST,
-                       (const char *)m->sources.items[i], s->o->staged ? "check --staged" : "build");
+                       "a directory; name the program: %s PATH", s->dir, REPO_MANIFEST,
+                       (const char *)m->sources.items[i], s->command);
             return 2;
         }
         vec_push(s->a, &s->paths, (void *)path);
@@ -460,6 +471,10 @@ static int build_in(session *s)
                           .git_holds = s->root ? holds : NULL, .git_ctx = s};
     if (repo_build(&ro, &s->comp.out, &s->d) != 0)
         return 2;
+    if (s->from_stdin)
+        diag_note(&s->d, (src_loc){0}, "the program came from standard input, which %s/%s cannot name: it records "
+                  "none, so later checks and builds of %s must be given the program again", s->dir, REPO_MANIFEST,
+                  s->dir);
     if (s->o->commit && gitrepo_commit(s->git, &ours, s->o->message, &s->d) != 0)
         return 2;
     return 0;
@@ -468,7 +483,7 @@ static int build_in(session *s)
 int repocmd_build(const repocmd_opts *o)
 {
     session s;
-    session_init(&s, o);
+    session_init(&s, o, "infrac build");
     int rc = 2;
     if (o->commit && !o->message)
         diag_error(&s.d, (src_loc){0}, "--commit needs a message: -m MSG");
@@ -762,7 +777,7 @@ static void how_to_fix(session *s, const ptrvec *drift)
 int repocmd_check(const repocmd_opts *o)
 {
     session s;
-    session_init(&s, o);
+    session_init(&s, o, o->staged ? "infrac check --staged" : "infrac check");
     ptrvec drift = {0};
     int rc = find_target(&s);
     if (rc == 0 && !o->staged)
