@@ -96,18 +96,19 @@ int gitrepo_holds(gitrepo *g, const char *path, const char *data, size_t len, ar
 {
     git_index *idx = index_of(g);
     if (!idx)
-        return 0;
+        return REPO_GIT_NO;
     for (int stage = 1; stage <= 3; stage++)
         if (git_index_get_bypath(idx, path, stage))
-            return 1;       /* being merged: regenerating it is the resolution */
+            return REPO_GIT_CONFLICT;
     const git_index_entry *e = git_index_get_bypath(idx, path, 0);
     git_oid oid;
     if (!e)
-        return 0;
+        return REPO_GIT_NO;
     if (git_odb_hash(&oid, data, len, GIT_OBJECT_BLOB) == 0 && git_oid_equal(&oid, &e->id))
-        return 1;
+        return REPO_GIT_SAME;
     const char *lf = lf_only(a, data, &len);
-    return git_odb_hash(&oid, lf, len, GIT_OBJECT_BLOB) == 0 && git_oid_equal(&oid, &e->id);
+    return git_odb_hash(&oid, lf, len, GIT_OBJECT_BLOB) == 0 && git_oid_equal(&oid, &e->id) ? REPO_GIT_SAME
+                                                                                             : REPO_GIT_NO;
 }
 
 typedef struct index_ctx {

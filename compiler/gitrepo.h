@@ -24,8 +24,8 @@ const char *gitrepo_index_path(gitrepo *g, arena *a);
 /* Reads files of dir (inside the work tree) as the index has them. */
 repo_reader gitrepo_index_reader(gitrepo *g, const char *dir, arena *a);
 /* For repo_build: does the index hold exactly data at path (relative to
- * the work tree, line ends as git stores them), or is path in a merge
- * conflict? 1 yes, 0 no. */
+ * the work tree, line ends as git stores them: REPO_GIT_SAME), or is path
+ * in a merge conflict (REPO_GIT_CONFLICT)? Else REPO_GIT_NO. */
 int gitrepo_holds(gitrepo *g, const char *path, const char *data, size_t len, arena *a);
 
 /* Writes every .infra file of the index under root, at its repository path. */

@@ -98,6 +98,23 @@ bool out_env_file(const char *path, const char *env)
            strncmp(base + 8, env, n) == 0 && strcmp(base + 8 + n, ".json") == 0;
 }
 
+bool out_is_generated(const char *data, size_t len)
+{
+    static const char *prefixes[] = {"# ", "// "};
+    const char *nl = memchr(data, '\n', len);
+    size_t n = nl ? (size_t)(nl - data) : len;
+    if (n && data[n - 1] == '\r')
+        n--;
+    size_t b = strlen(OUT_HEADER_BEGIN), e = strlen(OUT_HEADER_END);
+    for (size_t i = 0; i < sizeof prefixes / sizeof prefixes[0]; i++) {
+        size_t p = strlen(prefixes[i]);
+        if (n > p + b + e && memcmp(data, prefixes[i], p) == 0 && memcmp(data + p, OUT_HEADER_BEGIN, b) == 0 &&
+            memcmp(data + n - e, OUT_HEADER_END, e) == 0)
+            return true;
+    }
+    return false;
+}
+
 #include <errno.h>
 #include <sys/stat.h>
 

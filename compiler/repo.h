@@ -8,8 +8,12 @@
  *     what infrac wrote or verified on this machine (local.h), or exactly
  *     what git's index has for it, or it is in a merge conflict; anything
  *     else is a hand edit, kept unless forced;
- *   - removes a file it no longer produces only when it holds what infrac
- *     wrote here (never on the manifest's word alone), else refuses;
+ *   - removes a file it no longer produces only when that loses nothing and
+ *     the file is infrac's: it holds what infrac wrote here, or it carries
+ *     infrac's generated-file header and git's index holds exactly it (a
+ *     Bicep parameter file, which is JSON and has no header, when its
+ *     main.bicep goes in the same build); never on the manifest's word
+ *     alone, else refuses;
  *   - never touches a file it does not own;
  *   - keeps a delimited block of .gitattributes (linguist-generated, eol=lf)
  *     and .infrac/.gitignore;
@@ -44,9 +48,10 @@ repo_reader repo_worktree_recorder(const char *dir, arena *a, local_record *seen
  * .infrac/manifest.json, else an empty one. -1 after reporting. */
 int repo_read_manifest(repo_reader rd, arena *a, repo_manifest *m, diag_ctx *d);
 
-/* Asked by a build about an owned file that differs from the output and
- * from what infrac last wrote: does git hold exactly data for path (in
- * the index), or is path in a merge conflict? 1 yes, 0 no. */
+/* Asked by a build about a file it would replace or remove: does git's
+ * index hold exactly data at path (REPO_GIT_SAME), is path in a merge
+ * conflict (REPO_GIT_CONFLICT), or neither (REPO_GIT_NO)? */
+enum { REPO_GIT_NO, REPO_GIT_SAME, REPO_GIT_CONFLICT };
 typedef int (*repo_git_holds)(void *ctx, const char *path, const char *data, size_t len);
 
 typedef struct repo_build_opts {
