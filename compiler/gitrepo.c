@@ -133,7 +133,7 @@ static char *index_read(void *ctx, arena *a, const char *rel, size_t *len)
 {
     index_ctx *ic = ctx;
     git_index *idx = index_of(ic->g);
-    const char *path = *ic->prefix ? arena_printf(a, "%s/%s", ic->prefix, rel) : rel;
+    const char *path = writer_at_root(rel) ? rel + 1 : *ic->prefix ? arena_printf(a, "%s/%s", ic->prefix, rel) : rel;
     const git_index_entry *e = idx ? git_index_get_bypath(idx, path, 0) : NULL;
     return e ? blob_text(ic->g, e, a, len) : NULL;
 }
@@ -145,7 +145,7 @@ repo_reader gitrepo_index_reader(gitrepo *g, const char *dir, arena *a)
     ic->prefix = repo_relpath(a, dir, g->workdir);
     if (strcmp(ic->prefix, ".") == 0)
         ic->prefix = "";
-    repo_reader r = {index_read, ic, NULL};
+    repo_reader r = {index_read, ic, NULL, *ic->prefix != '\0'};
     return r;
 }
 

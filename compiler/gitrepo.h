@@ -21,7 +21,8 @@ const char *gitrepo_workdir(const gitrepo *g);      /* absolute, no trailing sla
 /* The index file the repository reads (GIT_INDEX_FILE, else its own). */
 const char *gitrepo_index_path(gitrepo *g, arena *a);
 
-/* Reads files of dir (inside the work tree) as the index has them. */
+/* Reads files of dir (inside the work tree) as the index has them; files
+ * at the root (writer.h) from the work tree's root. */
 repo_reader gitrepo_index_reader(gitrepo *g, const char *dir, arena *a);
 /* For repo_build: does the index hold exactly data at path (relative to
  * the work tree, line ends as git stores them: REPO_GIT_SAME), or is path

@@ -113,7 +113,7 @@ static bool staged_name_ok(const char *s)
 static int op_state(writer *w, const journal_op *o)
 {
     file_id now;
-    bool there = file_id_of(arena_printf(w->a, "%s/%s", w->dir, o->path), false, &now);
+    bool there = file_id_of(writer_locate(w->a, w->dir, w->root, o->path), false, &now);
     if (!o->staged)
         return !there ? 0 : file_id_same(&now, &o->id) ? 1 : -1;
     file_id st;
@@ -135,7 +135,8 @@ static bool parse_ops(writer *w, json_t *root, ptrvec *ops)
         journal_op *o = arena_alloc(w->a, sizeof *o);
         const char *path = json_string_value(json_object_get(j, "path"));
         const char *staged = json_string_value(json_object_get(j, "staged"));
-        if (!path || !writer_path_is_safe(path) || (staged && !staged_name_ok(staged)) ||
+        if (!path || writer_place_problem(path) || (writer_at_root(path) && !w->root) ||
+            (staged && !staged_name_ok(staged)) ||
             !id_from_json(json_object_get(j, staged ? "id" : "remove"), &o->id))
             return false;
         o->path = arena_strdup(w->a, path);

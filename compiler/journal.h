@@ -13,8 +13,9 @@
  * A journal that came with a commit, a copy or an edit names files whose
  * inodes and ctimes no one could have known, so nothing in it matches; it
  * is then discarded whole, with a warning, and nothing is done. Paths are
- * checked as any output path (no .git, no .., no absolute), and staged
- * files must lie directly in the staging directory.
+ * checked as any output path (no .git, no .., no absolute; a file at the
+ * work tree's root only under .github/, and only when the target has such a
+ * root), and staged files must lie directly in the staging directory.
  */
 #ifndef INFRAC_JOURNAL_H
 #define INFRAC_JOURNAL_H
@@ -26,7 +27,7 @@
 #define JOURNAL_STAGING ".infrac/local/staging"
 
 typedef struct journal_op {
-    const char *path;       /* the file replaced, made or removed (relative to the target) */
+    const char *path;       /* the file replaced, made or removed (relative to the target, or at the root: writer.h) */
     const char *staged;     /* the staged file that becomes it; NULL: remove path */
     file_id id;             /* the staged file's identity, or the removed file's */
 } journal_op;

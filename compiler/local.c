@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -103,8 +104,9 @@ local_entry *local_keep(local_record *r, arena *a, const local_entry *e)
 
 local_entry *local_note(local_record *r, arena *a, const char *dir, const char *path, bool follow)
 {
-    file_id id;
-    char kind = kind_of(arena_printf(a, "%s/%s", dir, path), follow, &id);
+    file_id id = {0};
+    const char *full = writer_locate(a, dir, r->root, path);
+    char kind = full ? kind_of(full, follow, &id) : '?';     /* '?' makes the record unreadable: no proof */
     local_entry *e = entry(r, a, path);
     e->kind = kind;
     e->follow = follow;
@@ -136,7 +138,10 @@ bool local_unchanged(const local_record *r, const char *dir)
     char path[8192];
     for (size_t i = 0; i < r->entries.len; i++) {
         const local_entry *e = r->entries.items[i];
-        int n = snprintf(path, sizeof path, "%s/%s", dir, e->path);
+        bool at_root = writer_at_root(e->path);
+        if (at_root && !r->root)
+            return false;
+        int n = snprintf(path, sizeof path, at_root ? "%s%s" : "%s/%s", at_root ? r->root : dir, e->path);
         if (n < 0 || (size_t)n >= sizeof path || racy(r, e) || !still(e, path, e->follow))
             return false;
     }
@@ -347,6 +352,18 @@ int local_lock_shared(const char *dir)
     if (fd >= 0 && lock_op(fd, F_SETLKW, F_RDLCK, &holder) != 0) {
         close(fd);
         fd = -1;
+    }
+    return fd;
+}
+
+int local_lock_root(const char *root)
+{
+    int fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    while (fd >= 0 && flock(fd, LOCK_EX) != 0) {
+        if (errno == EINTR)
+            continue;
+        close(fd);
+        return -1;
     }
     return fd;
 }

@@ -46,6 +46,7 @@ typedef struct local_entry {
 } local_entry;
 
 typedef struct local_record {
+    const char *root;       /* where paths at the root lie (writer.h); not stored: the caller's to set */
     file_id self;           /* the record file's own device, inode and birth (in ctime), as it says */
     const char *key;        /* build id, mode and program: another's record is not used */
     long long stamp;        /* ns: entries changed at or after it are racy */
@@ -62,7 +63,8 @@ bool local_read(local_record *r, arena *a, const char *dir, const char *name);
 /* Writes it atomically (making .infrac/local if needed); failing to is not
  * an error: it is a cache. */
 void local_write(const local_record *r, writer *w, const char *name);
-/* Adds (or replaces) an entry: the file at dir/path as it is now. */
+/* Adds (or replaces) an entry: the file at dir/path (or r->root's, for a
+ * path at the root) as it is now. */
 local_entry *local_note(local_record *r, arena *a, const char *dir, const char *path, bool follow);
 local_entry *local_note_id(local_record *r, arena *a, const char *path, const file_id *id);
 /* What is at path now, as an entry (its path not set). */
@@ -88,5 +90,12 @@ bool local_proves(const local_record *r, const char *path, const file_id *id, co
 int local_lock(writer *w);
 int local_lock_shared(const char *dir);
 void local_unlock(int fd);
+/* The lock of a whole git work tree, taken by a build after its target's:
+ * builds into different targets of one repository may write the same file
+ * at its root (.github/workflows/), and the second must see what the first
+ * wrote before it decides whether that file is its own. An flock on the
+ * root directory, waited for (builds are short); -1 where the file system
+ * cannot lock a directory, and the build goes on with its target's lock. */
+int local_lock_root(const char *root);
 
 #endif

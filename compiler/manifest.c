@@ -34,6 +34,19 @@ void repo_manifest_own(repo_manifest *m, arena *a, const char *path)
     vec_push(a, &m->paths, (void *)k);
 }
 
+void repo_manifest_unroot(repo_manifest *m, arena *a)
+{
+    ptrvec paths = m->paths;
+    m->paths = (ptrvec){0};
+    strmap_init(&m->owned, a);
+    for (size_t i = 0; i < paths.len; i++) {
+        const char *p = paths.items[i];
+        repo_manifest_own(m, a, writer_at_root(p) ? p + 1 : p);
+    }
+    if (m->paths.len > 1)
+        qsort(m->paths.items, m->paths.len, sizeof m->paths.items[0], by_str);
+}
+
 static void push_once(arena *a, ptrvec *v, const char *s)
 {
     for (size_t i = 0; i < v->len; i++)
@@ -76,8 +89,11 @@ static void manifest_line(repo_manifest *m, arena *a, const char *line, int line
     const char *sp = strchr(line, ' ');
     const char *word = sp ? arena_strndup(a, line, (size_t)(sp - line)) : line, *arg = sp ? sp + 1 : "";
     const char *why = NULL;
+    const char *at_root = strcmp(word, "root-file") == 0 ? arena_printf(a, "%c%s", WRITER_ROOT, arg) : NULL;
     if (strcmp(word, "file") == 0 && !(why = writer_path_problem(arg)))
         repo_manifest_own(m, a, arg);
+    else if (at_root && !(why = writer_place_problem(at_root)))
+        repo_manifest_own(m, a, at_root);
     else if (strcmp(word, "program") == 0 && !(why = program_path_problem(arg)))
         push_once(a, &m->sources, arg);
     else if (strcmp(word, "stdlib") == 0 && !(why = program_path_problem(arg)))
@@ -163,7 +179,11 @@ const char *repo_manifest_text(arena *a, const repo_manifest *m)
     for (size_t i = 0; i < m->stdlibs.len; i++)
         sb_printf(&sb, "stdlib %s\n", (const char *)m->stdlibs.items[i]);
     for (size_t i = 0; i < m->paths.len; i++)
-        sb_printf(&sb, "file %s\n", (const char *)m->paths.items[i]);
+        if (!writer_at_root(m->paths.items[i]))
+            sb_printf(&sb, "file %s\n", (const char *)m->paths.items[i]);
+    for (size_t i = 0; i < m->paths.len; i++)
+        if (writer_at_root(m->paths.items[i]))
+            sb_printf(&sb, "root-file %s\n", (const char *)m->paths.items[i] + 1);
     return sb.data;
 }
 
@@ -241,7 +261,8 @@ static void put_block(strbuf *sb, const ptrvec *paths)
 {
     sb_puts(sb, GA_BEGIN "\n");
     for (size_t i = 0; i < paths->len; i++)
-        sb_printf(sb, "/%s linguist-generated=true eol=lf\n", (const char *)paths->items[i]);
+        if (!writer_at_root(paths->items[i]))
+            sb_printf(sb, "/%s linguist-generated=true eol=lf\n", (const char *)paths->items[i]);
     sb_puts(sb, "/" REPO_GITIGNORE " linguist-generated=true eol=lf\n");
     sb_puts(sb, "/" REPO_MANIFEST " linguist-generated=true eol=lf merge=union\n" GA_END "\n");
 }

@@ -6,6 +6,12 @@
  *     env dev                   --env filters the build was made with
  *     stdlib stdlib             --stdlib, relative to the target
  *     file infra/x/main.tf      a file infrac generated and owns
+ *     root-file .github/workflows/plan.yml
+ *                               one at the root of the git work tree that
+ *                               holds the target, when the target is a
+ *                               subdirectory (GitHub reads workflows only
+ *                               there); held in `paths` as "/.github/..."
+ *                               (writer.h), and only under .github/
  *
  * It holds no hashes and nothing about the machine that wrote it, so two
  * branches that change different resources change different lines and git
@@ -53,6 +59,10 @@ int repo_manifest_parse(repo_manifest *m, arena *a, const char *text, size_t len
 /* The same from the old .infrac/manifest.json (its hashes are not read). */
 int repo_manifest_parse_old(repo_manifest *m, arena *a, const char *text, size_t len, diag_ctx *d);
 void repo_manifest_own(repo_manifest *m, arena *a, const char *path);
+/* For a target that is the root of its work tree (or in none): its files
+ * at the root are its own files, named as such (the manifest of a target
+ * that was a subdirectory, read where it is not). */
+void repo_manifest_unroot(repo_manifest *m, arena *a);
 /* The text a build writes: the same bytes for the same program and files. */
 const char *repo_manifest_text(arena *a, const repo_manifest *m);
 /* Do the two say the same (program, options, files), whatever their order? */
@@ -60,7 +70,10 @@ bool repo_manifest_same(const repo_manifest *x, const repo_manifest *y);
 
 /* The .gitattributes text with infrac's block set to the given paths (and
  * the manifest), every other line as it was. A stray or damaged marker is
- * a user line; conflict markers inside the block are dropped with it. */
+ * a user line; conflict markers inside the block are dropped with it.
+ * Files at the root are not listed: a .gitattributes applies below its own
+ * directory, and the root's is the user's and other targets' (their line
+ * ends are compared normalised all the same). */
 const char *repo_gitattributes(arena *a, const char *old, const ptrvec *paths);
 /* infrac's block as it stands in a .gitattributes text, else NULL. */
 const char *repo_gitattributes_block(arena *a, const char *text);

@@ -18,27 +18,32 @@
 
 /* ---- readers ---- */
 
+typedef struct worktree_ctx {
+    const char *dir, *root;
+    local_record *seen;         /* a recorder's */
+    arena *a;
+} worktree_ctx;
+
 static char *plain_read(void *ctx, arena *a, const char *rel, size_t *len)
 {
-    return writer_read(a, arena_printf(a, "%s/%s", (const char *)ctx, rel), len, NULL);
+    const worktree_ctx *wc = ctx;
+    const char *full = writer_locate(a, wc->dir, wc->root, rel);
+    return full ? writer_read(a, full, len, NULL) : NULL;
 }
 
-repo_reader repo_worktree_reader(const char *dir)
+repo_reader repo_worktree_reader(const char *dir, const char *root, arena *a)
 {
-    return (repo_reader){plain_read, (void *)dir, NULL};
+    worktree_ctx *wc = arena_alloc(a, sizeof *wc);
+    *wc = (worktree_ctx){dir, root, NULL, a};
+    return (repo_reader){plain_read, wc, NULL, root != NULL};
 }
-
-typedef struct recorder_ctx {
-    const char *dir;
-    local_record *seen;
-    arena *a;
-} recorder_ctx;
 
 static char *recorder_read(void *ctx, arena *a, const char *rel, size_t *len)
 {
-    recorder_ctx *rc = ctx;
+    worktree_ctx *rc = ctx;
     file_id id;
-    char *text = writer_read(a, arena_printf(a, "%s/%s", rc->dir, rel), len, &id);
+    const char *full = writer_locate(a, rc->dir, rc->root, rel);
+    char *text = full ? writer_read(a, full, len, &id) : NULL;
     if (text)
         local_note_id(rc->seen, rc->a, rel, &id);
     else
@@ -46,14 +51,15 @@ static char *recorder_read(void *ctx, arena *a, const char *rel, size_t *len)
     return text;
 }
 
-repo_reader repo_worktree_recorder(const char *dir, arena *a, local_record *seen)
+repo_reader repo_worktree_recorder(const char *dir, const char *root, arena *a, local_record *seen)
 {
-    recorder_ctx *rc = arena_alloc(a, sizeof *rc);
-    *rc = (recorder_ctx){dir, seen, a};
-    return (repo_reader){recorder_read, rc, seen};
+    worktree_ctx *rc = arena_alloc(a, sizeof *rc);
+    *rc = (worktree_ctx){dir, root, seen, a};
+    seen->root = root;
+    return (repo_reader){recorder_read, rc, seen, root != NULL};
 }
 
-int repo_read_manifest(repo_reader rd, arena *a, repo_manifest *m, diag_ctx *d)
+static int parse_manifest(repo_reader rd, arena *a, repo_manifest *m, diag_ctx *d)
 {
     size_t len = 0;
     char *text = rd.read(rd.ctx, a, REPO_MANIFEST, &len);
@@ -63,6 +69,15 @@ int repo_read_manifest(repo_reader rd, arena *a, repo_manifest *m, diag_ctx *d)
     if (text)
         return repo_manifest_parse_old(m, a, text, len, d);
     return repo_manifest_parse(m, a, NULL, 0, d);
+}
+
+int repo_read_manifest(repo_reader rd, arena *a, repo_manifest *m, diag_ctx *d)
+{
+    if (parse_manifest(rd, a, m, d) != 0)
+        return -1;
+    if (!rd.apart)
+        repo_manifest_unroot(m, a);     /* no root apart from the target: its files are the target's */
+    return 0;
 }
 
 bool repo_same_text(const char *x, size_t xlen, const char *y, size_t ylen)
@@ -91,6 +106,24 @@ void repo_manifest_for(repo_manifest *m, arena *a, const repo_manifest *program,
     m->stdlib = program->stdlib;
     for (size_t i = 0; i < o->files.len; i++)       /* o is sorted by path */
         repo_manifest_own(m, a, ((const out_file *)o->files.items[i])->path);
+}
+
+void repo_place_at_root(out_set *o)
+{
+    size_t n = strlen(WRITER_ROOT_DIR);
+    strmap_init(&o->by_path, o->a);
+    for (size_t i = 0; i < o->files.len; i++) {
+        out_file *f = o->files.items[i];
+        if (strncmp(f->path, WRITER_ROOT_DIR, n) == 0)
+            f->path = arena_printf(o->a, "%c%s", WRITER_ROOT, f->path);
+        strmap_put(&o->by_path, f->path, f);
+    }
+    out_sort(o);
+}
+
+const char *repo_display(arena *a, const char *path, const char *root_prefix)
+{
+    return writer_at_root(path) ? arena_printf(a, "%s%s", root_prefix ? root_prefix : "", path + 1) : path;
 }
 
 /* ---- planning ---- */
@@ -128,7 +161,7 @@ static void plan_remove(plan *pl, const char *path, const file_id *id)
 
 static void conflict(plan *pl, const char *path, const char *why, const char *fix)
 {
-    diag_error(pl->w->d, (src_loc){0}, "%s/%s %s; %s", pl->w->dir, path, why, fix);
+    diag_error(pl->w->d, (src_loc){0}, "%s %s; %s", writer_locate(pl->a, pl->w->dir, pl->w->root, path), why, fix);
     pl->conflicts++;
 }
 
@@ -136,7 +169,7 @@ static void conflict(plan *pl, const char *path, const char *why, const char *fi
  * non-regular file (directory, symlink, FIFO) is a conflict. */
 static char *look(plan *pl, const char *path, size_t *len, file_id *id, bool *odd)
 {
-    const char *full = arena_printf(pl->a, "%s/%s", pl->w->dir, path);
+    const char *full = writer_locate(pl->a, pl->w->dir, pl->w->root, path);
     char *text = writer_read(pl->a, full, len, id);
     struct stat st;
     *odd = !text && lstat(full, &st) == 0;
@@ -172,6 +205,10 @@ static void plan_file(plan *pl, const out_file *f)
         plan_write(pl, f->path, f->data, f->len);
     } else if (repo_same_text(disk, len, f->data, f->len)) {
         /* up to date */
+    } else if (!strmap_has(&pl->have->owned, f->path) && writer_at_root(f->path)) {
+        conflict(pl, f->path, "exists and is not one of this target's files (another program built into this "
+                 "repository may have written it)", "give the workflow another name, or move the file away to let "
+                 "this target own it");
     } else if (!strmap_has(&pl->have->owned, f->path)) {
         conflict(pl, f->path, "exists and was not generated by infrac", "move it away (or delete it) to let infrac own it");
     } else if (local_proves(&pl->proof, f->path, &id, disk, len) || pl->ro->force ||
@@ -321,7 +358,7 @@ static int check_paths(const out_set *o, diag_ctx *d)
     int bad = 0;
     for (size_t i = 0; i < o->files.len; i++) {
         const char *path = ((const out_file *)o->files.items[i])->path;
-        const char *why = writer_path_problem(path);
+        const char *why = writer_place_problem(path);
         if (why || strncmp(path, ".infrac/", 8) == 0 || strcmp(path, ".gitattributes") == 0) {
             diag_error(d, (src_loc){0}, "the program would write %s, which cannot be: %s", path,
                        why ? why : "infrac keeps that file itself");
@@ -364,6 +401,7 @@ static void record_build(plan *pl, const out_set *o)
     local_record r;
     local_record_init(&r, pl->a, pl->ro->key);
     r.stamp = pl->stamp;
+    r.root = pl->w->root;
     for (size_t i = 0; pl->ro->inputs && i < pl->ro->inputs->len; i++) {
         const local_entry *in = pl->ro->inputs->items[i];
         local_entry *e = local_note_id(&r, pl->a, in->path, &in->id);
@@ -408,16 +446,21 @@ int repo_build(const repo_build_opts *ro, const out_set *o, diag_ctx *d)
         return -1;      /* before anything is created */
     writer w;
     writer_init(&w, ro->dir, d->a, d);
+    w.root = ro->root;
     plan pl = {.a = d->a, .w = &w, .ro = ro, .stamp = local_now()};
     strmap_init(&pl.written, d->a);
     struct stat st;
     bool had_local = lstat(arena_printf(d->a, "%s/" LOCAL_DIR, ro->dir), &st) == 0;
     int lock = writer_make_target(&w) == 0 ? local_lock(&w) : -1;
+    /* after the target's lock, always in that order: two builds cannot each hold what the other waits for */
+    int root_lock = lock >= 0 && ro->worktree ? local_lock_root(ro->worktree) : -1;
     repo_manifest have, want;
     int rc = -1;
-    if (lock < 0 || journal_recover(&w) != 0 || repo_read_manifest(repo_worktree_reader(ro->dir), d->a, &have, d) != 0)
+    if (lock < 0 || journal_recover(&w) != 0 ||
+        repo_read_manifest(repo_worktree_reader(ro->dir, ro->root, d->a), d->a, &have, d) != 0)
         goto out;
     local_read(&pl.proof, d->a, ro->dir, LOCAL_STATE);
+    pl.proof.root = ro->root;
     pl.have = &have;
     repo_manifest_for(&want, d->a, ro->program, o);
     for (size_t i = 0; i < o->files.len; i++)
@@ -436,6 +479,7 @@ out:
             unlink(arena_printf(d->a, "%s/" LOCAL_LOCK, ro->dir));
         writer_undo(&w);
     }
+    local_unlock(root_lock);
     local_unlock(lock);
     return rc;
 }
@@ -501,7 +545,8 @@ static void check_file(const repo_check_opts *co, ptrvec *drift, arena *a, const
         return;
     drifted(drift, a, disk ? why_differs(co, a, path, disk, len) : DRIFT_MISSING, path);
     if (co->diff_out)
-        repo_print_diff(co->diff_out, path, disk ? disk : "", disk ? len : 0, data, dlen);
+        repo_print_diff(co->diff_out, repo_display(a, path, co->root_prefix), disk ? disk : "", disk ? len : 0, data,
+                        dlen);
 }
 
 static void check_kept(const repo_check_opts *co, ptrvec *drift, arena *a)
@@ -540,7 +585,7 @@ void repo_check(const repo_check_opts *co, ptrvec *drift, arena *a)
             continue;
         drifted(drift, a, DRIFT_ORPHAN, path);
         if (co->diff_out)
-            repo_print_diff(co->diff_out, path, disk, len, "", 0);
+            repo_print_diff(co->diff_out, repo_display(a, path, co->root_prefix), disk, len, "", 0);
     }
     check_kept(co, drift, a);
 }

@@ -2,7 +2,8 @@
  *
  * infrac owns the files listed in .infrac/manifest (manifest.h). A build
  *   - checks every output path before it creates anything;
- *   - takes the target's lock (local.h): one writer at a time;
+ *   - takes the target's lock (local.h): one writer at a time; and in a git
+ *     work tree, the work tree's, for the files at its root;
  *   - finishes or discards a journal an earlier run left (journal.h);
  *   - replaces a file it owns only when that loses nothing: the file holds
  *     what infrac wrote or verified on this machine (local.h), or exactly
@@ -15,6 +16,9 @@
  *     main.bicep goes in the same build); never on the manifest's word
  *     alone, else refuses;
  *   - never touches a file it does not own;
+ *   - with a target in a subdirectory of a git work tree, writes its
+ *     .github/ files at the work tree's root, where GitHub reads workflows
+ *     (paths "/.github/...", writer.h);
  *   - keeps a delimited block of .gitattributes (linguist-generated, eol=lf)
  *     and .infrac/.gitignore;
  *   - writes all or nothing, durably (journal.h).
@@ -38,11 +42,13 @@ typedef struct repo_reader {
     char *(*read)(void *ctx, arena *a, const char *rel, size_t *len);
     void *ctx;
     local_record *seen;
+    bool apart;                 /* the target is a subdirectory of its work tree: files at the root are there */
 } repo_reader;
 
-repo_reader repo_worktree_reader(const char *dir);
+/* root: the work tree's root when the target is a subdirectory of it, else NULL. */
+repo_reader repo_worktree_reader(const char *dir, const char *root, arena *a);
 /* The same, noting what it reads in seen (allocated in a). */
-repo_reader repo_worktree_recorder(const char *dir, arena *a, local_record *seen);
+repo_reader repo_worktree_recorder(const char *dir, const char *root, arena *a, local_record *seen);
 
 /* Reads the manifest through rd: .infrac/manifest, else an old
  * .infrac/manifest.json, else an empty one. -1 after reporting. */
@@ -56,6 +62,8 @@ typedef int (*repo_git_holds)(void *ctx, const char *path, const char *data, siz
 
 typedef struct repo_build_opts {
     const char *dir;            /* target directory */
+    const char *root;           /* the work tree's root when dir is a subdirectory of it, else NULL */
+    const char *worktree;       /* the work tree holding dir (locked while writing), NULL if none */
     const repo_manifest *program;   /* sources, envs, stdlib to record (its paths are not read) */
     bool force;                 /* overwrite hand edits */
     const char *key;            /* the program's identity, for the local record */
@@ -81,6 +89,7 @@ typedef struct repo_check_opts {
     repo_reader *worktree;      /* --staged: the work tree, to tell unstaged files */
     const local_record *proof;  /* what infrac wrote on this machine, to tell hand edits */
     FILE *diff_out;             /* unified diffs go here, when given */
+    const char *root_prefix;    /* how diffs name files at the root: the root seen from the target ("../") */
 } repo_check_opts;
 
 /* Compares; appends a report_drift (report.h) per drifted file. */
@@ -91,6 +100,13 @@ void repo_print_diff(FILE *out, const char *path, const char *old, size_t oldlen
 
 /* The manifest a build of this program writes: its options and o's paths. */
 void repo_manifest_for(repo_manifest *m, arena *a, const repo_manifest *program, const out_set *o);
+
+/* For a target in a subdirectory of a git work tree: names o's .github/
+ * files as files at the root ("/.github/..."), which is where they go. */
+void repo_place_at_root(out_set *o);
+/* A path of the target's as text shows it: relative to the target, files at
+ * the root through root_prefix (the root seen from the target, "../"). */
+const char *repo_display(arena *a, const char *path, const char *root_prefix);
 
 /* Equal, or equal once CRLF line ends are read as LF (core.autocrlf). */
 bool repo_same_text(const char *x, size_t xlen, const char *y, size_t ylen);

@@ -27,6 +27,7 @@ typedef struct session {
     long long stamp;            /* when the run began: records made by it are racy after */
     const char *dir;            /* the target */
     const char *root;           /* the git work tree holding the target, else NULL */
+    const char *apart;          /* root, when the target is a subdirectory of it: .github/ goes there */
     repo_manifest program;      /* sources, envs and stdlib, relative to the target */
     ptrvec paths;               /* the sources as compiled (relative to here) */
     ptrvec envs;
@@ -127,6 +128,10 @@ static int find_target(session *s)
         return 2;
     }
     s->root = repo_find_root(s->a, s->dir);
+    struct stat t, r;
+    bool same = s->root && stat(s->dir, &t) == 0 && stat(s->root, &r) == 0 && t.st_dev == r.st_dev &&
+                t.st_ino == r.st_ino;
+    s->apart = s->root && !same ? s->root : NULL;
     return 0;
 }
 
@@ -298,12 +303,19 @@ static const char *report_name(void *ctx, const char *path)
     return name ? name : path;
 }
 
+/* Text names files at the root from the target, as it names the target's. */
+static const char *root_prefix(session *s)
+{
+    return s->apart ? arena_printf(s->a, "%s/", repo_relpath(s->a, s->apart, s->dir)) : "";
+}
+
 static int emit(session *s, const ptrvec *drift, int rc)
 {
     for (size_t i = 0; s->comp.a && i < s->comp.d.items.len; i++)
         vec_push(s->a, &s->d.items, s->comp.d.items.items[i]);
     const char *rel = s->root && s->dir ? repo_relpath(s->a, s->dir, s->root) : ".";
-    report_names names = {report_name, s, strcmp(rel, ".") ? arena_printf(s->a, "%s/", rel) : ""};
+    report_names names = {report_name, s, strcmp(rel, ".") ? arena_printf(s->a, "%s/", rel) : "",
+                          s->dir ? root_prefix(s) : ""};
     bool list = !(s->o->quiet && s->o->format == REPORT_TEXT);     /* -q: errors only */
     report_emit_in(s->o->format, &s->d, list ? drift : NULL, &names, stdout);
     return rc;
@@ -340,11 +352,16 @@ static void keep_other_envs(session *s, const repo_manifest *have, repo_reader r
     out_sort(&comp->out);
 }
 
+/* Compiles; a target in a subdirectory of a work tree gets its .github/
+ * files at the root of the work tree, where GitHub reads workflows. */
 static int compile_paths(session *s)
 {
     compile_opts co = {.stdlib_dir = s->stdlib, .paths = (char **)s->paths.items, .npaths = (int)s->paths.len,
                        .only_envs = (char **)s->envs.items, .nonly_envs = (int)s->envs.len, .source_desc = s->desc};
-    return compile_run(&s->comp, &co);
+    int rc = compile_run(&s->comp, &co);
+    if (rc == 0 && s->apart)
+        repo_place_at_root(&s->comp.out);
+    return rc;
 }
 
 /* Was path (as compiled) read from disk? With --staged, sources in the
@@ -379,31 +396,34 @@ static ptrvec input_entries(session *s)
 
 /* ---- build ---- */
 
+/* A path of the target's (or at the root) relative to git's work tree. */
+static const char *in_work_tree(session *s, gitrepo *g, const char *path)
+{
+    bool at_root = writer_at_root(path);
+    const char *prefix = repo_relpath(s->a, at_root ? s->apart : s->dir, gitrepo_workdir(g));
+    const char *rel = at_root ? path + 1 : path;
+    return strcmp(prefix, ".") ? arena_printf(s->a, "%s/%s", prefix, rel) : rel;
+}
+
 static int holds(void *ctx, const char *path, const char *data, size_t len)
 {
     session *s = ctx;
     gitrepo *g = s->root ? session_git(s) : NULL;
-    if (!g)
-        return 0;
-    const char *prefix = repo_relpath(s->a, s->dir, gitrepo_workdir(g));
-    const char *in_repo = strcmp(prefix, ".") ? arena_printf(s->a, "%s/%s", prefix, path) : path;
-    return gitrepo_holds(g, in_repo, data, len, s->a);
+    return g ? gitrepo_holds(g, in_work_tree(s, g, path), data, len, s->a) : REPO_GIT_NO;
 }
 
 /* Everything a build may change, relative to the work tree: for --commit. */
 static ptrvec owned_paths(session *s, const repo_manifest *before)
 {
     ptrvec v = {0};
-    const char *prefix = repo_relpath(s->a, s->dir, gitrepo_workdir(s->git));
-    const char *p = strcmp(prefix, ".") == 0 ? "" : arena_printf(s->a, "%s/", prefix);
     static const char *kept[] = {".gitattributes", REPO_MANIFEST, REPO_GITIGNORE, REPO_OLD_MANIFEST, REPO_OLD_JOURNAL};
     for (size_t i = 0; i < s->comp.out.files.len; i++)
-        vec_push(s->a, &v, arena_printf(s->a, "%s%s", p, ((const out_file *)s->comp.out.files.items[i])->path));
+        vec_push(s->a, &v, (void *)in_work_tree(s, s->git, ((const out_file *)s->comp.out.files.items[i])->path));
     for (size_t i = 0; i < before->paths.len; i++)
         if (!out_find(&s->comp.out, before->paths.items[i]))
-            vec_push(s->a, &v, arena_printf(s->a, "%s%s", p, (const char *)before->paths.items[i]));
+            vec_push(s->a, &v, (void *)in_work_tree(s, s->git, before->paths.items[i]));
     for (size_t i = 0; i < sizeof kept / sizeof kept[0]; i++)
-        vec_push(s->a, &v, arena_printf(s->a, "%s%s", p, kept[i]));
+        vec_push(s->a, &v, (void *)in_work_tree(s, s->git, kept[i]));
     return v;
 }
 
@@ -430,9 +450,10 @@ static void summary(session *s)
     for (size_t i = 0; i < s->comp.out.files.len; i++) {
         const out_file *f = s->comp.out.files.items[i];
         bytes += f->len;
+        const char *path = writer_at_root(f->path) ? f->path + 1 : f->path;
         for (int t = 0; t < TARGET_COUNT; t++) {
             size_t n = strlen(target_table[t].root);
-            count[t] += strncmp(f->path, target_table[t].root, n) == 0 && f->path[n] == '/';
+            count[t] += strncmp(path, target_table[t].root, n) == 0 && path[n] == '/';
         }
     }
     printf("infrac: %s %zu files (%zu bytes) to %s:", s->o->dry_run ? "would write" : "wrote",
@@ -444,7 +465,8 @@ static void summary(session *s)
 static int build_in(session *s)
 {
     repo_manifest before;
-    int rc = find_program(s, repo_worktree_reader(s->dir));
+    repo_reader rd = repo_worktree_reader(s->dir, s->apart, s->a);
+    int rc = find_program(s, rd);
     if (rc)
         return rc;
     s->key = program_key(s, "worktree");
@@ -452,9 +474,9 @@ static int build_in(session *s)
     name_sources(s, NULL);
     if (rc || s->o->dry_run)
         return rc;      /* --dry-run: everything but writing */
-    if (repo_read_manifest(repo_worktree_reader(s->dir), s->a, &before, &s->d) != 0)
+    if (repo_read_manifest(rd, s->a, &before, &s->d) != 0)
         return 2;
-    keep_other_envs(s, &before, repo_worktree_reader(s->dir));
+    keep_other_envs(s, &before, rd);
     ptrvec ours = {0};
     if (s->o->commit) {
         if (!session_git(s)) {
@@ -466,7 +488,8 @@ static int build_in(session *s)
             return 2;
     }
     ptrvec inputs = input_entries(s);
-    repo_build_opts ro = {.dir = s->dir, .program = &s->program, .force = s->o->force,
+    repo_build_opts ro = {.dir = s->dir, .root = s->apart, .worktree = s->root, .program = &s->program,
+                          .force = s->o->force,
                           .key = s->key, .inputs = &inputs,
                           .git_holds = s->root ? holds : NULL, .git_ctx = s};
     if (repo_build(&ro, &s->comp.out, &s->d) != 0)
@@ -545,11 +568,14 @@ static bool fast_check(session *s)
     if (s->o->staged) {
         if (!local_read(&r, s->a, s->dir, LOCAL_STAGED) || strcmp(r.key, s->key) != 0)
             return false;
+        r.root = s->apart;
         const char *sum = index_sum(s->a, staged_index(s, &r));
         return sum && r.index_sum && strcmp(sum, r.index_sum) == 0 && (!r.entries.len || local_unchanged(&r, s->dir));
     }
-    return local_read(&r, s->a, s->dir, LOCAL_STATE) && strcmp(r.key, s->key) == 0 &&
-           local_unchanged(&r, s->dir);
+    if (!local_read(&r, s->a, s->dir, LOCAL_STATE) || strcmp(r.key, s->key) != 0)
+        return false;
+    r.root = s->apart;
+    return local_unchanged(&r, s->dir);
 }
 
 /* ---- check: comparing ---- */
@@ -584,6 +610,7 @@ static void record_check(session *s, const local_record *proof, const local_reco
     bool clean = !drift->len;
     local_record_init(&r, s->a, clean ? s->key : "unverified");
     r.stamp = s->stamp;
+    r.root = s->apart;
     ptrvec inputs = input_entries(s);
     for (size_t i = 0; !clean && i < proof->entries.len; i++)
         local_keep(&r, s->a, proof->entries.items[i]);
@@ -609,7 +636,8 @@ static int compare(session *s, repo_reader rd, repo_reader *worktree, const repo
     repo_manifest_for(&want, s->a, &s->program, &s->comp.out);
     repo_check_opts co = {.out = &s->comp.out, .want = &want, .have = have, .rd = rd, .worktree = worktree,
                           .proof = proof, .diff_out = !s->o->diff ? NULL
-                                                     : s->o->format == REPORT_TEXT ? stdout : stderr};
+                                                     : s->o->format == REPORT_TEXT ? stdout : stderr,
+                          .root_prefix = root_prefix(s)};
     /* a JSON or SARIF document must stay one document: diffs go beside it */
     repo_check(&co, drift, s->a);
     return drift->len ? 1 : 0;
@@ -620,7 +648,8 @@ static int check_worktree(session *s, ptrvec *drift)
     local_record seen, proof;
     local_record_init(&seen, s->a, NULL);
     local_read(&proof, s->a, s->dir, LOCAL_STATE);
-    repo_reader rd = repo_worktree_recorder(s->dir, s->a, &seen);
+    proof.root = s->apart;
+    repo_reader rd = repo_worktree_recorder(s->dir, s->apart, s->a, &seen);
     repo_manifest have;
     int lock = local_lock_shared(s->dir);   /* a build under way finishes first */
     int rc = repo_read_manifest(rd, s->a, &have, &s->d) != 0 ? 2 : compile_paths(s);
@@ -720,7 +749,8 @@ static int check_staged(session *s, ptrvec *drift)
     local_record seen, proof;
     local_record_init(&seen, s->a, NULL);
     local_read(&proof, s->a, s->dir, LOCAL_STATE);
-    repo_reader wt = repo_worktree_recorder(s->dir, s->a, &seen);
+    proof.root = s->apart;
+    repo_reader wt = repo_worktree_recorder(s->dir, s->apart, s->a, &seen);
     repo_manifest have;
     int rc = repo_read_manifest(rd, s->a, &have, &s->d) != 0 ? 2 : find_program(s, rd);
     if (rc == 0)
@@ -761,7 +791,7 @@ static void how_to_fix(session *s, const ptrvec *drift)
     for (size_t i = 0; i < drift->len; i++) {
         const report_drift *r = drift->items[i];
         edits |= r->kind == DRIFT_EDITED || r->kind == DRIFT_UNOWNED;
-        const char *rel = repo_relpath(s->a, arena_printf(s->a, "%s/%s", s->dir, r->path), ".");
+        const char *rel = repo_relpath(s->a, writer_locate(s->a, s->dir, s->apart, r->path), ".");
         sb_printf(&add, " %s", shell_word(s->a, rel));
     }
     if (edits)
@@ -781,7 +811,7 @@ int repocmd_check(const repocmd_opts *o)
     ptrvec drift = {0};
     int rc = find_target(&s);
     if (rc == 0 && !o->staged)
-        rc = find_program(&s, repo_worktree_reader(s.dir));
+        rc = find_program(&s, repo_worktree_reader(s.dir, s.apart, s.a));
     if (rc == 0)
         s.key = o->staged ? staged_key(&s) : program_key(&s, "worktree");
     if (rc == 0 && fast_check(&s)) {

@@ -1,6 +1,7 @@
 /* report.c — see report.h. */
 #include "report.h"
 #include "version.h"
+#include "writer.h"
 
 #include <jansson.h>
 #include <stdlib.h>
@@ -56,6 +57,8 @@ static const char *file_name(const report_names *n, const char *path)
 
 static const char *drift_name(const report_names *n, arena *a, const char *path)
 {
+    if (writer_at_root(path))
+        return path + 1;
     return n && n->drift_prefix && *n->drift_prefix ? arena_printf(a, "%s%s", n->drift_prefix, path) : path;
 }
 
@@ -299,7 +302,8 @@ void report_emit_in(report_format f, const diag_ctx *d, const ptrvec *drift, con
     } else {
         for (size_t i = 0; drift && i < drift->len; i++) {
             const report_drift *r = drift->items[i];
-            fprintf(out, "%s: %s\n", r->path, report_drift_text(r->kind));
+            fprintf(out, "%s: %s\n", repo_display(d->a, r->path, names ? names->root_prefix : NULL),
+                    report_drift_text(r->kind));
         }
         diag_print(d, stderr, diag_want_colour(stderr));
     }

@@ -30,11 +30,14 @@ const char *report_rule_uri(const char *id);
 /* How JSON and SARIF name files: sources relative to the root of their
  * repository (name() maps a source's path as compiled), generated files
  * relative to the target's repository root (drift_prefix goes before a
- * target-relative path). Text output keeps paths as typed. */
+ * target-relative path; a file at the root, "/.github/...", is named
+ * without its mark). Text output keeps paths as typed, and names generated
+ * files from the target (root_prefix before a file at the root). */
 typedef struct report_names {
     const char *(*name)(void *ctx, const char *path);
     void *ctx;
     const char *drift_prefix;
+    const char *root_prefix;
 } report_names;
 
 /* Emits everything in the chosen format: JSON and SARIF are always one

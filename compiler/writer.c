@@ -103,6 +103,27 @@ bool writer_path_is_safe(const char *rel)
     return writer_path_problem(rel) == NULL;
 }
 
+bool writer_at_root(const char *rel)
+{
+    return rel[0] == WRITER_ROOT;
+}
+
+const char *writer_place_problem(const char *rel)
+{
+    if (!writer_at_root(rel))
+        return writer_path_problem(rel);
+    if (strncmp(rel + 1, WRITER_ROOT_DIR, strlen(WRITER_ROOT_DIR)) != 0)
+        return "only files under " WRITER_ROOT_DIR " may lie at the root of the work tree";
+    return writer_path_problem(rel + 1);
+}
+
+const char *writer_locate(arena *a, const char *dir, const char *root, const char *rel)
+{
+    if (!writer_at_root(rel))
+        return arena_printf(a, "%s/%s", dir, rel);
+    return root ? arena_printf(a, "%s%s", root, rel) : NULL;
+}
+
 /* ---- reading ---- */
 
 static int read_all(int fd, char *buf, size_t want, size_t *got)
@@ -222,10 +243,26 @@ int writer_make_target(writer *w)
 
 static int refuse_path(writer *w, const char *rel)
 {
-    const char *why = writer_path_problem(rel);
+    const char *why = writer_place_problem(rel);
+    if (!why && writer_at_root(rel) && !w->root)
+        why = "the target is not a subdirectory of a git work tree, so there is no root apart from it";
     if (!why)
         return 0;
-    diag_error(w->d, (src_loc){0}, "refusing to write %s/%s: %s", w->dir, rel, why);
+    const char *shown = writer_locate(w->a, w->dir, w->root, rel);
+    diag_error(w->d, (src_loc){0}, "refusing to write %s: %s", shown ? shown : rel, why);
+    return -1;
+}
+
+/* A directory on the way to a file at the root must be on the target's
+ * file system: the file is staged in the target and renamed there, which
+ * cannot cross file systems (and must not fail halfway through a journal). */
+static int same_fs(writer *w, const char *rel, const char *dir, const struct stat *st)
+{
+    struct stat t;
+    if (stat(w->dir, &t) == 0 && t.st_dev == st->st_dev)
+        return 0;
+    diag_error(w->d, (src_loc){0}, "refusing to write %s: %s is on another file system than the target %s",
+               rel + 1, dir, w->dir);
     return -1;
 }
 
@@ -233,8 +270,13 @@ static int walk_dirs(writer *w, const char *rel, bool create)
 {
     if (refuse_path(w, rel) != 0)
         return -1;
-    char *path = arena_printf(w->a, "%s/%s", w->dir, rel);
-    for (char *q = path + strlen(w->dir) + 1; (q = strchr(q, '/')); q++) {
+    bool at_root = writer_at_root(rel);
+    const char *base = at_root ? w->root : w->dir;
+    char *path = (char *)writer_locate(w->a, w->dir, w->root, rel);
+    struct stat bst;
+    if (at_root && (lstat(base, &bst) != 0 || same_fs(w, rel, base, &bst) != 0))
+        return -1;
+    for (char *q = path + strlen(base) + 1; (q = strchr(q, '/')); q++) {
         *q = '\0';
         if (strmap_get(&w->checked, path) == CHECKED) {
             *q = '/';
@@ -249,10 +291,12 @@ static int walk_dirs(writer *w, const char *rel, bool create)
             return -1;
         }
         if (S_ISLNK(st.st_mode) || !S_ISDIR(st.st_mode)) {
-            diag_error(w->d, (src_loc){0}, "refusing to touch %s/%s: %s is %s", w->dir, rel, path,
-                       S_ISLNK(st.st_mode) ? "a symlink (it could lead out of the target)" : "not a directory");
+            diag_error(w->d, (src_loc){0}, "refusing to touch %s: %s is %s", writer_locate(w->a, w->dir, w->root, rel),
+                       path, S_ISLNK(st.st_mode) ? "a symlink (it could lead out of the target)" : "not a directory");
             return -1;
         }
+        if (at_root && same_fs(w, rel, path, &st) != 0)
+            return -1;
         strmap_put(&w->checked, arena_strdup(w->a, path), CHECKED);
         *q = '/';
     }
@@ -333,7 +377,7 @@ int writer_rename(writer *w, const char *from, const char *to)
 {
     if (writer_prepare_dirs(w, to) != 0)
         return -1;
-    char *src = arena_printf(w->a, "%s/%s", w->dir, from), *dst = arena_printf(w->a, "%s/%s", w->dir, to);
+    char *src = arena_printf(w->a, "%s/%s", w->dir, from), *dst = (char *)writer_locate(w->a, w->dir, w->root, to);
     struct stat st;
     if (lstat(dst, &st) == 0 && S_ISLNK(st.st_mode)) {
         diag_error(w->d, (src_loc){0}, "refusing to replace %s: it is a symlink", dst);
@@ -352,12 +396,12 @@ int writer_remove(writer *w, const char *rel)
 {
     if (writer_check_dirs(w, rel) != 0)
         return -1;
-    char *path = arena_printf(w->a, "%s/%s", w->dir, rel);
+    char *path = (char *)writer_locate(w->a, w->dir, w->root, rel);
     if (unlink(path) != 0 && errno != ENOENT) {
         diag_error(w->d, (src_loc){0}, "cannot remove %s: %s", path, strerror(errno));
         return -1;
     }
-    size_t top = strlen(w->dir);
+    size_t top = strlen(writer_at_root(rel) ? w->root : w->dir);
     for (char *slash; (slash = strrchr(path, '/')) && (size_t)(slash - path) >= top;) {
         *slash = '\0';
         touch(w, path);
@@ -368,11 +412,21 @@ int writer_remove(writer *w, const char *rel)
     return 0;
 }
 
+/* writer_put and writer_put_self make their temporary file beside rel:
+ * only in the target (files at the root go through the journal). */
+static int in_target(writer *w, const char *rel)
+{
+    if (!writer_at_root(rel))
+        return 0;
+    diag_error(w->d, (src_loc){0}, "internal error: %s is written at the root outside a journal", rel);
+    return -1;
+}
+
 int writer_put(writer *w, const char *rel, const char *data, size_t len)
 {
     char *target = arena_printf(w->a, "%s/%s", w->dir, rel), *tmp;
     size_t old_len;
-    if (writer_prepare_dirs(w, rel) != 0)
+    if (in_target(w, rel) != 0 || writer_prepare_dirs(w, rel) != 0)
         return -1;
     char *old = writer_read(w->a, target, &old_len, NULL);
     if (old && old_len == len && memcmp(old, data, len) == 0)
@@ -388,7 +442,7 @@ int writer_put(writer *w, const char *rel, const char *data, size_t len)
 
 int writer_put_self(writer *w, const char *rel, writer_text_fn text, void *ctx)
 {
-    if (writer_prepare_dirs(w, rel) != 0)
+    if (in_target(w, rel) != 0 || writer_prepare_dirs(w, rel) != 0)
         return -1;
     char *tmp = arena_printf(w->a, "%s/.infrac-tmp.XXXXXX", parent_of(w, arena_printf(w->a, "%s/%s", w->dir, rel)));
     int fd = mkstemp(tmp);

@@ -9,6 +9,17 @@
  * and the ones whose entries it changed: writer_undo removes the first after
  * a failed write (nothing is left behind), writer_sync makes the second
  * durable.
+ *
+ * One exception to "relative to the target": GitHub reads workflows only at
+ * the root of a repository, so when the target is a subdirectory of a git
+ * work tree, its .github/ files lie at that root. Such a path is written
+ * with a leading '/' (WRITER_ROOT, as .gitignore anchors a pattern at its
+ * root): "/.github/workflows/plan.yml". The mark cannot be mistaken for a
+ * target path (those are never absolute); what follows it must be a safe
+ * path under .github/ (writer_place_problem); it means the writer's `root`,
+ * and with no root it is refused. Directories on the way from the root are
+ * checked as those of the target are, and must be on the target's file
+ * system, so that a staged file can be renamed there in one step.
  */
 #ifndef INFRAC_WRITER_H
 #define INFRAC_WRITER_H
@@ -36,6 +47,16 @@ bool file_id_of(const char *path, bool follow, file_id *id);
 const char *writer_path_problem(const char *rel);
 bool writer_path_is_safe(const char *rel);
 
+#define WRITER_ROOT '/'
+#define WRITER_ROOT_DIR ".github/"      /* the only files kept at the root */
+/* Does rel lie at the work tree's root (it starts with WRITER_ROOT)? */
+bool writer_at_root(const char *rel);
+/* writer_path_problem, also taking a path at the root (under .github/). */
+const char *writer_place_problem(const char *rel);
+/* Where rel is: dir/rel, or root/rel for a path at the root; NULL for a
+ * path at the root when there is no root. */
+const char *writer_locate(arena *a, const char *dir, const char *root, const char *rel);
+
 /* Reads a regular file of any size, NUL-terminated, without following a
  * final symlink and without blocking on a FIFO or device: NULL (errno set)
  * when absent or not a regular file. id (may be NULL) gets the identity of
@@ -46,6 +67,7 @@ typedef struct writer {
     arena *a;
     diag_ctx *d;
     const char *dir;        /* the target */
+    const char *root;       /* the work tree's root, for paths at the root; NULL: the target is the root, or in none */
     strmap checked;         /* directories known to be real in this run */
     ptrvec created;         /* absolute paths of directories made, outermost first */
     strmap touched;         /* directories whose entries changed (for writer_sync) */
@@ -58,7 +80,8 @@ int writer_make_target(writer *w);
 /* Creates rel's parent directories inside the target, refusing symlinks. */
 int writer_prepare_dirs(writer *w, const char *rel);
 /* Checks, creating nothing, that every existing parent of rel is a real
- * directory: removing or renaming there stays inside the target. */
+ * directory (on the target's file system, for a path at the root): removing
+ * or renaming there stays inside the target. */
 int writer_check_dirs(writer *w, const char *rel);
 /* Removes the directories this writer created, deepest first, when empty. */
 void writer_undo(writer *w);
@@ -70,9 +93,9 @@ int writer_stage(writer *w, const char *dir_rel, const char *data, size_t len, b
                  file_id *id);
 /* rename(from, to) inside the target, to's directories checked or made. */
 int writer_rename(writer *w, const char *from, const char *to);
-/* Removes rel and the directories it leaves empty, up to the target. */
+/* Removes rel and the directories it leaves empty, up to the target (or the root). */
 int writer_remove(writer *w, const char *rel);
-/* Writes rel atomically (temporary file + rename); an unchanged file is left alone. */
+/* Writes rel (in the target) atomically (temporary file + rename); an unchanged file is left alone. */
 int writer_put(writer *w, const char *rel, const char *data, size_t len);
 /* The same for a file whose content names the file itself: text() is given
  * the identity (device, inode; ctime holds its birth, file_birth) of the new

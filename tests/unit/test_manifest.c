@@ -69,7 +69,7 @@ static repo_manifest manifest(arena *a, const char *dir)
     repo_manifest m;
     diag_ctx d;
     diag_init(&d, a);
-    repo_read_manifest(repo_worktree_reader(dir), a, &m, &d);
+    repo_read_manifest(repo_worktree_reader(dir, NULL, a), a, &m, &d);
     return m;
 }
 
@@ -85,7 +85,7 @@ static const char *drift(arena *a, const char *dir, int version)
     local_read(&proof, a, dir, LOCAL_STATE);
     local_record_init(&seen, a, NULL);
     ptrvec found = {0};
-    repo_check_opts co = {.out = &o, .want = &want, .have = &have, .rd = repo_worktree_recorder(dir, a, &seen),
+    repo_check_opts co = {.out = &o, .want = &want, .have = &have, .rd = repo_worktree_recorder(dir, NULL, a, &seen),
                           .proof = &proof};
     repo_check(&co, &found, a);
     strbuf sb;
@@ -140,6 +140,32 @@ TEST(manifest_lines_that_could_not_be_generated_files_are_ignored_with_a_warning
     CHECK_STR(m.paths.items[0], "infra/ok.tf");
     CHECK(d.warnings == 5 && d.errors == 0);
     CHECK_CONTAINS(((diag *)d.items.items[0])->message, "line 2 is ignored: it has a .git component");
+    arena_free(a);
+}
+
+TEST(manifest_names_files_at_the_root_apart_and_only_under_github)
+{
+    arena *a = arena_new();
+    diag_ctx d;
+    repo_manifest m = parsed(a, "program ../platform\nroot-file .github/workflows/plan.yml\nfile infra/a.tf\n"
+                                "root-file README.md\nroot-file ../x\nroot-file .github/../.git/hooks/pre-commit\n", &d);
+    CHECK(m.paths.len == 2);
+    CHECK(strmap_has(&m.owned, "/.github/workflows/plan.yml"));     /* held with its mark */
+    CHECK(!strmap_has(&m.owned, ".github/workflows/plan.yml"));
+    CHECK(d.warnings == 3);
+    CHECK_CONTAINS(((diag *)d.items.items[0])->message, "line 4 is ignored: only files under .github/ may lie at the root");
+    const char *text = repo_manifest_text(a, &m);
+    CHECK_CONTAINS(text, "file infra/a.tf\nroot-file .github/workflows/plan.yml\n");
+    CHECK(strstr(text, "file /") == NULL);
+    repo_manifest_unroot(&m, a);       /* read where the target is the root: the target's own */
+    CHECK(strmap_has(&m.owned, ".github/workflows/plan.yml") && m.paths.len == 2);
+    CHECK_STR(m.paths.items[0], ".github/workflows/plan.yml");
+    ptrvec paths = {0};
+    vec_push(a, &paths, "/.github/workflows/plan.yml");
+    vec_push(a, &paths, "infra/a.tf");
+    const char *ga = repo_gitattributes(a, NULL, &paths);
+    CHECK(strstr(ga, "workflows") == NULL);     /* a .gitattributes applies only below its directory */
+    CHECK_CONTAINS(ga, "/infra/a.tf linguist-generated");
     arena_free(a);
 }
 

@@ -289,3 +289,57 @@ TEST(writer_remove_prunes_emptied_directories_and_makes_them_again)
     writer_remove_tree(dir);
     arena_free(a);
 }
+
+TEST(writer_takes_paths_at_the_root_only_under_github)
+{
+    CHECK(writer_place_problem("/.github/workflows/plan.yml") == NULL);
+    CHECK(writer_place_problem("infra/main.tf") == NULL);
+    CHECK_CONTAINS(writer_place_problem("/README.md"), "only files under .github/ may lie at the root");
+    CHECK_CONTAINS(writer_place_problem("/.github/../README.md"), "'..' component");
+    CHECK_CONTAINS(writer_place_problem("/.github/x/.git/hooks/pre-commit"), ".git component");
+    CHECK(writer_place_problem("//.github/x") != NULL);
+    CHECK(!writer_path_is_safe("/.github/workflows/plan.yml"));    /* never a path of the target */
+}
+
+TEST(writer_puts_files_at_the_root_there_and_refuses_them_without_one)
+{
+    arena *a = arena_new();
+    diag_ctx d;
+    diag_init(&d, a);
+    const char *root = scratch(a), *dir = at(a, root, "deploy");
+    mkdir(dir, 0777);
+    writer w;
+    writer_init(&w, dir, a, &d);
+    const char *name;
+    file_id id;
+    CHECK(writer_stage(&w, "staging", "on: push\n", 9, false, &name, &id) == 0);
+    CHECK(writer_rename(&w, name, "/.github/workflows/plan.yml") != 0);     /* no root: refused */
+    CHECK_CONTAINS(((diag *)d.items.items[0])->message, "no root apart from it");
+    w.root = root;
+    CHECK(writer_rename(&w, name, "/.github/workflows/plan.yml") == 0);
+    CHECK_STR(slurp(a, at(a, root, ".github/workflows/plan.yml")), "on: push\n");
+    CHECK_STR(writer_locate(a, dir, root, "/.github/workflows/plan.yml"), at(a, root, ".github/workflows/plan.yml"));
+    CHECK(writer_remove(&w, "/.github/workflows/plan.yml") == 0);
+    CHECK(access(at(a, root, ".github"), F_OK) != 0);      /* emptied directories go, up to the root */
+    CHECK(access(root, F_OK) == 0);
+    writer_remove_tree(root);
+    arena_free(a);
+}
+
+TEST(writer_does_not_follow_a_symlink_on_the_way_from_the_root)
+{
+    arena *a = arena_new();
+    diag_ctx d;
+    diag_init(&d, a);
+    const char *root = scratch(a), *outside = scratch(a), *dir = at(a, root, "deploy");
+    mkdir(dir, 0777);
+    CHECK(symlink(outside, at(a, root, ".github")) == 0);
+    writer w;
+    writer_init(&w, dir, a, &d);
+    w.root = root;
+    CHECK(writer_check_dirs(&w, "/.github/workflows/plan.yml") != 0);
+    CHECK_CONTAINS(((diag *)d.items.items[0])->message, "a symlink");
+    writer_remove_tree(root);
+    writer_remove_tree(outside);
+    arena_free(a);
+}
