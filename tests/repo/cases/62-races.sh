@@ -20,7 +20,7 @@ for i in $(seq 1 20); do
         elif [ "${r%%:*}" = 2 ] && grep -q 'is being written by another infrac (pid [0-9]*); run this again when it has finished' "${r#*:}"; then
             refused=$((refused + 1))
         else
-            other=$((other + 1)); sed 's/^/    /' "${r#*:}" | head -n 5
+            other=$((other + 1)); echo "    exit ${r%%:*}"; sed 's/^/    /' "${r#*:}" | head -n 5
         fi
     done
     if "$INFRAC" check >"$WORK/race-check" 2>&1 && [ ! -e .infrac/local/journal ] && [ ! -e .infrac/local/staging ]; then
