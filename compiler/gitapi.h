@@ -20,7 +20,8 @@
     X(git_blob_free) X(git_blob_lookup) X(git_blob_rawcontent) \
     X(git_blob_rawsize) X(git_buf_dispose) X(git_commit_create) X(git_commit_tree_id) X(git_config_free) \
     X(git_config_get_path) X(git_diff_buffers) X(git_diff_free) X(git_diff_get_delta) X(git_diff_num_deltas) \
-    X(git_diff_tree_to_index) X(git_error_last) X(git_index_add_bypath) X(git_index_entry_stage) \
+    X(git_diff_tree_to_index) X(git_error_last) X(git_ignore_path_is_ignored) X(git_index_add_bypath) \
+    X(git_index_entry_stage) \
     X(git_index_entrycount) X(git_index_free) X(git_index_get_byindex) X(git_index_get_bypath) \
     X(git_index_open) X(git_index_remove_bypath) X(git_index_write) X(git_index_write_tree) \
     X(git_libgit2_init) X(git_object_free) X(git_odb_hash) X(git_oid_equal) X(git_repository_commondir) \
@@ -55,6 +56,7 @@ bool gitapi_loaded(void);
 #define git_diff_num_deltas (gitapi_get()->git_diff_num_deltas)
 #define git_diff_tree_to_index (gitapi_get()->git_diff_tree_to_index)
 #define git_error_last (gitapi_get()->git_error_last)
+#define git_ignore_path_is_ignored (gitapi_get()->git_ignore_path_is_ignored)
 #define git_index_add_bypath (gitapi_get()->git_index_add_bypath)
 #define git_index_entry_stage (gitapi_get()->git_index_entry_stage)
 #define git_index_entrycount (gitapi_get()->git_index_entrycount)

@@ -145,8 +145,14 @@ repo_reader gitrepo_index_reader(gitrepo *g, const char *dir, arena *a)
     ic->prefix = repo_relpath(a, dir, g->workdir);
     if (strcmp(ic->prefix, ".") == 0)
         ic->prefix = "";
-    repo_reader r = {index_read, ic, NULL, *ic->prefix != '\0'};
+    repo_reader r = {index_read, ic, NULL};
     return r;
+}
+
+int gitrepo_ignores(gitrepo *g, const char *path)
+{
+    int ignored = 0;
+    return git_ignore_path_is_ignored(&ignored, g->repo, path) == 0 ? ignored != 0 : -1;
 }
 
 int gitrepo_materialize_sources(gitrepo *g, const char *root, diag_ctx *d)

@@ -29,6 +29,10 @@ repo_reader gitrepo_index_reader(gitrepo *g, const char *dir, arena *a);
  * in a merge conflict (REPO_GIT_CONFLICT)? Else REPO_GIT_NO. */
 int gitrepo_holds(gitrepo *g, const char *path, const char *data, size_t len, arena *a);
 
+/* Would git ignore path (relative to the work tree; a directory ends with
+ * '/'), as `git check-ignore --no-index` says? 1 yes, 0 no, -1 unknown. */
+int gitrepo_ignores(gitrepo *g, const char *path);
+
 /* Writes every .infra file of the index under root, at its repository path. */
 int gitrepo_materialize_sources(gitrepo *g, const char *root, diag_ctx *d);
 

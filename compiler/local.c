@@ -216,6 +216,8 @@ static bool parse_line(local_record *r, arena *a, const char *line)
         r->key = arena_strdup(a, line + 4);
     else if (strncmp(line, "stamp ", 6) == 0)
         r->stamp = strtoll(line + 6, NULL, 10);
+    else if (strncmp(line, "root /", 6) == 0)
+        r->root = arena_strdup(a, line + 5);
     else if (strncmp(line, "e ", 2) == 0)
         return parse_entry(r, a, line + 2);
     else if (strncmp(line, "gitent ", 7) == 0)
@@ -273,6 +275,10 @@ static const char *record_text_of(void *ctx, const file_id *self, size_t *len)
     sb_init(&sb, rt->a);
     sb_printf(&sb, LOCAL_MAGIC "\nself %llu %llu %lld\nkey %s\nstamp %lld\n", self->dev, self->ino, self->ctime,
               r->key, r->stamp);
+    if (r->root) {
+        rt->ok &= !strchr(r->root, '\n');
+        sb_printf(&sb, "root %s\n", r->root);
+    }
     if (r->index_sum && r->index_path && !strchr(r->index_path, '\n')) {
         sb_printf(&sb, "index %s %s\ngitent ", r->index_sum, r->index_path);
         put_id(&sb, r->git_entry.kind ? r->git_entry.kind : '-', &r->git_entry.id);

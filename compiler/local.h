@@ -7,6 +7,8 @@
  *            it: each file with its identity (file_id: device, inode, size,
  *            mtime, ctime), and for files infrac wrote, a hash of what it
  *            wrote;
+ *            (and where its files at the root of the work tree lie, so that
+ *            a check can answer from it without asking git where that is);
  *   staged   the same for `check --staged`: the git index's checksum;
  *   journal  and staging/: an unfinished write (journal.c).
  *
@@ -46,7 +48,7 @@ typedef struct local_entry {
 } local_entry;
 
 typedef struct local_record {
-    const char *root;       /* where paths at the root lie (writer.h); not stored: the caller's to set */
+    const char *root;       /* where its paths at the root lie (writer.h), NULL: none */
     file_id self;           /* the record file's own device, inode and birth (in ctime), as it says */
     const char *key;        /* build id, mode and program: another's record is not used */
     long long stamp;        /* ns: entries changed at or after it are racy */

@@ -35,7 +35,7 @@ repo_reader repo_worktree_reader(const char *dir, const char *root, arena *a)
 {
     worktree_ctx *wc = arena_alloc(a, sizeof *wc);
     *wc = (worktree_ctx){dir, root, NULL, a};
-    return (repo_reader){plain_read, wc, NULL, root != NULL};
+    return (repo_reader){plain_read, wc, NULL};
 }
 
 static char *recorder_read(void *ctx, arena *a, const char *rel, size_t *len)
@@ -56,10 +56,10 @@ repo_reader repo_worktree_recorder(const char *dir, const char *root, arena *a, 
     worktree_ctx *rc = arena_alloc(a, sizeof *rc);
     *rc = (worktree_ctx){dir, root, seen, a};
     seen->root = root;
-    return (repo_reader){recorder_read, rc, seen, root != NULL};
+    return (repo_reader){recorder_read, rc, seen};
 }
 
-static int parse_manifest(repo_reader rd, arena *a, repo_manifest *m, diag_ctx *d)
+int repo_read_manifest(repo_reader rd, arena *a, repo_manifest *m, diag_ctx *d)
 {
     size_t len = 0;
     char *text = rd.read(rd.ctx, a, REPO_MANIFEST, &len);
@@ -69,15 +69,6 @@ static int parse_manifest(repo_reader rd, arena *a, repo_manifest *m, diag_ctx *
     if (text)
         return repo_manifest_parse_old(m, a, text, len, d);
     return repo_manifest_parse(m, a, NULL, 0, d);
-}
-
-int repo_read_manifest(repo_reader rd, arena *a, repo_manifest *m, diag_ctx *d)
-{
-    if (parse_manifest(rd, a, m, d) != 0)
-        return -1;
-    if (!rd.apart)
-        repo_manifest_unroot(m, a);     /* no root apart from the target: its files are the target's */
-    return 0;
 }
 
 bool repo_same_text(const char *x, size_t xlen, const char *y, size_t ylen)
@@ -459,8 +450,9 @@ int repo_build(const repo_build_opts *ro, const out_set *o, diag_ctx *d)
     if (lock < 0 || journal_recover(&w) != 0 ||
         repo_read_manifest(repo_worktree_reader(ro->dir, ro->root, d->a), d->a, &have, d) != 0)
         goto out;
+    if (!ro->root)
+        repo_manifest_unroot(&have, d->a);     /* no root apart from the target: they are its own */
     local_read(&pl.proof, d->a, ro->dir, LOCAL_STATE);
-    pl.proof.root = ro->root;
     pl.have = &have;
     repo_manifest_for(&want, d->a, ro->program, o);
     for (size_t i = 0; i < o->files.len; i++)

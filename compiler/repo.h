@@ -42,7 +42,6 @@ typedef struct repo_reader {
     char *(*read)(void *ctx, arena *a, const char *rel, size_t *len);
     void *ctx;
     local_record *seen;
-    bool apart;                 /* the target is a subdirectory of its work tree: files at the root are there */
 } repo_reader;
 
 /* root: the work tree's root when the target is a subdirectory of it, else NULL. */
@@ -51,7 +50,9 @@ repo_reader repo_worktree_reader(const char *dir, const char *root, arena *a);
 repo_reader repo_worktree_recorder(const char *dir, const char *root, arena *a, local_record *seen);
 
 /* Reads the manifest through rd: .infrac/manifest, else an old
- * .infrac/manifest.json, else an empty one. -1 after reporting. */
+ * .infrac/manifest.json, else an empty one. -1 after reporting. Its files
+ * at the root keep their mark: for a target with no root apart from it,
+ * repo_manifest_unroot makes them the target's own. */
 int repo_read_manifest(repo_reader rd, arena *a, repo_manifest *m, diag_ctx *d);
 
 /* Asked by a build about a file it would replace or remove: does git's

@@ -27,7 +27,8 @@ typedef struct session {
     long long stamp;            /* when the run began: records made by it are racy after */
     const char *dir;            /* the target */
     const char *root;           /* the git work tree holding the target, else NULL */
-    const char *apart;          /* root, when the target is a subdirectory of it: .github/ goes there */
+    bool subdir;                /* the target is a subdirectory of root */
+    const char *apart;          /* root, when the target's .github/ goes there (place_files) */
     repo_manifest program;      /* sources, envs and stdlib, relative to the target */
     ptrvec paths;               /* the sources as compiled (relative to here) */
     ptrvec envs;
@@ -64,8 +65,10 @@ static void session_free(session *s)
 
 static gitrepo *session_git(session *s)
 {
+    /* from the work tree's root while the target is still to be made */
+    const char *from = s->root && access(s->dir, F_OK) != 0 ? s->root : s->dir;
     if (!s->git && !s->git_why)
-        s->git = gitrepo_open(s->dir, &s->git_why);
+        s->git = gitrepo_open(from, &s->git_why);
     return s->git;
 }
 
@@ -131,7 +134,7 @@ static int find_target(session *s)
     struct stat t, r;
     bool same = s->root && stat(s->dir, &t) == 0 && stat(s->root, &r) == 0 && t.st_dev == r.st_dev &&
                 t.st_ino == r.st_ino;
-    s->apart = s->root && !same ? s->root : NULL;
+    s->subdir = s->root && !same;
     return 0;
 }
 
@@ -352,16 +355,56 @@ static void keep_other_envs(session *s, const repo_manifest *have, repo_reader r
     out_sort(&comp->out);
 }
 
-/* Compiles; a target in a subdirectory of a work tree gets its .github/
- * files at the root of the work tree, where GitHub reads workflows. */
 static int compile_paths(session *s)
 {
     compile_opts co = {.stdlib_dir = s->stdlib, .paths = (char **)s->paths.items, .npaths = (int)s->paths.len,
                        .only_envs = (char **)s->envs.items, .nonly_envs = (int)s->envs.len, .source_desc = s->desc};
-    int rc = compile_run(&s->comp, &co);
-    if (rc == 0 && s->apart)
+    return compile_run(&s->comp, &co);
+}
+
+static bool has_github_files(const out_set *o)
+{
+    for (size_t i = 0; i < o->files.len; i++)
+        if (strncmp(((const out_file *)o->files.items[i])->path, WRITER_ROOT_DIR, strlen(WRITER_ROOT_DIR)) == 0)
+            return true;
+    return false;
+}
+
+static bool names_root_files(const repo_manifest *m)
+{
+    for (size_t i = 0; i < m->paths.len; i++)
+        if (writer_at_root(m->paths.items[i]))
+            return true;
+    return false;
+}
+
+/* After compiling: where the target's .github/ files go. GitHub reads
+ * workflows only at the root of a repository, so for a target in a
+ * subdirectory of a git work tree they go to the root, unless git ignores
+ * the target: then it is no part of that repository (nothing in it is
+ * committed, GitHub reads nothing there) and stands alone, as a target
+ * outside git does. Asking git loads libgit2, so it is asked only when the
+ * answer matters: the program has .github/ files, or the manifest (have,
+ * as read) names files at the root. The output's .github/ files are then
+ * named as files at the root (see also own_root_files). */
+static void place_files(session *s, const repo_manifest *have)
+{
+    if (s->subdir && (has_github_files(&s->comp.out) || names_root_files(have))) {
+        gitrepo *g = session_git(s);
+        const char *rel = g ? repo_relpath(s->a, s->dir, gitrepo_workdir(g)) : "..";
+        bool inside = strncmp(rel, "..", 2) != 0;
+        s->apart = inside && gitrepo_ignores(g, arena_printf(s->a, "%s/", rel)) != 1 ? s->root : NULL;
+    }
+    if (s->apart)
         repo_place_at_root(&s->comp.out);
-    return rc;
+}
+
+/* A manifest's files at the root are the target's own when it has no root
+ * apart from it (it was moved, or git ignores it now). */
+static void own_root_files(session *s, repo_manifest *m)
+{
+    if (!s->apart)
+        repo_manifest_unroot(m, s->a);
 }
 
 /* Was path (as compiled) read from disk? With --staged, sources in the
@@ -465,8 +508,7 @@ static void summary(session *s)
 static int build_in(session *s)
 {
     repo_manifest before;
-    repo_reader rd = repo_worktree_reader(s->dir, s->apart, s->a);
-    int rc = find_program(s, rd);
+    int rc = find_program(s, repo_worktree_reader(s->dir, NULL, s->a));
     if (rc)
         return rc;
     s->key = program_key(s, "worktree");
@@ -474,9 +516,11 @@ static int build_in(session *s)
     name_sources(s, NULL);
     if (rc || s->o->dry_run)
         return rc;      /* --dry-run: everything but writing */
-    if (repo_read_manifest(rd, s->a, &before, &s->d) != 0)
+    if (repo_read_manifest(repo_worktree_reader(s->dir, NULL, s->a), s->a, &before, &s->d) != 0)
         return 2;
-    keep_other_envs(s, &before, rd);
+    place_files(s, &before);
+    own_root_files(s, &before);
+    keep_other_envs(s, &before, repo_worktree_reader(s->dir, s->apart, s->a));
     ptrvec ours = {0};
     if (s->o->commit) {
         if (!session_git(s)) {
@@ -568,14 +612,11 @@ static bool fast_check(session *s)
     if (s->o->staged) {
         if (!local_read(&r, s->a, s->dir, LOCAL_STAGED) || strcmp(r.key, s->key) != 0)
             return false;
-        r.root = s->apart;
         const char *sum = index_sum(s->a, staged_index(s, &r));
         return sum && r.index_sum && strcmp(sum, r.index_sum) == 0 && (!r.entries.len || local_unchanged(&r, s->dir));
     }
-    if (!local_read(&r, s->a, s->dir, LOCAL_STATE) || strcmp(r.key, s->key) != 0)
-        return false;
-    r.root = s->apart;
-    return local_unchanged(&r, s->dir);
+    return local_read(&r, s->a, s->dir, LOCAL_STATE) && strcmp(r.key, s->key) == 0 &&
+           local_unchanged(&r, s->dir);     /* its files at the root where it found them */
 }
 
 /* ---- check: comparing ---- */
@@ -648,12 +689,20 @@ static int check_worktree(session *s, ptrvec *drift)
     local_record seen, proof;
     local_record_init(&seen, s->a, NULL);
     local_read(&proof, s->a, s->dir, LOCAL_STATE);
-    proof.root = s->apart;
-    repo_reader rd = repo_worktree_recorder(s->dir, s->apart, s->a, &seen);
     repo_manifest have;
+    diag_ctx quiet;     /* a first look, to know where files at the root are: the second says what is wrong */
+    diag_init(&quiet, s->a);
     int lock = local_lock_shared(s->dir);   /* a build under way finishes first */
-    int rc = repo_read_manifest(rd, s->a, &have, &s->d) != 0 ? 2 : compile_paths(s);
+    bool readable = repo_read_manifest(repo_worktree_reader(s->dir, NULL, s->a), s->a, &have, &quiet) == 0;
+    int rc = compile_paths(s);
     name_sources(s, NULL);
+    if (rc == 0 && readable)
+        place_files(s, &have);
+    repo_reader rd = repo_worktree_recorder(s->dir, s->apart, s->a, &seen);   /* it notes what it reads */
+    if (rc == 0 && repo_read_manifest(rd, s->a, &have, &s->d) != 0)
+        rc = 2;
+    if (rc == 0)
+        own_root_files(s, &have);
     if (rc == 0 && journal_pending(s->dir, s->a)) {
         diag_error(&s->d, (src_loc){0}, "%s/%s: an interrupted write is pending (run infrac build to finish it)",
                    s->dir, JOURNAL_PATH);
@@ -749,12 +798,15 @@ static int check_staged(session *s, ptrvec *drift)
     local_record seen, proof;
     local_record_init(&seen, s->a, NULL);
     local_read(&proof, s->a, s->dir, LOCAL_STATE);
-    proof.root = s->apart;
-    repo_reader wt = repo_worktree_recorder(s->dir, s->apart, s->a, &seen);
     repo_manifest have;
     int rc = repo_read_manifest(rd, s->a, &have, &s->d) != 0 ? 2 : find_program(s, rd);
     if (rc == 0)
         rc = compile_staged(s, workdir);
+    if (rc == 0) {
+        place_files(s, &have);
+        own_root_files(s, &have);
+    }
+    repo_reader wt = repo_worktree_recorder(s->dir, s->apart, s->a, &seen);
     if (rc == 0) {
         keep_other_envs(s, &have, rd);
         rc = compare(s, rd, &wt, &have, &proof, drift);
@@ -811,7 +863,7 @@ int repocmd_check(const repocmd_opts *o)
     ptrvec drift = {0};
     int rc = find_target(&s);
     if (rc == 0 && !o->staged)
-        rc = find_program(&s, repo_worktree_reader(s.dir, s.apart, s.a));
+        rc = find_program(&s, repo_worktree_reader(s.dir, NULL, s.a));
     if (rc == 0)
         s.key = o->staged ? staged_key(&s) : program_key(&s, "worktree");
     if (rc == 0 && fast_check(&s)) {

@@ -11,9 +11,13 @@
  *   - names of sources, in headers and SARIF: relative to the root of the
  *     work tree that holds them (else to the target), however they were
  *     typed and from wherever infrac ran.
+ *   - where a target's .github/ files go: to the root of the work tree
+ *     holding it, when it is a subdirectory that git does not ignore.
  * libgit2 is loaded only for --staged when the record does not settle it,
- * --commit, --diff, hook install, and a build that meets an owned file it
- * cannot otherwise tell from a hand edit.
+ * --commit, --diff, hook install, a build that meets an owned file it
+ * cannot otherwise tell from a hand edit (or a dropped one that says it is
+ * generated), and a build or compiling check of a subdirectory target with
+ * workflows (is it ignored?).
  */
 #ifndef INFRAC_REPOCMD_H
 #define INFRAC_REPOCMD_H

@@ -330,6 +330,34 @@ TEST(local_record_is_read_only_from_the_file_infrac_wrote)
     arena_free(a);
 }
 
+TEST(local_record_keeps_where_its_files_at_the_root_lie)
+{
+    arena *a = arena_new();
+    const char *root = scratch(a), *dir = arena_printf(a, "%s/deploy", root);
+    mkdir(dir, 0777);
+    put(a, root, ".github/workflows/plan.yml", "on: push\n");
+    local_record r, back;
+    local_record_init(&r, a, "key");
+    r.stamp = local_now() + 1000000000LL;
+    r.root = root;
+    local_note(&r, a, dir, "/.github/workflows/plan.yml", false);
+    CHECK(((local_entry *)r.entries.items[0])->kind == 'f');
+    writer w;
+    diag_ctx d;
+    diag_init(&d, a);
+    writer_init(&w, dir, a, &d);
+    local_write(&r, &w, LOCAL_STATE);
+    CHECK(local_read(&back, a, dir, LOCAL_STATE));
+    CHECK_STR(back.root, root);
+    CHECK(local_unchanged(&back, dir));
+    put(a, root, ".github/workflows/plan.yml", "on: pull_request\n");
+    CHECK(!local_unchanged(&back, dir));        /* an edit at the root is seen */
+    back.root = NULL;
+    CHECK(!local_unchanged(&back, dir));        /* and without the root, nothing is known */
+    writer_remove_tree(root);
+    arena_free(a);
+}
+
 TEST(local_record_copied_from_elsewhere_matches_nothing)
 {
     arena *a = arena_new();
