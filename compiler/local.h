@@ -6,9 +6,8 @@
  *   state    the record of the work tree as infrac last wrote or verified
  *            it: each file with its identity (file_id: device, inode, size,
  *            mtime, ctime), and for files infrac wrote, a hash of what it
- *            wrote;
- *            (and where its files at the root of the work tree lie, so that
- *            a check can answer from it without asking git where that is);
+ *            wrote; and where its files at the root of the work tree lie
+ *            (writer.h), so a check answers without asking git again;
  *   staged   the same for `check --staged`: the git index's checksum;
  *   journal  and staging/: an unfinished write (journal.c).
  *

@@ -37,6 +37,7 @@ bool out_env_file(const char *path, const char *env);
 /* Moves every file of from into o, without copying: from's arena must live
  * as long as o is used (for sets printed in parallel, then joined). */
 void out_take(out_set *o, const out_set *from);
+const out_file *out_find(const out_set *o, const char *path);
 
 /* The first line of every generated file whose syntax has comments: the
  * comment prefix, then OUT_HEADER_BEGIN, the sources, OUT_HEADER_END. */
@@ -45,7 +46,6 @@ void out_take(out_set *o, const out_set *from);
 /* Does data begin with that line (under any comment prefix infrac uses, and
  * with either line end)? What the file says of itself, not a proof. */
 bool out_is_generated(const char *data, size_t len);
-const out_file *out_find(const out_set *o, const char *path);
 
 /* NULL when name can be one component of a generated file's path (stack,
  * namespace, environment and resource names become directories and file
