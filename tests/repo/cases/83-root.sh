@@ -145,3 +145,10 @@ expect "build moves it" build -o deploy
 expect "to the root" test -f .github/workflows/plan.yml
 expect "away from the target" test ! -e deploy/.github
 expect_rc 0 "check is clean" "$INFRAC" check -o deploy
+
+# --commit commits the workflow at the root with the target's files.
+new_repo rootcommit
+echo 'pipeline plan {}' >>platform/main.infra && git add -A && git commit -qm "a workflow"
+expect "build --commit into a subdirectory" build -o deploy --commit -m generated
+expect "commits the workflow at the root" sh -c 'git show --name-only --format= HEAD | grep -qx .github/workflows/plan.yml'
+expect "and everything else it wrote" test -z "$(git status --porcelain)"
