@@ -216,10 +216,10 @@ static bool parse_line(local_record *r, arena *a, const char *line)
         r->key = arena_strdup(a, line + 4);
     else if (strncmp(line, "stamp ", 6) == 0)
         r->stamp = strtoll(line + 6, NULL, 10);
-    else if (strncmp(line, "root /", 6) == 0)
-        r->root = arena_strdup(a, line + 5);
     else if (strncmp(line, "e ", 2) == 0)
         return parse_entry(r, a, line + 2);
+    else if (strncmp(line, "root /", 6) == 0)
+        r->root = arena_strdup(a, line + 5);
     else if (strncmp(line, "gitent ", 7) == 0)
         return parse_id(arena_printf(a, "%s ", line + 7), &r->git_entry.kind, &r->git_entry.id, &rest);
     else if (strncmp(line, "index ", 6) == 0 && (rest = strchr(line + 6, ' '))) {

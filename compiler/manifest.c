@@ -89,8 +89,9 @@ static void manifest_line(repo_manifest *m, arena *a, const char *line, int line
     const char *sp = strchr(line, ' ');
     const char *word = sp ? arena_strndup(a, line, (size_t)(sp - line)) : line, *arg = sp ? sp + 1 : "";
     const char *why = NULL;
-    const char *at_root = strcmp(word, "root-file") == 0 ? arena_printf(a, "%c%s", WRITER_ROOT, arg) : NULL;
-    if (strcmp(word, "file") == 0 && !(why = writer_path_problem(arg)))
+    bool file = strcmp(word, "file") == 0;
+    const char *at_root = !file && strcmp(word, "root-file") == 0 ? arena_printf(a, "%c%s", WRITER_ROOT, arg) : NULL;
+    if (file && !(why = writer_path_problem(arg)))
         repo_manifest_own(m, a, arg);
     else if (at_root && !(why = writer_place_problem(at_root)))
         repo_manifest_own(m, a, at_root);
