@@ -34,6 +34,8 @@ typedef enum {
     EX_NOT, EX_NEG,             /* lhs */
     EX_EQ, EX_NE, EX_LT, EX_LE, EX_GT, EX_GE, EX_AND, EX_OR,  /* lhs op rhs */
     EX_COND,        /* cond ? lhs : rhs */
+    EX_ADD, EX_MUL,             /* lhs + rhs, lhs * rhs (numbers) */
+    EX_FOR,         /* [for text in lhs : rhs if cond]: a list; cond may be NULL */
 } ast_expr_kind;
 
 typedef struct ast_expr {

@@ -5,6 +5,7 @@
 #include "eval.h"
 
 #include <ctype.h>
+#include <math.h>
 #include <regex.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -275,6 +276,60 @@ static value *fn_cidr_within(eval_ctx *cx, const ast_expr *c, value **args, size
     return val_bool(cx->a, ilo >= olo && ihi <= ohi, c->loc);
 }
 
+/* cidr_size(cidr): how many addresses the block holds (a /24: 256). */
+static value *fn_cidr_size(eval_ctx *cx, const ast_expr *c, value **args, size_t n)
+{
+    unsigned lo, hi;
+    if (n != 1 || args[0]->kind != V_CIDR)
+        return bad(cx, c, "takes a CIDR block");
+    if (!eval_cidr(args[0]->text, &lo, &hi))
+        return val_null(cx->a, c->loc);   /* invalid CIDRs are reported by the type check */
+    return val_number(cx->a, (double)hi - (double)lo + 1, c->loc);
+}
+
+/* sum(list): the total of a list of numbers (0 for an empty list). */
+static value *fn_sum(eval_ctx *cx, const ast_expr *c, value **args, size_t n)
+{
+    if (n != 1 || (args[0]->kind != V_LIST && args[0]->kind != V_NULL))
+        return bad(cx, c, "takes a list of numbers");
+    double total = 0;
+    for (size_t i = 0; i < args[0]->items.len; i++) {
+        const value *item = args[0]->items.items[i];
+        if (item->kind != V_NUMBER)
+            return bad(cx, c, arena_printf(cx->a, "takes a list of numbers, not of %s", val_kind_name(item->kind)));
+        total += item->num;
+    }
+    return val_number(cx->a, total, c->loc);
+}
+
+/* ceil(n): the least whole number not below n (a share of nodes rounds up). */
+static value *fn_ceil(eval_ctx *cx, const ast_expr *c, value **args, size_t n)
+{
+    if (n != 1 || args[0]->kind != V_NUMBER)
+        return bad(cx, c, "takes a number");
+    /* 12 * 0.33 is 3.9600000000000004 in binary: round off noise below a
+     * millionth before rounding up, so a whole result stays whole. */
+    double x = args[0]->num, r = round(x);
+    return val_number(cx->a, fabs(x - r) < 1e-6 ? r : ceil(x), c->loc);
+}
+
+/* distinct(list): the list without repeats, in first-seen order. */
+static value *fn_distinct(eval_ctx *cx, const ast_expr *c, value **args, size_t n)
+{
+    if (n != 1 || (args[0]->kind != V_LIST && args[0]->kind != V_NULL))
+        return bad(cx, c, "takes a list");
+    value *out = val_new(cx->a, V_LIST, c->loc);
+    for (size_t i = 0; i < args[0]->items.len; i++) {
+        value *item = args[0]->items.items[i];
+        bool seen = false;
+        for (size_t j = 0; j < out->items.len && !seen; j++)
+            seen = val_equal(eval_concrete(cx, out->items.items[j]), eval_concrete(cx, item));
+        if (!seen)
+            vec_push(cx->a, &out->items, item);
+    }
+    return out;
+}
+
 /* cidr_overlaps(cidr, list): the first CIDR of the list that shares an
  * address with cidr, or null. */
 static value *fn_cidr_overlaps(eval_ctx *cx, const ast_expr *c, value **args, size_t n)
@@ -305,17 +360,32 @@ static value *fn_pluck(eval_ctx *cx, const ast_expr *c, value **args, size_t n)
 
 /* ref(resource, "attr"): the attribute of the resource's primary target
  * block, as a reference (so the target sees the dependency), even where the
- * resource has a compile-time attribute of the same name. */
+ * resource has a compile-time attribute of the same name.
+ * ref(resource, "type.name", "attr"): the attribute of another block of that
+ * resource's lowering, by the name the lowering gives it ("aws_kms_key.this";
+ * in Bicep just "this"), for what a kind makes beside its primary block. */
 static value *fn_ref(eval_ctx *cx, const ast_expr *c, value **args, size_t n)
 {
-    if (n != 2 || args[0]->kind != V_RESOURCE || !str_arg(args[1]))
-        return bad(cx, c, "takes a resource and an attribute path");
+    if ((n != 2 && n != 3) || args[0]->kind != V_RESOURCE || !str_arg(args[1]) || (n == 3 && !str_arg(args[2])))
+        return bad(cx, c, "takes a resource, optionally one of its blocks (\"type.name\"), and an attribute path");
     if (cx->target < 0 || !target_table[cx->target].iac)
         return bad(cx, c, arena_printf(cx->a, "is only meaningful in a %s lowering", target_iac_names(cx->a)));
     value *v = val_new(cx->a, V_TREF, c->loc);
-    v->ref.primary = true;
     v->ref.owner = args[0]->res;
-    v->ref.path = args[1]->text;
+    v->ref.path = args[n - 1]->text;
+    if (n == 2) {
+        v->ref.primary = true;
+        return v;
+    }
+    const char *block = args[1]->text, *dot = strrchr(block, '.');
+    v->ref.local = dot ? dot + 1 : block;
+    v->ref.type = dot ? arena_strndup(cx->a, block, (size_t)(dot - block)) : NULL;
+    if (v->ref.type && !strncmp(v->ref.type, "data.", 5)) {
+        v->ref.is_data = true;
+        v->ref.type += 5;
+    }
+    if (!v->ref.local[0] || (v->ref.type && !v->ref.type[0]))
+        return bad(cx, c, "names a block as \"type.name\"");
     return v;
 }
 
@@ -514,11 +584,14 @@ static const builtin builtins[] = {
     {"all_match", fn_matches, false},
     {"any_match", fn_matches, false},
     {"as_list", fn_as_list, true},
+    {"ceil", fn_ceil, false},
     {"cidr_overlaps", fn_cidr_overlaps, false},
+    {"cidr_size", fn_cidr_size, false},
     {"cidr_within", fn_cidr_within, false},
     {"coalesce", fn_coalesce, true},
     {"concat", fn_concat, false},
     {"contains", fn_contains, false},
+    {"distinct", fn_distinct, false},
     {"entries", fn_entries, false},
     {"find_keys", fn_find_keys, false},
     {"flatten", fn_flatten, false},
@@ -535,6 +608,7 @@ static const builtin builtins[] = {
     {"ref", fn_ref, false},
     {"replace", fn_replace, false},
     {"secret", fn_secret, false},
+    {"sum", fn_sum, false},
     {"tostring", fn_tostring, true},
     {"type_of", fn_type_of, true},
     {"upper", fn_case, false},

@@ -151,6 +151,39 @@ static value *eval_list(eval_ctx *cx, const ast_expr *e)
     return v;
 }
 
+/* [for x in list : value if cond]: the value for every item the condition
+ * holds for, with x bound to the item; null counts as an empty list. */
+static value *eval_for(eval_ctx *cx, const ast_expr *e)
+{
+    value *out = val_new(cx->a, V_LIST, e->loc);
+    value *list = eval_expr(cx, e->lhs);
+    if (list->kind != V_LIST) {
+        if (list->kind != V_NULL)
+            diag_error(cx->d, e->lhs->loc, "'for' walks a list, not a %s", val_kind_name(list->kind));
+        return out;
+    }
+    scope *outer = cx->sc;
+    for (size_t i = 0; i < list->items.len; i++) {
+        cx->sc = scope_bind(cx->a, outer, e->text, list->items.items[i]);
+        if (!e->cond || val_truthy(eval_expr(cx, e->cond)))
+            vec_push(cx->a, &out->items, eval_expr(cx, e->rhs));
+    }
+    cx->sc = outer;
+    return out;
+}
+
+/* a + b, a * b: numbers only; sizes, durations and the like are read
+ * through their accessors (s.gb, d.days, p.value) first. */
+static value *eval_arith(eval_ctx *cx, const ast_expr *e, value *x, value *y)
+{
+    if (x->kind != V_NUMBER || y->kind != V_NUMBER) {
+        diag_error(cx->d, e->loc, "cannot %s a %s and a %s", e->kind == EX_ADD ? "add" : "multiply",
+                   val_kind_name(x->kind), val_kind_name(y->kind));
+        return err(cx, e->loc);
+    }
+    return val_number(cx->a, e->kind == EX_ADD ? x->num + y->num : x->num * y->num, e->loc);
+}
+
 static value *eval_map(eval_ctx *cx, const ast_expr *e)
 {
     value *v = val_new(cx->a, V_MAP, e->loc);
@@ -346,6 +379,7 @@ static value *eval_binary(eval_ctx *cx, const ast_expr *e)
     case EX_LE: return val_bool(a, compare(cx, e, x, y) <= 0, e->loc);
     case EX_GT: return val_bool(a, compare(cx, e, x, y) > 0, e->loc);
     case EX_GE: return val_bool(a, compare(cx, e, x, y) >= 0, e->loc);
+    case EX_ADD: case EX_MUL: return eval_arith(cx, e, x, y);
     default: return err(cx, e->loc);
     }
 }
@@ -379,6 +413,7 @@ value *eval_expr(eval_ctx *cx, const ast_expr *e)
     case EX_STRING: v = eval_string(cx, e); break;
     case EX_STRLIT: v = val_string(a, e->text, e->loc); break;
     case EX_LIST: v = eval_list(cx, e); break;
+    case EX_FOR: v = eval_for(cx, e); break;
     case EX_MAP: v = eval_map(cx, e); break;
     case EX_IDENT: v = eval_ident(cx, e); break;
     case EX_MEMBER: v = eval_member_expr(cx, e); break;

@@ -179,7 +179,7 @@ static void put_key(fmt *f, const char *k)
 
 /* ---- expressions ---- */
 
-enum { P_COND, P_OR, P_AND, P_CMP, P_UNARY, P_POSTFIX, P_PRIMARY };
+enum { P_COND, P_OR, P_AND, P_CMP, P_SUM, P_PRODUCT, P_UNARY, P_POSTFIX, P_PRIMARY };
 
 static int precedence(const ast_expr *e)
 {
@@ -188,6 +188,8 @@ static int precedence(const ast_expr *e)
     case EX_OR: return P_OR;
     case EX_AND: return P_AND;
     case EX_EQ: case EX_NE: case EX_LT: case EX_LE: case EX_GT: case EX_GE: return P_CMP;
+    case EX_ADD: return P_SUM;
+    case EX_MUL: return P_PRODUCT;
     case EX_NOT: case EX_NEG: return P_UNARY;
     case EX_MEMBER: case EX_INDEX: case EX_CALL: return P_POSTFIX;
     case EX_NUMBER: case EX_DURATION: case EX_PERCENT: case EX_SIZE:
@@ -319,7 +321,8 @@ static void print_expr(fmt *f, const ast_expr *e, int min)
         return;
     }
     static const char *ops[] = {[EX_EQ] = " == ", [EX_NE] = " != ", [EX_LT] = " < ", [EX_LE] = " <= ",
-                                [EX_GT] = " > ", [EX_GE] = " >= ", [EX_AND] = " && ", [EX_OR] = " || "};
+                                [EX_GT] = " > ", [EX_GE] = " >= ", [EX_AND] = " && ", [EX_OR] = " || ",
+                                [EX_ADD] = " + ", [EX_MUL] = " * "};
     switch (e->kind) {
     case EX_STRING: print_string(f, e); break;
     case EX_LIST: print_list(f, e, "[", "]"); break;
@@ -355,7 +358,22 @@ static void print_expr(fmt *f, const ast_expr *e, int min)
     case EX_AND: print_binary(f, e, ops[e->kind], P_AND, P_CMP); break;
     case EX_OR: print_binary(f, e, ops[e->kind], P_OR, P_AND); break;
     case EX_EQ: case EX_NE: case EX_LT: case EX_LE: case EX_GT: case EX_GE:
-        print_binary(f, e, ops[e->kind], P_UNARY, P_UNARY);
+        print_binary(f, e, ops[e->kind], P_SUM, P_SUM);
+        break;
+    case EX_ADD: print_binary(f, e, ops[e->kind], P_SUM, P_PRODUCT); break;
+    case EX_MUL: print_binary(f, e, ops[e->kind], P_PRODUCT, P_UNARY); break;
+    case EX_FOR:
+        put(f, "[for ");
+        put(f, e->text);
+        put(f, " in ");
+        print_expr(f, e->lhs, P_COND);
+        put(f, " : ");
+        print_expr(f, e->rhs, P_COND);
+        if (e->cond) {
+            put(f, " if ");
+            print_expr(f, e->cond, P_COND);
+        }
+        put(f, "]");
         break;
     case EX_COND:
         print_expr(f, e->cond, P_OR);

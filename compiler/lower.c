@@ -441,11 +441,12 @@ static void lower_items(lower_ctx *lc, ir_block *b, const ptrvec *items, scope *
 
 static void lower_instance(lower_ctx *parent, instance *in);
 
-static const ir_block *primary_block(lower_ctx *lc, instance *owner, src_loc loc)
+/* Lowers another resource this one refers to, first; false on a cycle. */
+static bool lower_dependency(lower_ctx *lc, instance *owner, src_loc loc)
 {
     if (owner->lowered == 1 && owner != lc->in) {
         diag_error(lc->es->d, loc, "reference cycle through '%s'", owner->r.path);
-        return NULL;
+        return false;
     }
     lower_instance(lc, owner);
     if (owner != lc->in) {
@@ -455,6 +456,13 @@ static const ir_block *primary_block(lower_ctx *lc, instance *owner, src_loc loc
         if (!seen)
             vec_push(lc->es->a, &lc->in->deps, owner);
     }
+    return true;
+}
+
+static const ir_block *primary_block(lower_ctx *lc, instance *owner, src_loc loc)
+{
+    if (!lower_dependency(lc, owner, loc))
+        return NULL;
     for (size_t i = 0; i < owner->r.blocks.len; i++) {
         const ir_block *b = owner->r.blocks.items[i];
         if (b->kind == IRB_RESOURCE)
@@ -480,14 +488,18 @@ static void resolve_ref(lower_ctx *lc, pending_ref *pr)
 {
     tref *r = &pr->ref;
     const ir_block *b = NULL;
-    if (r->primary) {
-        instance *owner = inst_in_env(lc->es, r->owner);
+    instance *owner = r->owner ? inst_in_env(lc->es, r->owner) : NULL;
+    if (r->primary || (r->owner && owner != lc->in)) {     /* another resource's block: its primary one, or one it names */
         if (!owner) {
             diag_error(lc->es->d, pr->loc, "'%s' does not exist in environment %s", r->owner->path, lc->es->env);
             pr->ir->kind = IR_NULL;
             return;
         }
-        b = primary_block(lc, owner, pr->loc);
+        if (r->primary)
+            b = primary_block(lc, owner, pr->loc);
+        else if (lower_dependency(lc, owner, pr->loc) && !(b = local_block(owner, r)))
+            diag_error(lc->es->d, pr->loc, "%s '%s' makes no block %s%s%s%s", owner->k->name, r->owner->path,
+                       r->is_data ? "data." : "", r->type ? r->type : "", r->type ? "." : "", r->local);
         if (b && r->owner->target != lc->target)
             diag_error(lc->es->d, pr->loc, "'%s' is in another stack's target; refer to it by name instead",
                        r->owner->path);

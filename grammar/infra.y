@@ -55,7 +55,7 @@ static ast_expr *str_append(parse_state *ps, ast_expr *s, ast_expr *part);
 %precedence LOWER
 %precedence '@'
 %type <item> item decl_item env_entry attr_decl
-%type <expr> expr primary postfix unary cmp and_expr or_expr label string str_parts map_key_expr number
+%type <expr> expr primary postfix unary sum product cmp and_expr or_expr label string str_parts map_key_expr number
 %type <text> key dotted
 %type <type> type
 %type <annot> annot
@@ -199,13 +199,24 @@ and_expr
     ;
 
 cmp
+    : sum                       { $$ = $1; }
+    | sum EQ sum                { $$ = bin(ps, EX_EQ, $1, $3, @$); }
+    | sum NE sum                { $$ = bin(ps, EX_NE, $1, $3, @$); }
+    | sum '<' sum               { $$ = bin(ps, EX_LT, $1, $3, @$); }
+    | sum LE sum                { $$ = bin(ps, EX_LE, $1, $3, @$); }
+    | sum '>' sum               { $$ = bin(ps, EX_GT, $1, $3, @$); }
+    | sum GE sum                { $$ = bin(ps, EX_GE, $1, $3, @$); }
+    ;
+
+/* No binary minus: `a-b` is an identifier and `-1` a number. */
+sum
+    : product                   { $$ = $1; }
+    | sum '+' product           { $$ = bin(ps, EX_ADD, $1, $3, @$); }
+    ;
+
+product
     : unary                     { $$ = $1; }
-    | unary EQ unary            { $$ = bin(ps, EX_EQ, $1, $3, @$); }
-    | unary NE unary            { $$ = bin(ps, EX_NE, $1, $3, @$); }
-    | unary '<' unary           { $$ = bin(ps, EX_LT, $1, $3, @$); }
-    | unary LE unary            { $$ = bin(ps, EX_LE, $1, $3, @$); }
-    | unary '>' unary           { $$ = bin(ps, EX_GT, $1, $3, @$); }
-    | unary GE unary            { $$ = bin(ps, EX_GE, $1, $3, @$); }
+    | product '*' unary         { $$ = bin(ps, EX_MUL, $1, $3, @$); }
     ;
 
 unary
@@ -233,6 +244,10 @@ primary
     | IDENT                     { $$ = literal(ps, EX_IDENT, $1, 0, @1); }
     | '(' expr ')'              { $$ = $2; }
     | '[' list_items ']'        { $$ = ex(ps, EX_LIST, @$); $$->items = $2; }
+    | '[' FOR IDENT IN expr ':' expr ']'
+                                { $$ = bin(ps, EX_FOR, $5, $7, @$); $$->text = $3; }
+    | '[' FOR IDENT IN expr ':' expr IF expr ']'
+                                { $$ = bin(ps, EX_FOR, $5, $7, @$); $$->text = $3; $$->cond = $9; }
     | '{' map_items '}'         { $$ = map_of(ps, &$2, @$); }
     ;
 

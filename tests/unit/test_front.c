@@ -363,6 +363,83 @@ TEST(compile_the_environments_name_is_each_environments_own)
     compile_free(&r.c);
 }
 
+static const char *cat(const char *x, const char *y)
+{
+    static char buf[4096];
+    snprintf(buf, sizeof buf, "%s%s", x, y);
+    return buf;
+}
+
+/* Arithmetic, list comprehensions and the counting built-ins, as a kind's
+ * check uses them: addresses a pool needs against what its subnet holds. */
+TEST(compile_checks_can_count_with_comprehensions_and_arithmetic)
+{
+    const char *pools = "kind pools {\n"
+                       "  provider = azure\n"
+                       "  attr net : cidr\n"
+                       "  block pool { labelled = true  attr nodes : number  attr pods : number = 30 }\n"
+                       "  check fits {\n"
+                       "    that    = sum([for p in self.pool : p.nodes * (p.pods + 1)]) + 5 <= cidr_size(self.net)\n"
+                       "    message = \"needs ${sum([for p in self.pool : p.nodes * (p.pods + 1)]) + 5} of ${cidr_size(self.net)}\"\n"
+                       "  }\n"
+                       "  check big {\n"
+                       "    that    = length([for p in self.pool : p.label if p.nodes > 5]) == 0\n"
+                       "    message = \"big: ${join(\"-\", [for p in self.pool : p.label if p.nodes > 5])}\"\n"
+                       "  }\n"
+                       "  check rounding {\n"
+                       "    that    = ceil(12 * 0.33) == 4 && ceil(3.2) == 4 && ceil(2) == 2 && length(distinct([1, 2, 1])) == 2\n"
+                       "    message = \"rounding\"\n"
+                       "  }\n"
+                       "}\n";
+    run ok = compile_text(cat(pools, "pools a { net = 10.0.0.0/24  pool x { nodes = 3 }  pool y { nodes = 5 } }\n"));
+    CHECK_STR(ok.diags, "");
+    compile_free(&ok.c);
+    /* 3 x 31 + 6 x 31 + 5 = 284 addresses; a /24 has 256 */
+    run bad = compile_text(cat(pools, "pools a { net = 10.0.0.0/24  pool x { nodes = 3 }  pool y { nodes = 6 } }\n"));
+    CHECK(bad.rc == 2);
+    CHECK_CONTAINS(bad.diags, "needs 284 of 256");
+    CHECK_CONTAINS(bad.diags, "big: y");
+    compile_free(&bad.c);
+    run typo = compile_text(cat(pools, "pools a { net = 10.0.0.0/24  pool x { nodes = 3  pods = \"many\" } }\n"));
+    CHECK(typo.rc == 2);
+    compile_free(&typo.c);
+}
+
+/* ref(resource, "type.name", "attr") reaches a block a kind makes beside its
+ * primary one, and lowers that resource first. */
+TEST(compile_ref_reaches_another_resources_named_block)
+{
+    run r = compile_text("kind keyed {\n"
+                         "  provider = azure\n"
+                         "  terraform {\n"
+                         "    resource azurerm_thing this { name = self.name }\n"
+                         "    resource azurerm_key this { thing = azurerm_thing.this.id }\n"
+                         "  }\n"
+                         "}\n"
+                         "kind user {\n"
+                         "  provider = azure\n"
+                         "  attr of : list(ref(keyed))\n"
+                         "  terraform { resource azurerm_grant this { keys = [for k in self.of : ref(k, \"azurerm_key.this\", \"arn\")] } }\n"
+                         "}\n"
+                         "user u { of = [k] }\n"
+                         "keyed k {}\n");
+    CHECK_STR(r.diags, "");
+    const ir_stack *s = stack0(&r);
+    const ir_block *g = block_named(s, "u");
+    const ir_value *keys = g ? ir_block_get(g, "keys")->value : NULL;
+    const ir_value *k0 = keys && keys->items.len == 1 ? keys->items.items[0] : NULL;
+    CHECK(k0 && k0->kind == IR_REF && strcmp(k0->ref_block->type, "azurerm_key") == 0);
+    CHECK_STR(k0 ? k0->ref_path : NULL, "arn");
+    compile_free(&r.c);
+    run bad = compile_text("kind keyed { provider = azure  terraform { resource azurerm_thing this { name = self.name } } }\n"
+                           "kind user { provider = azure  attr of : ref(keyed)\n"
+                           "  terraform { resource azurerm_grant this { key = ref(self.of, \"azurerm_key.this\", \"arn\") } } }\n"
+                           "keyed k {}\n"
+                           "user u { of = k }\n");
+    CHECK_CONTAINS(bad.diags, "keyed 'k' makes no block azurerm_key.this");
+    compile_free(&bad.c);
+}
+
 /* Calls find built-ins by binary search in a table sorted by hand. */
 TEST(builtins_table_is_sorted)
 {
