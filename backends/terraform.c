@@ -52,7 +52,9 @@ static const tf_provider tf_providers_known[] = {
     {"aws", "hashicorp/aws", "~> 5.0"},
     {"azapi", "azure/azapi", "~> 2.0"},
     {"azuread", "hashicorp/azuread", "~> 3.0"},
-    {"azurerm", "hashicorp/azurerm", "~> 4.0"},
+    /* 4.42.0 brought azurerm_key_vault's rbac_authorization_enabled, the
+     * newest attribute the stdlib writes; 5.0 removed deprecated names. */
+    {"azurerm", "hashicorp/azurerm", ">= 4.42.0, < 5.0"},
     {"kubernetes", "hashicorp/kubernetes", "~> 2.35"},
     {"local", "hashicorp/local", "~> 2.5"},
     {"null", "hashicorp/null", "~> 3.2"},

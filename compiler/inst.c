@@ -728,8 +728,10 @@ static value *resource_implicit(eval_ctx *cx, instance *in, const char *name, sr
         return val_string(cx->a, inst_name(es, in), loc);
     if (strcmp(name, "label") == 0)
         return val_string(cx->a, in->r.label, loc);
-    if (strcmp(name, "kind") == 0)     /* for a check on a ref(any): what it was given */
+    if (strcmp(name, "kind_name") == 0)   /* for a check on a ref(any): what it was given */
         return val_string(cx->a, in->k->name, loc);
+    if (strcmp(name, "target") == 0)   /* for a check that holds for one target only */
+        return val_string(cx->a, target_table[in->r.target].name, loc);
     if (strcmp(name, "ident") == 0)
         return val_string(cx->a, in->ident, loc);
     if (strcmp(name, "tags") == 0)

@@ -454,7 +454,7 @@ TEST(terraform_module_variables_outputs_and_versions)
               "  required_providers {\n"
               "    azurerm = {\n"
               "      source  = \"hashicorp/azurerm\"\n"
-              "      version = \"~> 4.0\"\n"
+              "      version = \">= 4.42.0, < 5.0\"\n"
               "    }\n"
               "  }\n"
               "}\n");
@@ -557,7 +557,7 @@ TEST(terraform_environment_backend_providers_and_versions)
               "    }\n"
               "    azurerm = {\n"
               "      source  = \"hashicorp/azurerm\"\n"
-              "      version = \"~> 4.0\"\n"
+              "      version = \">= 4.42.0, < 5.0\"\n"
               "    }\n"
               "  }\n"
               "}\n");
