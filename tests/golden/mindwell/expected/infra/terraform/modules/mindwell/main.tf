@@ -24,11 +24,12 @@ resource "azurerm_virtual_network" "core" {
   }
 }
 
-resource "azurerm_subnet" "core_system" {
-  name                 = "snet-mindwell-system-${var.environment}-euw"
+resource "azurerm_subnet" "core_workload" {
+  name                 = "snet-mindwell-workload-${var.environment}-euw"
   resource_group_name  = azurerm_resource_group.main.name
   virtual_network_name = azurerm_virtual_network.core.name
-  address_prefixes     = ["10.20.0.0/24"]
+  address_prefixes     = ["10.20.1.0/24"]
+  service_endpoints    = ["Microsoft.KeyVault"]
 }
 
 resource "azurerm_subnet" "core_postgres" {
@@ -47,11 +48,12 @@ resource "azurerm_subnet" "core_postgres" {
   }
 }
 
-resource "azurerm_subnet" "core_workload" {
-  name                 = "snet-mindwell-workload-${var.environment}-euw"
+resource "azurerm_subnet" "core_system" {
+  name                 = "snet-mindwell-system-${var.environment}-euw"
   resource_group_name  = azurerm_resource_group.main.name
   virtual_network_name = azurerm_virtual_network.core.name
-  address_prefixes     = ["10.20.1.0/24"]
+  address_prefixes     = ["10.20.0.0/24"]
+  service_endpoints    = ["Microsoft.KeyVault"]
 }
 
 resource "azurerm_log_analytics_workspace" "logs" {
@@ -94,7 +96,8 @@ resource "azurerm_kubernetes_cluster" "cluster" {
   default_node_pool {
     name                         = "system"
     vm_size                      = "Standard_D2s_v5"
-    vnet_subnet_id               = azurerm_subnet.core_workload.id
+    vnet_subnet_id               = azurerm_subnet.core_system.id
+    max_pods                     = 30
     auto_scaling_enabled         = true
     min_count                    = var.cluster_default_node_pool_min_count
     max_count                    = var.cluster_default_node_pool_max_count
@@ -111,11 +114,13 @@ resource "azurerm_kubernetes_cluster" "cluster" {
   }
 
   network_profile {
-    network_plugin    = "azure"
-    network_policy    = "azure"
-    service_cidr      = "10.0.0.0/16"
-    dns_service_ip    = "10.0.0.10"
-    load_balancer_sku = "standard"
+    network_plugin      = "azure"
+    network_plugin_mode = "overlay"
+    pod_cidr            = "10.244.0.0/16"
+    network_policy      = "azure"
+    service_cidr        = "10.0.0.0/16"
+    dns_service_ip      = "10.0.0.10"
+    load_balancer_sku   = "standard"
   }
 
   api_server_access_profile {
@@ -143,6 +148,7 @@ resource "azurerm_kubernetes_cluster_node_pool" "cluster_workload" {
   kubernetes_cluster_id = azurerm_kubernetes_cluster.cluster.id
   vm_size               = "Standard_D4s_v5"
   vnet_subnet_id        = azurerm_subnet.core_workload.id
+  max_pods              = 30
   mode                  = "User"
   auto_scaling_enabled  = true
   min_count             = var.cluster_workload_min_count
@@ -158,6 +164,18 @@ resource "azurerm_kubernetes_cluster_node_pool" "cluster_workload" {
   upgrade_settings {
     max_surge = "33%"
   }
+}
+
+resource "azurerm_role_assignment" "cluster_network_system" {
+  scope                = azurerm_subnet.core_system.id
+  role_definition_name = "Network Contributor"
+  principal_id         = azurerm_kubernetes_cluster.cluster.identity[0].principal_id
+}
+
+resource "azurerm_role_assignment" "cluster_network_workload" {
+  scope                = azurerm_subnet.core_workload.id
+  role_definition_name = "Network Contributor"
+  principal_id         = azurerm_kubernetes_cluster.cluster.identity[0].principal_id
 }
 
 resource "azurerm_monitor_diagnostic_setting" "cluster" {
@@ -271,9 +289,10 @@ resource "azurerm_key_vault" "vault" {
   }
 
   network_acls {
-    default_action = "Deny"
-    bypass         = "AzureServices"
-    ip_rules       = ["203.0.113.0/24"]
+    default_action             = "Deny"
+    bypass                     = "AzureServices"
+    ip_rules                   = ["203.0.113.0/24"]
+    virtual_network_subnet_ids = [azurerm_subnet.core_system.id, azurerm_subnet.core_workload.id]
   }
 }
 
@@ -561,6 +580,12 @@ resource "aws_iam_role_policy" "ci_runner" {
           "${aws_s3_bucket.media.arn}/*",
         ]
       },
+      {
+        Sid      = "UseBucketKeys"
+        Effect   = "Allow"
+        Action   = ["kms:GenerateDataKey", "kms:Decrypt"]
+        Resource = [aws_kms_key.conversation_logs.arn, aws_kms_key.summaries.arn]
+      },
     ]
   })
 }
@@ -736,7 +761,7 @@ resource "azurerm_monitor_action_group" "oncall" {
 }
 
 resource "azurerm_monitor_metric_alert" "aks_node_cpu" {
-  name                = "alrt-mindwell-${var.environment}-euw"
+  name                = "alrt-mindwell-aks-node-cpu-${var.environment}-euw"
   resource_group_name = azurerm_resource_group.main.name
   scopes              = [azurerm_kubernetes_cluster.cluster.id]
   description         = "AKS node CPU above 80% for 15 minutes"
@@ -763,12 +788,12 @@ resource "azurerm_monitor_metric_alert" "aks_node_cpu" {
   }
 }
 
-resource "azurerm_monitor_scheduled_query_rules_alert_v2" "apptraces_errors" {
-  name                 = "alrt-mindwell-${var.environment}-euw"
+resource "azurerm_monitor_scheduled_query_rules_alert_v2" "trace_error_rate" {
+  name                 = "alrt-mindwell-trace-error-rate-${var.environment}-euw"
   location             = azurerm_resource_group.main.location
   resource_group_name  = azurerm_resource_group.main.name
   scopes               = [azurerm_application_insights.insights.id]
-  description          = "More than 25 error traces in 15 minutes"
+  description          = "More than 5% of traces are errors over 15 minutes"
   severity             = 2
   evaluation_frequency = "PT5M"
   window_duration      = "PT15M"
@@ -780,10 +805,11 @@ resource "azurerm_monitor_scheduled_query_rules_alert_v2" "apptraces_errors" {
   }
 
   criteria {
-    query                   = "AppTraces | where SeverityLevel >= 3"
-    time_aggregation_method = "Count"
+    query                   = "traces | summarize error_rate = 100.0 * countif(severityLevel >= 3) / max_of(count(), 1)"
+    time_aggregation_method = "Maximum"
+    metric_measure_column   = "error_rate"
     operator                = "GreaterThan"
-    threshold               = 25
+    threshold               = 5
 
     failing_periods {
       minimum_failing_periods_to_trigger_alert = 1
@@ -805,7 +831,11 @@ resource "azurerm_consumption_budget_subscription" "monthly" {
   time_grain      = "Monthly"
 
   time_period {
-    start_date = "2026-12-01T00:00:00Z"
+    start_date = formatdate("YYYY-MM-01'T'00:00:00Z", timestamp())
+  }
+
+  lifecycle {
+    ignore_changes = [time_period]
   }
 
   notification {

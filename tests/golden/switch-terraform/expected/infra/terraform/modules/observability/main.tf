@@ -47,7 +47,7 @@ resource "azurerm_key_vault" "vault" {
   network_acls {
     default_action = "Deny"
     bypass         = "AzureServices"
-    ip_rules       = ["203.0.113.0/24"]
+    ip_rules       = ["203.0.113.0/24", "198.51.100.0/28"]
   }
 }
 
