@@ -6,6 +6,9 @@
  * (infra/kubernetes/overlays/<env>/) that includes every base and patches,
  * with JSON 6902 operations, exactly the fields whose values differ from the
  * base. Objects that exist only in some environments live in those overlays.
+ * A generated ConfigMap is a configMapGenerator entry instead of a file: in
+ * the base as the first environment has it, and in an overlay whose
+ * environment differs, whole, with `behavior: replace`.
  */
 #include "backends.h"
 
@@ -79,21 +82,90 @@ static ir_value *kustomization(kust_ctx *kc)
     return k;
 }
 
+static bool cond_holds(const ir_param *c, int env);
+static ir_value *resolved_copy(arena *a, const ir_value *v, int env);
+
+/* ---- generated ConfigMaps ---- */
+
+/* A field of an object as a value in env: a nested block becomes a map of
+ * the entries present there. */
+static ir_value *field_in(kust_ctx *kc, const ir_block *b, const char *key, int env)
+{
+    for (size_t i = 0; i < b->entries.len; i++) {
+        const ir_entry *e = b->entries.items[i];
+        if (strcmp(e->key, key) != 0 || !cond_holds(e->cond, env))
+            continue;
+        if (!e->block)
+            return resolved_copy(kc->a, e->value, env);
+        ir_value *o = ir_object(kc->a, e->block->loc);
+        for (size_t j = 0; j < e->block->entries.len; j++) {
+            const ir_entry *f = e->block->entries.items[j];
+            ir_value *v = field_in(kc, e->block, f->key, env);
+            if (v && !ir_object_get(o, f->key))
+                ir_object_set(kc->a, o, f->key, v);
+        }
+        return o;
+    }
+    return NULL;
+}
+
+/* b's configMapGenerator entry as environment env has it: its data as
+ * KEY=value literals, its labels and annotations as options. */
+static ir_value *generator_entry(kust_ctx *kc, const ir_block *b, int env, const char *behavior)
+{
+    arena *a = kc->a;
+    ir_value *md = field_in(kc, b, "metadata", env), *data = field_in(kc, b, "data", env);
+    ir_value *g = ir_object(a, b->loc), *literals = ir_list(a, b->loc), *options = ir_object(a, b->loc);
+    ir_object_set(a, g, "name", ir_string(a, b->name, b->loc));
+    const ir_value *ns = md ? ir_object_get(md, "namespace") : NULL;
+    if (ns)
+        ir_object_set(a, g, "namespace", (ir_value *)ns);
+    if (behavior)
+        ir_object_set(a, g, "behavior", ir_string(a, behavior, b->loc));
+    for (size_t i = 0; data && i < data->items.len; i++) {
+        const char *t = out_yaml_scalar_text(a, data->items.items[i], env);
+        if (!t || ((const ir_value *)data->items.items[i])->kind == IR_NULL) {
+            diag_error(kc->d, b->loc, "ConfigMap %s: the value of '%s' is not a string", b->name,
+                       (const char *)data->keys.items[i]);
+            continue;
+        }
+        ir_list_push(a, literals, ir_string(a, arena_printf(a, "%s=%s", (const char *)data->keys.items[i], t), b->loc));
+    }
+    const char *opts[] = {"labels", "annotations"};
+    for (size_t i = 0; i < 2; i++) {
+        ir_value *v = md ? ir_object_get(md, opts[i]) : NULL;
+        if (v)
+            ir_object_set(a, options, opts[i], v);
+    }
+    if (options->items.len)
+        ir_object_set(a, g, "options", options);
+    ir_object_set(a, g, "literals", literals);
+    return g;
+}
+
 static void kust_base(kust_ctx *kc, const ir_stack *s)
 {
     ptrvec files = {0};
+    ir_value *generators = ir_list(kc->a, (src_loc){0});
     for (size_t i = 0; i < s->blocks.len; i++) {
         const ir_block *b = s->blocks.items[i];
         if (b->cond)
             continue;
+        if (b->generated) {
+            ir_list_push(kc->a, generators, generator_entry(kc, b, 0, NULL));
+            continue;
+        }
         const char *file = object_file(kc, s, b);
         kust_add_yaml(kc, arena_printf(kc->a, "%s/base/%s/%s", target_table[TARGET_KUBERNETES].root, s->name, file), b, 0);
         vec_push(kc->a, &files, (void *)file);
     }
-    if (!files.len)
+    if (!files.len && !generators->items.len)
         return;
     ir_value *k = kustomization(kc);
-    ir_object_set(kc->a, k, "resources", str_list(kc, &files));
+    if (files.len)
+        ir_object_set(kc->a, k, "resources", str_list(kc, &files));
+    if (generators->items.len)
+        ir_object_set(kc->a, k, "configMapGenerator", generators);
     kust_add_value(kc, arena_printf(kc->a, "%s/base/%s/kustomization.yaml", target_table[TARGET_KUBERNETES].root, s->name), k);
 }
 
@@ -126,8 +198,6 @@ static const char *pointer_escape(arena *a, const char *key)
     }
     return sb.data;
 }
-
-static ir_value *resolved_copy(arena *a, const ir_value *v, int env);
 
 /* A JSON pointer, spelled only for an operation: most fields need none. */
 typedef struct jpath {
@@ -273,6 +343,14 @@ static void diff_block(patch_ctx *pc, const jpath *path, const ir_block *b)
     }
 }
 
+/* Does env have b otherwise than the base (the first environment)? */
+static bool block_differs(kust_ctx *kc, const ir_block *b, int env)
+{
+    patch_ctx pc = {.kc = kc, .env = env, .ops = ir_list(kc->a, (src_loc){0})};
+    diff_block(&pc, NULL, b);
+    return pc.ops->items.len > 0;
+}
+
 static ir_value *patch_target(kust_ctx *kc, const ir_block *b)
 {
     ir_value *t = ir_object(kc->a, (src_loc){0});
@@ -291,7 +369,7 @@ static void kust_overlay(kust_ctx *kc, int env)
     const char *envname = kc->p->envs[env];
     const char *dir = arena_printf(kc->a, "%s/overlays/%s", target_table[TARGET_KUBERNETES].root, envname);
     ptrvec resources = {0};
-    ir_value *patches = ir_list(kc->a, (src_loc){0});
+    ir_value *patches = ir_list(kc->a, (src_loc){0}), *generators = ir_list(kc->a, (src_loc){0});
     for (size_t i = 0; i < kc->p->stacks.len; i++) {
         const ir_stack *s = kc->p->stacks.items[i];
         if (s->target != TARGET_KUBERNETES)
@@ -304,6 +382,10 @@ static void kust_overlay(kust_ctx *kc, int env)
         for (size_t j = 0; j < s->blocks.len; j++) {
             const ir_block *b = s->blocks.items[j];
             const char *stem = arena_printf(kc->a, "%s-%s-%s", s->name, lower_kind(kc, b), b->name);
+            if (b->generated && (b->cond ? cond_holds(b->cond, env) : block_differs(kc, b, env)))
+                ir_list_push(kc->a, generators, generator_entry(kc, b, env, b->cond ? "create" : "replace"));
+            if (b->generated)
+                continue;
             if (b->cond) {
                 if (!cond_holds(b->cond, env))
                     continue;
@@ -336,6 +418,8 @@ static void kust_overlay(kust_ctx *kc, int env)
     ir_object_set(kc->a, k, "labels", labels);
     if (patches->items.len)
         ir_object_set(kc->a, k, "patches", patches);
+    if (generators->items.len)
+        ir_object_set(kc->a, k, "configMapGenerator", generators);
     kust_add_value(kc, arena_printf(kc->a, "%s/kustomization.yaml", dir), k);
 }
 

@@ -5,8 +5,8 @@
  * a program's names mean. That comes from a host: the instances of one
  * environment (inst.c) resolve a name no scope binds to a let, a resource or
  * the project, read resources' members, and provide the functions that read
- * the program (sole, earlier_siblings, secret_names). Policy rules evaluate
- * without a host, so they see only what their scope binds.
+ * the program (sole, earlier_siblings, secret_names, referrers). Policy
+ * rules evaluate without a host, so they see only what their scope binds.
  *
  * An identifier resolves, in order, to: a binding in scope (loop variables,
  * self, env, envs), what the host says, and otherwise a bare word (a string

@@ -898,6 +898,40 @@ static value *fn_earlier_siblings(eval_ctx *cx, const ast_expr *c, value **args,
     return list;
 }
 
+/* Does v (a value, a list or a map of them) name the resource at path? */
+static bool names_resource(const value *v, const char *path)
+{
+    if (v->kind == V_RESOURCE)
+        return strcmp(v->res->path, path) == 0;
+    if (v->kind != V_LIST && v->kind != V_MAP)
+        return false;
+    for (size_t i = 0; i < v->items.len; i++)
+        if (names_resource(v->items.items[i], path))
+            return true;
+    return false;
+}
+
+/* referrers(resource, "attr"): the resources whose attribute attr names it
+ * (as its value, an item of its list or a value of its map), in declaration
+ * order: the services that declare they use a service, for its network
+ * policy, without each of them saying so twice. */
+static value *fn_referrers(eval_ctx *cx, const ast_expr *c, value **args, size_t n)
+{
+    if (n != 2 || args[0]->kind != V_RESOURCE || args[1]->kind != V_STRING)
+        return call_error(cx, c, "takes a resource and an attribute name");
+    env_state *es = cx->es;
+    value *list = val_new(cx->a, V_LIST, c->loc);
+    for (size_t i = 0; i < es->instances.len; i++) {     /* children included */
+        instance *in = es->instances.items[i];
+        if (!sema_find_attr(&in->k->sch, args[1]->text))
+            continue;
+        read_varying(es, path_partial(es, in->r.path));
+        if (names_resource(resource_member(cx, in, args[1]->text, c->loc), args[0]->res->path))
+            vec_push(cx->a, &list->items, resource_value(cx->a, in, c->loc));
+    }
+    return list;
+}
+
 /* secret_names(): the names of every secret() the program uses, for
  * pipelines that must pass them in. Complete once the environments are
  * lowered, which is when workflows are. */
@@ -916,6 +950,7 @@ static eval_fn host_function(const char *name)
 {
     static const struct { const char *name; eval_fn fn; } fns[] = {
         {"sole", fn_sole}, {"earlier_siblings", fn_earlier_siblings}, {"secret_names", fn_secret_names},
+        {"referrers", fn_referrers},
     };
     for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++)
         if (strcmp(fns[i].name, name) == 0)

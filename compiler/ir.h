@@ -104,6 +104,9 @@ struct ir_block {
     ir_param *cond;             /* exists only where this bool param is true; NULL = always */
     const ir_block *parent;     /* Bicep: child resource's parent resource, else NULL */
     const char *group;          /* K8s: the app/service it belongs to; workflow: NULL */
+    bool generated;             /* K8s: a ConfigMap Kustomize generates (configMapGenerator):
+                                   its name gets a hash of its data, and the objects that
+                                   name it follow, so a change rolls the pods that use it */
     const char *source;         /* .infra path of the lowering that produced it */
     const resource *origin;     /* the resource it was lowered from (NULL for blocks a
                                    printer makes up): its stack, place and annotations */

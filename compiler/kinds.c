@@ -98,7 +98,7 @@ static void lowered_types(arena *a, const ptrvec *items, int target, ptrvec *out
             type = arena_printf(a, "data.%s", label_word(it, 0));
         else if (target == TARGET_BICEP && (!strcmp(it->name, "resource") || !strcmp(it->name, "existing")))
             type = label_word(it, 1) ? arena_printf(a, "%.*s", (int)strcspn(label_word(it, 1), "@"), label_word(it, 1)) : NULL;
-        else if (target == TARGET_KUBERNETES && !strcmp(it->name, "object"))
+        else if (target == TARGET_KUBERNETES && (!strcmp(it->name, "object") || !strcmp(it->name, "generated")))
             for (size_t j = 0; j < it->body.len && !type; j++) {
                 const ast_item *f = it->body.items[j];
                 if (f->kind == IT_ATTR && !strcmp(f->name, "kind"))

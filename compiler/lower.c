@@ -338,7 +338,8 @@ static bool block_shape(lower_ctx *lc, const ast_item *it, ir_block_kind *bkind,
         {TARGET_TERRAFORM, "resource", IRB_RESOURCE, 0, 1}, {TARGET_TERRAFORM, "data", IRB_DATA, 0, 1},
         {TARGET_TERRAFORM, "output", IRB_OUTPUT, -1, 0}, {TARGET_BICEP, "resource", IRB_RESOURCE, 1, 0},
         {TARGET_BICEP, "existing", IRB_DATA, 1, 0}, {TARGET_BICEP, "output", IRB_OUTPUT, -1, 0},
-        {TARGET_KUBERNETES, "object", IRB_K8S_OBJECT, -1, 0}, {TARGET_GITHUB, "workflow", IRB_WORKFLOW, -1, 0},
+        {TARGET_KUBERNETES, "object", IRB_K8S_OBJECT, -1, 0}, {TARGET_KUBERNETES, "generated", IRB_K8S_OBJECT, -1, 0},
+        {TARGET_GITHUB, "workflow", IRB_WORKFLOW, -1, 0},
     };
     for (size_t i = 0; i < sizeof shapes / sizeof shapes[0]; i++) {
         if (shapes[i].t != lc->target || strcmp(shapes[i].word, it->name) != 0)
@@ -408,6 +409,9 @@ static void target_block(lower_ctx *lc, const ast_item *it, scope *sc)
         b->type = k && k->value && k->value->kind == IR_STRING ? inst_env_text(lc->es, k->value->text) : local;
         b->name = k8s_object_name(lc->es, b, local);
         b->group = lc->in->r.label;
+        b->generated = strcmp(it->name, "generated") == 0;
+        if (b->generated && strcmp(b->type, "ConfigMap") != 0)
+            diag_error(lc->es->d, it->loc, "only a ConfigMap can be generated (this is a %s); write it as an object", b->type);
     }
     if (bkind == IRB_K8S_OBJECT || bkind == IRB_WORKFLOW)
         names_are_segments(lc, b);

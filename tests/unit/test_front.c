@@ -440,6 +440,68 @@ TEST(compile_ref_reaches_another_resources_named_block)
     compile_free(&bad.c);
 }
 
+/* referrers(resource, "attr") lists who names a resource in that attribute
+ * (as a value, a list item or a map value), as each environment has it. */
+TEST(compile_referrers_lists_who_names_a_resource)
+{
+    run r = compile_text("kind app {\n"
+                         "  provider = kubernetes\n"
+                         "  attr uses   : list(ref(any)) = []\n"
+                         "  attr routes : map(ref(any)) = {}\n"
+                         "  kubernetes { object cm {\n"
+                         "    apiVersion = \"v1\"  kind = \"ConfigMap\"  metadata { name = self.label }\n"
+                         "    data = { by = join(\",\", pluck(concat(referrers(self, \"uses\"), referrers(self, \"routes\")), \"label\")),\n"
+                         "             kinds = join(\",\", [for x in referrers(self, \"uses\") : x.kind_name]) }\n"
+                         "  } }\n"
+                         "}\n"
+                         "app a { uses = [c] }\n"
+                         "app b { when prod { uses = [a, c] } }\n"
+                         "app c { routes = { \"/\" = a } }\n"
+                         "app d { uses = [a] }\n");
+    CHECK_STR(r.diags, "");
+    const ir_block *c = NULL, *a = NULL;
+    for (size_t i = 0; r.c.ir && i < r.c.ir->stacks.len; i++) {
+        const ir_stack *s = r.c.ir->stacks.items[i];
+        if (!c)
+            c = strcmp(s->name, "c") == 0 ? block_named(s, "c") : NULL;
+        if (!a)
+            a = strcmp(s->name, "a") == 0 ? block_named(s, "a") : NULL;
+    }
+    const ir_value *data = c ? ir_block_get(c, "data")->value : NULL;
+    const ir_value *by = data ? ir_object_get(data, "by") : NULL;
+    /* b uses c only in prod: a parameter, "a" in dev and "a,b" in prod */
+    CHECK(by && by->kind == IR_PARAM);
+    CHECK_STR(by && by->kind == IR_PARAM ? by->param->values[0]->text : NULL, "a");
+    CHECK_STR(by && by->kind == IR_PARAM ? by->param->values[1]->text : NULL, "a,b");
+    const ir_value *abyv = a ? ir_object_get(ir_block_get(a, "data")->value, "by") : NULL;
+    CHECK(abyv && abyv->kind == IR_PARAM);
+    CHECK_STR(abyv && abyv->kind == IR_PARAM ? abyv->param->values[0]->text : NULL, "d,c");
+    CHECK_STR(abyv && abyv->kind == IR_PARAM ? abyv->param->values[1]->text : NULL, "b,d,c");
+    compile_free(&r.c);
+    run bad = compile_text("kind app { provider = kubernetes  attr uses : list(ref(any)) = []\n"
+                           "  kubernetes { object cm { apiVersion = \"v1\"  kind = \"ConfigMap\"  metadata { name = self.label }\n"
+                           "    data = { n = tostring(length(referrers(\"a\", \"uses\"))) } } } }\n"
+                           "app a {}\n");
+    CHECK_CONTAINS(bad.diags, "referrers(): takes a resource and an attribute name");
+    compile_free(&bad.c);
+}
+
+/* A `generated` object is a ConfigMap Kustomize makes (with a hash in its
+ * name); anything else is refused at its lowering. */
+TEST(compile_generated_objects_are_configmaps)
+{
+    run r = compile_text("kubernetes { generated cfg { apiVersion = \"v1\"  kind = \"ConfigMap\"\n"
+                         "  metadata { name = \"app-config\" }  data = { LEVEL = env } } }\n");
+    CHECK_STR(r.diags, "");
+    const ir_block *b = block_named(stack0(&r), "app-config");
+    CHECK(b && b->generated && b->kind == IRB_K8S_OBJECT);
+    compile_free(&r.c);
+    run bad = compile_text("kubernetes { generated s { apiVersion = \"v1\"  kind = \"Secret\"  metadata { name = \"s\" } } }\n");
+    CHECK(bad.rc == 2);
+    CHECK_CONTAINS(bad.diags, "1:14: only a ConfigMap can be generated (this is a Secret); write it as an object");
+    compile_free(&bad.c);
+}
+
 /* Calls find built-ins by binary search in a table sorted by hand. */
 TEST(builtins_table_is_sorted)
 {
