@@ -230,6 +230,11 @@ static value *eval_ident(eval_ctx *cx, const ast_expr *e)
  * a bare word (`self.encryption == kms`). */
 static value *eval_member_expr(eval_ctx *cx, const ast_expr *e)
 {
+    /* `data.T.N` in a Terraform lowering is a data source, even where the
+     * program has a resource named data (a namespace, a subnet) */
+    if (e->lhs->kind == EX_IDENT && strcmp(e->lhs->text, "data") == 0 && cx->target >= 0 &&
+        target_table[cx->target].typed_address && !lookup(cx->sc, "data"))
+        return eval_member(cx, tref_root(cx, "data", e->lhs->loc), e->text, e->loc);
     value *obj = eval_expr(cx, e->lhs);
     if (obj->kind == V_STRING && (obj->flags & VAL_BARE) && e->lhs->kind == EX_IDENT && cx->target >= 0 &&
         target_table[cx->target].iac)

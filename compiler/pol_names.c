@@ -109,8 +109,17 @@ void pol_names_check_env(pol_state *ps, env_state *es)
     strmap_init(&here, es->a);
     for (size_t i = 0; i < es->instances.len; i++) {
         instance *in = es->instances.items[i];
-        if (in->cut || in->raw || !inst_cloud_named(in))
+        if (in->cut || in->raw)
             continue;
+        if (!inst_cloud_named(in)) {
+            /* named by its label: only the kind's limits (a Kubernetes name is a DNS label) */
+            const naming_rule *n = &in->k->naming;
+            src_loc label_at = ((const ast_expr *)in->decl->labels.items[0])->loc;
+            if (n->max_len)
+                check_limits(ps, es, es->a, &in->r, NULL, label_at, in->r.label, in->k->name,
+                             (name_limits){n->min_len, n->max_len, n->chars});
+            continue;
+        }
         bool given;
         src_loc at = name_loc(in, &given);
         const char *name = inst_env_text(es, inst_name(es, in));

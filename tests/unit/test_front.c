@@ -486,6 +486,24 @@ TEST(compile_referrers_lists_who_names_a_resource)
     compile_free(&bad.c);
 }
 
+/* `data.T.N` in a Terraform lowering is a data source even when the program
+ * has a resource named data. */
+TEST(compile_data_sources_are_not_shadowed_by_a_resource_named_data)
+{
+    run r = compile_text("kind who { provider = azure\n"
+                         "  terraform {\n"
+                         "    data azurerm_client_config current {}\n"
+                         "    resource azurerm_thing this { name = self.name  tenant = data.azurerm_client_config.current.tenant_id }\n"
+                         "  }\n"
+                         "}\n"
+                         "who data {}\n");
+    CHECK_STR(r.diags, "");
+    const ir_block *b = block_named(stack0(&r), "data");
+    const ir_value *t = b ? ir_block_get(b, "tenant")->value : NULL;
+    CHECK(t && t->kind == IR_REF && t->ref_block && t->ref_block->kind == IRB_DATA);
+    compile_free(&r.c);
+}
+
 /* A `generated` object is a ConfigMap Kustomize makes (with a hash in its
  * name); anything else is refused at its lowering. */
 TEST(compile_generated_objects_are_configmaps)
