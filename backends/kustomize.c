@@ -294,6 +294,23 @@ static void diff_value(patch_ctx *pc, const jpath *path, const ir_value *v)
                 base->items.len == mine->items.len;
     for (size_t i = 0; walk && base->kind == IR_OBJECT && i < base->keys.len; i++)
         walk = strcmp(base->keys.items[i], mine->keys.items[i]) == 0;
+    if (!walk && base->kind == IR_OBJECT && mine->kind == IR_OBJECT) {
+        /* maps with other keys (an annotation only prod has): key by key */
+        for (size_t i = 0; i < base->items.len; i++)
+            if (!ir_object_get(mine, base->keys.items[i])) {
+                jpath field = {path, base->keys.items[i], 0};
+                add_op(pc, "remove", &field, NULL);
+            }
+        for (size_t i = 0; i < mine->items.len; i++) {
+            const ir_value *bx = ir_object_get(base, mine->keys.items[i]), *mx = mine->items.items[i];
+            jpath field = {path, mine->keys.items[i], 0};
+            if (!bx)
+                add_op(pc, "add", &field, mx);
+            else if (!same_in(bx, mx, 0) || !same_in(mx, bx, 0))
+                add_op(pc, "replace", &field, mx);
+        }
+        return;
+    }
     if (!walk || v->kind == IR_PARAM) {
         if (walk && base->kind == IR_OBJECT) {
             /* a whole map as one parameter: still patch leaf by leaf */
