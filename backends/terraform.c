@@ -55,6 +55,7 @@ static const tf_provider tf_providers_known[] = {
     /* 4.42.0 brought azurerm_key_vault's rbac_authorization_enabled, the
      * newest attribute the stdlib writes; 5.0 removed deprecated names. */
     {"azurerm", "hashicorp/azurerm", ">= 4.42.0, < 5.0"},
+    {"helm", "hashicorp/helm", "~> 3.0"},    /* 3.0 made set/kubernetes lists and objects */
     {"kubernetes", "hashicorp/kubernetes", "~> 2.35"},
     {"local", "hashicorp/local", "~> 2.5"},
     {"null", "hashicorp/null", "~> 3.2"},
