@@ -898,17 +898,59 @@ static value *fn_earlier_siblings(eval_ctx *cx, const ast_expr *c, value **args,
     return list;
 }
 
-/* Does v (a value, a list or a map of them) name the resource at path? */
-static bool names_resource(const value *v, const char *path)
+/* Who names whom in one attribute, for referrers(): built once per
+ * environment and attribute, so a call costs what it returns. */
+typedef struct referrer_index {
+    strmap by_target;           /* resource path -> ptrvec of instance* naming it */
+    bool varies;                /* an instance with the attribute looked at the environment,
+                                   or exists only in some: another environment's answers differ */
+} referrer_index;
+
+/* Adds in under every resource path v (a value, a list or a map of them) names. */
+static void index_names(env_state *es, referrer_index *ix, const value *v, instance *in)
 {
-    if (v->kind == V_RESOURCE)
-        return strcmp(v->res->path, path) == 0;
-    if (v->kind != V_LIST && v->kind != V_MAP)
-        return false;
-    for (size_t i = 0; i < v->items.len; i++)
-        if (names_resource(v->items.items[i], path))
-            return true;
-    return false;
+    if (v->kind == V_RESOURCE) {
+        ptrvec *who = strmap_get(&ix->by_target, v->res->path);
+        if (!who) {
+            who = arena_alloc(es->a, sizeof *who);
+            strmap_put(&ix->by_target, v->res->path, who);
+        }
+        if (!who->len || who->items[who->len - 1] != in)
+            vec_push(es->a, who, in);
+        return;
+    }
+    if (v->kind == V_LIST || v->kind == V_MAP)
+        for (size_t i = 0; i < v->items.len; i++)
+            index_names(es, ix, v->items.items[i], in);
+}
+
+static referrer_index *referrers_of(eval_ctx *cx, const char *attr, src_loc loc)
+{
+    env_state *es = cx->es;
+    referrer_index *ix = strmap_get(&es->referrers, attr);
+    if (ix)
+        return ix;
+    ix = arena_alloc(es->a, sizeof *ix);
+    strmap_init(&ix->by_target, es->a);
+    strmap_put(&es->referrers, arena_strdup(es->a, attr), ix);
+    bool outer = false;     /* what the instances read is theirs: summed up in ix->varies */
+    inst_watch(es, &outer);
+    for (size_t i = 0; i < es->instances.len; i++) {     /* children included */
+        instance *in = es->instances.items[i];
+        if (!sema_find_attr(&in->k->sch, attr))
+            continue;
+        if (in->state == 1) {   /* its body is being evaluated: it asked */
+            diag_error(es->d, loc, "reference cycle: referrers() reads '%s', which is being evaluated", in->r.path);
+            continue;
+        }
+        bool found;
+        value *v = schema_attr(es, inst_body(es, in), attr, loc, &found);
+        ix->varies |= in->body_varies || in->defaults_vary || path_partial(es, in->r.path);
+        index_names(es, ix, v, in);
+    }
+    inst_unwatch(es);
+    ix->varies |= outer;
+    return ix;
 }
 
 /* referrers(resource, "attr"): the resources whose attribute attr names it
@@ -919,16 +961,12 @@ static value *fn_referrers(eval_ctx *cx, const ast_expr *c, value **args, size_t
 {
     if (n != 2 || args[0]->kind != V_RESOURCE || args[1]->kind != V_STRING)
         return call_error(cx, c, "takes a resource and an attribute name");
-    env_state *es = cx->es;
+    referrer_index *ix = referrers_of(cx, args[1]->text, c->loc);
+    read_varying(cx->es, ix->varies);
     value *list = val_new(cx->a, V_LIST, c->loc);
-    for (size_t i = 0; i < es->instances.len; i++) {     /* children included */
-        instance *in = es->instances.items[i];
-        if (!sema_find_attr(&in->k->sch, args[1]->text))
-            continue;
-        read_varying(es, path_partial(es, in->r.path));
-        if (names_resource(resource_member(cx, in, args[1]->text, c->loc), args[0]->res->path))
-            vec_push(cx->a, &list->items, resource_value(cx->a, in, c->loc));
-    }
+    const ptrvec *who = strmap_get(&ix->by_target, args[0]->res->path);
+    for (size_t i = 0; who && i < who->len; i++)
+        vec_push(cx->a, &list->items, resource_value(cx->a, who->items[i], c->loc));
     return list;
 }
 
@@ -1080,6 +1118,7 @@ env_state *inst_gather(const program *p, arena *a, diag_ctx *d, int env_index)
     es->scratch = arena_new();
     arena_defer(a, (void (*)(void *))arena_free, es->scratch);
     strmap_init(&es->by_path, a);
+    strmap_init(&es->referrers, a);
     strmap_init(&es->kind_count, a);
     strmap_init(&es->first_of_kind, a);
     strmap_init(&es->lets_varying, a);

@@ -124,6 +124,8 @@ struct env_state {
     const ptrvec *secrets;      /* ir_param* of every secret() lowered so far, for
                                    secret_names(); set by whoever lowers */
     pattern_cache *patterns;
+    strmap referrers;           /* attribute name -> who names whom in it (referrers()),
+                                   built on the first call for that attribute */
 };
 
 /* Creates the instances of environment env_index (bodies not evaluated);
