@@ -473,6 +473,8 @@ TEST(compile_referrers_lists_who_names_a_resource)
     CHECK(by && by->kind == IR_PARAM);
     CHECK_STR(by && by->kind == IR_PARAM ? by->param->values[0]->text : NULL, "a");
     CHECK_STR(by && by->kind == IR_PARAM ? by->param->values[1]->text : NULL, "a,b");
+    const ir_value *kinds = data ? ir_object_get(data, "kinds") : NULL;     /* what each is, for a lowering */
+    CHECK_STR(kinds && kinds->kind == IR_PARAM ? kinds->param->values[1]->text : NULL, "app,app");
     const ir_value *abyv = a ? ir_object_get(ir_block_get(a, "data")->value, "by") : NULL;
     CHECK(abyv && abyv->kind == IR_PARAM);
     CHECK_STR(abyv && abyv->kind == IR_PARAM ? abyv->param->values[0]->text : NULL, "d,c");
