@@ -80,12 +80,22 @@ static void object_key(strbuf *sb, const char *k)
         hcl_quoted(sb, k);
 }
 
+void hcl_block_address(strbuf *sb, const ir_block *b)
+{
+    if (b->kind == IRB_MODULE)
+        sb_printf(sb, "module.%s", b->name);
+    else
+        sb_printf(sb, "%s%s.%s", b->kind == IRB_DATA ? "data." : "", b->type, b->name);
+}
+
 void hcl_ref_address(strbuf *sb, const ir_value *v)
 {
     const ir_block *b = v->ref_block;
-    if (b->kind == IRB_DATA)
-        sb_puts(sb, "data.");
-    sb_printf(sb, "%s.%s", b->type, b->name);
+    if (b->kind == IRB_LOCALS) {    /* a local value: local.<key>[.path] */
+        sb_printf(sb, "local.%s", v->ref_path);
+        return;
+    }
+    hcl_block_address(sb, b);
     if (b->cond)
         sb_puts(sb, "[0]");         /* a conditional block has count = 0 or 1 */
     if (v->ref_path) {

@@ -34,7 +34,8 @@ struct hcl_printer {
 bool hcl_ident(const char *s);                      /* usable unquoted as a name */
 size_t hcl_columns(const char *s);                  /* characters, as fmt counts them */
 void hcl_quoted(strbuf *sb, const char *s);         /* "..." with HCL escapes */
-void hcl_ref_address(strbuf *sb, const ir_value *ref); /* [data.]type.name[0].path */
+void hcl_ref_address(strbuf *sb, const ir_value *ref); /* [data.]type.name[0].path, module.x.path, local.x */
+void hcl_block_address(strbuf *sb, const ir_block *b);  /* [data.]type.name, module.name */
 
 /* Does v print over several lines when it starts at column col? */
 bool hcl_multiline(const hcl_printer *hp, const ir_value *v, size_t col);

@@ -15,7 +15,10 @@
 
 #include <string.h>
 
+/* The oldest Terraform the output works with: 1.6 in general, 1.7 for
+ * `removed` blocks. */
 #define TF_REQUIRED_VERSION ">= 1.6.0"
+#define TF_REQUIRED_VERSION_REMOVED ">= 1.7.0"
 
 typedef struct tf_xref {
     const ir_stack *from, *to;
@@ -32,6 +35,10 @@ typedef struct tf_ctx {
     arena *a;
     hcl_printer hp;
     const ir_stack *stack;      /* the module being printed; NULL in root modules */
+    bool in_root;               /* printing a module's block in a root module (an import):
+                                   addresses are module.<stack>.<address> */
+    bool whole;                 /* addresses name whole resources, not instances (moved) */
+    const char *required_version;   /* of every module and root module */
     ptrmap owner;               /* top-level block -> its Terraform stack */
     ptrmap xref_at;             /* referred block -> ptrvec* of the tf_xref* to it */
     ptrmap taken;               /* stack -> tf_names*: variable and output names in use */
@@ -42,27 +49,6 @@ typedef struct tf_ctx {
 typedef struct tf_names {
     strmap v, o;
 } tf_names;
-
-/* A provider a module may need: its registry source and version constraint. */
-typedef struct tf_provider {
-    const char *name, *source, *version;
-} tf_provider;
-
-static const tf_provider tf_providers_known[] = {
-    {"aws", "hashicorp/aws", "~> 5.0"},
-    {"azapi", "azure/azapi", "~> 2.0"},
-    {"azuread", "hashicorp/azuread", "~> 3.0"},
-    /* 4.42.0 brought azurerm_key_vault's rbac_authorization_enabled, the
-     * newest attribute the stdlib writes; 5.0 removed deprecated names. */
-    {"azurerm", "hashicorp/azurerm", ">= 4.42.0, < 5.0"},
-    {"helm", "hashicorp/helm", "~> 3.0"},    /* 3.0 made set/kubernetes lists and objects */
-    {"kubernetes", "hashicorp/kubernetes", "~> 2.35"},
-    {"local", "hashicorp/local", "~> 2.5"},
-    {"null", "hashicorp/null", "~> 3.2"},
-    {"random", "hashicorp/random", "~> 3.6"},
-    {"time", "hashicorp/time", "~> 0.12"},
-    {"tls", "hashicorp/tls", "~> 4.0"},
-};
 
 static const src_loc tf_noloc = {0};
 
@@ -120,6 +106,16 @@ static void tf_ref(const hcl_printer *hp, strbuf *sb, const ir_value *v)
 {
     tf_ctx *tc = hp->ctx;
     const ir_stack *owner = ptrmap_get(&tc->owner, v->ref_block);
+    if (tc->in_root && owner)
+        sb_printf(sb, "module.%s.", owner->name);
+    if (tc->whole) {
+        hcl_block_address(sb, v->ref_block);
+        return;
+    }
+    if (tc->in_root) {
+        hcl_ref_address(sb, v);
+        return;
+    }
     const tf_xref *x = tc->stack ? xref_of(tc, tc->stack, v) : NULL;
     if (owner && x && owner != tc->stack)
         sb_printf(sb, "var.%s", x->var_name);
@@ -290,33 +286,72 @@ static void tf_depends_on(tf_ctx *tc, strbuf *sb, const ir_block *b)
     ir_value *list = ir_list(tc->a, b->loc);
     for (int i = 0; i < b->depends_count; i++) {
         const ir_block *dep = b->depends_on[i];
-        const char *addr = arena_printf(tc->a, "%s%s.%s", dep->kind == IRB_DATA ? "data." : "", dep->type, dep->name);
-        ir_list_push(tc->a, list, tf_raw(tc, addr));
+        strbuf addr;
+        sb_init(&addr, tc->a);
+        hcl_block_address(&addr, dep);
+        ir_list_push(tc->a, list, tf_raw(tc, addr.data));
     }
     ir_block body = {.kind = IRB_NESTED};
     ir_block_attr(tc->a, &body, "depends_on", list);
     hcl_body(&tc->hp, sb, &body, 2);
 }
 
-/* resource/data "type" "name": count first and depends_on last, each set
- * off by a blank line, as the Terraform style guide orders meta-arguments. */
+/* The block's header: resource "type" "name", module "name", moved, ... */
+static void tf_header(tf_ctx *tc, strbuf *sb, const ir_block *b)
+{
+    switch (b->kind) {
+    case IRB_RESOURCE:
+    case IRB_DATA:
+        sb_printf(sb, "%s %s %s", b->kind == IRB_DATA ? "data" : "resource", tf_quote(tc, b->type), tf_quote(tc, b->name));
+        break;
+    case IRB_MODULE: sb_printf(sb, "module %s", tf_quote(tc, b->name)); break;
+    default: sb_puts(sb, b->type);     /* locals, moved, removed, import */
+    }
+}
+
+/* A block that exists in some environments only: `count`. Terraform has it
+ * on resources, data sources and modules; a locals, moved or removed block
+ * that names something absent does no harm where it is absent. */
+static bool tf_counted(const ir_block *b)
+{
+    return b->cond && (b->kind == IRB_RESOURCE || b->kind == IRB_DATA || b->kind == IRB_MODULE);
+}
+
+/* resource/data "type" "name" (and the other top-level blocks of a module):
+ * count first and depends_on last, each set off by a blank line, as the
+ * Terraform style guide orders meta-arguments; a module call's source and
+ * version come first, then a blank line. */
 static void tf_resource(tf_ctx *tc, strbuf *sb, const ir_block *b)
 {
-    sb_printf(sb, "%s %s %s {", b->kind == IRB_DATA ? "data" : "resource", tf_quote(tc, b->type), tf_quote(tc, b->name));
-    if (!b->cond && !b->entries.len && !b->depends_count) {
+    tf_header(tc, sb, b);
+    sb_puts(sb, " {");
+    bool counted = tf_counted(b);
+    if (!counted && !b->entries.len && !b->depends_count) {
         sb_puts(sb, "}\n");
         return;
     }
     sb_putc(sb, '\n');
     bool before = false;
-    if (b->cond) {
+    ir_block head = {.kind = IRB_NESTED}, body = {.kind = IRB_NESTED};
+    for (size_t i = 0; i < b->entries.len; i++) {
+        ir_entry *e = b->entries.items[i];
+        bool meta = b->kind == IRB_MODULE && !e->block && (strcmp(e->key, "source") == 0 || strcmp(e->key, "version") == 0);
+        vec_push(tc->a, meta ? &head.entries : &body.entries, e);
+    }
+    if (head.entries.len) {
+        hcl_body(&tc->hp, sb, &head, 2);
+        before = true;
+    }
+    if (counted) {
+        if (before)
+            sb_putc(sb, '\n');
         sb_printf(sb, "  count = var.%s ? 1 : 0\n", b->cond->name);
         before = true;
     }
-    if (b->entries.len) {
+    if (body.entries.len) {
         if (before)
             sb_putc(sb, '\n');
-        hcl_body(&tc->hp, sb, b, 2);
+        hcl_body(&tc->hp, sb, &body, 2);
         before = true;
     }
     if (b->depends_count) {
@@ -331,11 +366,76 @@ static void tf_main(tf_ctx *tc, strbuf *sb, const ir_stack *s)
 {
     for (size_t i = 0; i < s->blocks.len; i++) {
         const ir_block *b = s->blocks.items[i];
-        if (b->kind == IRB_RESOURCE || b->kind == IRB_DATA) {
+        if (b->kind != IRB_OUTPUT && b->kind != IRB_IMPORT) {     /* imports go to the root modules */
             tf_sep(sb);
+            tc->whole = b->kind == IRB_MOVED || b->kind == IRB_REMOVED;
             tf_resource(tc, sb, b);
+            tc->whole = false;
         }
     }
+}
+
+/* ---- values as one environment has them (root modules) ---- */
+
+/* v with every per-environment parameter replaced by env's value (a
+ * secret supplied at deployment stays var.NAME). */
+static ir_value *env_value(tf_ctx *tc, const ir_value *v, size_t env)
+{
+    if (!v)
+        return NULL;
+    if (v->kind == IR_PARAM && v->param->values)
+        return v->param->values[env] ? v->param->values[env] : ir_null(tc->a, v->loc);
+    ir_value *c = arena_alloc(tc->a, sizeof *c);
+    *c = *v;
+    c->items = (ptrvec){0};
+    for (size_t i = 0; i < v->items.len; i++)
+        vec_push(tc->a, &c->items, env_value(tc, v->items.items[i], env));
+    return c;
+}
+
+static ir_block *env_block(tf_ctx *tc, const ir_block *b, size_t env)
+{
+    ir_block *c = arena_alloc(tc->a, sizeof *c);
+    *c = *b;
+    c->entries = (ptrvec){0};
+    for (size_t i = 0; i < b->entries.len; i++) {
+        const ir_entry *e = b->entries.items[i];
+        if (e->cond && !e->cond->values[env]->boolean)
+            continue;
+        ir_entry *ce = arena_alloc(tc->a, sizeof *ce);
+        *ce = *e;
+        ce->cond = NULL;
+        if (e->block)
+            ce->block = env_block(tc, e->block, env);
+        else
+            ce->value = env_value(tc, e->value, env);
+        vec_push(tc->a, &c->entries, ce);
+    }
+    return c;
+}
+
+static bool exists_in(const ir_block *b, size_t env)
+{
+    return !b->cond || b->cond->values[env]->boolean;
+}
+
+/* The import blocks of every module, in the root module of each
+ * environment where what they adopt exists: `to` is an address in the
+ * module, `id` this environment's. */
+static void tf_root_imports(tf_ctx *tc, strbuf *sb, size_t env)
+{
+    tc->in_root = true;
+    for (size_t i = 0; i < tc->p->stacks.len; i++) {
+        const ir_stack *s = tc->p->stacks.items[i];
+        for (size_t j = 0; is_tf(s) && j < s->blocks.len; j++) {
+            const ir_block *b = s->blocks.items[j];
+            if (b->kind != IRB_IMPORT || !exists_in(b, env))
+                continue;
+            tf_sep(sb);
+            hcl_block(&tc->hp, sb, "import", env_block(tc, b, env), 0);
+        }
+    }
+    tc->in_root = false;
 }
 
 /* ---- variables and outputs ---- */
@@ -457,15 +557,29 @@ static void tf_outputs(tf_ctx *tc, strbuf *sb, const ir_stack *s)
 
 /* ---- providers and versions ---- */
 
-static const tf_provider *tf_provider_info(tf_ctx *tc, const char *name)
+/* The program's entry for a Terraform provider (its default configuration
+ * comes first), or NULL: the middle reported a block without one. */
+static const ir_provider *tf_provider_info(tf_ctx *tc, const char *name)
 {
-    for (size_t i = 0; i < sizeof tf_providers_known / sizeof tf_providers_known[0]; i++)
-        if (strcmp(tf_providers_known[i].name, name) == 0)
-            return &tf_providers_known[i];
-    tf_provider *p = arena_alloc(tc->a, sizeof *p);     /* unknown: the hashicorp namespace, unpinned */
-    p->name = name;
-    p->source = arena_printf(tc->a, "hashicorp/%s", name);
-    return p;
+    for (size_t i = 0; i < tc->p->providers.len; i++) {
+        const ir_provider *pv = tc->p->providers.items[i];
+        if (strcmp(pv->name, name) == 0)
+            return pv;
+    }
+    return NULL;
+}
+
+/* Adds name to out, kept sorted and without repeats. */
+static void add_sorted(tf_ctx *tc, ptrvec *out, const char *name)
+{
+    size_t at = 0;
+    while (at < out->len && strcmp(out->items[at], name) < 0)
+        at++;
+    if (at < out->len && strcmp(out->items[at], name) == 0)
+        return;
+    vec_push(tc->a, out, NULL);
+    memmove(&out->items[at + 1], &out->items[at], (out->len - at - 1) * sizeof out->items[0]);
+    out->items[at] = (void *)name;
 }
 
 /* Adds the providers of s's resource and data types (the prefix before the
@@ -477,39 +591,50 @@ static void tf_providers(tf_ctx *tc, const ir_stack *s, ptrvec *out)
         if (b->kind != IRB_RESOURCE && b->kind != IRB_DATA)
             continue;
         const char *us = strchr(b->type, '_');
-        const char *prov = arena_strndup(tc->a, b->type, us ? (size_t)(us - b->type) : strlen(b->type));
-        size_t at = 0;
-        while (at < out->len && strcmp(out->items[at], prov) < 0)
-            at++;
-        if (at < out->len && strcmp(out->items[at], prov) == 0)
-            continue;
-        vec_push(tc->a, out, NULL);
-        memmove(&out->items[at + 1], &out->items[at], (out->len - at - 1) * sizeof out->items[0]);
-        out->items[at] = (void *)prov;
+        add_sorted(tc, out, arena_strndup(tc->a, b->type, us ? (size_t)(us - b->type) : strlen(b->type)));
     }
 }
 
-static bool uses_provider(const ptrvec *providers, const char *name)
+/* The provider configurations with an alias that s's blocks use
+ * (`provider = aws.us_east_1`), sorted: the module declares them as
+ * configuration_aliases and every root module passes them in. */
+static void tf_aliases(tf_ctx *tc, const ir_stack *s, ptrvec *out)
 {
-    for (size_t i = 0; i < providers->len; i++)
-        if (strcmp(providers->items[i], name) == 0)
-            return true;
-    return false;
+    for (size_t i = 0; i < s->blocks.len; i++) {
+        const ir_entry *e = ir_block_get(s->blocks.items[i], "provider");
+        if (e && e->value && e->value->kind == IR_RAW && strchr(e->value->text, '.'))
+            add_sorted(tc, out, e->value->text);
+    }
 }
 
-static void tf_versions(tf_ctx *tc, strbuf *sb, const ptrvec *providers)
+static bool has_prefix(const char *alias, const char *name)
+{
+    size_t n = strlen(name);
+    return strncmp(alias, name, n) == 0 && alias[n] == '.';
+}
+
+/* terraform { required_version  required_providers { … } }; a module lists
+ * the aliases it is given (aliases NULL in root modules). */
+static void tf_versions(tf_ctx *tc, strbuf *sb, const ptrvec *providers, const ptrvec *aliases)
 {
     ir_block body = {.kind = IRB_NESTED}, req = {.kind = IRB_NESTED};
-    ir_block_attr(tc->a, &body, "required_version", tf_str(tc, TF_REQUIRED_VERSION));
+    ir_block_attr(tc->a, &body, "required_version", tf_str(tc, tc->required_version));
     for (size_t i = 0; i < providers->len; i++) {
-        const tf_provider *pv = tf_provider_info(tc, providers->items[i]);
+        const ir_provider *pv = tf_provider_info(tc, providers->items[i]);
+        if (!pv || !pv->source)
+            continue;       /* built into Terraform: nothing to require */
         ir_value *spec = ir_object(tc->a, tf_noloc);
         ir_object_set(tc->a, spec, "source", tf_str(tc, pv->source));
-        if (pv->version)
-            ir_object_set(tc->a, spec, "version", tf_str(tc, pv->version));
+        ir_object_set(tc->a, spec, "version", tf_str(tc, pv->version));
+        ir_value *list = ir_list(tc->a, tf_noloc);
+        for (size_t j = 0; aliases && j < aliases->len; j++)
+            if (has_prefix(aliases->items[j], pv->name))
+                ir_list_push(tc->a, list, tf_raw(tc, aliases->items[j]));
+        if (list->items.len)
+            ir_object_set(tc->a, spec, "configuration_aliases", list);
         ir_block_attr(tc->a, &req, pv->name, spec);
     }
-    if (providers->len)
+    if (req.entries.len)
         ir_block_nested(tc->a, &body, "required_providers", &req);
     hcl_block(&tc->hp, sb, "terraform", &body, 0);
 }
@@ -528,9 +653,10 @@ static void tf_module(tf_ctx *tc, const ir_stack *s)
     tf_main(tc, &main_tf, s);
     tf_variables(tc, &vars, s);
     tf_outputs(tc, &outs, s);
-    ptrvec providers = {0};
+    ptrvec providers = {0}, aliases = {0};
     tf_providers(tc, s, &providers);
-    tf_versions(tc, &versions, &providers);
+    tf_aliases(tc, s, &aliases);
+    tf_versions(tc, &versions, &providers, &aliases);
     tc->stack = NULL;
     tf_add(tc, dir, "main.tf", &main_tf);
     tf_add(tc, dir, "variables.tf", &vars);
@@ -556,6 +682,51 @@ static ir_value *param_value(tf_ctx *tc, const ir_param *pm, size_t env)
     return pm->values[env] ? pm->values[env] : ir_null(tc->a, pm->loc);
 }
 
+static bool configured(tf_ctx *tc, const char *alias, size_t env)
+{
+    for (size_t i = 0; i < tc->p->providers.len; i++) {
+        const ir_provider *pv = tc->p->providers.items[i];
+        if (pv->alias && has_prefix(alias, pv->name) && strcmp(alias + strlen(pv->name) + 1, pv->alias) == 0)
+            return pv->config[env] != NULL;
+    }
+    return false;
+}
+
+/* A module given provider configurations with an alias is given all it
+ * uses explicitly (a `providers` argument passes only what it lists):
+ *   providers = {
+ *     aws           = aws
+ *     aws.us_east_1 = aws.us_east_1
+ *   }
+ * printed here because its keys are addresses, not attribute names. */
+static void tf_module_providers(tf_ctx *tc, strbuf *sb, const ir_stack *s, size_t env)
+{
+    ptrvec aliases = {0}, used = {0}, all = {0};
+    tf_aliases(tc, s, &aliases);
+    if (!aliases.len)
+        return;
+    tf_providers(tc, s, &used);
+    for (size_t i = 0; i < used.len; i++) {
+        const ir_provider *pv = tf_provider_info(tc, used.items[i]);
+        if (pv && pv->source)
+            vec_push(tc->a, &all, used.items[i]);
+    }
+    size_t width = 0;
+    for (size_t i = 0; i < aliases.len; i++) {
+        vec_push(tc->a, &all, aliases.items[i]);
+        if (!configured(tc, aliases.items[i], env))
+            diag_error(tc->d, s->blocks.len ? ((const ir_block *)s->blocks.items[0])->loc : tf_noloc,
+                       "module %s uses provider %s, which environment %s does not configure (a raw "
+                       "`provider` block with that alias)", s->name, (const char *)aliases.items[i], tc->p->envs[env]);
+    }
+    for (size_t i = 0; i < all.len; i++)
+        width = strlen(all.items[i]) > width ? strlen(all.items[i]) : width;
+    sb_puts(sb, "  providers = {\n");
+    for (size_t i = 0; i < all.len; i++)
+        sb_printf(sb, "    %-*s = %s\n", (int)width, (const char *)all.items[i], (const char *)all.items[i]);
+    sb_puts(sb, "  }\n\n");
+}
+
 static void tf_module_call(tf_ctx *tc, strbuf *sb, const ir_stack *s, size_t env)
 {
     ir_block args = {.kind = IRB_NESTED};
@@ -573,7 +744,8 @@ static void tf_module_call(tf_ctx *tc, strbuf *sb, const ir_stack *s, size_t env
     tf_sep(sb);
     sb_printf(sb, "module %s {\n  source = ", tf_quote(tc, s->name));
     hcl_quoted(sb, arena_printf(tc->a, "../../modules/%s", s->name));
-    sb_puts(sb, "\n\n");        /* the meta-argument stands apart from the inputs */
+    sb_puts(sb, "\n\n");        /* the meta-arguments stand apart from the inputs */
+    tf_module_providers(tc, sb, s, env);
     hcl_body(&tc->hp, sb, &args, 2);
     sb_puts(sb, "}\n");
 }
@@ -623,27 +795,19 @@ static void tf_backend(tf_ctx *tc, strbuf *sb, size_t env)
     sb_puts(sb, "}\n");
 }
 
-/* Provider configuration only where a provider needs one: azurerm its
- * (empty) features block, the subscription coming from ARM_SUBSCRIPTION_ID;
- * aws its region and the project's default tags. */
-static void tf_provider_blocks(tf_ctx *tc, strbuf *sb, const ptrvec *providers)
+/* The configurations of the providers the modules use, as this
+ * environment has them (stdlib/providers.infra, or raw provider blocks). */
+static void tf_provider_blocks(tf_ctx *tc, strbuf *sb, const ptrvec *providers, size_t env)
 {
-    if (uses_provider(providers, "aws")) {
-        ir_block body = {.kind = IRB_NESTED}, tags = {.kind = IRB_NESTED};
-        if (tc->p->tf.aws_region)
-            ir_block_attr(tc->a, &body, "region", tf_str(tc, tc->p->tf.aws_region));
-        if (tc->p->tf.default_tags && tc->p->tf.default_tags->items.len) {
-            ir_block_attr(tc->a, &tags, "tags", tc->p->tf.default_tags);
-            ir_block_nested(tc->a, &body, "default_tags", &tags);
-        }
+    for (size_t i = 0; i < tc->p->providers.len; i++) {
+        const ir_provider *pv = tc->p->providers.items[i];
+        bool used = false;
+        for (size_t j = 0; j < providers->len && !used; j++)
+            used = strcmp(providers->items[j], pv->name) == 0;
+        if (!used || !pv->config[env])
+            continue;
         tf_sep(sb);
-        hcl_block(&tc->hp, sb, "provider \"aws\"", &body, 0);
-    }
-    if (uses_provider(providers, "azurerm")) {
-        ir_block body = {.kind = IRB_NESTED}, features = {.kind = IRB_NESTED};
-        ir_block_nested(tc->a, &body, "features", &features);
-        tf_sep(sb);
-        hcl_block(&tc->hp, sb, "provider \"azurerm\"", &body, 0);
+        hcl_block(&tc->hp, sb, arena_printf(tc->a, "provider %s", tf_quote(tc, pv->name)), pv->config[env], 0);
     }
 }
 
@@ -668,19 +832,20 @@ static void tf_root_modules(tf_ctx *tc, size_t env, strbuf *main_tf, strbuf *var
 static void tf_environment(tf_ctx *tc, size_t env)
 {
     const char *dir = arena_printf(tc->a, "%s/environments/%s", target_table[TARGET_TERRAFORM].root, tc->p->envs[env]);
-    strbuf main_tf, vars, outs, prov, ver, be;
-    strbuf *all[] = {&main_tf, &vars, &outs, &prov, &ver, &be};
+    strbuf main_tf, vars, outs, prov, ver, be, imports;
+    strbuf *all[] = {&main_tf, &vars, &outs, &prov, &ver, &be, &imports};
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
         sb_init(all[i], tc->a);
     ptrvec providers = {0};
     tf_root_modules(tc, env, &main_tf, &vars, &outs, &providers);
-    tf_provider_blocks(tc, &prov, &providers);
-    tf_versions(tc, &ver, &providers);
+    tf_provider_blocks(tc, &prov, &providers, env);
+    tf_root_imports(tc, &imports, env);
+    tf_versions(tc, &ver, &providers, NULL);
     if (tc->p->tf.backend_type)
         tf_backend(tc, &be, env);
     tf_add(tc, dir, "main.tf", &main_tf);
-    const char *optional[] = {"variables.tf", "outputs.tf", "providers.tf", "backend.tf"};
-    strbuf *bufs[] = {&vars, &outs, &prov, &be};
+    const char *optional[] = {"variables.tf", "outputs.tf", "providers.tf", "backend.tf", "imports.tf"};
+    strbuf *bufs[] = {&vars, &outs, &prov, &be, &imports};
     for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++)
         if (bufs[i]->len)       /* a file with nothing to say is left out */
             tf_add(tc, dir, optional[i], bufs[i]);
@@ -695,6 +860,13 @@ void tf_emit(const ir_program *p, out_set *o, diag_ctx *d)
     ptrmap_init(&tc.xref_at, tc.a);
     ptrmap_init(&tc.taken, tc.a);
     collect_xrefs(&tc);
+    tc.required_version = TF_REQUIRED_VERSION;
+    for (size_t i = 0; i < p->stacks.len; i++) {
+        const ir_stack *s = p->stacks.items[i];
+        for (size_t j = 0; is_tf(s) && j < s->blocks.len; j++)
+            if (((const ir_block *)s->blocks.items[j])->kind == IRB_REMOVED)
+                tc.required_version = TF_REQUIRED_VERSION_REMOVED;
+    }
     bool any = false;
     for (size_t i = 0; i < p->stacks.len; i++) {
         if (is_tf(p->stacks.items[i])) {

@@ -88,12 +88,6 @@ static void tf_settings(const env_state *es, ir_program *ip)
         }
         ip->tf.backend_config = obj;
     }
-    value *az = val_map_get(es->project, "azure");
-    value *loc = az && az->kind == V_MAP ? val_map_get(az, "location") : NULL;
-    ip->tf.azure_location = loc && loc->kind == V_STRING ? env_subst(a, loc->text, es->env) : NULL;
-    value *aws = val_map_get(es->project, "aws");
-    value *reg = aws && aws->kind == V_MAP ? val_map_get(aws, "region") : NULL;
-    ip->tf.aws_region = reg && reg->kind == V_STRING ? env_subst(a, reg->text, es->env) : NULL;
 }
 
 /* The printers of targets [first, last), with their own arena, output set

@@ -564,9 +564,8 @@ static void index_block(arena *a, strmap *by_name, ir_block *b)
  * (a data source shared under another's name). */
 static const char *global_key(arena *a, const ir_block *b)
 {
-    static const char *const kinds[] = {"0", "1", "2", "3", "4", "5", "6", "7"};
     const resource *r = b->origin;
-    return arena_cat(a, r ? r->stack : "", "|", r ? target_table[r->target].name : "", "|", kinds[b->kind & 7], "|",
+    return arena_cat(a, r ? r->stack : "", "|", r ? target_table[r->target].name : "", "|", arena_int(a, b->kind), "|",
                      b->type, "|", b->name, NULL);
 }
 
@@ -685,6 +684,64 @@ static void factor_stack(factor_ctx *fc, ir_stack *out)
     }
 }
 
+/* ---- providers ---- */
+
+/* b as env has it, copied: environments may share a lowered block. */
+static ir_block *concrete_copy(arena *a, const ir_block *b, const char *env)
+{
+    ir_block *c = arena_alloc(a, sizeof *c);
+    *c = *b;
+    c->entries = (ptrvec){0};
+    for (size_t i = 0; i < b->entries.len; i++) {
+        const ir_entry *e = b->entries.items[i];
+        ir_entry *ce = arena_alloc(a, sizeof *ce);
+        *ce = *e;
+        if (e->block)
+            ce->block = concrete_copy(a, e->block, env);
+        else
+            ce->value = factor_concrete(a, e->value, env);
+        vec_push(a, &c->entries, ce);
+    }
+    return c;
+}
+
+static int provider_order(const ir_provider *x, const char *name, const char *alias)
+{
+    int c = strcmp(x->name, name);
+    if (c || x->alias == alias)
+        return c;
+    if (!x->alias || !alias)
+        return x->alias ? 1 : -1;
+    return strcmp(x->alias, alias);
+}
+
+/* Every environment's provider configurations, as one list whose entries
+ * hold a configuration per environment (root modules are per environment:
+ * no parameters). */
+static void factor_providers(arena *a, ir_program *ip, const lower_out *per_env, size_t nenvs)
+{
+    for (size_t e = 0; e < nenvs; e++) {
+        for (size_t i = 0; i < per_env[e].providers.len; i++) {
+            const ir_provider *pv = per_env[e].providers.items[i];
+            size_t at = 0;
+            int c = 1;
+            while (at < ip->providers.len && (c = provider_order(ip->providers.items[at], pv->name, pv->alias)) < 0)
+                at++;
+            ir_provider *m = at < ip->providers.len && c == 0 ? ip->providers.items[at] : NULL;
+            if (!m) {
+                m = arena_alloc(a, sizeof *m);
+                *m = *pv;
+                m->config = arena_alloc(a, nenvs * sizeof *m->config);
+                vec_push(a, &ip->providers, NULL);
+                memmove(&ip->providers.items[at + 1], &ip->providers.items[at],
+                        (ip->providers.len - at - 1) * sizeof ip->providers.items[0]);
+                ip->providers.items[at] = m;
+            }
+            m->config[e] = pv->config[0] ? concrete_copy(a, pv->config[0], ip->envs[e]) : NULL;
+        }
+    }
+}
+
 ir_program *env_factor(const program *p, arena *a, const lower_out *per_env, size_t nenvs,
                        const lower_out *workflows)
 {
@@ -725,5 +782,6 @@ ir_program *env_factor(const program *p, arena *a, const lower_out *per_env, siz
     }
     for (size_t j = 0; workflows && j < workflows->stacks.len; j++)
         vec_push(a, &ip->stacks, workflows->stacks.items[j]);
+    factor_providers(a, ip, per_env, nenvs);
     return ip;
 }

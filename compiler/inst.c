@@ -124,6 +124,8 @@ typedef struct gather_ctx {
     ir_target target;
     instance *parent;
     bool in_stack;      /* inside a `stack` block: stacks do not nest */
+    const ast_item *stack_decl;     /* that block */
+    scope *stack_sc;                /* where it stands */
 } gather_ctx;
 
 static void gather_items(gather_ctx g, const ptrvec *items, scope *sc);
@@ -141,6 +143,8 @@ static instance *new_instance(env_state *es, const kind *k, const char *label, c
     in->r.loc = decl->loc;
     in->r.stack = g.stack;
     in->r.target = g.target;
+    in->stack_decl = g.stack_decl;
+    in->stack_sc = g.stack_sc;
     in->decl = decl;
     in->sc = sc;
     return in;
@@ -179,6 +183,32 @@ static void gather_resource(gather_ctx g, const ast_item *it, const kind *k, sco
     gather_items(child, &it->body, sc);
 }
 
+/* What a stack may set: its target, how its target lays it out, and the
+ * region of its resources (a provider's region key: location, region). */
+static bool stack_setting(const program *p, const char *name)
+{
+    static const char *const words[] = {"target", "scope", "global", "path", "modules", "params"};
+    for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
+        if (strcmp(words[i], name) == 0)
+            return true;
+    for (size_t i = 0; i < p->providers.len; i++) {
+        const provider_decl *pd = p->providers.items[i];
+        if (pd->region_key && strcmp(pd->region_key, name) == 0)
+            return true;
+    }
+    return false;
+}
+
+const ast_expr *inst_stack_setting(const instance *in, const char *name)
+{
+    for (size_t i = 0; in->stack_decl && i < in->stack_decl->body.len; i++) {
+        const ast_item *it = in->stack_decl->body.items[i];
+        if (it->kind == IT_ATTR && strcmp(it->name, name) == 0)
+            return it->value;
+    }
+    return NULL;
+}
+
 static ir_target stack_target(env_state *es, const ast_item *it)
 {
     for (size_t i = 0; i < it->body.len; i++) {
@@ -204,6 +234,8 @@ static void gather_stack(gather_ctx g, const ast_item *it, scope *sc)
     inner.in_stack = true;
     inner.stack = label_text(g.es, sc, it->labels.items[0]);
     inner.target = stack_target(g.es, it);
+    inner.stack_decl = it;
+    inner.stack_sc = sc;
     gather_items(inner, &it->body, sc);
 }
 
@@ -251,8 +283,10 @@ static void gather_item(expander *ex, const ast_item *it, scope *sc)
             gather_resource(g, it, k, sc);
         else if (!g.parent && first_env(es))
             diag_error(es->d, it->name_loc, "unknown kind '%s'", it->name);
-    } else if (!g.parent && it->kind == IT_ATTR && g.stack && strcmp(it->name, "target") == 0) {
-        /* the stack's own target, read by gather_stack */
+    } else if (!g.parent && it->kind == IT_ATTR && g.in_stack) {
+        if (first_env(es) && !stack_setting(es->p, it->name))
+            diag_error(es->d, it->name_loc, "unknown stack setting '%s' (a stack takes target, scope, global, path, "
+                       "modules, params and its providers' region)", it->name);
     } else if (!g.parent && first_env(es)) {
         diag_error(es->d, it->loc, "only resources, stacks, for, when and if can stand here");
     }
@@ -306,11 +340,15 @@ src_loc inst_attr_loc(const ebody *b, const char *name, src_loc dflt)
     return dflt;
 }
 
-/* Attributes every resource has without declaring them. */
+/* Attributes every resource has without declaring them: its name, tags and
+ * instance number, and where its provider places resources, its region. */
 static bool implicit_attr(const ebody *b, const char *name)
 {
-    return !b->sch->labelled && b->owner && b->owner->body == b &&
-           (strcmp(name, "name") == 0 || strcmp(name, "tags") == 0 || strcmp(name, "instance") == 0);
+    if (b->sch->labelled || !b->owner || b->owner->body != b)
+        return false;
+    const provider_decl *pd = b->owner->k->prov;
+    return strcmp(name, "name") == 0 || strcmp(name, "tags") == 0 || strcmp(name, "instance") == 0 ||
+           (pd && pd->region_key && strcmp(name, pd->region_key) == 0);
 }
 
 typedef struct body_ctx {
@@ -348,8 +386,8 @@ static void body_attr(expander *ex, ebody *b, const ast_item *it, scope *sc)
     } else if (strcmp(it->name, "tags") == 0 && v->kind != V_MAP) {
         diag_error(es->d, it->value->loc, "wrong type for 'tags': expected map, got %s", val_kind_name(v->kind));
         return;
-    } else if (strcmp(it->name, "name") == 0 && v->kind != V_STRING) {
-        diag_error(es->d, it->value->loc, "wrong type for 'name': expected string, got %s", val_kind_name(v->kind));
+    } else if (strcmp(it->name, "tags") != 0 && strcmp(it->name, "instance") != 0 && v->kind != V_STRING) {
+        diag_error(es->d, it->value->loc, "wrong type for '%s': expected string, got %s", it->name, val_kind_name(v->kind));
         return;
     }
     body_set(es, b, it->name, v, it->value->loc, ex->overriding);
@@ -506,7 +544,7 @@ value *inst_attr(env_state *es, instance *in, const char *name)
     return found ? v : NULL;
 }
 
-static value *inst_tags(env_state *es, arena *a, instance *in, src_loc loc)
+value *inst_project_tags(env_state *es, arena *a, src_loc loc)
 {
     value *tags = val_new(a, V_MAP, loc);
     read_varying(es, es->settings_vary);
@@ -516,6 +554,12 @@ static value *inst_tags(env_state *es, arena *a, instance *in, src_loc loc)
             val_map_set(a, tags, ptags->keys.items[i], ptags->items.items[i]);
     val_map_set(a, tags, "environment", val_string(a, ENV_MARK_STR, loc));
     val_map_set(a, tags, "project", val_string(a, es->p->project_name, loc));
+    return tags;
+}
+
+static value *inst_tags(env_state *es, arena *a, instance *in, src_loc loc)
+{
+    value *tags = inst_project_tags(es, a, loc);
     value *own = inst_body_get(inst_body(es, in), "tags");
     if (own && own->kind == V_MAP)
         for (size_t i = 0; i < own->keys.len; i++)
@@ -539,18 +583,36 @@ static const char *env_text(env_state *es, const value *v)
     return inst_env_text(es, v->text);
 }
 
-static const char *inst_region(env_state *es, instance *in)
+/* The region of the project's settings for a provider: project.azure.location. */
+const char *inst_default_region(env_state *es, const provider_decl *pd)
 {
-    const char *prov = in->k->provider;
-    value *own = inst_body_get(inst_body(es, in), "location");
+    if (!pd || !pd->region_key)
+        return NULL;
+    read_varying(es, es->settings_vary);
+    value *cloud = val_map_get(es->project, pd->name);
+    value *r = cloud && cloud->kind == V_MAP ? val_map_get(cloud, pd->region_key) : NULL;
+    return r && r->kind == V_STRING ? env_text(es, r) : NULL;
+}
+
+/* Where a resource is: its own setting of its provider's region key, else
+ * the project's. */
+const char *inst_region(env_state *es, instance *in)
+{
+    const provider_decl *pd = in->k->prov;
+    if (!pd || !pd->region_key)
+        return NULL;
+    value *own = inst_body_get(inst_body(es, in), pd->region_key);
     if (own && own->kind == V_STRING)
         return env_text(es, own);
-    read_varying(es, es->settings_vary);
-    value *cloud = prov ? val_map_get(es->project, prov) : NULL;
-    value *r = NULL;
-    if (cloud && cloud->kind == V_MAP)
-        r = val_map_get(cloud, strcmp(prov, "aws") == 0 ? "region" : "location");
-    return r && r->kind == V_STRING ? env_text(es, r) : NULL;
+    const ast_expr *of_stack = inst_stack_setting(in, pd->region_key);
+    if (of_stack) {
+        eval_ctx cx = inst_eval_ctx(es, in->stack_sc, NULL, -1);
+        value *v = eval_expr(&cx, of_stack);
+        if (v->kind == V_STRING)
+            return eval_text(&cx, v);
+        diag_error(es->d, of_stack->loc, "a stack's %s is a region name", pd->region_key);
+    }
+    return inst_default_region(es, pd);
 }
 
 static bool is_singleton(env_state *es, const instance *in)
@@ -628,8 +690,7 @@ static const char *name_token(void *ctx, const char *tok, size_t n)
 
 bool inst_cloud_named(const instance *in)
 {
-    const char *prov = in->k->provider;
-    return prov && strcmp(prov, "kubernetes") != 0 && strcmp(prov, "github") != 0;
+    return in->k->prov && in->k->prov->named;
 }
 
 const char *inst_conventional_name(env_state *es, instance *in)
@@ -736,7 +797,8 @@ static value *resource_implicit(eval_ctx *cx, instance *in, const char *name, sr
         return val_string(cx->a, in->ident, loc);
     if (strcmp(name, "tags") == 0)
         return inst_tags(es, cx->a, in, loc);
-    if (strcmp(name, "location") == 0 || strcmp(name, "region") == 0) {
+    const provider_decl *pd = in->k->prov;
+    if (strcmp(name, "location") == 0 || strcmp(name, "region") == 0 || (pd && pd->region_key && strcmp(name, pd->region_key) == 0)) {
         const char *r = inst_region(es, in);
         return r ? val_string(cx->a, r, loc) : val_null(cx->a, loc);
     }

@@ -73,6 +73,8 @@ struct instance {
     int lowered;                /* 0 no, 1 in progress, 2 done */
     ptrvec deps;                /* instance* whose blocks its lowering referred to, lowered first */
     bool raw;                   /* a raw target block written in the program: names as written */
+    const ast_item *stack_decl; /* the `stack` block it stands in, or NULL (the default stack) */
+    scope *stack_sc;            /* the bindings where that block stands */
     bool cut;                   /* its body was not evaluated (chain too long): no further checks */
     /* environments as differences (see the top of this file) */
     bool body_varies;           /* its body or checks looked at the environment */
@@ -178,7 +180,18 @@ const char *inst_env_text(env_state *es, const char *text);
 const char *inst_name(env_state *es, instance *in);
 /* What the naming convention names it, whatever name it was given. */
 const char *inst_conventional_name(env_state *es, instance *in);
-/* Is it named in a cloud (its kind's provider is not Kubernetes or GitHub)? */
+/* Is it named in a cloud (its kind's provider names resources, as clouds do)? */
 bool inst_cloud_named(const instance *in);
+/* Where its provider places it: its own region setting (location,
+ * region), else its stack's, else the project's; NULL when its provider
+ * has no regions. */
+const char *inst_region(env_state *es, instance *in);
+/* A setting of the stack in stands in (`path = "shared/db"`), or NULL. */
+const ast_expr *inst_stack_setting(const instance *in, const char *name);
+/* The region the project sets for a provider (project.azure.location), or NULL. */
+const char *inst_default_region(env_state *es, const provider_decl *pd);
+/* The project's tags as every resource carries them (environment and
+ * project included), allocated in a. */
+value *inst_project_tags(env_state *es, arena *a, src_loc loc);
 
 #endif

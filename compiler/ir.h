@@ -92,6 +92,13 @@ typedef enum {
     IRB_NESTED,         /* a nested block inside another block */
     IRB_K8S_OBJECT,     /* a Kubernetes object: entries are its top-level fields */
     IRB_WORKFLOW,       /* a GitHub Actions workflow: entries are its top-level keys */
+    IRB_PROVIDER,       /* a Terraform provider configuration (type: the provider's name;
+                           an `alias` entry names a second one): goes to the root modules */
+    IRB_MODULE,         /* a Terraform module call (type "module"): `source` pinned */
+    IRB_LOCALS,         /* Terraform `locals`: a reference to one is `local.<key>` */
+    IRB_MOVED,          /* Terraform `moved { from  to }` */
+    IRB_IMPORT,         /* Terraform `import { to  id }`: goes to the root modules */
+    IRB_REMOVED,        /* Terraform `removed { from  lifecycle { destroy } }` */
 } ir_block_kind;
 
 struct ir_block {
@@ -111,6 +118,8 @@ struct ir_block {
     const resource *origin;     /* the resource it was lowered from (NULL for blocks a
                                    printer makes up): its stack, place and annotations */
     src_loc loc;
+    const char *placed;         /* Terraform: the region of the provider configuration it uses
+                                   when its provider is regional and it is placed elsewhere */
     int depends_count;          /* explicit ordering edges are rare; refs imply order */
     const ir_block **depends_on;
 };
@@ -129,16 +138,27 @@ typedef struct ir_stack {
 typedef struct ir_tf_settings {
     const char *backend_type;       /* "azurerm", "s3", or NULL for local state */
     ir_value *backend_config;       /* IR_OBJECT of the backend's attributes (no key) */
-    const char *azure_location;     /* e.g. "westeurope", NULL when no azure resources */
-    const char *aws_region;         /* e.g. "eu-west-1", NULL when no aws resources */
-    ir_value *default_tags;         /* IR_OBJECT: project-wide tags, for provider default tags */
 } ir_tf_settings;
+
+/* A Terraform provider the program's blocks use, and its configuration
+ * (stdlib/providers.infra, or a raw `provider` block). The root modules
+ * configure it; every module that uses it requires it. */
+typedef struct ir_provider {
+    const char *name;               /* "aws": its local name, the prefix of its types */
+    const char *alias;              /* NULL: the default configuration */
+    const char *source;             /* "hashicorp/aws"; NULL: built into Terraform */
+    const char *version;            /* its version constraint */
+    ir_block **config;              /* per environment: the configuration's body, NULL
+                                       where none is written (or it is not used there) */
+    src_loc loc;
+} ir_provider;
 
 typedef struct ir_program {
     const char *project;            /* project name */
     const char **envs;              /* environment names, in declaration order */
     size_t nenvs;
     ptrvec stacks;                  /* ir_stack*, in program order (all targets) */
+    ptrvec providers;               /* ir_provider*, by name then alias (default first) */
     ir_tf_settings tf;
     const char *source_desc;        /* "examples/mindwell" — the input, for headers */
 } ir_program;

@@ -277,6 +277,8 @@ static void add_block(lower_ctx *lc, ir_block *b, const char *local)
     vec_push(a, &lc->in->targets, (void *)(uintptr_t)lc->target);
 }
 
+static void raw_provider(lower_ctx *lc, ir_block *b);
+
 /* Puts an instance's blocks into their stacks. It runs after the instance's
  * references were resolved, which lowers (and publishes) what it refers to
  * first: stacks come out in dependency order, as a person would write them. */
@@ -287,6 +289,10 @@ static void publish(lower_ctx *lc)
         ir_block *b = in->r.blocks.items[i];
         lower_ctx tc = *lc;
         tc.target = (ir_target)(uintptr_t)in->targets.items[i];
+        if (b->kind == IRB_PROVIDER) {     /* configured in the root modules, not in a stack */
+            raw_provider(lc, b);
+            continue;
+        }
         ir_stack *s = stack_for(&tc, stack_name_of(&tc), tc.target);
         if (b->kind == IRB_DATA && !b->entries.len && target_table[tc.target].shared_lookups) {
             in->r.blocks.items[i] = shared_data(lc, s, b);
@@ -332,28 +338,86 @@ static void names_are_segments(lower_ctx *lc, const ir_block *b)
     }
 }
 
-static bool block_shape(lower_ctx *lc, const ast_item *it, ir_block_kind *bkind, int *type_at, int *name_at)
+/* The blocks a lowering (or a raw block) of each target may hold: their
+ * word, how many names they take, and which name is the type and which the
+ * block's own (-1: none; a block with no name of its own gets one, below). */
+typedef struct block_shape_t {
+    ir_target t;
+    const char *word;
+    ir_block_kind k;
+    int nlabels, type_at, name_at;
+} block_shape_t;
+
+static const block_shape_t *block_shape(lower_ctx *lc, const ast_item *it)
 {
-    static const struct { ir_target t; const char *word; ir_block_kind k; int type_at, name_at; } shapes[] = {
-        {TARGET_TERRAFORM, "resource", IRB_RESOURCE, 0, 1}, {TARGET_TERRAFORM, "data", IRB_DATA, 0, 1},
-        {TARGET_TERRAFORM, "output", IRB_OUTPUT, -1, 0}, {TARGET_BICEP, "resource", IRB_RESOURCE, 1, 0},
-        {TARGET_BICEP, "existing", IRB_DATA, 1, 0}, {TARGET_BICEP, "output", IRB_OUTPUT, -1, 0},
-        {TARGET_KUBERNETES, "object", IRB_K8S_OBJECT, -1, 0}, {TARGET_KUBERNETES, "generated", IRB_K8S_OBJECT, -1, 0},
-        {TARGET_GITHUB, "workflow", IRB_WORKFLOW, -1, 0},
+    static const block_shape_t shapes[] = {
+        {TARGET_TERRAFORM, "resource", IRB_RESOURCE, 2, 0, 1}, {TARGET_TERRAFORM, "data", IRB_DATA, 2, 0, 1},
+        {TARGET_TERRAFORM, "output", IRB_OUTPUT, 1, -1, 0}, {TARGET_TERRAFORM, "module", IRB_MODULE, 1, -1, 0},
+        {TARGET_TERRAFORM, "provider", IRB_PROVIDER, 1, 0, -1}, {TARGET_TERRAFORM, "locals", IRB_LOCALS, 0, -1, -1},
+        {TARGET_TERRAFORM, "moved", IRB_MOVED, 0, -1, -1}, {TARGET_TERRAFORM, "import", IRB_IMPORT, 0, -1, -1},
+        {TARGET_TERRAFORM, "removed", IRB_REMOVED, 0, -1, -1},
+        {TARGET_BICEP, "resource", IRB_RESOURCE, 2, 1, 0}, {TARGET_BICEP, "existing", IRB_DATA, 2, 1, 0},
+        {TARGET_BICEP, "output", IRB_OUTPUT, 1, -1, 0},
+        {TARGET_KUBERNETES, "object", IRB_K8S_OBJECT, 1, -1, 0}, {TARGET_KUBERNETES, "generated", IRB_K8S_OBJECT, 1, -1, 0},
+        {TARGET_GITHUB, "workflow", IRB_WORKFLOW, 1, -1, 0},
     };
     for (size_t i = 0; i < sizeof shapes / sizeof shapes[0]; i++) {
         if (shapes[i].t != lc->target || strcmp(shapes[i].word, it->name) != 0)
             continue;
-        *bkind = shapes[i].k;
-        *type_at = shapes[i].type_at;
-        *name_at = shapes[i].name_at;
-        if ((int)it->labels.len != (shapes[i].type_at >= 0 ? 2 : 1)) {
+        if ((int)it->labels.len != shapes[i].nlabels) {
             diag_error(lc->es->d, it->loc, "wrong number of names for `%s` here", it->name);
-            return false;
+            return NULL;
         }
-        return true;
+        return &shapes[i];
     }
     diag_error(lc->es->d, it->name_loc, "`%s` is not a block of this lowering", it->name);
+    return NULL;
+}
+
+/* The name of a block that has none of its own (locals, moved, import,
+ * removed): unique in its resource, and the same in every environment
+ * that lowers the same blocks, which is how factoring matches them. */
+static const char *unnamed_local(lower_ctx *lc, const char *word)
+{
+    int n = 0;
+    for (size_t i = 0; i < lc->in->locals.len; i++)
+        n += strncmp(lc->in->locals.items[i], word, strlen(word)) == 0;
+    return arena_printf(lc->es->a, "%s_%d", word, n + 1);
+}
+
+/* A Terraform address written where a block need not exist (a moved
+ * block's `from`) or names a provider configuration (`provider =
+ * aws.dr`): its text, as written. NULL when it is not an address. */
+static const char *address_text(arena *a, const ast_expr *e)
+{
+    switch (e->kind) {
+    case EX_IDENT: return e->text;
+    case EX_MEMBER: {
+        const char *base = address_text(a, e->lhs);
+        return base ? arena_printf(a, "%s.%s", base, e->text) : NULL;
+    }
+    case EX_INDEX: {
+        const char *base = address_text(a, e->lhs);
+        const ast_expr *i = e->rhs;
+        if (!base)
+            return NULL;
+        if (i->kind == EX_NUMBER)
+            return arena_printf(a, "%s[%g]", base, i->num);
+        const char *w = ast_word(i);
+        return w && i->kind == EX_STRING ? arena_printf(a, "%s[\"%s\"]", base, w) : NULL;
+    }
+    default: return NULL;
+    }
+}
+
+/* Attributes of Terraform meta-blocks that name an address rather than
+ * refer to a block: a provider configuration, a moved block's old address. */
+static bool takes_address(const ir_block *b, const char *key)
+{
+    if (strcmp(key, "provider") == 0)
+        return b->kind == IRB_RESOURCE || b->kind == IRB_DATA;
+    if (strcmp(key, "from") == 0)
+        return b->kind == IRB_MOVED || b->kind == IRB_REMOVED;
     return false;
 }
 
@@ -364,6 +428,11 @@ static void body_item(lower_ctx *lc, ir_block *b, const ast_item *it, scope *sc)
 {
     env_state *es = lc->es;
     if (it->kind == IT_ATTR) {
+        const char *addr = takes_address(b, it->name) ? address_text(es->a, it->value) : NULL;
+        if (addr) {
+            ir_block_attr(es->a, b, it->name, ir_raw(es->a, addr, it->value->loc));
+            return;
+        }
         eval_ctx cx = lower_eval_ctx(lc, sc, (int)lc->target);
         ir_value *v = to_ir(lc, eval_expr(&cx, it->value));
         if (v)
@@ -379,24 +448,197 @@ static void body_item(lower_ctx *lc, ir_block *b, const ast_item *it, scope *sc)
     }
 }
 
+/* ---- modules ---- */
+
+/* A registry address: [host/]namespace/name/provider[//subdir]. */
+static bool registry_source(const char *src)
+{
+    if (strstr(src, "::") || strchr(src, '?') || strchr(src, ':'))
+        return false;
+    int slashes = 0;
+    for (const char *c = src; *c && !(c[0] == '/' && c[1] == '/'); c++)
+        slashes += *c == '/';
+    return slashes == 2 || slashes == 3;
+}
+
+/* An external module is pinned: a registry module by `version`, any other
+ * remote source by a `ref=` (a tag or commit); a local path needs neither. */
+static void module_pinned(lower_ctx *lc, const ir_block *b, const ast_item *it)
+{
+    const ir_entry *src = ir_block_get(b, "source");
+    if (!src || !src->value || src->value->kind != IR_STRING) {
+        diag_error(lc->es->d, it->loc, "a module's source is a plain string (a registry address, a git URL or a path)");
+        return;
+    }
+    const char *s = src->value->text;
+    if (strncmp(s, "./", 2) == 0 || strncmp(s, "../", 3) == 0)
+        return;
+    if (registry_source(s)) {
+        if (!ir_block_get(b, "version"))
+            diag_error(lc->es->d, it->loc, "module %s comes from the registry (%s): pin it with `version = \"…\"`",
+                       b->name, s);
+        return;
+    }
+    if (!strstr(s, "?ref=") && !strstr(s, "&ref="))
+        diag_error(lc->es->d, it->loc, "module %s comes from %s: pin it to a tag or commit (`?ref=v1.2.0`)", b->name, s);
+}
+
+/* ---- providers (stdlib/providers.infra; raw `provider` blocks) ---- */
+
+/* The alias of a configuration for another region: us-east-1 -> us_east_1. */
+static const char *region_alias(arena *a, const char *region)
+{
+    char *s = arena_strdup(a, region);
+    for (char *c = s; *c; c++)
+        if (!((*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9')))
+            *c = '_';
+    return s;
+}
+
+/* A resource placed outside its provider's region, where the Terraform
+ * provider holds the region in its configuration (aws): the block uses a
+ * second configuration of the provider, for that region. */
+static void place_block(lower_ctx *lc, ir_block *b)
+{
+    const tf_provider_decl *tp = sema_tf_provider_of(lc->es->p, b->type);
+    if (!tp || !tp->regional || lc->in->raw || ir_block_get(b, "provider"))
+        return;
+    const char *region = inst_region(lc->es, lc->in);
+    const char *dflt = inst_default_region(lc->es, tp->cloud);
+    if (!region || (dflt && strcmp(region, dflt) == 0))
+        return;
+    b->placed = region;
+    ir_entry *e = arena_alloc(lc->es->a, sizeof *e);
+    e->key = "provider";
+    e->value = ir_raw(lc->es->a, arena_printf(lc->es->a, "%s.%s", tp->name, region_alias(lc->es->a, region)), b->loc);
+    vec_push(lc->es->a, &b->entries, NULL);     /* the meta-argument goes first */
+    memmove(&b->entries.items[1], &b->entries.items[0], (b->entries.len - 1) * sizeof b->entries.items[0]);
+    b->entries.items[0] = e;
+}
+
+static bool same_alias(const char *x, const char *y)
+{
+    return x == y || (x && y && strcmp(x, y) == 0);
+}
+
+/* The entry of out for a provider configuration, made if new; kept in
+ * order of name, then alias (the default first). */
+static ir_provider *provider_entry(lower_ctx *lc, const tf_provider_decl *tp, const char *alias, src_loc loc)
+{
+    ptrvec *all = &lc->out->providers;
+    size_t at = 0;
+    for (; at < all->len; at++) {
+        ir_provider *pv = all->items[at];
+        int c = strcmp(pv->name, tp->name);
+        if (c == 0 && same_alias(pv->alias, alias))
+            return pv;
+        if (c > 0 || (c == 0 && alias && pv->alias && strcmp(pv->alias, alias) > 0))
+            break;
+    }
+    arena *a = lc->es->a;
+    ir_provider *pv = arena_alloc(a, sizeof *pv);
+    pv->name = tp->name;
+    pv->alias = alias;
+    pv->source = tp->source;
+    pv->version = tp->version;
+    pv->config = arena_alloc(a, sizeof *pv->config);
+    pv->loc = loc;
+    vec_push(a, all, NULL);
+    memmove(&all->items[at + 1], &all->items[at], (all->len - at - 1) * sizeof all->items[0]);
+    all->items[at] = pv;
+    return pv;
+}
+
+/* A provider's configuration from its declaration, with `region` and
+ * `tags` (the project's) bound; an alias comes first. */
+static ir_block *provider_config(lower_ctx *lc, const tf_provider_decl *tp, const char *region, const char *alias)
+{
+    env_state *es = lc->es;
+    ir_block *b = ir_block_new(es->a, IRB_PROVIDER, tp->name, alias ? alias : tp->name, tp->config->loc);
+    if (alias)
+        ir_block_attr(es->a, b, "alias", ir_string(es->a, alias, tp->config->loc));
+    arena_mark scratch = arena_get_mark(es->scratch);
+    scope *sc = scope_bind(es->scratch, es->globals, "region",
+                           region ? val_string(es->scratch, region, tp->config->loc) : val_null(es->scratch, tp->config->loc));
+    sc = scope_bind(es->scratch, sc, "tags", inst_project_tags(es, es->scratch, tp->config->loc));
+    lower_ctx pc = {.es = es, .secrets = lc->secrets, .out = lc->out, .target = TARGET_TERRAFORM};
+    lower_items(&pc, b, &tp->config->body, sc);
+    if (pc.pending.len)
+        diag_error(es->d, tp->config->loc, "the configuration of provider %s cannot refer to resources", tp->name);
+    arena_release(es->scratch, scratch);
+    return b;
+}
+
+/* A raw `provider NAME { }` block: the configuration of that provider (or,
+ * with `alias = "…"`, a second one), in place of the stdlib's. */
+static void raw_provider(lower_ctx *lc, ir_block *b)
+{
+    const tf_provider_decl *tp = strmap_get(&lc->es->p->tf_provider_by_name, b->type);
+    if (!tp) {
+        diag_error(lc->es->d, b->loc, "no provider declares the Terraform provider '%s' (declare it: `provider NAME "
+                   "{ terraform %s { source = \"…\"  version = \"…\" } }`)", b->type, b->type);
+        return;
+    }
+    const ir_entry *al = ir_block_get(b, "alias");
+    if (al && (!al->value || al->value->kind != IR_STRING)) {
+        diag_error(lc->es->d, b->loc, "a provider's alias is a plain string");
+        return;
+    }
+    ir_provider *pv = provider_entry(lc, tp, al ? al->value->text : NULL, b->loc);
+    if (pv->config[0])
+        diag_error(lc->es->d, b->loc, "provider %s%s%s is configured twice", b->type, al ? "." : "",
+                   al ? al->value->text : "");
+    pv->config[0] = b;
+}
+
+/* Every Terraform provider this environment's blocks use, configured: the
+ * default configuration and one per region a block is placed in. */
+static void lower_providers(lower_ctx *lc)
+{
+    for (size_t i = 0; i < lc->out->stacks.len; i++) {
+        const ir_stack *s = lc->out->stacks.items[i];
+        for (size_t j = 0; s->target == TARGET_TERRAFORM && j < s->blocks.len; j++) {
+            const ir_block *b = s->blocks.items[j];
+            if (b->kind != IRB_RESOURCE && b->kind != IRB_DATA)
+                continue;
+            const tf_provider_decl *tp = sema_tf_provider_of(lc->es->p, b->type);
+            if (!tp) {
+                diag_error(lc->es->d, b->loc, "no provider declares the Terraform provider of '%s' (declare it: "
+                           "`provider NAME { terraform PREFIX { source = \"…\"  version = \"…\" } }`)", b->type);
+                continue;
+            }
+            ir_provider *pv = provider_entry(lc, tp, NULL, b->loc);
+            if (!pv->config[0] && tp->config)
+                pv->config[0] = provider_config(lc, tp, inst_default_region(lc->es, tp->cloud), NULL);
+            if (!b->placed)
+                continue;
+            const char *alias = region_alias(lc->es->a, b->placed);
+            pv = provider_entry(lc, tp, alias, b->loc);
+            if (!pv->config[0] && tp->config)
+                pv->config[0] = provider_config(lc, tp, b->placed, alias);
+        }
+    }
+}
+
 /* A top-level block of a lowering: a target block. */
 static void target_block(lower_ctx *lc, const ast_item *it, scope *sc)
 {
-    ir_block_kind bkind;
-    int type_at, name_at;
     if (it->kind != IT_BLOCK) {
         diag_error(lc->es->d, it->loc, "this cannot stand in a lowering");
         return;
     }
-    if (!block_shape(lc, it, &bkind, &type_at, &name_at))
+    const block_shape_t *shape = block_shape(lc, it);
+    if (!shape)
         return;
     arena *a = lc->es->a;
-    const char *local = label_str(lc, it->labels.items[name_at], sc);
-    const char *type = type_at >= 0 ? label_str(lc, it->labels.items[type_at], sc) : it->name;
+    ir_block_kind bkind = shape->k;
+    const char *type = shape->type_at >= 0 ? label_str(lc, it->labels.items[shape->type_at], sc) : it->name;
+    const char *local = shape->name_at >= 0 ? label_str(lc, it->labels.items[shape->name_at], sc)
+                        : bkind == IRB_PROVIDER ? type : unnamed_local(lc, it->name);
     /* An empty-bodied data source is a lookup of the context (client config,
      * subscription, caller identity): shared under its own name. */
     bool shared = bkind == IRB_DATA && target_table[lc->target].shared_lookups && it->body.len == 0;
-    const char *name = shared || bkind == IRB_WORKFLOW ? local : block_name(lc, local);
+    const char *name = shared || bkind == IRB_WORKFLOW || bkind == IRB_PROVIDER ? local : block_name(lc, local);
     ir_block *b = ir_block_new(a, bkind, type, name, it->loc);
     b->source = it->loc.file ? it->loc.file->path : NULL;
     /* findings point at the resource in the program: a raw block is its own */
@@ -415,6 +657,10 @@ static void target_block(lower_ctx *lc, const ast_item *it, scope *sc)
     }
     if (bkind == IRB_K8S_OBJECT || bkind == IRB_WORKFLOW)
         names_are_segments(lc, b);
+    if (lc->target == TARGET_TERRAFORM && (bkind == IRB_RESOURCE || bkind == IRB_DATA))
+        place_block(lc, b);
+    if (bkind == IRB_MODULE)
+        module_pinned(lc, b, it);
     add_block(lc, b, local);
 }
 
@@ -488,10 +734,38 @@ static const ir_block *local_block(const instance *in, const tref *r)
     return NULL;
 }
 
+/* `local.NAME`: the locals block of this lowering (or, for a raw block, of
+ * its stack) that sets NAME. */
+static const ir_block *locals_block(lower_ctx *lc, const char *name)
+{
+    const ptrvec *places[2] = {&lc->in->r.blocks, NULL};
+    if (lc->in->raw) {
+        const ir_stack *s = strmap_get(&lc->out->by_name[lc->target], stack_name_of(lc));
+        places[1] = s ? &s->blocks : NULL;
+    }
+    for (int p = 0; p < 2 && places[p]; p++)
+        for (size_t i = 0; i < places[p]->len; i++) {
+            const ir_block *b = places[p]->items[i];
+            if (b->kind == IRB_LOCALS && ir_block_get(b, name))
+                return b;
+        }
+    return NULL;
+}
+
 static void resolve_ref(lower_ctx *lc, pending_ref *pr)
 {
     tref *r = &pr->ref;
     const ir_block *b = NULL;
+    if (r->type && strcmp(r->type, "local") == 0 && r->local && lc->target == TARGET_TERRAFORM && !r->is_data) {
+        b = locals_block(lc, r->local);
+        if (!b)
+            diag_error(lc->es->d, pr->loc, "no locals block sets '%s'", r->local);
+        pr->ir->ref_block = b;
+        pr->ir->ref_path = r->path ? arena_printf(lc->es->a, "%s.%s", r->local, r->path) : r->local;
+        if (!b)
+            pr->ir->kind = IR_NULL;
+        return;
+    }
     instance *owner = r->owner ? inst_in_env(lc->es, r->owner) : NULL;
     if (r->primary || (r->owner && owner != lc->in)) {     /* another resource's block: its primary one, or one it names */
         if (!owner) {
@@ -648,6 +922,7 @@ void lower_env(env_state *es, lower_secrets *secrets, lower_out *out)
     /* Stacks appear in declaration order: the default stack first. */
     for (size_t i = 0; i < es->instances.len; i++)
         lower_instance(&top, es->instances.items[i]);
+    lower_providers(&top);
 }
 
 void lower_once(env_state *es, lower_secrets *secrets, lower_out *out)

@@ -19,6 +19,8 @@ typedef struct lower_out {
     ptrvec stacks;              /* ir_stack*, in order of first use */
     strmap by_name[TARGET_COUNT]; /* per target: name -> ir_stack* */
     ptrmap lookups;             /* ir_stack* -> strmap* of its shared data blocks by "type|name" */
+    ptrvec providers;           /* ir_provider* of this environment (config[0] is its
+                                   configuration), by name then alias */
 } lower_out;
 
 void lower_out_init(lower_out *lo, arena *a);

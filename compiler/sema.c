@@ -10,6 +10,23 @@ const kind *sema_find_kind(const program *p, const char *name)
     return strmap_get(&p->kind_by_name, name);
 }
 
+const provider_decl *sema_find_provider(const program *p, const char *name)
+{
+    return strmap_get(&p->provider_by_name, name);
+}
+
+const tf_provider_decl *sema_tf_provider_of(const program *p, const char *block_type)
+{
+    const char *us = strchr(block_type, '_');
+    size_t n = us ? (size_t)(us - block_type) : strlen(block_type);
+    char name[64];
+    if (n >= sizeof name)
+        return NULL;
+    memcpy(name, block_type, n);
+    name[n] = '\0';
+    return strmap_get(&p->tf_provider_by_name, name);
+}
+
 const schema *sema_find_block(const schema *s, const char *name)
 {
     for (size_t i = 0; i < s->blocks.len; i++) {
@@ -190,6 +207,7 @@ static void schema_add_items(program *p, schema *s, const ptrvec *items, kind *k
                 s->doc = doc;
         } else if (it->kind == IT_ATTR && k && strcmp(it->name, "provider") == 0) {
             k->provider = sema_literal(p, it->value, "provider");
+            k->provider_loc = it->value->loc;
         } else if (it->kind == IT_BLOCK && strcmp(it->name, "block") == 0) {
             vec_push(p->a, &s->blocks, block_schema(p, it, NULL));
         } else if (it->kind == IT_BLOCK && k && strcmp(it->name, "naming") == 0) {
@@ -214,6 +232,107 @@ static void sema_kind(program *p, const ast_item *it)
     schema_add_items(p, &k->sch, &it->body, k);
     vec_push(p->a, &p->kinds, k);
     strmap_put(&p->kind_by_name, k->name, k);
+}
+
+/* A Terraform provider's local name: the prefix of its types, so no `_`. */
+static bool tf_provider_name_ok(const char *s)
+{
+    if (!(*s >= 'a' && *s <= 'z'))
+        return false;
+    for (; *s; s++)
+        if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || *s == '-'))
+            return false;
+    return true;
+}
+
+/* A setting of a declaration that is data: a bool literal. */
+static bool sema_bool(const program *p, const ast_item *it)
+{
+    if (it->value->kind != EX_BOOL)
+        diag_error(p->d, it->value->loc, "%s must be true or false", it->name);
+    return it->value->kind == EX_BOOL && it->value->num != 0;
+}
+
+/* `terraform NAME { source = "…"  version = "…"  regional = true  config { … } }` */
+static tf_provider_decl *sema_tf_provider(program *p, const ast_item *it, provider_decl *pd)
+{
+    tf_provider_decl *tp = arena_alloc(p->a, sizeof *tp);
+    tp->cloud = pd;
+    tp->loc = it->loc;
+    const char *name = it->labels.len == 1 ? ast_word(it->labels.items[0]) : NULL;
+    if (!name || !tf_provider_name_ok(name)) {
+        diag_error(p->d, it->loc, "a Terraform provider is written `terraform NAME { source = \"…\"  version = \"…\" }`");
+        return NULL;
+    }
+    tp->name = name;
+    bool builtin = false;
+    for (size_t i = 0; i < it->body.len; i++) {
+        const ast_item *f = it->body.items[i];
+        if (f->kind == IT_ATTR && strcmp(f->name, "source") == 0)
+            tp->source = sema_literal(p, f->value, "source");
+        else if (f->kind == IT_ATTR && strcmp(f->name, "version") == 0)
+            tp->version = sema_literal(p, f->value, "version");
+        else if (f->kind == IT_ATTR && strcmp(f->name, "builtin") == 0)
+            builtin = sema_bool(p, f);
+        else if (f->kind == IT_ATTR && strcmp(f->name, "regional") == 0)
+            tp->regional = sema_bool(p, f);
+        else if (f->kind == IT_BLOCK && strcmp(f->name, "config") == 0 && !f->labels.len)
+            tp->config = f;
+        else
+            diag_error(p->d, f->loc, "a Terraform provider takes source, version, builtin, regional and config { }");
+    }
+    /* Never guessed: a provider Terraform has to download is pinned. */
+    if (!builtin && (!tp->source || !tp->version))
+        diag_error(p->d, it->loc, "Terraform provider '%s' needs its registry source and a version constraint", name);
+    if (builtin)
+        tp->source = tp->version = NULL;
+    return tp;
+}
+
+/* `provider NAME { doc  region = "location"  named = false  terraform X { … } }` */
+static void sema_provider(program *p, const ast_item *it)
+{
+    provider_decl *pd = arena_alloc(p->a, sizeof *pd);
+    pd->decl = it;
+    pd->named = true;
+    pd->name = it->labels.len == 1 ? ast_word(it->labels.items[0]) : NULL;
+    if (!pd->name) {
+        diag_error(p->d, it->loc, "a provider is written `provider NAME { ... }`");
+        return;
+    }
+    for (size_t i = 0; i < it->body.len; i++) {
+        const ast_item *f = it->body.items[i];
+        if (f->kind == IT_ATTR && strcmp(f->name, "doc") == 0)
+            pd->doc = sema_literal(p, f->value, "doc");
+        else if (f->kind == IT_ATTR && strcmp(f->name, "region") == 0)
+            pd->region_key = sema_literal(p, f->value, "region");
+        else if (f->kind == IT_ATTR && strcmp(f->name, "named") == 0)
+            pd->named = sema_bool(p, f);
+        else if (f->kind == IT_BLOCK && strcmp(f->name, "terraform") == 0) {
+            tf_provider_decl *tp = sema_tf_provider(p, f, pd);
+            if (tp) {
+                vec_push(p->a, &pd->tf, tp);
+                strmap_put(&p->tf_provider_by_name, tp->name, tp);
+            }
+        } else
+            diag_error(p->d, f->loc, "a provider takes doc, region, named and `terraform NAME { }` blocks");
+    }
+    vec_push(p->a, &p->providers, pd);
+    strmap_put(&p->provider_by_name, pd->name, pd);
+}
+
+/* Every kind's provider is declared. */
+static void resolve_providers(program *p)
+{
+    for (size_t i = 0; i < p->kinds.len; i++) {
+        kind *k = p->kinds.items[i];
+        if (!k->provider)
+            continue;
+        k->prov = sema_find_provider(p, k->provider);
+        if (!k->prov)
+            diag_error(p->d, k->provider_loc, "unknown provider '%s': declare it (`provider %s { region = \"…\"  "
+                       "terraform NAME { source = \"…\"  version = \"…\" } }`)", k->provider, k->provider);
+    }
 }
 
 static void sema_environments(program *p, const ast_item *it)
@@ -268,6 +387,10 @@ static void sema_top_item(program *p, const ast_item *it)
                 diag_error(p->d, it->loc, "a project is written `project NAME { ... }`");
             break;
         }
+        if (strcmp(it->name, "provider") == 0) {
+            sema_provider(p, it);
+            break;
+        }
         if (strcmp(it->name, "policy") == 0) {
             vec_push(p->a, &p->policies, (void *)it);
             break;
@@ -312,11 +435,14 @@ program *sema_program(arena *a, diag_ctx *d, ptrvec *files)
     p->d = d;
     p->files = *files;
     strmap_init(&p->kind_by_name, a);
+    strmap_init(&p->provider_by_name, a);
+    strmap_init(&p->tf_provider_by_name, a);
     for (size_t f = 0; f < files->len; f++) {
         const ast_file *af = files->items[f];
         for (size_t i = 0; i < af->items.len; i++)
             sema_top_item(p, af->items.items[i]);
     }
+    resolve_providers(p);
     if (p->envs.len)
         for (size_t f = 0; f < files->len; f++)
             check_whens(p, &((const ast_file *)files->items[f])->items);

@@ -65,10 +65,41 @@ typedef struct naming_rule {
     int min_len, max_len;       /* 0 = unconstrained */
 } naming_rule;
 
+/* A Terraform provider, from a `terraform NAME { }` block of a provider
+ * declaration: the blocks whose type begins with `NAME_` use it. */
+typedef struct tf_provider_decl {
+    const char *name;           /* "azurerm": its local name, the prefix of its types */
+    const char *source;         /* registry address ("hashicorp/azurerm"); NULL: built into Terraform */
+    const char *version;        /* version constraint; NULL only when built in */
+    bool regional;              /* the region is a setting of its configuration, so a resource
+                                   placed elsewhere uses a configuration with an alias */
+    const ast_item *config;     /* `config { }`: its configuration, evaluated per environment
+                                   with `region` and `tags` bound; NULL: none is written */
+    const struct provider_decl *cloud;  /* the declaration it stands in */
+    src_loc loc;
+} tf_provider_decl;
+
+/* A provider: what kinds name with `provider = NAME` (stdlib/providers.infra).
+ * Everything the compiler knows of a cloud is here, as data: where its
+ * region is set, whether its resources get cloud names, and the Terraform
+ * providers its blocks use. */
+typedef struct provider_decl {
+    const char *name;           /* "azure": also the project's settings block (project.azure) */
+    const char *doc;
+    const char *region_key;     /* "location": the setting of project.NAME, of a stack and of a
+                                   resource that places it; NULL: not placed in regions */
+    bool named;                 /* resources get cloud names from the naming convention
+                                   (false: named by their label, as Kubernetes objects) */
+    ptrvec tf;                  /* tf_provider_decl* */
+    const ast_item *decl;
+} provider_decl;
+
 typedef struct kind {
     const char *name;
     const char *doc;
-    const char *provider;       /* "azure", "aws", "kubernetes", "github", or NULL */
+    const char *provider;       /* its provider's name ("azure", "aws", ...), or NULL */
+    const provider_decl *prov;  /* that provider's declaration, or NULL */
+    src_loc provider_loc;
     naming_rule naming;
     schema sch;
     const ast_item *lower[TARGET_COUNT]; /* per target: the lowering block, or NULL */
@@ -86,6 +117,9 @@ typedef struct program {
     ptrvec decls;               /* ast_item* top-level declarations (resources, for, when, if, stack) */
     ptrvec uses;                /* ast_item* */
     ptrvec policies;            /* ast_item* of `policy NAME { rule ... }` packs */
+    ptrvec providers;           /* provider_decl*, in declaration order */
+    strmap provider_by_name;    /* name -> provider_decl* (a later declaration wins) */
+    strmap tf_provider_by_name; /* Terraform provider name -> tf_provider_decl* */
     const ast_item *project;
     const char *project_name;
     ptrvec envs;                /* const char*: the environments compiled (--env narrows them) */
@@ -99,6 +133,10 @@ typedef struct program {
 program *sema_program(arena *a, diag_ctx *d, ptrvec *files);
 
 const kind *sema_find_kind(const program *p, const char *name);
+const provider_decl *sema_find_provider(const program *p, const char *name);
+/* The Terraform provider a block type belongs to (the part before its
+ * first `_`), or NULL when no provider declares it. */
+const tf_provider_decl *sema_tf_provider_of(const program *p, const char *block_type);
 const schema *sema_find_block(const schema *s, const char *name);
 const attr_decl *sema_find_attr(const schema *s, const char *name);
 const char *sema_type_name(arena *a, const attr_type *t);

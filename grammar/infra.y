@@ -108,6 +108,8 @@ decl_item
                                 { $$ = item(ps, IT_IF, @1); $$->value = $2; $$->body = $4; $$->else_body = $8; }
     | LET IDENT '=' expr        { $$ = item(ps, IT_LET, @1); $$->name = $2; $$->name_loc = L(ps, @2); $$->value = $4; }
     | IMPORT string             { $$ = item(ps, IT_IMPORT, @1); $$->value = $2; }
+    | IMPORT '{' items '}'      { $$ = item(ps, IT_BLOCK, @1); $$->name = "import"; $$->name_loc = L(ps, @1);
+                                  $$->body = $3; }     /* Terraform's import block */
     | USE dotted                { $$ = item(ps, IT_USE, @1); $$->name = $2; $$->name_loc = L(ps, @2); }
     | ENVIRONMENTS '{' env_list '}'
                                 { $$ = item(ps, IT_ENVIRONMENTS, @1); $$->envs = $3; }

@@ -124,6 +124,11 @@ static void put(const char *dir, const char *name, const char *text)
 
 static const char test_stdlib[] =
     "let region_codes = { westeurope = \"euw\" }\n"
+    "provider azure {\n"
+    "  region = \"location\"\n"
+    "  terraform azurerm { source = \"hashicorp/azurerm\"  version = \"~> 4.0\"  config { features {} } }\n"
+    "}\n"
+    "provider kubernetes { named = false }\n"
     "kind network {\n"
     "  provider = azure\n"
     "  naming { abbrev = \"vnet\" }\n"

@@ -254,6 +254,20 @@ static ir_program *program(arena *a, const char *project, size_t nenvs)
     return p;
 }
 
+/* A provider of p, configured alike in every environment (config NULL: none is written). */
+static void provider(arena *a, ir_program *p, const char *name, const char *source, const char *version,
+                     ir_block *config)
+{
+    ir_provider *pv = arena_alloc(a, sizeof *pv);
+    pv->name = name;
+    pv->source = source;
+    pv->version = version;
+    pv->config = arena_alloc(a, p->nenvs * sizeof *pv->config);
+    for (size_t e = 0; e < p->nenvs; e++)
+        pv->config[e] = config;
+    vec_push(a, &p->providers, pv);
+}
+
 static ir_program *sample(arena *a)
 {
     ir_program *p = program(a, "demo", 2);
@@ -263,10 +277,17 @@ static ir_program *sample(arena *a)
     ir_object_set(a, p->tf.backend_config, "storage_account_name", str(a, "sttfstatedemo"));
     ir_object_set(a, p->tf.backend_config, "container_name", str(a, "tfstate"));
     ir_object_set(a, p->tf.backend_config, "use_azuread_auth", ir_bool(a, true, NOLOC));
-    p->tf.aws_region = "eu-west-1";
-    p->tf.default_tags = ir_object(a, NOLOC);
-    ir_object_set(a, p->tf.default_tags, "project", str(a, "demo"));
-    ir_object_set(a, p->tf.default_tags, "managed_by", str(a, "infrac"));
+    ir_block *aws = ir_block_new(a, IRB_PROVIDER, "aws", "aws", NOLOC), *tags = ir_block_new(a, IRB_NESTED, "default_tags", NULL, NOLOC);
+    ir_block_attr(a, aws, "region", str(a, "eu-west-1"));
+    ir_value *tagv = ir_object(a, NOLOC);
+    ir_object_set(a, tagv, "project", str(a, "demo"));
+    ir_object_set(a, tagv, "managed_by", str(a, "infrac"));
+    ir_block_attr(a, tags, "tags", tagv);
+    ir_block_nested(a, aws, "default_tags", tags);
+    provider(a, p, "aws", "hashicorp/aws", "~> 5.0", aws);
+    ir_block *azurerm = ir_block_new(a, IRB_PROVIDER, "azurerm", "azurerm", NOLOC);
+    ir_block_nested(a, azurerm, "features", ir_block_new(a, IRB_NESTED, "features", NULL, NOLOC));
+    provider(a, p, "azurerm", "hashicorp/azurerm", ">= 4.42.0, < 5.0", azurerm);
     ir_block *rg = app_stack(a, p);
     storage_stack(a, p, rg);
     return p;
@@ -573,6 +594,7 @@ TEST(terraform_without_backend_or_outputs_omits_those_files)
     ir_stack *s = stack(a, p, "solo");
     ir_block *r = block(a, s, IRB_RESOURCE, "random_id", "suffix");
     ir_block_attr(a, r, "byte_length", ir_number(a, "4", NOLOC));
+    provider(a, p, "random", "hashicorp/random", "~> 3.6", NULL);
     out_set *o = print_tf(a, p, &d);
     CHECK(out_find(o, MOD("solo", "outputs.tf")) == NULL);
     CHECK(out_find(o, ENV("dev", "backend.tf")) == NULL);

@@ -6,11 +6,11 @@ terraform {
   required_providers {
     aws = {
       source  = "hashicorp/aws"
-      version = "~> 5.0"
+      version = "~> 5.100"
     }
     azurerm = {
       source  = "hashicorp/azurerm"
-      version = ">= 4.42.0, < 5.0"
+      version = ">= 4.65.0, < 5.0"
     }
   }
 }

@@ -2,6 +2,15 @@
 
 provider "aws" {
   region = "eu-west-1"
+
+  default_tags {
+    tags = {
+      owner       = "platform"
+      cost_center = "cc-1042"
+      environment = "prod"
+      project     = "mindwell"
+    }
+  }
 }
 
 provider "azurerm" {

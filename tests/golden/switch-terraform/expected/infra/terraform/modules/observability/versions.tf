@@ -6,7 +6,7 @@ terraform {
   required_providers {
     azurerm = {
       source  = "hashicorp/azurerm"
-      version = ">= 4.42.0, < 5.0"
+      version = ">= 4.65.0, < 5.0"
     }
   }
 }
