@@ -339,7 +339,7 @@ static void bicep_template(bicep_ctx *bc)
     }
     bicep_params(bc, &sb);
     sb_puts(&sb, body.data);
-    out_add(bc->o, arena_printf(bc->a, "%s/%s/main.bicep", target_table[TARGET_BICEP].root, bc->s->name), sb.data, sb.len, "//");
+    out_add(bc->o, target_path(bc->a, ir_root(bc->p, TARGET_BICEP), arena_printf(bc->a, "%s/main.bicep", bc->s->name)), sb.data, sb.len, "//");
 }
 
 /* ---- params.<env>.json ---- */
@@ -418,8 +418,8 @@ static void bicep_params_file(bicep_ctx *bc, size_t env)
     json_decref(doc);
     if (ok && text) {
         const char *with_nl = arena_printf(bc->a, "%s\n", text);
-        out_add(bc->o, arena_printf(bc->a, "%s/%s/params.%s.json", target_table[TARGET_BICEP].root, bc->s->name,
-                                    bc->p->envs[env]),
+        out_add(bc->o, target_path(bc->a, ir_root(bc->p, TARGET_BICEP), arena_printf(bc->a, "%s/params.%s.json", bc->s->name,
+                                    bc->p->envs[env])),
                 with_nl, strlen(with_nl), NULL);
     }
     free(text);
@@ -427,6 +427,7 @@ static void bicep_params_file(bicep_ctx *bc, size_t env)
 
 void bicep_emit(const ir_program *p, out_set *o, diag_ctx *d)
 {
+    out_add_env_rule(o, ir_root(p, TARGET_BICEP), "params.", ".json");
     for (size_t i = 0; i < p->stacks.len; i++) {
         const ir_stack *s = p->stacks.items[i];
         if (s->target != TARGET_BICEP)

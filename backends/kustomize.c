@@ -156,7 +156,7 @@ static void kust_base(kust_ctx *kc, const ir_stack *s)
             continue;
         }
         const char *file = object_file(kc, s, b);
-        kust_add_yaml(kc, arena_printf(kc->a, "%s/base/%s/%s", target_table[TARGET_KUBERNETES].root, s->name, file), b, 0);
+        kust_add_yaml(kc, target_path(kc->a, ir_root(kc->p, TARGET_KUBERNETES), arena_printf(kc->a, "base/%s/%s", s->name, file)), b, 0);
         vec_push(kc->a, &files, (void *)file);
     }
     if (!files.len && !generators->items.len)
@@ -166,7 +166,7 @@ static void kust_base(kust_ctx *kc, const ir_stack *s)
         ir_object_set(kc->a, k, "resources", str_list(kc, &files));
     if (generators->items.len)
         ir_object_set(kc->a, k, "configMapGenerator", generators);
-    kust_add_value(kc, arena_printf(kc->a, "%s/base/%s/kustomization.yaml", target_table[TARGET_KUBERNETES].root, s->name), k);
+    kust_add_value(kc, target_path(kc->a, ir_root(kc->p, TARGET_KUBERNETES), arena_printf(kc->a, "base/%s/kustomization.yaml", s->name)), k);
 }
 
 /* ---- patches ---- */
@@ -384,7 +384,7 @@ static ir_value *patch_target(kust_ctx *kc, const ir_block *b)
 static void kust_overlay(kust_ctx *kc, int env)
 {
     const char *envname = kc->p->envs[env];
-    const char *dir = arena_printf(kc->a, "%s/overlays/%s", target_table[TARGET_KUBERNETES].root, envname);
+    const char *dir = target_path(kc->a, ir_root(kc->p, TARGET_KUBERNETES), arena_printf(kc->a, "overlays/%s", envname));
     ptrvec resources = {0};
     ir_value *patches = ir_list(kc->a, (src_loc){0}), *generators = ir_list(kc->a, (src_loc){0});
     for (size_t i = 0; i < kc->p->stacks.len; i++) {
@@ -444,6 +444,7 @@ void kust_emit(const ir_program *p, out_set *o, diag_ctx *d)
 {
     kust_ctx kc = {.p = p, .o = o, .d = d, .a = o->a};
     same_in_arena = o->a;
+    out_add_env_rule(o, target_path(o->a, ir_root(p, TARGET_KUBERNETES), "overlays"), NULL, NULL);
     bool any = false;
     for (size_t i = 0; i < p->stacks.len; i++) {
         const ir_stack *s = p->stacks.items[i];

@@ -362,19 +362,6 @@ static void tf_resource(tf_ctx *tc, strbuf *sb, const ir_block *b)
     sb_puts(sb, "}\n");
 }
 
-static void tf_main(tf_ctx *tc, strbuf *sb, const ir_stack *s)
-{
-    for (size_t i = 0; i < s->blocks.len; i++) {
-        const ir_block *b = s->blocks.items[i];
-        if (b->kind != IRB_OUTPUT && b->kind != IRB_IMPORT) {     /* imports go to the root modules */
-            tf_sep(sb);
-            tc->whole = b->kind == IRB_MOVED || b->kind == IRB_REMOVED;
-            tf_resource(tc, sb, b);
-            tc->whole = false;
-        }
-    }
-}
-
 /* ---- values as one environment has them (root modules) ---- */
 
 /* v with every per-environment parameter replaced by env's value (a
@@ -639,18 +626,101 @@ static void tf_versions(tf_ctx *tc, strbuf *sb, const ptrvec *providers, const p
     hcl_block(&tc->hp, sb, "terraform", &body, 0);
 }
 
+/* ---- layout ---- */
+
+static const char *tf_module_dir(tf_ctx *tc, const ir_stack *s)
+{
+    const char *mods = tc->p->tf.modules_dir ? tc->p->tf.modules_dir : "modules";
+    return target_path(tc->a, ir_root(tc->p, TARGET_TERRAFORM),
+                       arena_printf(tc->a, "%s/%s", mods, s->path ? s->path : s->name));
+}
+
+static const char *tf_env_dir(tf_ctx *tc, size_t env)
+{
+    const char *envs = tc->p->tf.envs_dir ? tc->p->tf.envs_dir : "environments";
+    return target_path(tc->a, ir_root(tc->p, TARGET_TERRAFORM), arena_printf(tc->a, "%s/%s", envs, tc->p->envs[env]));
+}
+
+/* The relative path from directory `from` to directory `to` (both under
+ * the target tree, neither empty): ../../modules/app. */
+static const char *rel_path(tf_ctx *tc, const char *from, const char *to)
+{
+    size_t common = 0;      /* the length of the longest common run of whole segments */
+    for (size_t i = 0; from[i] && from[i] == to[i]; i++)
+        if (from[i + 1] == '/' || !from[i + 1])
+            if (to[i + 1] == '/' || !to[i + 1])
+                common = i + 1;
+    strbuf sb;
+    sb_init(&sb, tc->a);
+    const char *rest_from = from + common, *rest_to = to + common;
+    if (*rest_from == '/')
+        rest_from++;
+    if (*rest_to == '/')
+        rest_to++;
+    if (*rest_from)
+        sb_puts(&sb, "../");
+    for (const char *c = rest_from; *c; c++)
+        if (*c == '/')
+            sb_puts(&sb, "../");
+    if (!sb.len)
+        sb_puts(&sb, "./");
+    sb_puts(&sb, rest_to);
+    return sb.data;
+}
+
 /* ---- one module ---- */
+
+/* The file of a module a block goes in: main.tf, or with `split`, the .infra
+ * file that declared its resource (network.infra -> network.tf); a name the
+ * module's other files take stays in main.tf. */
+static const char *tf_concern(tf_ctx *tc, const ir_block *b)
+{
+    if (!tc->p->tf.split || !b->origin || !b->origin->loc.file)
+        return "main";
+    const char *path = b->origin->loc.file->path, *slash = strrchr(path, '/');
+    const char *base = slash ? slash + 1 : path, *dot = strrchr(base, '.');
+    const char *stem = arena_strndup(tc->a, base, dot ? (size_t)(dot - base) : strlen(base));
+    static const char *const taken[] = {"variables", "outputs", "versions", "providers", "backend", "imports", "moved"};
+    for (size_t i = 0; i < sizeof taken / sizeof taken[0]; i++)
+        if (strcmp(stem, taken[i]) == 0)
+            return "main";
+    return out_name_problem(tc->a, stem) ? "main" : stem;
+}
+
+/* The blocks of a module, by file (in order of first use). */
+static void tf_main(tf_ctx *tc, strmap *files, ptrvec *order, const ir_stack *s)
+{
+    for (size_t i = 0; i < s->blocks.len; i++) {
+        const ir_block *b = s->blocks.items[i];
+        if (b->kind == IRB_OUTPUT || b->kind == IRB_IMPORT)     /* imports go to the root modules */
+            continue;
+        const char *file = tf_concern(tc, b);
+        strbuf *sb = strmap_get(files, file);
+        if (!sb) {
+            sb = arena_alloc(tc->a, sizeof *sb);
+            sb_init(sb, tc->a);
+            strmap_put(files, file, sb);
+            vec_push(tc->a, order, (void *)file);
+        }
+        tf_sep(sb);
+        tc->whole = b->kind == IRB_MOVED || b->kind == IRB_REMOVED;
+        tf_resource(tc, sb, b);
+        tc->whole = false;
+    }
+}
 
 static void tf_module(tf_ctx *tc, const ir_stack *s)
 {
-    const char *dir = arena_printf(tc->a, "%s/modules/%s", target_table[TARGET_TERRAFORM].root, s->name);
-    strbuf main_tf, vars, outs, versions;
-    sb_init(&main_tf, tc->a);
+    const char *dir = tf_module_dir(tc, s);
+    strbuf vars, outs, versions;
     sb_init(&vars, tc->a);
     sb_init(&outs, tc->a);
     sb_init(&versions, tc->a);
+    strmap files;
+    strmap_init(&files, tc->a);
+    ptrvec order = {0};
     tc->stack = s;
-    tf_main(tc, &main_tf, s);
+    tf_main(tc, &files, &order, s);
     tf_variables(tc, &vars, s);
     tf_outputs(tc, &outs, s);
     ptrvec providers = {0}, aliases = {0};
@@ -658,7 +728,14 @@ static void tf_module(tf_ctx *tc, const ir_stack *s)
     tf_aliases(tc, s, &aliases);
     tf_versions(tc, &versions, &providers, &aliases);
     tc->stack = NULL;
-    tf_add(tc, dir, "main.tf", &main_tf);
+    if (!strmap_has(&files, "main")) {     /* every module has its main.tf, if only empty */
+        strbuf *empty = arena_alloc(tc->a, sizeof *empty);
+        sb_init(empty, tc->a);
+        strmap_put(&files, "main", empty);
+        vec_push(tc->a, &order, "main");
+    }
+    for (size_t i = 0; i < order.len; i++)
+        tf_add(tc, dir, arena_printf(tc->a, "%s.tf", (const char *)order.items[i]), strmap_get(&files, order.items[i]));
     tf_add(tc, dir, "variables.tf", &vars);
     if (outs.len)
         tf_add(tc, dir, "outputs.tf", &outs);
@@ -727,14 +804,32 @@ static void tf_module_providers(tf_ctx *tc, strbuf *sb, const ir_stack *s, size_
     sb_puts(sb, "  }\n\n");
 }
 
+/* The name of a module's parameter in the root modules: its own, unless
+ * another module has one of that name too (then `<module>_<name>`). */
+static const char *root_name(tf_ctx *tc, const ir_stack *s, const ir_param *pm)
+{
+    if (supplied_at_deploy(pm))
+        return pm->name;    /* one secret, one variable, whichever modules take it */
+    for (size_t i = 0; i < tc->p->stacks.len; i++) {
+        const ir_stack *o = tc->p->stacks.items[i];
+        for (size_t j = 0; o != s && is_tf(o) && j < o->params.len; j++)
+            if (strcmp(((const ir_param *)o->params.items[j])->name, pm->name) == 0)
+                return arena_printf(tc->a, "%s_%s", s->name, pm->name);
+    }
+    return pm->name;
+}
+
 static void tf_module_call(tf_ctx *tc, strbuf *sb, const ir_stack *s, size_t env)
 {
     ir_block args = {.kind = IRB_NESTED};
     ir_block_attr(tc->a, &args, "environment", tf_str(tc, tc->p->envs[env]));
     for (size_t i = 0; i < s->params.len; i++) {
         const ir_param *pm = s->params.items[i];
-        if (!pm->is_environment)
-            ir_block_attr(tc->a, &args, pm->name, param_value(tc, pm, env));
+        if (pm->is_environment)
+            continue;
+        ir_value *v = tc->p->tf.tfvars && !supplied_at_deploy(pm)      /* from terraform.tfvars */
+                          ? tf_raw(tc, arena_printf(tc->a, "var.%s", root_name(tc, s, pm))) : param_value(tc, pm, env);
+        ir_block_attr(tc->a, &args, pm->name, v);
     }
     for (size_t i = 0; i < tc->xrefs.len; i++) {
         const tf_xref *x = tc->xrefs.items[i];
@@ -743,21 +838,29 @@ static void tf_module_call(tf_ctx *tc, strbuf *sb, const ir_stack *s, size_t env
     }
     tf_sep(sb);
     sb_printf(sb, "module %s {\n  source = ", tf_quote(tc, s->name));
-    hcl_quoted(sb, arena_printf(tc->a, "../../modules/%s", s->name));
+    hcl_quoted(sb, rel_path(tc, tf_env_dir(tc, env), tf_module_dir(tc, s)));
     sb_puts(sb, "\n\n");        /* the meta-arguments stand apart from the inputs */
     tf_module_providers(tc, sb, s, env);
     hcl_body(&tc->hp, sb, &args, 2);
     sb_puts(sb, "}\n");
 }
 
-static void tf_root_variables(tf_ctx *tc, strbuf *sb, const ir_stack *s, strmap *declared)
+/* The root module's variables: the secrets supplied at deployment, and
+ * with tfvars every per-environment value, whose values go to tfvars. */
+static void tf_root_variables(tf_ctx *tc, strbuf *sb, ir_block *tfvars, const ir_stack *s, strmap *declared,
+                              size_t env)
 {
     for (size_t i = 0; i < s->params.len; i++) {
         const ir_param *pm = s->params.items[i];
-        if (!supplied_at_deploy(pm) || strmap_has(declared, pm->name))
+        if (pm->is_environment || (!supplied_at_deploy(pm) && !tc->p->tf.tfvars))
             continue;
-        strmap_put(declared, pm->name, (void *)pm);
-        tf_param_variable(tc, sb, pm);
+        const char *name = root_name(tc, s, pm);
+        if (strmap_has(declared, name))
+            continue;
+        strmap_put(declared, name, (void *)pm);
+        tf_variable(tc, sb, name, tf_type_name(pm->type), pm->doc, pm->sensitive);
+        if (!supplied_at_deploy(pm))
+            ir_block_attr(tc->a, tfvars, name, param_value(tc, pm, env));
     }
 }
 
@@ -813,7 +916,8 @@ static void tf_provider_blocks(tf_ctx *tc, strbuf *sb, const ptrvec *providers, 
 
 /* The module calls, secrets and outputs of one root module, and the
  * providers its modules use. */
-static void tf_root_modules(tf_ctx *tc, size_t env, strbuf *main_tf, strbuf *vars, strbuf *outs, ptrvec *providers)
+static void tf_root_modules(tf_ctx *tc, size_t env, strbuf *main_tf, strbuf *vars, ir_block *tfvars, strbuf *outs,
+                            ptrvec *providers)
 {
     strmap var_names, out_names;
     strmap_init(&var_names, tc->a);
@@ -823,7 +927,7 @@ static void tf_root_modules(tf_ctx *tc, size_t env, strbuf *main_tf, strbuf *var
         if (!is_tf(s))
             continue;
         tf_module_call(tc, main_tf, s, env);
-        tf_root_variables(tc, vars, s, &var_names);
+        tf_root_variables(tc, vars, tfvars, s, &var_names, env);
         tf_root_outputs(tc, outs, s, &out_names);
         tf_providers(tc, s, providers);
     }
@@ -831,21 +935,24 @@ static void tf_root_modules(tf_ctx *tc, size_t env, strbuf *main_tf, strbuf *var
 
 static void tf_environment(tf_ctx *tc, size_t env)
 {
-    const char *dir = arena_printf(tc->a, "%s/environments/%s", target_table[TARGET_TERRAFORM].root, tc->p->envs[env]);
-    strbuf main_tf, vars, outs, prov, ver, be, imports;
-    strbuf *all[] = {&main_tf, &vars, &outs, &prov, &ver, &be, &imports};
+    const char *dir = tf_env_dir(tc, env);
+    strbuf main_tf, vars, outs, prov, ver, be, imports, tfvars;
+    strbuf *all[] = {&main_tf, &vars, &outs, &prov, &ver, &be, &imports, &tfvars};
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
         sb_init(all[i], tc->a);
     ptrvec providers = {0};
-    tf_root_modules(tc, env, &main_tf, &vars, &outs, &providers);
+    ir_block values = {.kind = IRB_NESTED};
+    tf_root_modules(tc, env, &main_tf, &vars, &values, &outs, &providers);
+    if (values.entries.len)
+        hcl_body(&tc->hp, &tfvars, &values, 0);
     tf_provider_blocks(tc, &prov, &providers, env);
     tf_root_imports(tc, &imports, env);
     tf_versions(tc, &ver, &providers, NULL);
     if (tc->p->tf.backend_type)
         tf_backend(tc, &be, env);
     tf_add(tc, dir, "main.tf", &main_tf);
-    const char *optional[] = {"variables.tf", "outputs.tf", "providers.tf", "backend.tf", "imports.tf"};
-    strbuf *bufs[] = {&vars, &outs, &prov, &be, &imports};
+    const char *optional[] = {"variables.tf", "outputs.tf", "providers.tf", "backend.tf", "imports.tf", "terraform.tfvars"};
+    strbuf *bufs[] = {&vars, &outs, &prov, &be, &imports, &tfvars};
     for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++)
         if (bufs[i]->len)       /* a file with nothing to say is left out */
             tf_add(tc, dir, optional[i], bufs[i]);
@@ -860,6 +967,8 @@ void tf_emit(const ir_program *p, out_set *o, diag_ctx *d)
     ptrmap_init(&tc.xref_at, tc.a);
     ptrmap_init(&tc.taken, tc.a);
     collect_xrefs(&tc);
+    out_add_env_rule(o, target_path(tc.a, ir_root(p, TARGET_TERRAFORM), p->tf.envs_dir ? p->tf.envs_dir : "environments"),
+                     NULL, NULL);
     tc.required_version = TF_REQUIRED_VERSION;
     for (size_t i = 0; i < p->stacks.len; i++) {
         const ir_stack *s = p->stacks.items[i];
@@ -868,11 +977,22 @@ void tf_emit(const ir_program *p, out_set *o, diag_ctx *d)
                 tc.required_version = TF_REQUIRED_VERSION_REMOVED;
     }
     bool any = false;
+    strmap dirs;
+    strmap_init(&dirs, tc.a);
     for (size_t i = 0; i < p->stacks.len; i++) {
-        if (is_tf(p->stacks.items[i])) {
-            tf_module(&tc, p->stacks.items[i]);
-            any = true;
+        const ir_stack *s = p->stacks.items[i];
+        if (!is_tf(s))
+            continue;
+        const char *dir = tf_module_dir(&tc, s);
+        const ir_stack *other = strmap_get(&dirs, dir);
+        if (other) {
+            diag_error(d, s->blocks.len ? ((const ir_block *)s->blocks.items[0])->loc : tf_noloc,
+                       "stacks %s and %s would both be the module in %s: give one another path", other->name, s->name, dir);
+            continue;
         }
+        strmap_put(&dirs, dir, (void *)s);
+        tf_module(&tc, s);
+        any = true;
     }
     for (size_t e = 0; any && e < p->nenvs; e++)
         tf_environment(&tc, e);

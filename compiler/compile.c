@@ -67,6 +67,31 @@ static bool check_program_shape(const program *p, const ptrvec *files)
     return p->project && p->envs.len;
 }
 
+/* A directory the project's layout names (key in settings), relative to the
+ * target tree and confined to it; "" for "." (the tree's root). */
+static const char *layout_path(const env_state *es, value *settings, const char *key, const char *dflt)
+{
+    value *v = settings && settings->kind == V_MAP ? val_map_get(settings, key) : NULL;
+    if (!v)
+        return dflt;
+    const char *why = v->kind != V_STRING ? "it is not a string"
+                      : env_marked(v->text) ? "it names the environment (the layout is one for all of them)"
+                      : out_path_problem(es->a, v->text);
+    if (why) {
+        diag_error(es->d, v->loc, "'%s' cannot be a directory of the output: %s", key, why);
+        return dflt;
+    }
+    return strcmp(v->text, ".") == 0 ? "" : v->text;
+}
+
+static bool layout_flag(const env_state *es, value *settings, const char *key)
+{
+    value *v = settings && settings->kind == V_MAP ? val_map_get(settings, key) : NULL;
+    if (v && v->kind != V_BOOL)
+        diag_error(es->d, v->loc, "'%s' is true or false", key);
+    return v && v->kind == V_BOOL && v->boolean;
+}
+
 /* Terraform root-module settings from the project block, as the first
  * environment reads it. */
 static void tf_settings(const env_state *es, ir_program *ip)
@@ -88,6 +113,36 @@ static void tf_settings(const env_state *es, ir_program *ip)
         }
         ip->tf.backend_config = obj;
     }
+    ip->tf.modules_dir = layout_path(es, tf, "modules", "modules");
+    ip->tf.envs_dir = layout_path(es, tf, "environments", "environments");
+    if (strcmp(ip->tf.modules_dir, ip->tf.envs_dir) == 0) {
+        diag_error(es->d, val_map_get(tf, "environments")->loc,
+                   "modules and environments need directories of their own");
+        ip->tf.envs_dir = "environments";
+        ip->tf.modules_dir = "modules";
+    }
+    ip->tf.tfvars = layout_flag(es, tf, "tfvars");
+    ip->tf.split = layout_flag(es, tf, "split");
+}
+
+/* Where each target's files go: the project's `layout { terraform = "infra" }`,
+ * else the target table's; always inside the target tree. */
+static void layout_settings(const env_state *es, ir_program *ip)
+{
+    value *layout = val_map_get(es->project, "layout");
+    for (int t = 0; t < TARGET_COUNT; t++)
+        ip->roots[t] = target_table[t].root;
+    ip->layout_loc = layout ? layout->loc : es->p->project->loc;
+    for (size_t i = 0; layout && layout->kind == V_MAP && i < layout->keys.len; i++) {
+        const char *key = layout->keys.items[i];
+        value *v = layout->items.items[i];
+        int t = target_by_name(key);
+        if (t < 0 || t == TARGET_GITHUB)
+            diag_error(es->d, v->loc, "layout sets where the files of %s go%s", target_layout_names(es->a),
+                       t == TARGET_GITHUB ? " (GitHub reads workflows only from .github/workflows)" : "");
+        else
+            ip->roots[t] = layout_path(es, layout, key, target_table[t].root);
+    }
 }
 
 /* The printers of targets [first, last), with their own arena, output set
@@ -103,9 +158,26 @@ typedef struct print_job {
 static void *print_targets(void *arg)
 {
     print_job *job = arg;
-    for (int t = job->first; t < job->last; t++)
+    for (int t = job->first; t < job->last; t++) {
+        size_t before = job->out.files.len;
         target_table[t].emit(job->ir, &job->out, &job->d);
+        for (size_t i = before; i < job->out.files.len; i++)
+            ((out_file *)job->out.files.items[i])->target = t;
+    }
     return NULL;
+}
+
+/* The layout may put two targets' files in one directory: a path both
+ * print is an error, not a file one of them loses. */
+static void clashes(compilation *c, const out_set *later)
+{
+    for (size_t i = 0; i < later->files.len; i++) {
+        const out_file *f = later->files.items[i], *g = out_find(&c->out, f->path);
+        if (g)
+            diag_error(&c->d, c->ir->layout_loc, "%s and %s would both write %s: give them directories of their own "
+                       "(project { layout { ... } })", target_table[g->target].title, target_table[f->target].title,
+                       f->path);
+    }
 }
 
 /* The printers run on two threads, the first half of the target table on
@@ -131,7 +203,9 @@ static void print_all(compilation *c)
         print_targets(&jobs[1]);
     for (int j = 0; j < 2; j++) {
         diag_append(&c->d, &jobs[j].d);
-        out_take(&c->out, &jobs[j].out);
+        clashes(c, &jobs[j].out);
+        if (!c->d.errors)
+            out_take(&c->out, &jobs[j].out);
     }
 }
 
@@ -209,6 +283,7 @@ int compile_run(compilation *c, const compile_opts *o)
         return 2;
     c->ir = env_factor(p, c->a, per_env, nenvs, &workflows);
     tf_settings(envs[0], c->ir);
+    layout_settings(envs[0], c->ir);
     if (c->d.errors)
         return 2;
     /* The environment's placeholder (envname.h) must not reach a printer: a

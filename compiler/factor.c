@@ -765,6 +765,7 @@ ir_program *env_factor(const program *p, arena *a, const lower_out *per_env, siz
             strmap_put(&done[s->target], s->name, s);
             ir_stack *out = arena_alloc(a, sizeof *out);
             out->name = s->name;
+            out->path = s->path;
             out->target = s->target;
             fc.stack = out;
             strmap_init(&fc.param_names, a);

@@ -191,3 +191,8 @@ bool ir_block_equal(const ir_block *x, const ir_block *y)
     }
     return true;
 }
+
+const char *ir_root(const ir_program *p, ir_target t)
+{
+    return p->roots[t] ? p->roots[t] : target_table[t].root;
+}

@@ -128,6 +128,8 @@ struct ir_block {
  * template + params files, a Kustomize base + overlays, or the workflows. */
 typedef struct ir_stack {
     const char *name;           /* "mindwell", "observability"; for K8s the app group */
+    const char *path;           /* its directory under the target's modules: the name, or
+                                   the stack's `path` ("shared/postgresql") */
     ir_target target;
     ptrvec blocks;              /* ir_block*, in program order */
     ptrvec params;              /* ir_param*, in first-use order */
@@ -137,7 +139,13 @@ typedef struct ir_stack {
 /* Terraform root-module settings, per environment (from the project block). */
 typedef struct ir_tf_settings {
     const char *backend_type;       /* "azurerm", "s3", or NULL for local state */
-    ir_value *backend_config;       /* IR_OBJECT of the backend's attributes (no key) */
+    ir_value *backend_config;       /* IR_OBJECT of the backend's attributes (no key); with
+                                       none, a partial configuration given at `init` */
+    const char *modules_dir;        /* under the Terraform root: "modules" */
+    const char *envs_dir;           /* under the Terraform root: "environments" */
+    bool tfvars;                    /* root modules read their values from terraform.tfvars */
+    bool split;                     /* a module's blocks in a file per .infra file that
+                                       declared them (network.tf, cluster.tf, ...) */
 } ir_tf_settings;
 
 /* A Terraform provider the program's blocks use, and its configuration
@@ -159,6 +167,9 @@ typedef struct ir_program {
     size_t nenvs;
     ptrvec stacks;                  /* ir_stack*, in program order (all targets) */
     ptrvec providers;               /* ir_provider*, by name then alias (default first) */
+    const char *roots[TARGET_COUNT];/* where each target's files go in the target tree
+                                       (the project's layout, else the table's); "" = its root */
+    src_loc layout_loc;             /* where the project sets the layout (else the project) */
     ir_tf_settings tf;
     const char *source_desc;        /* "examples/mindwell" — the input, for headers */
 } ir_program;
@@ -179,6 +190,9 @@ ir_block *ir_block_new(arena *a, ir_block_kind kind, const char *type, const cha
 ir_entry *ir_block_attr(arena *a, ir_block *b, const char *key, ir_value *v);
 ir_entry *ir_block_nested(arena *a, ir_block *b, const char *type, ir_block *child);
 const ir_entry *ir_block_get(const ir_block *b, const char *key); /* first entry with key */
+
+/* Where target t's files go (ir_program.roots, else the target table's). */
+const char *ir_root(const ir_program *p, ir_target t);
 
 bool ir_value_equal(const ir_value *x, const ir_value *y);
 bool ir_block_equal(const ir_block *x, const ir_block *y);

@@ -208,6 +208,25 @@ static const char *label_str(lower_ctx *lc, const ast_expr *e, scope *sc)
 
 /* ---- stacks ---- */
 
+/* A declared stack's `path` under its target's modules ("shared/postgresql"),
+ * confined to the target tree; NULL: its name. */
+static const char *stack_path(lower_ctx *lc)
+{
+    const ast_expr *e = lc->in && target_table[lc->target].grouping == GROUP_DECLARED
+                            ? inst_stack_setting(lc->in, "path") : NULL;
+    if (!e)
+        return NULL;
+    const char *path = ast_word(e);
+    const char *why = !path ? "it is not a plain string" : out_path_problem(lc->es->a, path);
+    if (why || strcmp(path, ".") == 0) {
+        if (lc->es->index == 0)
+            diag_error(lc->es->d, e->loc, "a stack's path is where its module goes under the modules directory: %s",
+                   why ? why : "not the directory itself");
+        return NULL;
+    }
+    return path;
+}
+
 static ir_stack *stack_for(lower_ctx *lc, const char *name, ir_target target)
 {
     arena *a = lc->es->a;
@@ -217,6 +236,7 @@ static ir_stack *stack_for(lower_ctx *lc, const char *name, ir_target target)
     s = arena_alloc(a, sizeof *s);
     s->name = name;
     s->target = target;
+    s->path = stack_path(lc);
     vec_push(a, &lc->out->stacks, s);
     strmap_put(&lc->out->by_name[target], name, s);
     return s;

@@ -29,6 +29,7 @@ out_file *out_add(out_set *o, const char *path, const char *data, size_t len, co
     f->data = arena_strndup(o->a, data, len);
     f->len = len;
     f->comment = comment;
+    f->target = -1;
     vec_push(o->a, &o->files, f);
     strmap_put(&o->by_path, f->path, f);
     return f;
@@ -57,8 +58,25 @@ const char *out_name_problem(arena *a, const char *name)
     return NULL;
 }
 
+const char *out_path_problem(arena *a, const char *path)
+{
+    if (strcmp(path, ".") == 0)
+        return NULL;
+    for (const char *seg = path;;) {
+        const char *slash = strchr(seg, '/');
+        const char *why = out_name_problem(a, slash ? arena_strndup(a, seg, (size_t)(slash - seg)) : seg);
+        if (why)
+            return arena_printf(a, "%s (in '%s')", why, path);
+        if (!slash)
+            return NULL;
+        seg = slash + 1;
+    }
+}
+
 void out_take(out_set *o, const out_set *from)
 {
+    for (size_t i = 0; i < from->env_rules.len; i++)
+        vec_push(o->a, &o->env_rules, from->env_rules.items[i]);
     for (size_t i = 0; i < from->files.len; i++) {
         out_file *f = from->files.items[i];
         if (out_find(o, f->path)) {
@@ -84,18 +102,36 @@ void out_sort(out_set *o)
 
 /* The per-environment layouts of the backends: terraform.c's root modules,
  * kustomize.c's overlays, bicep.c's parameter files. */
-bool out_env_file(const char *path, const char *env)
+void out_add_env_rule(out_set *o, const char *dir, const char *before, const char *after)
 {
-    static const char *dirs[] = {"infra/terraform/environments/", "infra/kubernetes/overlays/"};
+    out_env_rule *r = arena_alloc(o->a, sizeof *r);
+    r->dir = *dir ? arena_printf(o->a, "%s/", dir) : "";
+    r->before = before ? arena_strdup(o->a, before) : NULL;
+    r->after = after ? arena_strdup(o->a, after) : NULL;
+    vec_push(o->a, &o->env_rules, r);
+}
+
+bool out_env_file(const out_set *o, const char *path, const char *env)
+{
     size_t n = strlen(env);
-    for (size_t i = 0; i < sizeof dirs / sizeof dirs[0]; i++) {
-        size_t d = strlen(dirs[i]);
-        if (strncmp(path, dirs[i], d) == 0 && strncmp(path + d, env, n) == 0 && path[d + n] == '/')
+    for (size_t i = 0; i < o->env_rules.len; i++) {
+        const out_env_rule *r = o->env_rules.items[i];
+        size_t d = strlen(r->dir);
+        if (strncmp(path, r->dir, d) != 0)
+            continue;
+        const char *rest = path + d;
+        if (!r->before) {
+            if (strncmp(rest, env, n) == 0 && rest[n] == '/')
+                return true;
+            continue;
+        }
+        const char *base = strrchr(rest, '/');
+        base = base ? base + 1 : rest;
+        size_t b = strlen(r->before);
+        if (strncmp(base, r->before, b) == 0 && strncmp(base + b, env, n) == 0 && strcmp(base + b + n, r->after) == 0)
             return true;
     }
-    const char *base = strrchr(path, '/');
-    return strncmp(path, "infra/bicep/", 12) == 0 && base && strncmp(base + 1, "params.", 7) == 0 &&
-           strncmp(base + 8, env, n) == 0 && strcmp(base + 8 + n, ".json") == 0;
+    return false;
 }
 
 bool out_is_generated(const char *data, size_t len)

@@ -18,22 +18,35 @@ typedef struct out_file {
     const char *data;
     size_t len;
     const char *comment;    /* line-comment prefix of its syntax ("#", "//"), NULL for JSON */
+    int target;             /* the ir_target whose printer made it, -1 for none */
 } out_file;
 
 typedef struct out_set {
     arena *a;
     ptrvec files;           /* out_file*, sorted by path by out_sort() */
     strmap by_path;         /* path -> out_file* */
+    ptrvec env_rules;       /* out_env_rule*: which paths are one environment's own */
 } out_set;
+
+/* Files of one environment: under dir, either in a directory named after it
+ * (before NULL: dir/<env>/...), or named before<env>after (params.<env>.json). */
+typedef struct out_env_rule {
+    const char *dir;        /* "" or ending in '/' */
+    const char *before, *after;
+} out_env_rule;
 
 void out_init(out_set *o, arena *a);
 /* Adds a file; the data is copied into the arena. A second file at the same
  * path is a compiler bug and aborts. */
 out_file *out_add(out_set *o, const char *path, const char *data, size_t len, const char *comment);
 void out_sort(out_set *o);
-/* Is path one of env's own files (its Terraform root module, Kustomize
- * overlay or Bicep parameters), which no other environment's output holds? */
-bool out_env_file(const char *path, const char *env);
+/* Printers say which of their files belong to one environment (its
+ * Terraform root module, Kustomize overlay, Bicep parameters): under dir,
+ * a directory per environment (before NULL), or a file before<env>after. */
+void out_add_env_rule(out_set *o, const char *dir, const char *before, const char *after);
+/* Is path one of env's own files, which no other environment's output
+ * holds (by the rules of the printers that made o)? */
+bool out_env_file(const out_set *o, const char *path, const char *env);
 /* Moves every file of from into o, without copying: from's arena must live
  * as long as o is used (for sets printed in parallel, then joined). */
 void out_take(out_set *o, const out_set *from);
@@ -54,6 +67,9 @@ bool out_is_generated(const char *data, size_t len);
  * first, at most 100 bytes: a name that is one path segment on every file
  * system and in every tool, with nothing a shell or YAML would read. */
 const char *out_name_problem(arena *a, const char *name);
+/* The same for a relative path of such names joined by '/' ("infra/tf";
+ * "." is the target's root): NULL when it can be one, else why not. */
+const char *out_path_problem(arena *a, const char *path);
 
 
 

@@ -347,7 +347,7 @@ static void keep_other_envs(session *s, const repo_manifest *have, repo_reader r
         for (size_t i = 0; !env_selected(s, env) && i < have->paths.len; i++) {
             const char *path = have->paths.items[i];
             size_t len = 0;
-            char *data = out_env_file(path, env) && !out_find(&comp->out, path) ? rd.read(rd.ctx, s->a, path, &len) : NULL;
+            char *data = out_env_file(&comp->out, path, env) && !out_find(&comp->out, path) ? rd.read(rd.ctx, s->a, path, &len) : NULL;
             if (data)
                 out_add(&comp->out, path, data, len, NULL);
         }
@@ -493,11 +493,8 @@ static void summary(session *s)
     for (size_t i = 0; i < s->comp.out.files.len; i++) {
         const out_file *f = s->comp.out.files.items[i];
         bytes += f->len;
-        const char *path = writer_at_root(f->path) ? f->path + 1 : f->path;
-        for (int t = 0; t < TARGET_COUNT; t++) {
-            size_t n = strlen(target_table[t].root);
-            count[t] += strncmp(path, target_table[t].root, n) == 0 && path[n] == '/';
-        }
+        if (f->target >= 0)
+            count[f->target]++;
     }
     printf("infrac: %s %zu files (%zu bytes) to %s:", s->o->dry_run ? "would write" : "wrote",
            s->comp.out.files.len, bytes, s->dir);

@@ -38,3 +38,22 @@ int target_by_name(const char *word)
             return t;
     return -1;
 }
+
+const char *target_layout_names(arena *a)
+{
+    strbuf sb;
+    sb_init(&sb, a);
+    for (int t = 0; t < TARGET_COUNT; t++) {
+        if (t == TARGET_GITHUB)
+            continue;
+        if (sb.len)
+            sb_puts(&sb, ", ");
+        sb_puts(&sb, target_table[t].name);
+    }
+    return sb.data;
+}
+
+const char *target_path(arena *a, const char *root, const char *rest)
+{
+    return *root ? arena_printf(a, "%s/%s", root, rest) : rest;
+}

@@ -50,5 +50,10 @@ int target_by_name(const char *word);
 
 /* "terraform or bicep": the targets a stack may choose, for messages. */
 const char *target_iac_names(arena *a);
+/* "terraform, bicep, ...": the targets whose files a project's layout places. */
+const char *target_layout_names(arena *a);
+
+/* root/rest, or rest when root is "" (the target tree's root). */
+const char *target_path(arena *a, const char *root, const char *rest);
 
 #endif
