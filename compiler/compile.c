@@ -209,6 +209,12 @@ static void print_all(compilation *c)
     }
 }
 
+const char *compile_header(const compilation *c, const char *comment, const char *source)
+{
+    return arena_printf(c->a, "%s " OUT_HEADER_BEGIN "%s" OUT_HEADER_END "\n\n", comment,
+                        source ? source : c->ir->source_desc);
+}
+
 static void stamp_headers(compilation *c, const char *source)
 {
     for (size_t i = 0; i < c->out.files.len; i++) {
@@ -216,7 +222,7 @@ static void stamp_headers(compilation *c, const char *source)
         if (!f->comment)
             continue;
         /* the header, then the body copied as bytes (printf would scan it) */
-        const char *head = arena_printf(c->a, "%s " OUT_HEADER_BEGIN "%s" OUT_HEADER_END "\n\n", f->comment, source);
+        const char *head = compile_header(c, f->comment, source);
         size_t hn = strlen(head);
         char *data = arena_alloc(c->a, hn + f->len + 1);
         memcpy(data, head, hn);

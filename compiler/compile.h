@@ -32,4 +32,9 @@ typedef struct compilation {
 int compile_run(compilation *c, const compile_opts *o);
 void compile_free(compilation *c);
 
+/* The generated-file header every file with comments starts with, in the
+ * syntax of comment ("#"): for files added after compile_run. source NULL:
+ * the program's. */
+const char *compile_header(const compilation *c, const char *comment, const char *source);
+
 #endif

@@ -44,7 +44,7 @@ static const char *label_text(env_state *es, scope *sc, const ast_expr *e)
     return text;
 }
 
-static const char *make_ident(arena *a, const char *path)
+const char *inst_ident(arena *a, const char *path)
 {
     char *s = arena_strdup(a, path);
     for (char *q = s; *q; q++)
@@ -168,7 +168,7 @@ static void gather_resource(gather_ctx g, const ast_item *it, const kind *k, sco
         return;
     }
     instance *in = new_instance(es, k, label, path, it, sc, g);
-    in->ident = make_ident(es->a, path);
+    in->ident = inst_ident(es->a, path);
     in->items = it->body;
     vec_push(es->a, &es->instances, in);
     strmap_put(&es->by_path, path, in);

@@ -85,6 +85,9 @@ struct instance {
                                    that lowering varies, blocks) this one shares */
 };
 
+/* The identifier of a resource path in target names: core.workload -> core_workload. */
+const char *inst_ident(arena *a, const char *path);
+
 /* The instance a resource belongs to: every resource is an instance's first member. */
 static inline instance *inst_of(const resource *r)
 {

@@ -47,12 +47,20 @@ static const char *camel(arena *a, const char *snake)
     return s;
 }
 
+static const char *ident_name(lower_ctx *lc, const char *base, const char *local);
+
 static const char *block_name(lower_ctx *lc, const char *local)
 {
     if (lc->in->raw)
         return local;
+    return ident_name(lc, lc->in->ident, local);
+}
+
+/* The target name of a lowering's block `local` for a resource whose
+ * identifier is base: `this` is base itself, others are prefixed with it. */
+static const char *ident_name(lower_ctx *lc, const char *base, const char *local)
+{
     arena *a = lc->es->a;
-    const char *base = lc->in->ident;
     char *name = strcmp(local, "this") == 0 ? (char *)base : arena_cat(a, base, "_", local, NULL);
     for (char *c = name; *c; c++)
         if (*c == '-' || *c == '.')
@@ -821,14 +829,7 @@ static void resolve_ref(lower_ctx *lc, pending_ref *pr)
         pr->ir->kind = IR_NULL;
 }
 
-/* ---- instances ---- */
-
-static scope *self_scope(env_state *es, instance *in)
-{
-    value *self = val_new(es->scratch, V_RESOURCE, in->decl->loc);
-    self->res = &in->r;
-    return scope_bind(es->scratch, in->sc, "self", self);
-}
+/* ---- @moved_from and @adopt ---- */
 
 static const ir_block *first_resource(const instance *in)
 {
@@ -838,6 +839,114 @@ static const ir_block *first_resource(const instance *in)
             return b;
     }
     return NULL;
+}
+
+
+/* A Terraform meta-block of the resource (moved, import), from an annotation. */
+static ir_block *meta_block(lower_ctx *lc, ir_block_kind bkind, const char *word, const ast_annot *an)
+{
+    const char *local = unnamed_local(lc, word);
+    ir_block *b = ir_block_new(lc->es->a, bkind, word, block_name(lc, local), an->loc);
+    b->origin = &lc->in->r;
+    b->source = an->loc.file ? an->loc.file->path : NULL;
+    add_block(lc, b, local);
+    return b;
+}
+
+static ir_value *ref_to(lower_ctx *lc, const ir_block *target, src_loc loc)
+{
+    ir_value *v = arena_alloc(lc->es->a, sizeof *v);
+    v->kind = IR_REF;
+    v->loc = loc;
+    v->ref_block = target;
+    return v;
+}
+
+/* @moved_from("old"): the resource was called old. Each of its resources
+ * and module calls had the name the same lowering gives under the old
+ * label; a moved block per block says so, and Terraform moves the state
+ * instead of destroying and creating. */
+static void moved_from(lower_ctx *lc, const ast_annot *an)
+{
+    env_state *es = lc->es;
+    const char *old = an->args.len == 1 ? ast_word(an->args.items[0]) : NULL;
+    if (!old || !*old) {
+        diag_error(es->d, an->loc, "@moved_from takes the resource's old name: @moved_from(\"old-name\")");
+        return;
+    }
+    const resource *parent = lc->in->r.parent;
+    const char *old_ident = inst_ident(es->a, parent ? arena_printf(es->a, "%s.%s", parent->path, old) : old);
+    size_t n = lc->in->r.blocks.len;
+    for (size_t i = 0; i < n; i++) {
+        const ir_block *b = lc->in->r.blocks.items[i];
+        if ((uintptr_t)lc->in->targets.items[i] != TARGET_TERRAFORM || (b->kind != IRB_RESOURCE && b->kind != IRB_MODULE))
+            continue;
+        const char *was = ident_name(lc, old_ident, lc->in->locals.items[i]);
+        if (strcmp(was, b->name) == 0)
+            continue;
+        ir_block *mv = meta_block(lc, IRB_MOVED, "moved", an);
+        strbuf from;
+        sb_init(&from, es->a);
+        if (b->kind == IRB_MODULE)
+            sb_printf(&from, "module.%s", was);
+        else
+            sb_printf(&from, "%s.%s", b->type, was);
+        ir_block_attr(es->a, mv, "from", ir_raw(es->a, from.data, an->loc));
+        ir_block_attr(es->a, mv, "to", ref_to(lc, b, an->loc));
+    }
+}
+
+/* @adopt("id"): the resource exists already (made by hand, or by another
+ * tool); an import block adopts it into the state under its primary block,
+ * with this environment's id. */
+static void adopt(lower_ctx *lc, const ast_annot *an, scope *sc)
+{
+    env_state *es = lc->es;
+    const ir_block *primary = first_resource(lc->in);
+    if (an->args.len != 1 || !primary) {
+        diag_error(es->d, an->loc, an->args.len != 1 ? "@adopt takes the existing resource's id: @adopt(\"/subscriptions/…\")"
+                                                     : "@adopt: this resource has no Terraform resource to adopt into");
+        return;
+    }
+    eval_ctx cx = lower_eval_ctx(lc, sc, -1);
+    value *id = eval_expr(&cx, an->args.items[0]);
+    if (id->kind != V_STRING) {
+        diag_error(es->d, ((const ast_expr *)an->args.items[0])->loc, "@adopt takes the existing resource's id, a string");
+        return;
+    }
+    ir_block *im = meta_block(lc, IRB_IMPORT, "import", an);
+    ir_block_attr(es->a, im, "to", ref_to(lc, primary, an->loc));
+    ir_block_attr(es->a, im, "id", ir_string(es->a, keep(lc, id->text), an->loc));
+}
+
+/* The resource's own annotations that become Terraform blocks. */
+static void annotation_blocks(lower_ctx *lc)
+{
+    const ebody *body = lc->in->body;
+    for (size_t i = 0; body && i < body->annots.len; i++) {
+        const eannot *ea = body->annots.items[i];
+        bool mv = strcmp(ea->an->name, "moved_from") == 0, ad = strcmp(ea->an->name, "adopt") == 0;
+        if (!mv && !ad)
+            continue;
+        if (ea->attr || lc->in->raw || lc->target != TARGET_TERRAFORM) {
+            diag_error(lc->es->d, ea->an->loc, "@%s stands on a resource of a Terraform stack (in its body, on a "
+                       "line of its own)", ea->an->name);
+            continue;
+        }
+        if (mv)
+            moved_from(lc, ea->an);
+        else
+            adopt(lc, ea->an, lc->in->sc);
+    }
+}
+
+/* ---- instances ---- */
+
+static scope *self_scope(env_state *es, instance *in)
+{
+    value *self = val_new(es->scratch, V_RESOURCE, in->decl->loc);
+    self->res = &in->r;
+    return scope_bind(es->scratch, in->sc, "self", self);
 }
 
 /* An earlier environment's instance whose lowering in can take: one that
@@ -920,6 +1029,8 @@ static void lower_instance(lower_ctx *from, instance *in)
                    in->k->name, target_table[in->r.target].name, in->r.stack);
     for (size_t i = 0; i < lc.pending.len; i++)
         resolve_ref(&lc, lc.pending.items[i]);
+    if (iac)
+        annotation_blocks(&lc);
     for (int t = 0; t < TARGET_COUNT; t++) {    /* the targets every resource may add to */
         if (target_table[t].iac || !target_table[t].per_env || !in->k->lower[t])
             continue;

@@ -343,8 +343,11 @@ static void note_annot(pol_state *ps, const ast_annot *an)
     rec->an = an;
     vec_push(ps->a, &ps->annots, rec);
     bool allow = !strcmp(an->name, "allow"), legacy = !strcmp(an->name, "legacy");
+    if (!strcmp(an->name, "moved_from") || !strcmp(an->name, "adopt"))
+        return;     /* not policy: Terraform blocks, checked where they are lowered */
     if (!allow && !legacy) {
-        diag_error(ps->d, an->loc, "unknown annotation @%s (there are @allow(RULE, \"reason\") and @legacy(\"reason\"))", an->name);
+        diag_error(ps->d, an->loc, "unknown annotation @%s (there are @allow(RULE, \"reason\"), @legacy(\"reason\"), "
+                   "@moved_from(\"old-name\") and @adopt(\"id\"))", an->name);
         return;
     }
     const char *rule = allow && an->args.len ? rule_ref(ps->a, an->args.items[0]) : "naming.convention";

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "build_id.h"
+#include "moved.h"
 #include "compile.h"
 #include "gitapi.h"
 #include "gitrepo.h"
@@ -355,6 +356,18 @@ static void keep_other_envs(session *s, const repo_manifest *have, repo_reader r
     out_sort(&comp->out);
 }
 
+/* What the output takes from the previous build (have, read through rd):
+ * the files of environments left out, and the moved blocks its Terraform
+ * addresses call for (moved.h). */
+static void from_previous(session *s, const repo_manifest *have, repo_reader rd)
+{
+    keep_other_envs(s, have, rd);
+    if (!s->comp.a || !s->comp.ir)
+        return;
+    moved_add(&s->comp.out, &have->paths, rd.read, rd.ctx, compile_header(&s->comp, "#", NULL));
+    out_sort(&s->comp.out);
+}
+
 static int compile_paths(session *s)
 {
     compile_opts co = {.stdlib_dir = s->stdlib, .paths = (char **)s->paths.items, .npaths = (int)s->paths.len,
@@ -517,7 +530,7 @@ static int build_in(session *s)
         return 2;
     place_files(s, &before);
     own_root_files(s, &before);
-    keep_other_envs(s, &before, repo_worktree_reader(s->dir, s->apart, s->a));
+    from_previous(s, &before, repo_worktree_reader(s->dir, s->apart, s->a));
     ptrvec ours = {0};
     if (s->o->commit) {
         if (!session_git(s)) {
@@ -706,7 +719,7 @@ static int check_worktree(session *s, ptrvec *drift)
         rc = 1;
     }
     if (rc == 0) {
-        keep_other_envs(s, &have, rd);
+        from_previous(s, &have, rd);
         rc = compare(s, rd, NULL, &have, &proof, drift);
         record_check(s, &proof, &seen, drift);
     }
@@ -805,7 +818,7 @@ static int check_staged(session *s, ptrvec *drift)
     }
     repo_reader wt = repo_worktree_recorder(s->dir, s->apart, s->a, &seen);
     if (rc == 0) {
-        keep_other_envs(s, &have, rd);
+        from_previous(s, &have, rd);
         rc = compare(s, rd, &wt, &have, &proof, drift);
     }
     const char *after = index_sum(s->a, index);
