@@ -27,4 +27,12 @@ void kust_emit(const ir_program *p, out_set *o, diag_ctx *d);
  * block (libyaml). */
 void gha_emit(const ir_program *p, out_set *o, diag_ctx *d);
 
+/* Docker Compose: docker-compose.yml and .env for the local environments
+ * (compose.c; the YAML through libyaml). */
+void compose_emit(const ir_program *p, out_set *o, diag_ctx *d);
+
+/* Plain files a program or kind declares (`file`): each at its path, with
+ * the generated-file header in its syntax, executable when asked. */
+void files_emit(const ir_program *p, out_set *o, diag_ctx *d);
+
 #endif

@@ -221,12 +221,18 @@ static void stamp_headers(compilation *c, const char *source)
         out_file *f = c->out.files.items[i];
         if (!f->comment)
             continue;
-        /* the header, then the body copied as bytes (printf would scan it) */
+        /* the header, then the body copied as bytes (printf would scan it);
+         * a script's #! line stays first */
         const char *head = compile_header(c, f->comment, source);
-        size_t hn = strlen(head);
+        size_t hn = strlen(head), at = 0;
+        if (f->len > 2 && f->data[0] == '#' && f->data[1] == '!') {
+            const char *nl = memchr(f->data, '\n', f->len);
+            at = nl ? (size_t)(nl - f->data) + 1 : f->len;
+        }
         char *data = arena_alloc(c->a, hn + f->len + 1);
-        memcpy(data, head, hn);
-        memcpy(data + hn, f->data, f->len);
+        memcpy(data, f->data, at);
+        memcpy(data + at, head, hn);
+        memcpy(data + at + hn, f->data + at, f->len - at);
         f->data = data;
         f->len += hn;
     }

@@ -99,6 +99,9 @@ typedef enum {
     IRB_MOVED,          /* Terraform `moved { from  to }` */
     IRB_IMPORT,         /* Terraform `import { to  id }`: goes to the root modules */
     IRB_REMOVED,        /* Terraform `removed { from  lifecycle { destroy } }` */
+    IRB_FILE,           /* a plain file: entries path, content, executable, comment(s) */
+    IRB_SERVICE,        /* a Compose service (name: the service's name) */
+    IRB_VOLUME,         /* a Compose named volume */
 } ir_block_kind;
 
 struct ir_block {

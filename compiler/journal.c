@@ -55,7 +55,7 @@ int journal_commit(writer *w, const ptrvec *ops)
     json_decref(root);
     const char *tmp;
     file_id id;
-    int rc = writer_stage(w, ".infrac/local", text, strlen(text), true, &tmp, &id);
+    int rc = writer_stage(w, ".infrac/local", text, strlen(text), true, false, &tmp, &id);
     free(text);
     if (rc == 0 && writer_rename(w, tmp, JOURNAL_PATH) != 0) {
         unlink(arena_printf(w->a, "%s/%s", w->dir, tmp));

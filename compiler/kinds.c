@@ -106,6 +106,10 @@ static void lowered_types(arena *a, const ptrvec *items, int target, ptrvec *out
             }
         else if (target == TARGET_GITHUB && !strcmp(it->name, "workflow"))
             type = "workflow";
+        else if (target == TARGET_FILES && !strcmp(it->name, "file"))
+            type = "file";
+        else if (target == TARGET_COMPOSE && (!strcmp(it->name, "service") || !strcmp(it->name, "volume")))
+            type = it->name;
         if (type)
             add_unique(a, out, type);
     }

@@ -388,6 +388,8 @@ static const block_shape_t *block_shape(lower_ctx *lc, const ast_item *it)
         {TARGET_BICEP, "output", IRB_OUTPUT, 1, -1, 0},
         {TARGET_KUBERNETES, "object", IRB_K8S_OBJECT, 1, -1, 0}, {TARGET_KUBERNETES, "generated", IRB_K8S_OBJECT, 1, -1, 0},
         {TARGET_GITHUB, "workflow", IRB_WORKFLOW, 1, -1, 0},
+        {TARGET_COMPOSE, "service", IRB_SERVICE, 1, -1, 0}, {TARGET_COMPOSE, "volume", IRB_VOLUME, 1, -1, 0},
+        {TARGET_FILES, "file", IRB_FILE, 1, -1, 0},
     };
     for (size_t i = 0; i < sizeof shapes / sizeof shapes[0]; i++) {
         if (shapes[i].t != lc->target || strcmp(shapes[i].word, it->name) != 0)
@@ -509,6 +511,17 @@ static void module_pinned(lower_ctx *lc, const ir_block *b, const ast_item *it)
     }
     if (!strstr(s, "?ref=") && !strstr(s, "&ref="))
         diag_error(lc->es->d, it->loc, "module %s comes from %s: pin it to a tag or commit (`?ref=v1.2.0`)", b->name, s);
+}
+
+/* A declared file's path: inside the target tree, not infrac's own files. */
+static void file_path_ok(lower_ctx *lc, const ir_block *b, const ast_item *it)
+{
+    const ir_entry *path = ir_block_get(b, "path");
+    const char *p = path && path->value && path->value->kind == IR_STRING ? path->value->text : NULL;
+    const char *why = p ? out_file_path_problem(lc->es->a, inst_env_text(lc->es, p)) : "it is not a plain string";
+    if (why)
+        diag_error(lc->es->d, path && path->value ? path->value->loc : it->loc, "a file's path must stay inside the "
+                   "target: %s", why);
 }
 
 /* ---- providers (stdlib/providers.infra; raw `provider` blocks) ---- */
@@ -689,6 +702,8 @@ static void target_block(lower_ctx *lc, const ast_item *it, scope *sc)
         place_block(lc, b);
     if (bkind == IRB_MODULE)
         module_pinned(lc, b, it);
+    if (bkind == IRB_FILE)
+        file_path_ok(lc, b, it);
     add_block(lc, b, local);
 }
 
@@ -1032,7 +1047,7 @@ static void lower_instance(lower_ctx *from, instance *in)
     if (iac)
         annotation_blocks(&lc);
     for (int t = 0; t < TARGET_COUNT; t++) {    /* the targets every resource may add to */
-        if (target_table[t].iac || !target_table[t].per_env || !in->k->lower[t])
+        if (target_table[t].iac || !target_table[t].per_env || target_table[t].local || !in->k->lower[t])
             continue;
         lower_ctx kc = lc;
         kc.target = (ir_target)t;

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 void out_init(out_set *o, arena *a)
 {
@@ -65,6 +66,26 @@ const char *out_path_problem(arena *a, const char *path)
     for (const char *seg = path;;) {
         const char *slash = strchr(seg, '/');
         const char *why = out_name_problem(a, slash ? arena_strndup(a, seg, (size_t)(slash - seg)) : seg);
+        if (why)
+            return arena_printf(a, "%s (in '%s')", why, path);
+        if (!slash)
+            return NULL;
+        seg = slash + 1;
+    }
+}
+
+const char *out_file_path_problem(arena *a, const char *path)
+{
+    if (strncmp(path, ".infrac/", 8) == 0 || strcmp(path, ".infrac") == 0 || strcmp(path, ".gitattributes") == 0)
+        return "infrac keeps its own files there";
+    for (const char *seg = path;;) {
+        const char *slash = strchr(seg, '/');
+        const char *name = slash ? arena_strndup(a, seg, (size_t)(slash - seg)) : seg;
+        if (!strcmp(name, ".") || !strcmp(name, ".."))
+            return arena_printf(a, "it has a '%s' component", name);
+        if (!strcasecmp(name, ".git"))
+            return "it names a .git directory";
+        const char *why = out_name_problem(a, name[0] == '.' && name[1] ? name + 1 : name);
         if (why)
             return arena_printf(a, "%s (in '%s')", why, path);
         if (!slash)
@@ -136,11 +157,19 @@ bool out_env_file(const out_set *o, const char *path, const char *env)
 
 bool out_is_generated(const char *data, size_t len)
 {
-    static const char *prefixes[] = {"# ", "// "};
+    if (len > 2 && data[0] == '#' && data[1] == '!') {     /* a script's #! line stays first */
+        const char *nl = memchr(data, '\n', len);
+        if (!nl)
+            return false;
+        len -= (size_t)(nl + 1 - data);
+        data = nl + 1;
+    }
     const char *nl = memchr(data, '\n', len);
     size_t n = nl ? (size_t)(nl - data) : len;
     if (n && data[n - 1] == '\r')
         n--;
+    /* the comment prefixes of the syntaxes infrac writes (stdlib file_comments) */
+    static const char *prefixes[] = {"# ", "// ", "-- ", "; "};
     size_t b = strlen(OUT_HEADER_BEGIN), e = strlen(OUT_HEADER_END);
     for (size_t i = 0; i < sizeof prefixes / sizeof prefixes[0]; i++) {
         size_t p = strlen(prefixes[i]);

@@ -13,7 +13,9 @@
 #include "diag.h"
 #include "out.h"
 
-typedef enum { TARGET_TERRAFORM, TARGET_BICEP, TARGET_KUBERNETES, TARGET_GITHUB, TARGET_COUNT } ir_target;
+typedef enum {
+    TARGET_TERRAFORM, TARGET_BICEP, TARGET_KUBERNETES, TARGET_GITHUB, TARGET_COMPOSE, TARGET_FILES, TARGET_COUNT
+} ir_target;
 
 /* How a target's blocks are grouped into stacks (ir_stack). */
 typedef enum {
@@ -39,6 +41,8 @@ typedef struct target_info {
     bool shared_lookups;        /* empty-bodied data blocks are one per stack (client config) */
     bool per_env;               /* lowered in each environment; else once for the program
                                    (workflows belong to no environment) */
+    bool local;                 /* lowered only in local environments (`target = compose`),
+                                   which lower to nothing else */
     /* The printer: adds this target's files for every stack of the target. */
     void (*emit)(const struct ir_program *p, out_set *o, diag_ctx *d);
 } target_info;

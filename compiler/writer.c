@@ -338,7 +338,8 @@ static int write_all(int fd, const char *data, size_t len)
 
 /* A new file in the directory dir (a path, not relative to the target)
  * holding data; *path gets its name. */
-static int temp_file(writer *w, const char *dir, const char *data, size_t len, bool sync, char **path, file_id *id)
+static int temp_file(writer *w, const char *dir, const char *data, size_t len, bool sync, unsigned mode, char **path,
+                     file_id *id)
 {
     char *tmp = arena_printf(w->a, "%s/.infrac-tmp.XXXXXX", dir);
     int fd = mkstemp(tmp);
@@ -347,7 +348,7 @@ static int temp_file(writer *w, const char *dir, const char *data, size_t len, b
         return -1;
     }
     struct stat st;
-    int bad = write_all(fd, data, len) != 0 || fchmod(fd, 0644) != 0 || (sync && fdatasync(fd) != 0) ||
+    int bad = write_all(fd, data, len) != 0 || fchmod(fd, mode) != 0 || (sync && fdatasync(fd) != 0) ||
               fstat(fd, &st) != 0;
     bad |= close(fd) != 0;
     if (bad) {
@@ -362,12 +363,12 @@ static int temp_file(writer *w, const char *dir, const char *data, size_t len, b
     return 0;
 }
 
-int writer_stage(writer *w, const char *dir_rel, const char *data, size_t len, bool sync, const char **name,
+int writer_stage(writer *w, const char *dir_rel, const char *data, size_t len, bool sync, bool exec, const char **name,
                  file_id *id)
 {
     char *path;
     if (writer_prepare_dirs(w, arena_printf(w->a, "%s/x", dir_rel)) != 0 ||
-        temp_file(w, arena_printf(w->a, "%s/%s", w->dir, dir_rel), data, len, sync, &path, id) != 0)
+        temp_file(w, arena_printf(w->a, "%s/%s", w->dir, dir_rel), data, len, sync, exec ? 0755 : 0644, &path, id) != 0)
         return -1;
     *name = path + strlen(w->dir) + 1;
     return 0;
@@ -431,7 +432,7 @@ int writer_put(writer *w, const char *rel, const char *data, size_t len)
     char *old = writer_read(w->a, target, &old_len, NULL);
     if (old && old_len == len && memcmp(old, data, len) == 0)
         return 0;   /* unchanged: leave the file (and its mtime) alone */
-    if (temp_file(w, parent_of(w, target), data, len, false, &tmp, NULL) != 0)
+    if (temp_file(w, parent_of(w, target), data, len, false, 0644, &tmp, NULL) != 0)
         return -1;
     if (writer_rename(w, tmp + strlen(w->dir) + 1, rel) != 0) {
         unlink(tmp);
@@ -522,4 +523,10 @@ static int remove_entry(const char *path, const struct stat *st, int flag, struc
 int writer_remove_tree(const char *dir)
 {
     return nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+bool writer_is_executable(const char *path)
+{
+    struct stat st;
+    return lstat(path, &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & S_IXUSR);
 }

@@ -87,10 +87,12 @@ int writer_check_dirs(writer *w, const char *rel);
 void writer_undo(writer *w);
 
 /* Writes data to a new file in the directory dir_rel (created if needed), flushed
- * to disk unless sync is false; its name (relative to the target) and identity
- * go to *name and *id. */
-int writer_stage(writer *w, const char *dir_rel, const char *data, size_t len, bool sync, const char **name,
+ * to disk unless sync is false, executable when exec (0755, else 0644); its
+ * name (relative to the target) and identity go to *name and *id. */
+int writer_stage(writer *w, const char *dir_rel, const char *data, size_t len, bool sync, bool exec, const char **name,
                  file_id *id);
+/* Is the regular file at path (not followed) executable by its owner? */
+bool writer_is_executable(const char *path);
 /* rename(from, to) inside the target, to's directories checked or made. */
 int writer_rename(writer *w, const char *from, const char *to);
 /* Removes rel and the directories it leaves empty, up to the target (or the root). */

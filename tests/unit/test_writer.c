@@ -261,7 +261,7 @@ TEST(writer_stage_puts_the_file_in_the_given_directory)
     writer_init(&w, dir, a, &d);
     const char *tmp = NULL;
     file_id id;
-    CHECK(writer_stage(&w, ".infrac/local/staging", "staged\n", 7, true, &tmp, &id) == 0);
+    CHECK(writer_stage(&w, ".infrac/local/staging", "staged\n", 7, true, false, &tmp, &id) == 0);
     CHECK(tmp && strncmp(tmp, ".infrac/local/staging/", 22) == 0);
     CHECK_STR(tmp ? slurp(a, at(a, dir, tmp)) : NULL, "staged\n");
     file_id again;
@@ -312,7 +312,7 @@ TEST(writer_puts_files_at_the_root_there_and_refuses_them_without_one)
     writer_init(&w, dir, a, &d);
     const char *name;
     file_id id;
-    CHECK(writer_stage(&w, "staging", "on: push\n", 9, false, &name, &id) == 0);
+    CHECK(writer_stage(&w, "staging", "on: push\n", 9, false, false, &name, &id) == 0);
     CHECK(writer_rename(&w, name, "/.github/workflows/plan.yml") != 0);     /* no root: refused */
     CHECK_CONTAINS(((diag *)d.items.items[0])->message, "no root apart from it");
     w.root = root;

@@ -2,10 +2,6 @@
 
 terraform {
   backend "azurerm" {
-    resource_group_name  = "rg-mindwell-tfstate"
-    storage_account_name = "stmindwelltfstate"
-    container_name       = "tfstate"
-    use_oidc             = true
-    key                  = "mindwell/dev.tfstate"
+    key = "mindwell/dev.tfstate"
   }
 }

@@ -2,10 +2,6 @@
 
 terraform {
   backend "azurerm" {
-    resource_group_name  = "rg-mindwell-tfstate"
-    storage_account_name = "stmindwelltfstate"
-    container_name       = "tfstate"
-    use_oidc             = true
-    key                  = "mindwell/prod.tfstate"
+    key = "mindwell/prod.tfstate"
   }
 }
