@@ -145,6 +145,37 @@ static void layout_settings(const env_state *es, ir_program *ip)
     }
 }
 
+/* The deployed environments' IR factored into one program; each local
+ * environment's (its Compose stack) added as it is, named after it. */
+static ir_program *factor_all(compilation *c, const program *p, env_state **envs, lower_out *per_env,
+                              const lower_out *workflows)
+{
+    size_t nenvs = p->envs.len, ncloud = 0;
+    lower_out *cloud = arena_alloc(c->a, nenvs * sizeof *cloud);
+    const char **names = arena_alloc(c->a, nenvs * sizeof *names);
+    ptrvec local = {0};
+    for (size_t e = 0; e < nenvs; e++) {
+        if (!envs[e]->local) {
+            names[ncloud] = envs[e]->env;
+            cloud[ncloud++] = per_env[e];
+            continue;
+        }
+        factor_concrete_stacks(c->a, &per_env[e], envs[e]->env);
+        for (size_t i = 0; i < per_env[e].stacks.len; i++) {
+            ir_stack *s = per_env[e].stacks.items[i];
+            s->name = envs[e]->env;
+            vec_push(c->a, &local, s);
+        }
+    }
+    ir_program *ip = env_factor(p, c->a, cloud, names, ncloud, workflows);
+    for (size_t i = 0; i < local.len; i++)
+        vec_push(c->a, &ip->stacks, local.items[i]);
+    for (size_t i = 0; i < p->declared_envs.len; i++)
+        if (sema_env_local(p, p->declared_envs.items[i]))
+            vec_push(c->a, &ip->local_envs, p->declared_envs.items[i]);
+    return ip;
+}
+
 /* The printers of targets [first, last), with their own arena, output set
  * and diagnostics: they share nothing but the (read-only) program. */
 typedef struct print_job {
@@ -269,6 +300,9 @@ int compile_run(compilation *c, const compile_opts *o)
         envs[e]->secrets = &secrets.params;
     }
     inst_compare_envs(envs, nenvs);
+    size_t first = 0;       /* the first deployed environment: the workflows' and settings' */
+    while (first + 1 < nenvs && envs[first]->local)
+        first++;
     /* The first environment evaluates everything; the others share what did
      * not look at the environment (inst.h). */
     for (size_t e = 0; e < nenvs; e++) {
@@ -281,7 +315,7 @@ int compile_run(compilation *c, const compile_opts *o)
         lower_out_init(&per_env[e], c->a);
         lower_env(es, &secrets, &per_env[e]);
         pol_check_blocks(pol, &per_env[e], es, true);
-        if (e == 0) {   /* the workflows belong to no environment: lowered with the first's values */
+        if (e == first) {   /* the workflows belong to no environment: lowered with the first's values */
             lower_once(es, &secrets, &workflows);
             factor_concrete_stacks(c->a, &workflows, es->env);
         }
@@ -293,9 +327,9 @@ int compile_run(compilation *c, const compile_opts *o)
     pol_finish(pol);
     if (c->d.errors)
         return 2;
-    c->ir = env_factor(p, c->a, per_env, nenvs, &workflows);
-    tf_settings(envs[0], c->ir);
-    layout_settings(envs[0], c->ir);
+    c->ir = factor_all(c, p, envs, per_env, &workflows);
+    tf_settings(envs[first], c->ir);
+    layout_settings(envs[first], c->ir);
     if (c->d.errors)
         return 2;
     /* The environment's placeholder (envname.h) must not reach a printer: a

@@ -742,13 +742,13 @@ static void factor_providers(arena *a, ir_program *ip, const lower_out *per_env,
     }
 }
 
-ir_program *env_factor(const program *p, arena *a, const lower_out *per_env, size_t nenvs,
+ir_program *env_factor(const program *p, arena *a, const lower_out *per_env, const char **envs, size_t nenvs,
                        const lower_out *workflows)
 {
     ir_program *ip = arena_alloc(a, sizeof *ip);
     ip->project = p->project_name;
     ip->nenvs = nenvs;
-    ip->envs = (const char **)p->envs.items;
+    ip->envs = envs;
     ip->source_desc = p->source_desc;
     factor_ctx fc = {.p = p, .a = a, .nenvs = nenvs, .envs = ip->envs, .per_env = per_env, .tmp = arena_new()};
     arena_defer(a, (void (*)(void *))arena_free, fc.tmp);

@@ -16,10 +16,11 @@
 
 #include "lower.h"
 
-/* Merges per_env[0..nenvs) (in p->envs order) into one program, allocated
- * in a; the workflows' stacks (lowered once) are added as they are.
- * Errors (a reference that differs between environments) go to p->d. */
-ir_program *env_factor(const program *p, arena *a, const lower_out *per_env, size_t nenvs,
+/* Merges per_env[0..nenvs) (of the environments named envs) into one
+ * program, allocated in a; the workflows' stacks (lowered once) are added
+ * as they are. Errors (a reference that differs between environments) go
+ * to p->d. */
+ir_program *env_factor(const program *p, arena *a, const lower_out *per_env, const char **envs, size_t nenvs,
                        const lower_out *workflows);
 
 /* v with env's name where ENV_MARK stands (v itself when nothing in it

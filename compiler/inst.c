@@ -1154,8 +1154,9 @@ static void env_globals(env_state *es)
     inst_watch(es, &es->settings_vary);
     es->lets = val_new(es->a, V_MAP, (src_loc){0});
     value *envs = val_new(es->a, V_LIST, (src_loc){0});
-    for (size_t i = 0; i < p->envs.len; i++)
-        vec_push(es->a, &envs->items, val_string(es->a, p->envs.items[i], (src_loc){0}));
+    for (size_t i = 0; i < p->envs.len; i++)   /* the deployed ones: a local one is deployed nowhere */
+        if (!sema_env_local(p, p->envs.items[i]))
+            vec_push(es->a, &envs->items, val_string(es->a, p->envs.items[i], (src_loc){0}));
     es->globals = scope_bind(es->a, NULL, "envs", envs);
     es->globals = scope_bind(es->a, es->globals, "env", val_string(es->a, ENV_MARK_STR, (src_loc){0}));
     es->project = project_value(es);
@@ -1176,6 +1177,7 @@ env_state *inst_gather(const program *p, arena *a, diag_ctx *d, int env_index)
     es->d = d;
     es->index = env_index;
     es->env = p->envs.items[env_index];
+    es->local = sema_env_local(p, es->env);
     es->patterns = pattern_cache_new(a);
     es->scratch = arena_new();
     arena_defer(a, (void (*)(void *))arena_free, es->scratch);

@@ -107,6 +107,7 @@ struct env_state {
     diag_ctx *d;
     const char *env;            /* its name */
     int index;                  /* in p->envs */
+    bool local;                 /* a local environment: lowered to the local targets only */
     ptrvec instances;           /* instance*, declaration order */
     strmap by_path;             /* path -> instance* */
     strmap kind_count;          /* kind name -> number of its instances (as uintptr_t) */

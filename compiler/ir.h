@@ -168,6 +168,8 @@ typedef struct ir_program {
     const char *project;            /* project name */
     const char **envs;              /* environment names, in declaration order */
     size_t nenvs;
+    ptrvec local_envs;              /* const char*: every local environment the program
+                                       declares (whether compiled or not) */
     ptrvec stacks;                  /* ir_stack*, in program order (all targets) */
     ptrvec providers;               /* ir_provider*, by name then alias (default first) */
     const char *roots[TARGET_COUNT];/* where each target's files go in the target tree

@@ -53,6 +53,8 @@ static const char *block_name(lower_ctx *lc, const char *local)
 {
     if (lc->in->raw)
         return local;
+    if (target_table[lc->target].shared_names)     /* Compose: services named as the kind says */
+        return strcmp(local, "this") == 0 ? lc->in->r.label : local;
     return ident_name(lc, lc->in->ident, local);
 }
 
@@ -286,9 +288,11 @@ static ir_block *shared_data(lower_ctx *lc, ir_stack *s, ir_block *b)
     const char *key = lookup_key(lc, b);
     ir_block *o = strmap_get(seen, key);
     if (o) {
-        if (!ir_block_equal(o, b))
+        if (!ir_block_equal(o, b) && b->kind == IRB_DATA)
             diag_error(lc->es->d, b->loc, "data source %s.%s is declared twice with different settings",
                        b->type, b->name);
+        else if (!ir_block_equal(o, b))
+            diag_error(lc->es->d, b->loc, "%s %s is declared twice with different settings", b->type, b->name);
         return o;
     }
     strmap_put(seen, key, b);
@@ -322,7 +326,8 @@ static void publish(lower_ctx *lc)
             continue;
         }
         ir_stack *s = stack_for(&tc, stack_name_of(&tc), tc.target);
-        if (b->kind == IRB_DATA && !b->entries.len && target_table[tc.target].shared_lookups) {
+        if ((b->kind == IRB_DATA && !b->entries.len && target_table[tc.target].shared_lookups) ||
+            target_table[tc.target].shared_names) {
             in->r.blocks.items[i] = shared_data(lc, s, b);
             continue;
         }
@@ -970,6 +975,8 @@ static const instance *lowered_like(lower_ctx *lc, const instance *in)
 {
     env_state *es = lc->es;
     for (int e = 0; es->all && e < es->index; e++) {
+        if (es->all[e]->local != es->local)
+            continue;   /* a local environment lowers to other targets */
         const instance *t = in->twin && in->twin->es == es->all[e] ? in->twin : inst_in_env(es->all[e], &in->r);
         if (t && t->lowered == 2 && !t->lowering_varies && (t == in->twin || inst_same_body(in, t)))
             return t;
@@ -1015,6 +1022,22 @@ static void adopt_blocks(lower_ctx *lc, instance *in, const instance *src)
 
 /* Lowers in (once) for its stack's target and the other targets lowered per
  * environment; then its children, right after it. */
+/* In a local environment, only the local stand-ins (compose) are lowered. */
+static void lower_local(lower_ctx *lc, instance *in, scope *sc)
+{
+    for (int t = 0; t < TARGET_COUNT; t++) {
+        if (!target_table[t].local || !in->k->lower[t])
+            continue;
+        lower_ctx kc = *lc;
+        kc.target = (ir_target)t;
+        kc.pending = (ptrvec){0};
+        lower_items(&kc, NULL, &in->k->lower[t]->body, sc);
+        for (size_t i = 0; i < kc.pending.len; i++)
+            resolve_ref(&kc, kc.pending.items[i]);
+        lc->pending = (ptrvec){0};
+    }
+}
+
 static void lower_instance(lower_ctx *from, instance *in)
 {
     if (in->lowered)
@@ -1033,6 +1056,16 @@ static void lower_instance(lower_ctx *from, instance *in)
     inst_watch(es, &in->lowering_varies);
     arena_mark scratch = arena_get_mark(es->scratch);  /* given back once its blocks are made */
     scope *sc = self_scope(es, in);
+    if (es->local) {
+        lower_local(&lc, in, sc);
+        inst_unwatch(es);
+        arena_release(es->scratch, scratch);
+        publish(&lc);
+        in->lowered = 2;
+        for (size_t i = 0; i < in->children.len; i++)
+            lower_instance(&lc, in->children.items[i]);
+        return;
+    }
     const ast_item *iac = in->k->lower[in->r.target];
     bool any_iac = false;
     for (int t = 0; t < TARGET_COUNT; t++)

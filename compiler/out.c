@@ -132,11 +132,24 @@ void out_add_env_rule(out_set *o, const char *dir, const char *before, const cha
     vec_push(o->a, &o->env_rules, r);
 }
 
+void out_add_env_path(out_set *o, const char *path, const char *env)
+{
+    out_env_rule *r = arena_alloc(o->a, sizeof *r);
+    r->dir = arena_strdup(o->a, path);
+    r->env = arena_strdup(o->a, env);
+    vec_push(o->a, &o->env_rules, r);
+}
+
 bool out_env_file(const out_set *o, const char *path, const char *env)
 {
     size_t n = strlen(env);
     for (size_t i = 0; i < o->env_rules.len; i++) {
         const out_env_rule *r = o->env_rules.items[i];
+        if (r->env) {
+            if (strcmp(r->env, env) == 0 && strcmp(r->dir, path) == 0)
+                return true;
+            continue;
+        }
         size_t d = strlen(r->dir);
         if (strncmp(path, r->dir, d) != 0)
             continue;

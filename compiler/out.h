@@ -32,8 +32,9 @@ typedef struct out_set {
 /* Files of one environment: under dir, either in a directory named after it
  * (before NULL: dir/<env>/...), or named before<env>after (params.<env>.json). */
 typedef struct out_env_rule {
-    const char *dir;        /* "" or ending in '/' */
+    const char *dir;        /* "" or ending in '/'; or (env set) the file itself */
     const char *before, *after;
+    const char *env;        /* set: the file `dir` is this environment's */
 } out_env_rule;
 
 void out_init(out_set *o, arena *a);
@@ -45,6 +46,8 @@ void out_sort(out_set *o);
  * Terraform root module, Kustomize overlay, Bicep parameters): under dir,
  * a directory per environment (before NULL), or a file before<env>after. */
 void out_add_env_rule(out_set *o, const char *dir, const char *before, const char *after);
+/* The file at path is env's own (whatever its name). */
+void out_add_env_path(out_set *o, const char *path, const char *env);
 /* Is path one of env's own files, which no other environment's output
  * holds (by the rules of the printers that made o)? */
 bool out_env_file(const out_set *o, const char *path, const char *env);

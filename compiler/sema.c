@@ -10,6 +10,27 @@ const kind *sema_find_kind(const program *p, const char *name)
     return strmap_get(&p->kind_by_name, name);
 }
 
+bool sema_env_local(const program *p, const char *env)
+{
+    return strmap_has(&p->local_envs, env);
+}
+
+/* An environment's settings: `target = compose` makes it local. */
+static void env_settings(program *p, const ast_item *e)
+{
+    for (size_t i = 0; i < e->body.len; i++) {
+        const ast_item *it = e->body.items[i];
+        if (it->kind != IT_ATTR || strcmp(it->name, "target") != 0)
+            continue;
+        const char *w = ast_word(it->value);
+        int t = w ? target_by_name(w) : -1;
+        if (t >= 0 && target_table[t].local)
+            strmap_put(&p->local_envs, e->name, (void *)e);
+        else if (t < 0 || !target_table[t].iac)
+            diag_error(p->d, it->value->loc, "an environment's target is compose (a local one), or the stacks' own");
+    }
+}
+
 const provider_decl *sema_find_provider(const program *p, const char *name)
 {
     return strmap_get(&p->provider_by_name, name);
@@ -352,6 +373,7 @@ static void sema_environments(program *p, const ast_item *it)
         vec_push(p->a, &p->envs, (void *)e->name);
         vec_push(p->a, &p->declared_envs, (void *)e->name);
         vec_push(p->a, &p->env_items, (void *)e);
+        env_settings(p, e);
     }
     if (!it->envs.len)
         diag_error(p->d, it->loc, "at least one environment is needed");
@@ -436,6 +458,7 @@ program *sema_program(arena *a, diag_ctx *d, ptrvec *files)
     p->files = *files;
     strmap_init(&p->kind_by_name, a);
     strmap_init(&p->provider_by_name, a);
+    strmap_init(&p->local_envs, a);
     strmap_init(&p->tf_provider_by_name, a);
     for (size_t f = 0; f < files->len; f++) {
         const ast_file *af = files->items[f];

@@ -125,6 +125,8 @@ typedef struct program {
     ptrvec envs;                /* const char*: the environments compiled (--env narrows them) */
     ptrvec declared_envs;       /* const char*: every environment the program declares */
     ptrvec env_items;           /* ast_item* per env (its settings body), parallel */
+    strmap local_envs;          /* names of the local environments (`local { target = compose }`):
+                                   lowered to their stand-ins only, deployed nowhere */
     const char *source_desc;    /* how generated headers name the program */
 } program;
 
@@ -133,6 +135,8 @@ typedef struct program {
 program *sema_program(arena *a, diag_ctx *d, ptrvec *files);
 
 const kind *sema_find_kind(const program *p, const char *name);
+/* Is env a local environment (`target = compose`)? */
+bool sema_env_local(const program *p, const char *env);
 const provider_decl *sema_find_provider(const program *p, const char *name);
 /* The Terraform provider a block type belongs to (the part before its
  * first `_`), or NULL when no provider declares it. */

@@ -16,7 +16,8 @@ const target_info target_table[TARGET_COUNT] = {
     [TARGET_GITHUB] = {.name = "github", .title = "GitHub Actions", .root = ".github", .grouping = GROUP_ONE,
                        .root_stack = "workflows", .emit = gha_emit},
     [TARGET_COMPOSE] = {.name = "compose", .title = "Docker Compose", .root = "", .grouping = GROUP_ONE,
-                        .root_stack = "compose", .bare_refs = true, .per_env = true, .local = true, .emit = compose_emit},
+                        .root_stack = "compose", .shared_names = true, .per_env = true, .local = true,
+                        .emit = compose_emit},
     [TARGET_FILES] = {.name = "files", .title = "files", .root = "", .grouping = GROUP_ONE, .root_stack = "files",
                       .emit = files_emit},
 };

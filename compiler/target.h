@@ -39,6 +39,9 @@ typedef struct target_info {
     bool camel_names;           /* block names are camelCase (Bicep symbolic names) */
     bool bare_refs;             /* a bare word may name a block: `parent = this` */
     bool shared_lookups;        /* empty-bodied data blocks are one per stack (client config) */
+    bool shared_names;          /* blocks are named as written (`this`: the resource's label), and
+                                   equal blocks of one name are one (a LocalStack every AWS kind
+                                   asks for) */
     bool per_env;               /* lowered in each environment; else once for the program
                                    (workflows belong to no environment) */
     bool local;                 /* lowered only in local environments (`target = compose`),
