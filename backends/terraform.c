@@ -39,11 +39,22 @@ typedef struct tf_ctx {
                                    addresses are module.<stack>.<address> */
     bool whole;                 /* addresses name whole resources, not instances (moved) */
     const char *required_version;   /* of every module and root module */
+    strmap global_out;          /* "<stack>|<module output>" -> the global root's output */
     ptrmap owner;               /* top-level block -> its Terraform stack */
     ptrmap xref_at;             /* referred block -> ptrvec* of the tf_xref* to it */
     ptrmap taken;               /* stack -> tf_names*: variable and output names in use */
     ptrvec xrefs;               /* tf_xref*, in the order first met */
 } tf_ctx;
+
+/* A root module: an environment's, or the global one, which deploys the
+ * global stacks once (as an environment named "global"). */
+typedef struct tf_root {
+    const char *dir;
+    const char *name;           /* the environment's name, or "global" */
+    size_t env;                 /* whose parameter values and provider configurations it
+                                   takes (the global one: the first environment's) */
+    bool global;
+} tf_root;
 
 /* The names a module's variables ('v') and outputs ('o') use. */
 typedef struct tf_names {
@@ -409,17 +420,17 @@ static bool exists_in(const ir_block *b, size_t env)
 /* The import blocks of every module, in the root module of each
  * environment where what they adopt exists: `to` is an address in the
  * module, `id` this environment's. */
-static void tf_root_imports(tf_ctx *tc, strbuf *sb, size_t env)
+static void tf_root_imports(tf_ctx *tc, strbuf *sb, const tf_root *root)
 {
     tc->in_root = true;
     for (size_t i = 0; i < tc->p->stacks.len; i++) {
         const ir_stack *s = tc->p->stacks.items[i];
-        for (size_t j = 0; is_tf(s) && j < s->blocks.len; j++) {
+        for (size_t j = 0; is_tf(s) && s->global == root->global && j < s->blocks.len; j++) {
             const ir_block *b = s->blocks.items[j];
-            if (b->kind != IRB_IMPORT || !exists_in(b, env))
+            if (b->kind != IRB_IMPORT || !exists_in(b, root->env))
                 continue;
             tf_sep(sb);
-            hcl_block(&tc->hp, sb, "import", env_block(tc, b, env), 0);
+            hcl_block(&tc->hp, sb, "import", env_block(tc, b, root->env), 0);
         }
     }
     tc->in_root = false;
@@ -819,28 +830,40 @@ static const char *root_name(tf_ctx *tc, const ir_stack *s, const ir_param *pm)
     return pm->name;
 }
 
-static void tf_module_call(tf_ctx *tc, strbuf *sb, const ir_stack *s, size_t env)
+/* The output of the global root module a global block's attribute is read
+ * from by the environments (the global root is written first). */
+static const char *global_output(tf_ctx *tc, const tf_xref *x)
+{
+    const char *name = strmap_get(&tc->global_out, arena_printf(tc->a, "%s|%s", x->to->name, x->out_name));
+    return name ? name : x->out_name;
+}
+
+static void tf_module_call(tf_ctx *tc, strbuf *sb, const ir_stack *s, const tf_root *root)
 {
     ir_block args = {.kind = IRB_NESTED};
-    ir_block_attr(tc->a, &args, "environment", tf_str(tc, tc->p->envs[env]));
+    ir_block_attr(tc->a, &args, "environment", tf_str(tc, root->name));
     for (size_t i = 0; i < s->params.len; i++) {
         const ir_param *pm = s->params.items[i];
         if (pm->is_environment)
             continue;
         ir_value *v = tc->p->tf.tfvars && !supplied_at_deploy(pm)      /* from terraform.tfvars */
-                          ? tf_raw(tc, arena_printf(tc->a, "var.%s", root_name(tc, s, pm))) : param_value(tc, pm, env);
+                          ? tf_raw(tc, arena_printf(tc->a, "var.%s", root_name(tc, s, pm))) : param_value(tc, pm, root->env);
         ir_block_attr(tc->a, &args, pm->name, v);
     }
     for (size_t i = 0; i < tc->xrefs.len; i++) {
         const tf_xref *x = tc->xrefs.items[i];
-        if (x->from == s)
-            ir_block_attr(tc->a, &args, x->var_name, tf_raw(tc, arena_printf(tc->a, "module.%s.%s", x->to->name, x->out_name)));
+        if (x->from != s)
+            continue;
+        const char *from = x->to->global && !root->global
+                               ? arena_printf(tc->a, "data.terraform_remote_state.global.outputs.%s", global_output(tc, x))
+                               : arena_printf(tc->a, "module.%s.%s", x->to->name, x->out_name);
+        ir_block_attr(tc->a, &args, x->var_name, tf_raw(tc, from));
     }
     tf_sep(sb);
     sb_printf(sb, "module %s {\n  source = ", tf_quote(tc, s->name));
-    hcl_quoted(sb, rel_path(tc, tf_env_dir(tc, env), tf_module_dir(tc, s)));
+    hcl_quoted(sb, rel_path(tc, root->dir, tf_module_dir(tc, s)));
     sb_puts(sb, "\n\n");        /* the meta-arguments stand apart from the inputs */
-    tf_module_providers(tc, sb, s, env);
+    tf_module_providers(tc, sb, s, root->env);
     hcl_body(&tc->hp, sb, &args, 2);
     sb_puts(sb, "}\n");
 }
@@ -876,6 +899,8 @@ static void tf_root_outputs(tf_ctx *tc, strbuf *sb, const ir_stack *s, strmap *d
         if (strmap_has(declared, name))
             name = arena_printf(tc->a, "%s_%s", s->name, b->name);
         strmap_put(declared, name, (void *)b);
+        if (s->global)
+            strmap_put(&tc->global_out, arena_printf(tc->a, "%s|%s", s->name, b->name), (void *)name);
         ir_block out = {.kind = IRB_OUTPUT, .name = name};
         ir_block_attr(tc->a, &out, "value", tf_raw(tc, arena_printf(tc->a, "module.%s.%s", s->name, b->name)));
         if (output_sensitive(b))
@@ -884,18 +909,80 @@ static void tf_root_outputs(tf_ctx *tc, strbuf *sb, const ir_stack *s, strmap *d
     }
 }
 
-static void tf_backend(tf_ctx *tc, strbuf *sb, size_t env)
+/* The backend's settings (as the project gives them) with the state's key
+ * for a root named name: <project>/<name>.tfstate. */
+static ir_block *backend_body(tf_ctx *tc, const char *name)
 {
-    const ir_tf_settings *st = &tc->p->tf;
-    const ir_value *cfg = st->backend_config;
-    ir_block body = {.kind = IRB_NESTED};
+    const ir_value *cfg = tc->p->tf.backend_config;
+    ir_block *body = arena_alloc(tc->a, sizeof *body);
+    body->kind = IRB_NESTED;
     for (size_t i = 0; cfg && i < cfg->keys.len; i++)
         if (strcmp(cfg->keys.items[i], "key") != 0)
-            ir_block_attr(tc->a, &body, cfg->keys.items[i], cfg->items.items[i]);
-    ir_block_attr(tc->a, &body, "key", tf_str(tc, arena_printf(tc->a, "%s/%s.tfstate", tc->p->project, tc->p->envs[env])));
+            ir_block_attr(tc->a, body, cfg->keys.items[i], cfg->items.items[i]);
+    ir_block_attr(tc->a, body, "key", tf_str(tc, arena_printf(tc->a, "%s/%s.tfstate", tc->p->project, name)));
+    return body;
+}
+
+static void tf_backend(tf_ctx *tc, strbuf *sb, const tf_root *root)
+{
     sb_puts(sb, "terraform {\n");
-    hcl_block(&tc->hp, sb, arena_printf(tc->a, "backend %s", tf_quote(tc, st->backend_type)), &body, 2);
+    hcl_block(&tc->hp, sb, arena_printf(tc->a, "backend %s", tf_quote(tc, tc->p->tf.backend_type)),
+              backend_body(tc, root->name), 2);
     sb_puts(sb, "}\n");
+}
+
+/* The global root module's state, read by an environment whose modules
+ * refer to global blocks: where the backend keeps it, or beside it. */
+static void tf_remote_state(tf_ctx *tc, strbuf *sb, const tf_root *root, const tf_root *global)
+{
+    ir_block body = {.kind = IRB_NESTED};
+    ir_value *cfg = ir_object(tc->a, tf_noloc);
+    if (tc->p->tf.backend_type) {
+        ir_block_attr(tc->a, &body, "backend", tf_str(tc, tc->p->tf.backend_type));
+        const ir_block *be = backend_body(tc, global->name);
+        for (size_t i = 0; i < be->entries.len; i++) {
+            const ir_entry *e = be->entries.items[i];
+            ir_object_set(tc->a, cfg, e->key, e->value);
+        }
+    } else {
+        ir_block_attr(tc->a, &body, "backend", tf_str(tc, "local"));
+        ir_object_set(tc->a, cfg, "path", tf_str(tc, rel_path(tc, root->dir, arena_printf(tc->a, "%s/terraform.tfstate",
+                                                                                              global->dir))));
+    }
+    ir_block_attr(tc->a, &body, "config", cfg);
+    tf_sep(sb);
+    hcl_block(&tc->hp, sb, "data \"terraform_remote_state\" \"global\"", &body, 0);
+}
+
+static bool reads_global(tf_ctx *tc)
+{
+    for (size_t i = 0; i < tc->xrefs.len; i++) {
+        const tf_xref *x = tc->xrefs.items[i];
+        if (x->to->global && !x->from->global)
+            return true;
+    }
+    return false;
+}
+
+/* The global root's outputs the environments read: every attribute of a
+ * global block an environment's module refers to, where the global
+ * modules' own outputs do not already give it. */
+static void tf_global_outputs(tf_ctx *tc, strbuf *sb, strmap *declared)
+{
+    for (size_t i = 0; i < tc->xrefs.len; i++) {
+        const tf_xref *x = tc->xrefs.items[i];
+        const char *key = arena_printf(tc->a, "%s|%s", x->to->name, x->out_name);
+        if (!x->to->global || x->from->global || strmap_has(&tc->global_out, key))
+            continue;
+        const char *name = x->out_name;
+        if (strmap_has(declared, name))
+            name = arena_printf(tc->a, "%s_%s", x->to->name, x->out_name);
+        strmap_put(declared, name, (void *)x);
+        strmap_put(&tc->global_out, key, (void *)name);
+        ir_block out = {.kind = IRB_OUTPUT, .name = name};
+        ir_block_attr(tc->a, &out, "value", tf_raw(tc, arena_printf(tc->a, "module.%s.%s", x->to->name, x->out_name)));
+        tf_output(tc, sb, &out);
+    }
 }
 
 /* The configurations of the providers the modules use, as this
@@ -916,47 +1003,78 @@ static void tf_provider_blocks(tf_ctx *tc, strbuf *sb, const ptrvec *providers, 
 
 /* The module calls, secrets and outputs of one root module, and the
  * providers its modules use. */
-static void tf_root_modules(tf_ctx *tc, size_t env, strbuf *main_tf, strbuf *vars, ir_block *tfvars, strbuf *outs,
-                            ptrvec *providers)
+static void tf_root_modules(tf_ctx *tc, const tf_root *root, strbuf *main_tf, strbuf *vars, ir_block *tfvars,
+                            strbuf *outs, strmap *out_names, ptrvec *providers)
 {
-    strmap var_names, out_names;
+    strmap var_names;
     strmap_init(&var_names, tc->a);
-    strmap_init(&out_names, tc->a);
     for (size_t i = 0; i < tc->p->stacks.len; i++) {
         const ir_stack *s = tc->p->stacks.items[i];
-        if (!is_tf(s))
+        if (!is_tf(s) || s->global != root->global)
             continue;
-        tf_module_call(tc, main_tf, s, env);
-        tf_root_variables(tc, vars, tfvars, s, &var_names, env);
-        tf_root_outputs(tc, outs, s, &out_names);
+        tf_module_call(tc, main_tf, s, root);
+        tf_root_variables(tc, vars, tfvars, s, &var_names, root->env);
+        tf_root_outputs(tc, outs, s, out_names);
         tf_providers(tc, s, providers);
     }
 }
 
-static void tf_environment(tf_ctx *tc, size_t env)
+static void tf_write_root(tf_ctx *tc, const tf_root *root, const tf_root *global)
 {
-    const char *dir = tf_env_dir(tc, env);
     strbuf main_tf, vars, outs, prov, ver, be, imports, tfvars;
     strbuf *all[] = {&main_tf, &vars, &outs, &prov, &ver, &be, &imports, &tfvars};
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
         sb_init(all[i], tc->a);
     ptrvec providers = {0};
     ir_block values = {.kind = IRB_NESTED};
-    tf_root_modules(tc, env, &main_tf, &vars, &values, &outs, &providers);
+    strmap out_names;
+    strmap_init(&out_names, tc->a);
+    if (!root->global && global && reads_global(tc))
+        tf_remote_state(tc, &main_tf, root, global);
+    tf_root_modules(tc, root, &main_tf, &vars, &values, &outs, &out_names, &providers);
+    if (root->global)
+        tf_global_outputs(tc, &outs, &out_names);
     if (values.entries.len)
         hcl_body(&tc->hp, &tfvars, &values, 0);
-    tf_provider_blocks(tc, &prov, &providers, env);
-    tf_root_imports(tc, &imports, env);
+    tf_provider_blocks(tc, &prov, &providers, root->env);
+    tf_root_imports(tc, &imports, root);
     tf_versions(tc, &ver, &providers, NULL);
     if (tc->p->tf.backend_type)
-        tf_backend(tc, &be, env);
-    tf_add(tc, dir, "main.tf", &main_tf);
+        tf_backend(tc, &be, root);
+    tf_add(tc, root->dir, "main.tf", &main_tf);
     const char *optional[] = {"variables.tf", "outputs.tf", "providers.tf", "backend.tf", "imports.tf", "terraform.tfvars"};
     strbuf *bufs[] = {&vars, &outs, &prov, &be, &imports, &tfvars};
     for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++)
         if (bufs[i]->len)       /* a file with nothing to say is left out */
-            tf_add(tc, dir, optional[i], bufs[i]);
-    tf_add(tc, dir, "versions.tf", &ver);
+            tf_add(tc, root->dir, optional[i], bufs[i]);
+    tf_add(tc, root->dir, "versions.tf", &ver);
+}
+
+/* The root modules: one per environment, and the global one when a stack
+ * is global (beside them, named "global", which no environment may be). */
+static void tf_roots(tf_ctx *tc)
+{
+    bool any_global = false, any_env = false;
+    for (size_t i = 0; i < tc->p->stacks.len; i++) {
+        const ir_stack *s = tc->p->stacks.items[i];
+        any_global |= is_tf(s) && s->global;
+        any_env |= is_tf(s) && !s->global;
+    }
+    tf_root global = {.name = "global", .global = true, .env = 0};
+    global.dir = target_path(tc->a, ir_root(tc->p, TARGET_TERRAFORM),
+                             arena_printf(tc->a, "%s/global", tc->p->tf.envs_dir ? tc->p->tf.envs_dir : "environments"));
+    for (size_t e = 0; any_global && e < tc->p->nenvs; e++)
+        if (strcmp(tc->p->envs[e], "global") == 0) {
+            diag_error(tc->d, tc->p->layout_loc, "an environment is named global, and so is the root module of the "
+                       "global stacks: rename the environment");
+            return;
+        }
+    if (any_global && tc->p->nenvs)
+        tf_write_root(tc, &global, NULL);
+    for (size_t e = 0; any_env && e < tc->p->nenvs; e++) {
+        tf_root root = {.dir = tf_env_dir(tc, e), .name = tc->p->envs[e], .env = e};
+        tf_write_root(tc, &root, any_global ? &global : NULL);
+    }
 }
 
 void tf_emit(const ir_program *p, out_set *o, diag_ctx *d)
@@ -966,6 +1084,7 @@ void tf_emit(const ir_program *p, out_set *o, diag_ctx *d)
     ptrmap_init(&tc.owner, tc.a);
     ptrmap_init(&tc.xref_at, tc.a);
     ptrmap_init(&tc.taken, tc.a);
+    strmap_init(&tc.global_out, tc.a);
     collect_xrefs(&tc);
     out_add_env_rule(o, target_path(tc.a, ir_root(p, TARGET_TERRAFORM), p->tf.envs_dir ? p->tf.envs_dir : "environments"),
                      NULL, NULL);
@@ -994,6 +1113,6 @@ void tf_emit(const ir_program *p, out_set *o, diag_ctx *d)
         tf_module(&tc, s);
         any = true;
     }
-    for (size_t e = 0; any && e < p->nenvs; e++)
-        tf_environment(&tc, e);
+    if (any)
+        tf_roots(&tc);
 }

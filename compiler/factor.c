@@ -639,6 +639,64 @@ static void collect_secrets_block(factor_ctx *fc, const ir_block *b)
     }
 }
 
+/* A global stack is an environment of its own, named "global": every
+ * environment's copy of it says "global" where its own name stood. Doing it
+ * in place is safe, since it is the same for all and environments share
+ * blocks by pointer. */
+static void as_global(factor_ctx *fc, const ir_stack *out)
+{
+    for (size_t e = 0; e < fc->nenvs; e++) {
+        const ir_stack *s = strmap_get(&fc->per_env[e].by_name[out->target], out->name);
+        for (size_t j = 0; s && j < s->blocks.len; j++)
+            concrete_block(fc->a, s->blocks.items[j], "global");
+    }
+}
+
+static bool value_uses(const ir_value *v, const ir_param *pm)
+{
+    if (!v)
+        return false;
+    if (v->kind == IR_PARAM && v->param == pm)
+        return true;
+    for (size_t i = 0; i < v->items.len; i++)
+        if (value_uses(v->items.items[i], pm))
+            return true;
+    return false;
+}
+
+static bool block_uses(const ir_block *b, const ir_param *pm)
+{
+    if (b->cond == pm)
+        return true;
+    for (size_t i = 0; i < b->entries.len; i++) {
+        const ir_entry *e = b->entries.items[i];
+        if (e->cond == pm || (e->block ? block_uses(e->block, pm) : value_uses(e->value, pm)))
+            return true;
+    }
+    return false;
+}
+
+/* What differs between environments has no place in a stack deployed
+ * once: reported at the resource whose block it is in. */
+static void check_global(factor_ctx *fc, const ir_stack *out)
+{
+    for (size_t i = 0; i < out->params.len; i++) {
+        const ir_param *pm = out->params.items[i];
+        if (pm->is_environment || pm->sensitive)
+            continue;
+        src_loc at = pm->loc;
+        for (size_t j = 0; j < out->blocks.len; j++) {
+            const ir_block *b = out->blocks.items[j];
+            if (block_uses(b, pm)) {
+                at = b->loc;
+                break;
+            }
+        }
+        diag_error(fc->p->d, at, "stack %s is global, deployed once for every environment, but %s differs "
+                   "between environments", out->name, pm->name);
+    }
+}
+
 static void factor_stack(factor_ctx *fc, ir_stack *out)
 {
     ir_stack **envs = arena_alloc(fc->a, fc->nenvs * sizeof *envs);
@@ -767,10 +825,15 @@ ir_program *env_factor(const program *p, arena *a, const lower_out *per_env, con
             out->name = s->name;
             out->path = s->path;
             out->target = s->target;
+            out->global = s->global;
             fc.stack = out;
             strmap_init(&fc.param_names, a);
             out->env_param = env_param(&fc);
+            if (out->global)
+                as_global(&fc, out);
             factor_stack(&fc, out);
+            if (out->global)
+                check_global(&fc, out);
             vec_push(a, &ip->stacks, out);
         }
     }

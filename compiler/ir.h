@@ -137,6 +137,9 @@ typedef struct ir_stack {
     ptrvec blocks;              /* ir_block*, in program order */
     ptrvec params;              /* ir_param*, in first-use order */
     ir_param *env_param;        /* the `environment` param (always present for IaC stacks) */
+    bool global;                /* `global = true`: deployed once for every environment, as an
+                                   environment of its own named "global"; the environments refer
+                                   to it (remote state, `existing`) */
 } ir_stack;
 
 /* Terraform root-module settings, per environment (from the project block). */

@@ -237,6 +237,16 @@ static const char *stack_path(lower_ctx *lc)
     return path;
 }
 
+/* A declared stack's `global = true`. */
+static bool stack_global(lower_ctx *lc)
+{
+    const ast_expr *e = lc->in && target_table[lc->target].grouping == GROUP_DECLARED
+                            ? inst_stack_setting(lc->in, "global") : NULL;
+    if (e && e->kind != EX_BOOL && lc->es->index == 0)
+        diag_error(lc->es->d, e->loc, "a stack's global is true or false");
+    return e && e->kind == EX_BOOL && e->num != 0;
+}
+
 static ir_stack *stack_for(lower_ctx *lc, const char *name, ir_target target)
 {
     arena *a = lc->es->a;
@@ -247,6 +257,7 @@ static ir_stack *stack_for(lower_ctx *lc, const char *name, ir_target target)
     s->name = name;
     s->target = target;
     s->path = stack_path(lc);
+    s->global = stack_global(lc);
     vec_push(a, &lc->out->stacks, s);
     strmap_put(&lc->out->by_name[target], name, s);
     return s;
