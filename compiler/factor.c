@@ -826,6 +826,10 @@ ir_program *env_factor(const program *p, arena *a, const lower_out *per_env, con
             out->path = s->path;
             out->target = s->target;
             out->global = s->global;
+            out->scope = s->scope;
+            out->modules = s->modules;
+            out->params_json = s->params_json;
+            out->params_bicepparam = s->params_bicepparam;
             fc.stack = out;
             strmap_init(&fc.param_names, a);
             out->env_param = env_param(&fc);

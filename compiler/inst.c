@@ -560,6 +560,8 @@ value *inst_project_tags(env_state *es, arena *a, src_loc loc)
 static value *inst_tags(env_state *es, arena *a, instance *in, src_loc loc)
 {
     value *tags = inst_project_tags(es, a, loc);
+    if (inst_global(in))
+        val_map_set(a, tags, "environment", val_string(a, "global", loc));
     value *own = inst_body_get(inst_body(es, in), "tags");
     if (own && own->kind == V_MAP)
         for (size_t i = 0; i < own->keys.len; i++)
@@ -705,14 +707,27 @@ const char *inst_conventional_name(env_state *es, instance *in)
     return naming_fold(es->a, &in->k->naming, name);
 }
 
+bool inst_global(const instance *in)
+{
+    const ast_expr *g = inst_stack_setting(in, "global");
+    return g && g->kind == EX_BOOL && g->num != 0;
+}
+
+/* A global resource is an environment's of its own, named global (factor.h):
+ * other environments that read its name read that one. */
+static const char *as_deployed(env_state *es, const instance *in, const char *text)
+{
+    return inst_global(in) && env_marked(text) ? env_subst(es->a, text, "global") : text;
+}
+
 const char *inst_name(env_state *es, instance *in)
 {
     value *own = inst_body_get(inst_body(es, in), "name");
     if (own && own->kind == V_STRING)
-        return own->text;
+        return as_deployed(es, in, own->text);
     if (!inst_cloud_named(in))
         return in->r.label;
-    return inst_conventional_name(es, in);
+    return as_deployed(es, in, inst_conventional_name(es, in));
 }
 
 /* ---- the host: names, members and functions of this environment ---- */

@@ -190,6 +190,8 @@ bool inst_cloud_named(const instance *in);
  * region), else its stack's, else the project's; NULL when its provider
  * has no regions. */
 const char *inst_region(env_state *es, instance *in);
+/* Does it stand in a global stack (deployed once, as an environment named global)? */
+bool inst_global(const instance *in);
 /* A setting of the stack in stands in (`path = "shared/db"`), or NULL. */
 const ast_expr *inst_stack_setting(const instance *in, const char *name);
 /* The region the project sets for a provider (project.azure.location), or NULL. */

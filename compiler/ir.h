@@ -77,6 +77,12 @@ struct ir_param {
     src_loc loc;
 };
 
+/* The entry of a Bicep resource that says which resource group it is
+ * deployed to (a reference to the group's block, or its name): from its
+ * lowering's `scope = self.group`. Not a Bicep property: the printer reads
+ * it to place modules and `existing` references; no program can spell it. */
+#define IR_DEPLOY_SCOPE "@scope"
+
 /* A key/value attribute or a nested block inside a block. */
 typedef struct ir_entry {
     const char *key;            /* attribute name, or the nested block's type */
@@ -137,6 +143,11 @@ typedef struct ir_stack {
     ptrvec blocks;              /* ir_block*, in program order */
     ptrvec params;              /* ir_param*, in first-use order */
     ir_param *env_param;        /* the `environment` param (always present for IaC stacks) */
+    const char *scope;          /* Bicep: the deployment's targetScope ("resourceGroup",
+                                   "subscription", "managementGroup") */
+    bool modules;               /* Bicep: a module file per resource (with its children) */
+    bool params_json;           /* Bicep: params.<env>.json files */
+    bool params_bicepparam;     /* Bicep: params.<env>.bicepparam files */
     bool global;                /* `global = true`: deployed once for every environment, as an
                                    environment of its own named "global"; the environments refer
                                    to it (remote state, `existing`) */

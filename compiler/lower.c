@@ -21,6 +21,7 @@ typedef struct lower_ctx {
     lower_out *out;
     ir_target target;
     ptrvec pending;         /* pending_ref* */
+    ir_value *deploy_scope; /* Bicep: the resource group the lowering's `scope` names */
 } lower_ctx;
 
 void lower_out_init(lower_out *lo, arena *a)
@@ -237,6 +238,45 @@ static const char *stack_path(lower_ctx *lc)
     return path;
 }
 
+/* A stack setting that is one of a few words (its first is the default). */
+static int stack_word(lower_ctx *lc, const char *setting, const char *const *words, int n)
+{
+    const ast_expr *e = lc->in ? inst_stack_setting(lc->in, setting) : NULL;
+    const char *w = e ? ast_word(e) : NULL;
+    for (int i = 0; w && i < n; i++)
+        if (strcmp(w, words[i]) == 0)
+            return i;
+    if (e && lc->es->index == 0) {
+        strbuf sb;
+        sb_init(&sb, lc->es->a);
+        for (int i = 0; i < n; i++)
+            sb_printf(&sb, "%s%s", i ? (i + 1 < n ? ", " : " or ") : "", words[i]);
+        diag_error(lc->es->d, e->loc, "a stack's %s is %s", setting, sb.data);
+    }
+    return 0;
+}
+
+/* How a Bicep stack is deployed: its scope (a subscription-scope stack
+ * creates its resource groups and deploys everything else as modules into
+ * them), whether its resources are modules, and its parameter files. */
+static void bicep_settings(lower_ctx *lc, ir_stack *s)
+{
+    static const char *const scopes[] = {"resource_group", "subscription", "management_group"};
+    static const char *const targets[] = {"resourceGroup", "subscription", "managementGroup"};
+    static const char *const params[] = {"bicepparam", "json", "both"};
+    int sc = stack_word(lc, "scope", scopes, 3);
+    s->scope = targets[sc];
+    const ast_expr *m = lc->in ? inst_stack_setting(lc->in, "modules") : NULL;
+    s->modules = m ? m->kind == EX_BOOL && m->num != 0 : sc != 0;
+    if (m && m->kind != EX_BOOL && lc->es->index == 0)
+        diag_error(lc->es->d, m->loc, "a stack's modules is true or false");
+    if (sc != 0 && !s->modules && lc->es->index == 0)
+        diag_error(lc->es->d, m->loc, "a stack at %s scope deploys its resources as modules", scopes[sc]);
+    int pf = stack_word(lc, "params", params, 3);
+    s->params_bicepparam = pf != 1;
+    s->params_json = pf != 0;
+}
+
 /* A declared stack's `global = true`. */
 static bool stack_global(lower_ctx *lc)
 {
@@ -258,6 +298,8 @@ static ir_stack *stack_for(lower_ctx *lc, const char *name, ir_target target)
     s->target = target;
     s->path = stack_path(lc);
     s->global = stack_global(lc);
+    if (target == TARGET_BICEP)
+        bicep_settings(lc, s);
     vec_push(a, &lc->out->stacks, s);
     strmap_put(&lc->out->by_name[target], name, s);
     return s;
@@ -728,11 +770,45 @@ typedef struct items_ctx {
     ir_block *b;            /* the block whose body this is; NULL: the lowering's top level */
 } items_ctx;
 
+static const ir_block *primary_block(lower_ctx *lc, instance *owner, src_loc loc);
+
+/* `scope = self.group` in a Bicep lowering: the resource group its blocks
+ * are deployed to. A group whose Bicep block is in the same stack is
+ * referred to; one elsewhere (made by Terraform, another deployment) is
+ * named. */
+static void deploy_scope(lower_ctx *lc, const ast_item *it, scope *sc)
+{
+    eval_ctx cx = lower_eval_ctx(lc, sc, -1);
+    value *v = eval_expr(&cx, it->value);
+    if (v->kind == V_NULL)
+        return;
+    instance *owner = v->kind == V_RESOURCE ? inst_in_env(lc->es, v->res) : NULL;
+    if (!owner) {
+        diag_error(lc->es->d, it->value->loc, "a lowering's scope is the resource group its resources go to");
+        return;
+    }
+    arena *a = lc->es->a;
+    if (owner->r.target == TARGET_BICEP && owner->k->lower[TARGET_BICEP] && strcmp(owner->r.stack, lc->in->r.stack) == 0) {
+        const ir_block *rg = primary_block(lc, owner, it->loc);
+        if (rg) {
+            ir_value *r = arena_alloc(a, sizeof *r);
+            r->kind = IR_REF;
+            r->loc = it->loc;
+            r->ref_block = rg;
+            lc->deploy_scope = r;
+        }
+        return;
+    }
+    lc->deploy_scope = ir_string(a, inst_name(lc->es, owner), it->loc);
+}
+
 static void lower_item(expander *ex, const ast_item *it, scope *sc)
 {
     items_ctx *ic = ex->ctx;
     if (ic->b)
         body_item(ic->lc, ic->b, it, sc);
+    else if (it->kind == IT_ATTR && strcmp(it->name, "scope") == 0 && ic->lc->target == TARGET_BICEP)
+        deploy_scope(ic->lc, it, sc);
     else
         target_block(ic->lc, it, sc);
 }
@@ -1090,6 +1166,11 @@ static void lower_instance(lower_ctx *from, instance *in)
         resolve_ref(&lc, lc.pending.items[i]);
     if (iac)
         annotation_blocks(&lc);
+    for (size_t i = 0; lc.deploy_scope && i < in->r.blocks.len; i++) {
+        ir_block *b = in->r.blocks.items[i];
+        if ((uintptr_t)in->targets.items[i] == TARGET_BICEP && (b->kind == IRB_RESOURCE || b->kind == IRB_DATA))
+            ir_block_attr(es->a, b, IR_DEPLOY_SCOPE, lc.deploy_scope);
+    }
     for (int t = 0; t < TARGET_COUNT; t++) {    /* the targets every resource may add to */
         if (target_table[t].iac || !target_table[t].per_env || target_table[t].local || !in->k->lower[t])
             continue;
