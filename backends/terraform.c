@@ -739,7 +739,7 @@ static void tf_module(tf_ctx *tc, const ir_stack *s)
     tf_aliases(tc, s, &aliases);
     tf_versions(tc, &versions, &providers, &aliases);
     tc->stack = NULL;
-    if (!strmap_has(&files, "main")) {     /* every module has its main.tf, if only empty */
+    if (!order.len) {     /* a module with no blocks still has its main.tf */
         strbuf *empty = arena_alloc(tc->a, sizeof *empty);
         sb_init(empty, tc->a);
         strmap_put(&files, "main", empty);
