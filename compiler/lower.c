@@ -1121,7 +1121,40 @@ static void lower_local(lower_ctx *lc, instance *in, scope *sc)
         lower_items(&kc, NULL, &in->k->lower[t]->body, sc);
         for (size_t i = 0; i < kc.pending.len; i++)
             resolve_ref(&kc, kc.pending.items[i]);
-        lc->pending = (ptrvec){0};
+    }
+}
+
+/* In a deployed environment: the lowering for its stack's target, with the
+ * blocks its annotations and scope add, then the targets every resource may
+ * add to (Kubernetes objects). */
+static void lower_deployed(lower_ctx *lc, instance *in, scope *sc)
+{
+    env_state *es = lc->es;
+    const ast_item *iac = in->k->lower[in->r.target];
+    bool any_iac = false;
+    for (int t = 0; t < TARGET_COUNT; t++)
+        any_iac |= target_table[t].iac && in->k->lower[t];
+    if (iac)
+        lower_items(lc, NULL, &iac->body, sc);
+    else if (any_iac)
+        diag_error(es->d, in->decl->loc, "kind %s has no %s lowering, so it cannot be in stack '%s'",
+                   in->k->name, target_table[in->r.target].name, in->r.stack);
+    for (size_t i = 0; i < lc->pending.len; i++)
+        resolve_ref(lc, lc->pending.items[i]);
+    if (iac)
+        annotation_blocks(lc);
+    for (size_t i = 0; lc->deploy_scope && i < in->r.blocks.len; i++) {
+        ir_block *b = in->r.blocks.items[i];
+        if ((uintptr_t)in->targets.items[i] == TARGET_BICEP && (b->kind == IRB_RESOURCE || b->kind == IRB_DATA))
+            ir_block_attr(es->a, b, IR_DEPLOY_SCOPE, lc->deploy_scope);
+    }
+    for (int t = 0; t < TARGET_COUNT; t++) {    /* the targets every resource may add to */
+        if (target_table[t].iac || !target_table[t].per_env || target_table[t].local || !in->k->lower[t])
+            continue;
+        lower_ctx kc = *lc;
+        kc.target = (ir_target)t;
+        kc.pending = (ptrvec){0};
+        lower_items(&kc, NULL, &in->k->lower[t]->body, sc);
     }
 }
 
@@ -1143,42 +1176,10 @@ static void lower_instance(lower_ctx *from, instance *in)
     inst_watch(es, &in->lowering_varies);
     arena_mark scratch = arena_get_mark(es->scratch);  /* given back once its blocks are made */
     scope *sc = self_scope(es, in);
-    if (es->local) {
+    if (es->local)
         lower_local(&lc, in, sc);
-        inst_unwatch(es);
-        arena_release(es->scratch, scratch);
-        publish(&lc);
-        in->lowered = 2;
-        for (size_t i = 0; i < in->children.len; i++)
-            lower_instance(&lc, in->children.items[i]);
-        return;
-    }
-    const ast_item *iac = in->k->lower[in->r.target];
-    bool any_iac = false;
-    for (int t = 0; t < TARGET_COUNT; t++)
-        any_iac |= target_table[t].iac && in->k->lower[t];
-    if (iac)
-        lower_items(&lc, NULL, &iac->body, sc);
-    else if (any_iac)
-        diag_error(es->d, in->decl->loc, "kind %s has no %s lowering, so it cannot be in stack '%s'",
-                   in->k->name, target_table[in->r.target].name, in->r.stack);
-    for (size_t i = 0; i < lc.pending.len; i++)
-        resolve_ref(&lc, lc.pending.items[i]);
-    if (iac)
-        annotation_blocks(&lc);
-    for (size_t i = 0; lc.deploy_scope && i < in->r.blocks.len; i++) {
-        ir_block *b = in->r.blocks.items[i];
-        if ((uintptr_t)in->targets.items[i] == TARGET_BICEP && (b->kind == IRB_RESOURCE || b->kind == IRB_DATA))
-            ir_block_attr(es->a, b, IR_DEPLOY_SCOPE, lc.deploy_scope);
-    }
-    for (int t = 0; t < TARGET_COUNT; t++) {    /* the targets every resource may add to */
-        if (target_table[t].iac || !target_table[t].per_env || target_table[t].local || !in->k->lower[t])
-            continue;
-        lower_ctx kc = lc;
-        kc.target = (ir_target)t;
-        kc.pending = (ptrvec){0};
-        lower_items(&kc, NULL, &in->k->lower[t]->body, sc);
-    }
+    else
+        lower_deployed(&lc, in, sc);
     inst_unwatch(es);
     arena_release(es->scratch, scratch);
     publish(&lc);
