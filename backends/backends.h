@@ -12,11 +12,13 @@
 
 /* Terraform: infra/terraform/modules/<stack>/{main,variables,outputs,versions}.tf
  * for every TARGET_TERRAFORM stack, and infra/terraform/environments/<env>/
- * {main,variables,backend,providers,versions}.tf calling every module. */
+ * {main,variables,backend,providers,imports,versions}.tf and terraform.tfvars
+ * calling every module (the layout the program's settings say). */
 void tf_emit(const ir_program *p, out_set *o, diag_ctx *d);
 
-/* Bicep: infra/bicep/<stack>/main.bicep and params.<env>.json (jansson) for
- * every TARGET_BICEP stack. */
+/* Bicep: infra/bicep/<stack>/main.bicep, modules/<label>.bicep when the stack
+ * deploys modules, and params.<env>.bicepparam / .json (jansson) for every
+ * TARGET_BICEP stack. */
 void bicep_emit(const ir_program *p, out_set *o, diag_ctx *d);
 
 /* Kustomize: infra/kubernetes/base/<group>/ for every TARGET_KUBERNETES stack

@@ -594,7 +594,8 @@ static const char *existing_sym(bicep_ctx *bc, const ir_block *b)
 
 /* ---- printing a template ---- */
 
-static void bicep_param_decl(bicep_ctx *bc, strbuf *sb, const char *doc, bool secure, const char *name, const char *type)
+/* [@secure()] [@description('doc')] param NAME TYPE */
+static void bicep_param_decl(strbuf *sb, const char *doc, bool secure, const char *name, const char *type)
 {
     sb_putc(sb, '\n');
     if (secure)
@@ -605,7 +606,6 @@ static void bicep_param_decl(bicep_ctx *bc, strbuf *sb, const char *doc, bool se
         sb_puts(sb, ")\n");
     }
     sb_printf(sb, "param %s %s\n", name, type);
-    (void)bc;
 }
 
 static void bicep_params(bicep_ctx *bc, strbuf *sb, const bicep_tmpl *t)
@@ -623,13 +623,13 @@ static void bicep_params(bicep_ctx *bc, strbuf *sb, const bicep_tmpl *t)
     for (size_t i = 0; i < params->len; i++) {
         const ir_param *pm = params->items[i];
         if (!pm->is_environment)
-            bicep_param_decl(bc, sb, pm->doc, pm->sensitive, param_name(bc, pm), param_type(pm));
+            bicep_param_decl(sb, pm->doc, pm->sensitive, param_name(bc, pm), param_type(pm));
     }
     for (size_t i = 0; i < t->ins.len; i++) {
         const bicep_xref *x = t->ins.items[i];
         const char *doc = arena_printf(bc->a, "%s of %s, from %s.", x->ref->ref_path, x->ref->ref_block->name,
                                        x->to->is_main ? "main.bicep" : x->to->file);
-        bicep_param_decl(bc, sb, doc, false, x->param, "string");
+        bicep_param_decl(sb, doc, false, x->param, "string");
     }
 }
 

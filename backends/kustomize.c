@@ -156,7 +156,8 @@ static void kust_base(kust_ctx *kc, const ir_stack *s)
             continue;
         }
         const char *file = object_file(kc, s, b);
-        kust_add_yaml(kc, target_path(kc->a, ir_root(kc->p, TARGET_KUBERNETES), arena_printf(kc->a, "base/%s/%s", s->name, file)), b, 0);
+        const char *path = arena_printf(kc->a, "base/%s/%s", s->name, file);
+        kust_add_yaml(kc, target_path(kc->a, ir_root(kc->p, TARGET_KUBERNETES), path), b, 0);
         vec_push(kc->a, &files, (void *)file);
     }
     if (!files.len && !generators->items.len)
@@ -166,7 +167,8 @@ static void kust_base(kust_ctx *kc, const ir_stack *s)
         ir_object_set(kc->a, k, "resources", str_list(kc, &files));
     if (generators->items.len)
         ir_object_set(kc->a, k, "configMapGenerator", generators);
-    kust_add_value(kc, target_path(kc->a, ir_root(kc->p, TARGET_KUBERNETES), arena_printf(kc->a, "base/%s/kustomization.yaml", s->name)), k);
+    const char *path = arena_printf(kc->a, "base/%s/kustomization.yaml", s->name);
+    kust_add_value(kc, target_path(kc->a, ir_root(kc->p, TARGET_KUBERNETES), path), k);
 }
 
 /* ---- patches ---- */

@@ -1,14 +1,19 @@
 /* terraform.c — the Terraform printer.
  *
- * Every Terraform stack becomes a module (infra/terraform/modules/<stack>/)
- * and every environment a root module (infra/terraform/environments/<env>/)
- * that calls each module with that environment's parameter values. Values
- * and bodies are printed by hcl.c, in exactly the layout `terraform fmt`
- * gives them; this file decides which files and blocks there are.
+ * Every Terraform stack becomes a module (<root>/modules/<stack or path>/,
+ * its blocks in main.tf or a file per concern) and every environment a root
+ * module (<root>/environments/<env>/) that calls each module with that
+ * environment's parameter values (or var.X, with the values in its
+ * terraform.tfvars), configures the providers they use, and holds the import
+ * blocks of what they adopt. The global stacks have a root module of their
+ * own (environments/global). Values and bodies are printed by hcl.c, in
+ * exactly the layout `terraform fmt` gives them; this file decides which
+ * files and blocks there are.
  *
  * A reference from one module to a block of another cannot be a resource
  * address: the owning module outputs the attribute, the using module takes it
- * as a variable, and each root module wires module.<owner>.<output> to it.
+ * as a variable, and each root module wires module.<owner>.<output> to it
+ * (or, from a global module, the global root's output through remote state).
  */
 #include "backends.h"
 #include "hcl.h"

@@ -597,7 +597,7 @@ const char *inst_default_region(env_state *es, const provider_decl *pd)
 }
 
 /* Where a resource is: its own setting of its provider's region key, else
- * the project's. */
+ * its stack's, else the project's. */
 const char *inst_region(env_state *es, instance *in)
 {
     const provider_decl *pd = in->k->prov;
@@ -813,7 +813,8 @@ static value *resource_implicit(eval_ctx *cx, instance *in, const char *name, sr
     if (strcmp(name, "tags") == 0)
         return inst_tags(es, cx->a, in, loc);
     const provider_decl *pd = in->k->prov;
-    if (strcmp(name, "location") == 0 || strcmp(name, "region") == 0 || (pd && pd->region_key && strcmp(name, pd->region_key) == 0)) {
+    bool region_key = pd && pd->region_key && strcmp(name, pd->region_key) == 0;
+    if (strcmp(name, "location") == 0 || strcmp(name, "region") == 0 || region_key) {
         const char *r = inst_region(es, in);
         return r ? val_string(cx->a, r, loc) : val_null(cx->a, loc);
     }

@@ -657,8 +657,9 @@ static ir_block *provider_config(lower_ctx *lc, const tf_provider_decl *tp, cons
     if (alias)
         ir_block_attr(es->a, b, "alias", ir_string(es->a, alias, tp->config->loc));
     arena_mark scratch = arena_get_mark(es->scratch);
+    src_loc at = tp->config->loc;
     scope *sc = scope_bind(es->scratch, es->globals, "region",
-                           region ? val_string(es->scratch, region, tp->config->loc) : val_null(es->scratch, tp->config->loc));
+                           region ? val_string(es->scratch, region, at) : val_null(es->scratch, at));
     sc = scope_bind(es->scratch, sc, "tags", inst_project_tags(es, es->scratch, tp->config->loc));
     lower_ctx pc = {.es = es, .secrets = lc->secrets, .out = lc->out, .target = TARGET_TERRAFORM};
     lower_items(&pc, b, &tp->config->body, sc);
@@ -788,7 +789,8 @@ static void deploy_scope(lower_ctx *lc, const ast_item *it, scope *sc)
         return;
     }
     arena *a = lc->es->a;
-    if (owner->r.target == TARGET_BICEP && owner->k->lower[TARGET_BICEP] && strcmp(owner->r.stack, lc->in->r.stack) == 0) {
+    bool same_stack = owner->r.target == TARGET_BICEP && strcmp(owner->r.stack, lc->in->r.stack) == 0;
+    if (same_stack && owner->k->lower[TARGET_BICEP]) {
         const ir_block *rg = primary_block(lc, owner, it->loc);
         if (rg) {
             ir_value *r = arena_alloc(a, sizeof *r);
@@ -1010,9 +1012,12 @@ static void adopt(lower_ctx *lc, const ast_annot *an, scope *sc)
 {
     env_state *es = lc->es;
     const ir_block *primary = first_resource(lc->in);
-    if (an->args.len != 1 || !primary) {
-        diag_error(es->d, an->loc, an->args.len != 1 ? "@adopt takes the existing resource's id: @adopt(\"/subscriptions/…\")"
-                                                     : "@adopt: this resource has no Terraform resource to adopt into");
+    if (an->args.len != 1) {
+        diag_error(es->d, an->loc, "@adopt takes the existing resource's id: @adopt(\"/subscriptions/…\")");
+        return;
+    }
+    if (!primary) {
+        diag_error(es->d, an->loc, "@adopt: this resource has no Terraform resource to adopt into");
         return;
     }
     eval_ctx cx = lower_eval_ctx(lc, sc, -1);
