@@ -57,7 +57,7 @@ static bool check_program_shape(const program *p, const ptrvec *files)
     src_loc first = {0};
     for (size_t i = 0; i < files->len && !first.file; i++) {
         const ast_file *af = files->items[i];
-        if (strncmp(af->src->path, "<stdlib>", 8) != 0)
+        if (!af->src->stdlib)
             first = (src_loc){af->src, 1, 1, 1, 1};
     }
     if (!p->project)
@@ -278,7 +278,7 @@ int compile_run(compilation *c, const compile_opts *o)
     load_program(c->a, &c->d, o->stdlib_dir, o->paths, o->npaths, &files);
     for (size_t i = 0; i < files.len; i++) {
         const src_file *src = ((const ast_file *)files.items[i])->src;
-        if (strncmp(src->path, "<stdlib>", 8) != 0)
+        if (!src->stdlib)
             vec_push(c->a, &c->inputs, (void *)src);
     }
     program *p = sema_program(c->a, &c->d, &files);

@@ -9,6 +9,7 @@
 #ifndef INFRAC_DIAG_H
 #define INFRAC_DIAG_H
 
+#include <stdbool.h>
 #include <stdio.h>
 #include "arena.h"
 
@@ -17,6 +18,8 @@ typedef struct src_file {
     const char *path;       /* as given, or "<stdlib>/name.infra" */
     const char *text;       /* NUL-terminated contents */
     size_t len;
+    bool stdlib;            /* loaded as the stdlib (built in or --stdlib DIR): set by
+                               the loader, never guessed from the path */
 } src_file;
 
 /* A position in a source file: 1-based line and column (columns count bytes). */

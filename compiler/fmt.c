@@ -801,7 +801,7 @@ const char *fmt_file(arena *a, diag_ctx *d, const ast_file *af)
     own_line_comments(&f, 1 << 30, 0, &first);
     const char *text = align(&f);
     src_file *again = arena_alloc(a, sizeof *again);
-    *again = (src_file){af->src->path, text, strlen(text)};
+    *again = (src_file){.path = af->src->path, .text = text, .len = strlen(text)};
     diag_ctx scratch;
     diag_init(&scratch, a);
     ast_file *back = parse_file(a, &scratch, again);
@@ -882,7 +882,7 @@ static int fmt_one(const fmt_opts *o, const char *path)
         return 2;
     }
     src_file *src = arena_alloc(a, sizeof *src);
-    *src = (src_file){in ? "<stdin>" : path, text, len};
+    *src = (src_file){.path = in ? "<stdin>" : path, .text = text, .len = len};
     ast_file *af = load_check_text(&d, src) ? parse_file(a, &d, src) : NULL;
     const char *out = d.errors ? NULL : fmt_file(a, &d, af);
     if (!out) {

@@ -20,6 +20,7 @@ typedef struct loader {
     ptrvec *files;
     ptrvec seen;        /* canonical paths already loaded */
     ptrvec importing;   /* canonical paths of the imports being followed, outermost first */
+    bool stdlib;        /* loading the stdlib (--stdlib DIR): its files are marked so */
 } loader;
 
 /* Opened only once known to be a regular file, and without blocking: a
@@ -148,6 +149,7 @@ static void parse_into(loader *ld, const char *path, const char *text, size_t le
     src->path = path;
     src->text = text;
     src->len = len;
+    src->stdlib = ld->stdlib;
     if (!load_check_text(ld->d, src))
         return;
     ast_file *af = parse_file(ld->a, ld->d, src);
@@ -231,7 +233,7 @@ static const char *import_path(loader *ld, const ast_file *af, const ast_item *i
 
 static void load_imports(loader *ld, const ast_file *af)
 {
-    if (!af->src->path || strncmp(af->src->path, "<stdlib>", 8) == 0)
+    if (!af->src->path || af->src->stdlib)
         return;
     for (size_t i = 0; i < af->items.len; i++) {
         const ast_item *it = af->items.items[i];
@@ -278,9 +280,9 @@ static void load_dir(loader *ld, const char *dir, src_loc from)
 static void load_stdlib(loader *ld, const char *stdlib_dir)
 {
     if (stdlib_dir) {
-        size_t before = ld->files->len;
+        ld->stdlib = true;
         load_dir(ld, stdlib_dir, (src_loc){0});
-        (void)before;
+        ld->stdlib = false;
         return;
     }
     for (ast_file *const *f = stdlib_ast; *f; f++)

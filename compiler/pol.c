@@ -435,7 +435,7 @@ void pol_name_finding(pol_state *ps, const char *id, const resource *res, src_lo
  * resource that used it stands for it. */
 src_loc pol_user_loc(src_loc l, const ir_block *b)
 {
-    if (l.file && strncmp(l.file->path, "<stdlib>", 8) != 0)
+    if (l.file && !l.file->stdlib)
         return l;
     return b->origin ? b->origin->loc : b->loc;
 }

@@ -50,9 +50,10 @@ static const char *severity_name(diag_severity s)
     return s == DIAG_ERROR ? "error" : s == DIAG_WARNING ? "warning" : "note";
 }
 
-static const char *file_name(const report_names *n, const char *path)
+/* A program's file relative to its work tree; a stdlib file as it was loaded. */
+static const char *file_name(const report_names *n, const src_file *f)
 {
-    return n && n->name && strncmp(path, "<stdlib>", 8) != 0 ? n->name(n->ctx, path) : path;
+    return n && n->name && !f->stdlib ? n->name(n->ctx, f->path) : f->path;
 }
 
 static const char *drift_name(const report_names *n, arena *a, const char *path)
@@ -79,7 +80,7 @@ static void emit_json(const diag_ctx *d, const ptrvec *drift, const report_names
         if (g->id)
             json_object_set_new(o, "rule", json_string(g->id));
         if (g->loc.file) {
-            json_object_set_new(o, "file", json_string(file_name(names, g->loc.file->path)));
+            json_object_set_new(o, "file", json_string(file_name(names, g->loc.file)));
             json_object_set_new(o, "line", json_integer(g->loc.line));
             json_object_set_new(o, "column", json_integer(g->loc.col));
         }
@@ -254,7 +255,7 @@ static void emit_sarif(const diag_ctx *d, const ptrvec *drift, const report_name
         const diag *g = d->items.items[i];
         if (g->severity == DIAG_NOTE && !g->loc.file)
             continue;
-        json_t *loc = g->loc.file ? sarif_location(file_name(names, g->loc.file->path), g->loc.line, g->loc.col,
+        json_t *loc = g->loc.file ? sarif_location(file_name(names, g->loc.file), g->loc.line, g->loc.col,
                                                    g->loc.end_line, g->loc.end_col) : NULL;
         json_t *res = sarif_result(rule_id(g), severity_name(g->severity), g->message, loc);
         if (g->suppressed) {

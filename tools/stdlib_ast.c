@@ -223,7 +223,7 @@ static int emit_file(gen *g, int idx, const char *name, const char *path)
         sb_printf(&g->defs, "%s%d,", i % 24 ? "" : "\n", (unsigned char)text[i]);
     sb_printf(&g->defs, "0};\nstatic src_file src_%d = {", idx);
     c_string(&g->defs, src->path);
-    sb_printf(&g->defs, ", text_%d, %zu};\n", idx, len);
+    sb_printf(&g->defs, ", text_%d, %zu, true};\n", idx, len);
     int items = emit_list(g, &af->items, NODE_ITEM);
     sb_printf(&g->defs, "static ast_file file_%d = {.src = &src_%d", idx, idx);
     vec(g, "items", items, af->items.len);

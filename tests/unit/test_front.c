@@ -618,6 +618,7 @@ TEST(stdlib_built_in_trees_are_what_parsing_gives)
         CHECK(d.errors == 0);
         CHECK(same_items(&(*f)->items, &fresh->items));
         CHECK_CONTAINS((*f)->src->path, "<stdlib>/");
+        CHECK((*f)->src->stdlib);      /* provenance is marked, not read from the path */
     }
     CHECK(n >= 10);
     arena_free(a);

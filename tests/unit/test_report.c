@@ -23,7 +23,7 @@ TEST(sarif_places_a_diagnostic_at_its_infra_line_and_drift_at_the_file)
     arena *a = arena_new();
     diag_ctx d;
     diag_init(&d, a);
-    src_file f = {"platform/main.infra", "x", 1};
+    src_file f = {.path = "platform/main.infra", .text = "x", .len = 1};
     diag_error(&d, (src_loc){&f, 4, 31, 4, 36}, "wrong type for 'versioning': expected bool, got string");
     ptrvec drift = {0};
     report_drift r = {"infra/terraform/modules/shop/main.tf", DRIFT_EDITED};
