@@ -18,6 +18,16 @@ typedef struct parse_state {
     src_loc comment_start;      /* where the block comment being scanned began */
     size_t comment_off;
     int nesting;                /* open ( [ { and ${ */
+    struct parse_open {         /* each of them, innermost last: reported when never closed */
+        char ch;                /* '(' '[' '{', or '$' for ${ */
+        src_loc loc;
+        int indent;             /* the indentation of its line */
+    } opens[PARSE_MAX_NESTING + 1];
+    src_loc misplaced;          /* the first '{' closed by a '}' indented for another line */
+    src_loc misplaced_close;
+    int at_eof;                 /* the scanner returned the end of the file */
+    int eof_explained;          /* ... after saying what is not closed: the parser's own
+                                   "unexpected end of file" would only repeat it */
     int too_deep;               /* reported once */
     int interp_braces[PARSE_MAX_NESTING]; /* per open ${: braces opened inside it */
     int interp_top;

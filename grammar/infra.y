@@ -311,8 +311,10 @@ static src_loc L(parse_state *ps, YYLTYPE l)
 static void yyerror(YYLTYPE *loc, void *scanner, parse_state *ps, const char *msg)
 {
     (void)scanner;
-    diag_error(ps->d, L(ps, *loc), "%s", msg);
     ps->out->syntax_errors++;
+    if (ps->at_eof && ps->eof_explained)
+        return;     /* the scanner said which bracket the end of the file left open */
+    diag_error(ps->d, L(ps, *loc), "%s", msg);
 }
 
 static void push(parse_state *ps, ptrvec *v, void *x)

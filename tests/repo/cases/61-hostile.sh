@@ -71,8 +71,7 @@ expect "no hook was written" test ! -e .git/hooks/pre-commit
 new_repo label
 build >/dev/null 2>&1
 echo 'space "../../../../elsewhere/sub" {}' >>platform/main.infra
-echo 'bucket "new
-line" {}' >>platform/main.infra
+echo 'bucket "new\nline" {}' >>platform/main.infra
 before=$(digest .)
 expect_rc 2 "a ../ label is an error" build
 expect "at its line" grep -q 'platform/main.infra:13:7: error: this name cannot be a file or directory name' "$WORK/out"

@@ -22,7 +22,7 @@ expect "naming the source from the repository root" jq -e '.runs[0].results[0].l
 expect_rc 2 "JSON too" "$INFRAC" check --format json --stdlib ../stdlib .
 expect "names it the same way" jq -e '.diagnostics[0].file == "platform/main.infra"' "$WORK/out"
 expect_rc 2 "text keeps the path as typed, for the terminal" "$INFRAC" check --stdlib ../stdlib .
-expect "relative to where infrac runs" grep -q '^./main.infra:14:' "$WORK/out"
+expect "relative to where infrac runs" grep -q '^./main.infra:13:15: error: .{. at 13:15 is never closed' "$WORK/out"
 sed -i '$d' main.infra
 cd ..
 # A target in a subdirectory: generated files in SARIF are named from the root too.
