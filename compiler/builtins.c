@@ -17,6 +17,16 @@ static value *bad(eval_ctx *cx, const ast_expr *call, const char *msg)
     return val_null(cx->a, call->loc);
 }
 
+/* A string a built-in is making grew past the evaluator's limit (eval.h):
+ * reported before more of it is made. */
+static bool too_long(eval_ctx *cx, const ast_expr *call, size_t len)
+{
+    if (len <= EVAL_MAX_STRING)
+        return false;
+    diag_error(cx->d, call->loc, "%s(): the string would be longer than %u MiB", call->text, EVAL_MAX_STRING >> 20);
+    return true;
+}
+
 static const char *str_arg(value *v)
 {
     return v->kind == V_STRING ? v->text : NULL;
@@ -186,6 +196,8 @@ static value *fn_replace(eval_ctx *cx, const ast_expr *c, value **args, size_t n
     for (const char *hit; (hit = strstr(s, from)); s = hit + flen) {
         sb_putn(&sb, s, (size_t)(hit - s));
         sb_puts(&sb, args[2]->text);
+        if (too_long(cx, c, sb.len))
+            return val_null(cx->a, c->loc);
     }
     sb_puts(&sb, s);
     return val_string(cx->a, sb.data, c->loc);
@@ -204,6 +216,8 @@ static value *fn_join(eval_ctx *cx, const ast_expr *c, value **args, size_t n)
         if (i)
             sb_puts(&sb, args[0]->text);
         sb_puts(&sb, t);
+        if (too_long(cx, c, sb.len))
+            return val_null(cx->a, c->loc);
     }
     return val_string(cx->a, sb.data, c->loc);
 }
@@ -642,6 +656,8 @@ value *eval_call(eval_ctx *cx, const ast_expr *e)
     value **args = arena_alloc(cx->a, (e->items.len + 1) * sizeof *args);
     for (size_t j = 0; j < e->items.len; j++) {
         args[j] = eval_expr(cx, e->items.items[j]);
+        if (args[j]->flags & VAL_ERROR)
+            return args[j];     /* reported: the call would only add a message */
         if (!pass && args[j]->kind == V_STRING && env_marked(args[j]->text)) {
             value *c = val_string(cx->a, eval_text(cx, args[j]), args[j]->loc);
             c->flags = args[j]->flags;

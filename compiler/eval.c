@@ -25,9 +25,12 @@ static value *lookup(const scope *s, const char *name)
     return NULL;
 }
 
+/* The value of an expression whose error was reported. */
 static value *err(eval_ctx *cx, src_loc loc)
 {
-    return val_null(cx->a, loc);
+    value *v = val_null(cx->a, loc);
+    v->flags |= VAL_ERROR;
+    return v;
 }
 
 static value *host_name(eval_ctx *cx, const char *name, src_loc loc)
@@ -102,9 +105,15 @@ static value *eval_string(eval_ctx *cx, const ast_expr *e)
         value *v = eval_expr(cx, part);
         const char *t = val_to_text(a, v);
         if (t && v->kind != V_NULL) {
+            if (sb.len + strlen(t) > EVAL_MAX_STRING) {
+                diag_error(cx->d, part->loc, "this string would be longer than %u MiB", EVAL_MAX_STRING >> 20);
+                return err(cx, e->loc);
+            }
             sb_puts(&sb, t);
             continue;
         }
+        if (v->flags & VAL_ERROR)
+            return v;
         if (v->kind == V_NULL && part->kind != EX_STRLIT) {
             diag_error(cx->d, part->loc, "null value in string interpolation");
             continue;
@@ -350,9 +359,9 @@ static value *eval_index(eval_ctx *cx, const ast_expr *e)
         value *v = val_map_get(obj, eval_text(cx, idx));
         return v ? v : val_null(cx->a, e->loc);
     }
-    if (obj->kind != V_NULL)
-        diag_error(cx->d, e->loc, "cannot index a %s with a %s", val_kind_name(obj->kind),
-                   val_kind_name(idx->kind));
+    if (obj->kind == V_NULL)
+        return obj;     /* read through, as a member of null is */
+    diag_error(cx->d, e->loc, "cannot index a %s with a %s", val_kind_name(obj->kind), val_kind_name(idx->kind));
     return err(cx, e->loc);
 }
 
@@ -399,8 +408,40 @@ static value *eval_range(eval_ctx *cx, const ast_expr *e)
     return v;
 }
 
+/* One more step of the budget; false (reported once) when it is spent. */
+static bool step(eval_ctx *cx, src_loc loc)
+{
+    eval_budget *b = cx->budget;
+    if (!b)
+        return true;
+    if (b->spent)
+        return false;
+    if (++b->steps <= EVAL_MAX_STEPS)
+        return true;
+    b->spent = true;
+    diag_error(cx->d, loc, "evaluation stopped here after %lu steps: the program computes too much "
+               "(loops over long lists, nested)", (unsigned long)EVAL_MAX_STEPS);
+    return false;
+}
+
+/* A value that grew past a limit is reported where it was made. */
+static value *within_limits(eval_ctx *cx, value *v, src_loc loc)
+{
+    if (v->kind == V_STRING && v->text && strlen(v->text) > EVAL_MAX_STRING) {
+        diag_error(cx->d, loc, "this string is longer than %u MiB", EVAL_MAX_STRING >> 20);
+        return err(cx, loc);
+    }
+    if (v->items.len && val_weight(v, EVAL_MAX_WEIGHT) > EVAL_MAX_WEIGHT) {
+        diag_error(cx->d, loc, "this value holds more than %d values", EVAL_MAX_WEIGHT);
+        return err(cx, loc);
+    }
+    return v;
+}
+
 value *eval_expr(eval_ctx *cx, const ast_expr *e)
 {
+    if (!step(cx, e->loc))
+        return err(cx, e->loc);
     if (++cx->depth > EVAL_MAX_DEPTH) {
         cx->depth--;
         diag_error(cx->d, e->loc, "expression nested too deeply");
@@ -415,15 +456,15 @@ value *eval_expr(eval_ctx *cx, const ast_expr *e)
         v = eval_typed_literal(cx, e);
         break;
     case EX_RANGE: v = eval_range(cx, e); break;
-    case EX_STRING: v = eval_string(cx, e); break;
+    case EX_STRING: v = eval_string(cx, e); break;   /* checks its length as it grows */
     case EX_STRLIT: v = val_string(a, e->text, e->loc); break;
-    case EX_LIST: v = eval_list(cx, e); break;
-    case EX_FOR: v = eval_for(cx, e); break;
-    case EX_MAP: v = eval_map(cx, e); break;
+    case EX_LIST: v = within_limits(cx, eval_list(cx, e), e->loc); break;
+    case EX_FOR: v = within_limits(cx, eval_for(cx, e), e->loc); break;
+    case EX_MAP: v = within_limits(cx, eval_map(cx, e), e->loc); break;
     case EX_IDENT: v = eval_ident(cx, e); break;
     case EX_MEMBER: v = eval_member_expr(cx, e); break;
     case EX_INDEX: v = eval_index(cx, e); break;
-    case EX_CALL: v = eval_call(cx, e); break;
+    case EX_CALL: v = within_limits(cx, eval_call(cx, e), e->loc); break;
     case EX_NOT: v = val_bool(a, !val_truthy(eval_expr(cx, e->lhs)), e->loc); break;
     case EX_NEG: v = eval_expr(cx, e->lhs); break;
     case EX_COND:
@@ -622,7 +663,7 @@ static void expand_for(expander *ex, const ast_item *it, scope *sc)
     value *list = eval_in(ex, it->value, sc);
     arena *a = ex->cx.a;
     if (list->kind == V_MAP && (ex->flags & EXPAND_FOR_MAP)) {
-        for (size_t i = 0; i < list->keys.len; i++) {
+        for (size_t i = 0; i < list->keys.len && step(&ex->cx, it->loc); i++) {
             value *kv = val_new(a, V_MAP, list->loc);
             val_map_set(a, kv, "key", val_string(a, list->keys.items[i], list->loc));
             val_map_set(a, kv, "value", list->items.items[i]);
@@ -635,7 +676,7 @@ static void expand_for(expander *ex, const ast_item *it, scope *sc)
                    ex->flags & EXPAND_FOR_MAP ? " or a map" : "", val_kind_name(list->kind));
         return;
     }
-    for (size_t i = 0; i < list->items.len; i++)
+    for (size_t i = 0; i < list->items.len && step(&ex->cx, it->loc); i++)
         expand_items(ex, &it->body, scope_bind(a, sc, it->name, list->items.items[i]));
 }
 

@@ -23,6 +23,24 @@
 
 #define EVAL_MAX_DEPTH 400      /* expression nesting; deeper is reported */
 
+/* How far values may grow: a program that doubles a string or a list in
+ * a chain of lets, or nests loops over long lists, is stopped with an
+ * error at the expression that went past a limit, not by the memory or
+ * time it would take. */
+#define EVAL_MAX_STRING (16u << 20)     /* bytes of one string (a source file's limit) */
+#define EVAL_MAX_WEIGHT 100000          /* values in one value, as a tree (value.weight) */
+#define EVAL_MAX_STEPS 5000000          /* expressions evaluated and loop iterations run, per
+                                           environment or per block a policy checks
+                                           (MindWell's environments take about 2,000 each,
+                                           a synthetic platform of 1,000 resources 60,000) */
+
+/* The steps evaluation has taken, shared by every evaluation of one
+ * environment (or of the policy rules on one block). */
+typedef struct eval_budget {
+    unsigned long steps;
+    bool spent;                 /* reported once; evaluation then yields null */
+} eval_budget;
+
 /* Variable bindings: a linked chain of name -> value. */
 typedef struct scope scope;
 struct scope {
@@ -66,6 +84,7 @@ struct eval_ctx {
                                    is told): for evaluation without a host (policy rules) */
     int depth;
     pattern_cache *patterns;    /* compiled regular expressions; NULL: compiled per call */
+    eval_budget *budget;        /* NULL: no limit on steps */
 };
 
 value *eval_expr(eval_ctx *cx, const ast_expr *e);

@@ -14,7 +14,7 @@ static const eval_host inst_host;
 eval_ctx inst_eval_ctx(env_state *es, scope *sc, instance *self, int target)
 {
     eval_ctx cx = {.a = es->a, .d = es->d, .sc = sc, .host = &inst_host, .es = es, .self = self ? &self->r : NULL,
-                   .target = target, .env = es->env, .patterns = es->patterns};
+                   .target = target, .env = es->env, .patterns = es->patterns, .budget = &es->budget};
     return cx;
 }
 
@@ -36,7 +36,8 @@ static const char *label_text(env_state *es, scope *sc, const ast_expr *e)
     eval_ctx cx = inst_eval_ctx(es, sc, NULL, -1);
     value *v = eval_expr(&cx, e);
     if (v->kind != V_STRING) {
-        diag_error(es->d, e->loc, "a name must be a plain string");
+        if (!(v->flags & VAL_ERROR))
+            diag_error(es->d, e->loc, "a name must be a plain string");
         return "?";
     }
     const char *text = eval_text(&cx, v);     /* as this environment has it */

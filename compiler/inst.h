@@ -132,6 +132,7 @@ struct env_state {
     pattern_cache *patterns;
     strmap referrers;           /* attribute name -> who names whom in it (referrers()),
                                    built on the first call for that attribute */
+    eval_budget budget;         /* what every evaluation of this environment may still take */
 };
 
 /* Creates the instances of environment env_index (bodies not evaluated);

@@ -211,7 +211,8 @@ static const char *label_str(lower_ctx *lc, const ast_expr *e, scope *sc)
     eval_ctx cx = lower_eval_ctx(lc, sc, -1);
     value *v = eval_expr(&cx, e);
     if (v->kind != V_STRING) {
-        diag_error(lc->es->d, e->loc, "a block name must be a plain string");
+        if (!(v->flags & VAL_ERROR))
+            diag_error(lc->es->d, e->loc, "a block name must be a plain string");
         return "invalid";
     }
     return keep(lc, eval_text(&cx, v));

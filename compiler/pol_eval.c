@@ -193,7 +193,7 @@ static void apply(pol_state *ps, env_state *es, block_check *bc, const match_ref
      * allocates can outlive the block */
     rule_ctx rc = {.ps = ps, .r = mr->rule, .m = mr->m, .b = b, .bc = bc,
                    .cx = {.a = ps->scratch, .d = ps->d, .sc = sc, .target = -1, .env = ps->env_name,
-                          .looked = &bc->varies, .patterns = ps->patterns}};
+                          .looked = &bc->varies, .patterns = ps->patterns, .budget = &ps->budget}};
     /* `only` narrows the blocks, or with `each` the items */
     const ast_expr *only = pick(mr->m->only, mr->rule->dflt.only);
     const ast_expr *each = pick(mr->m->each, mr->rule->dflt.each);
@@ -255,6 +255,7 @@ static void check_block(pol_state *ps, env_state *es, const ir_stack *s, const i
     }
     bc = arena_alloc(ps->a, sizeof *bc);
     ptrmap_put(&ps->checked, b, bc);
+    ps->budget.steps = 0;       /* each block's rules may take as many steps */
     const ptrvec *exact = strmap_get(&ps->exact[t], type);
     value *self = NULL, *related = NULL;
     for (size_t i = 0; exact && i < exact->len; i++)

@@ -54,6 +54,7 @@ struct pol_state {
     const value *limits;        /* the stdlib's resource_name_limits last indexed ... */
     strmap limits_by_type;      /* ... by block type (pol_names.c) */
     size_t nenvs_checked;
+    eval_budget budget;         /* what the rules evaluated on the block being checked took */
 };
 
 /* pol.c: a finding of rule r about resource res (NULL: none) at loc; msg is copied. */

@@ -66,6 +66,18 @@ value *val_map_get(const value *m, const char *key)
     return NULL;
 }
 
+size_t val_weight(value *v, size_t cap)
+{
+    if (v->weight)
+        return v->weight;
+    size_t w = 1;
+    for (size_t i = 0; i < v->items.len && w <= cap; i++) {
+        w += val_weight(v->items.items[i], cap);
+    }
+    v->weight = w > cap ? cap + 1 : w;
+    return v->weight;
+}
+
 const char *val_kind_name(value_kind k)
 {
     static const char *names[] = {

@@ -49,6 +49,8 @@ enum {
     VAL_BARE = 1,               /* a V_STRING written as a bare word (`kms`, `westeurope`):
                                    an enum value, or a reference that did not resolve */
     VAL_REPEATED = 2,           /* a V_LIST made of one block's repeated nested blocks */
+    VAL_ERROR = 4,              /* a V_NULL standing for a value whose error was reported:
+                                   what uses it says nothing more */
 };
 
 struct value {
@@ -65,6 +67,9 @@ struct value {
     struct ebody *body;         /* V_BLOCK */
     const char *label;          /* V_BLOCK label */
     tref ref;                   /* V_TREF */
+    size_t weight;              /* values it holds, itself included, as a tree (a list
+                                   that holds one list twice counts it twice); 0 until
+                                   val_weight measures it */
 };
 
 value *val_new(arena *a, value_kind k, src_loc loc);
@@ -82,6 +87,10 @@ const char *val_to_text(arena *a, const value *v);
 /* Number formatting shared with the IR: integers without a decimal point. */
 const char *val_format_number(arena *a, double n);
 bool val_equal(const value *x, const value *y);
+/* v's weight (value.weight), measured once and kept; past cap it is cap + 1.
+ * Only for finished values: a list still being built would keep a weight
+ * that is too small. */
+size_t val_weight(value *v, size_t cap);
 bool val_truthy(const value *v);
 
 #endif

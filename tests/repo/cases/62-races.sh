@@ -42,8 +42,8 @@ expect "the lock file of a build that died stays behind" test -e .infrac/local/l
 expect "and does not stop the next build" build
 
 # ---- any size ---------------------------------------------------------------------------
-# A generated file of 20 MB (a raw block with a 20 MB attribute, grown from
-# a 1 kB string in the program): read as it is, not as missing.
+# A generated file of 20 MB (a raw block with two 10 MB attributes, grown
+# from a 1 kB string in the program): read as it is, not as missing.
 new_repo big
 add_big_output() {
     s=$(printf '0123456789%.0s' $(seq 1 100))
@@ -52,7 +52,7 @@ let s = "$s"
 let k = replace(s, "0", s)
 let m = replace(k, "0", s)
 terraform {
-  resource aws_s3_bucket_policy big { bucket = "x"  policy = join("", [m, m]) }
+  resource aws_s3_bucket_policy big { bucket = "x"  policy = m  description = m }
 }
 EOF
 }
