@@ -55,6 +55,52 @@ static void diag_add(diag_ctx *d, diag_severity sev, src_loc loc, const char *ms
     diag_push(d, sev, loc, msg);
 }
 
+/* Edits from x to y (optimal string alignment: insertions, deletions,
+ * substitutions, transpositions of neighbours), or more than max. */
+static size_t edits(const char *x, const char *y, size_t max)
+{
+    size_t n = strlen(x), m = strlen(y);
+    if ((n > m ? n - m : m - n) > max || n > 64 || m > 64)
+        return max + 1;
+    size_t d[65][65];
+    for (size_t i = 0; i <= n; i++)
+        d[i][0] = i;
+    for (size_t j = 0; j <= m; j++)
+        d[0][j] = j;
+    for (size_t i = 1; i <= n; i++) {
+        for (size_t j = 1; j <= m; j++) {
+            size_t cost = x[i - 1] != y[j - 1], best = d[i - 1][j - 1] + cost;
+            if (d[i - 1][j] + 1 < best)
+                best = d[i - 1][j] + 1;
+            if (d[i][j - 1] + 1 < best)
+                best = d[i][j - 1] + 1;
+            if (i > 1 && j > 1 && x[i - 1] == y[j - 2] && x[i - 2] == y[j - 1] && d[i - 2][j - 2] + 1 < best)
+                best = d[i - 2][j - 2] + 1;
+            d[i][j] = best;
+        }
+    }
+    return d[n][m];
+}
+
+const char *diag_did_you_mean(arena *a, const char *word, const ptrvec *cands)
+{
+    size_t len = strlen(word), max = len < 3 ? 1 : len / 3, best_d = max + 1;
+    const char *best = NULL;
+    if (len < 2)
+        return "";     /* every short name is one edit from a one-letter word */
+    for (size_t i = 0; i < cands->len; i++) {
+        const char *c = cands->items[i];
+        if (!c || strcmp(c, word) == 0)
+            continue;
+        size_t e = edits(word, c, max);
+        if (e < best_d || (e == best_d && best && strcmp(c, best) < 0)) {
+            best_d = e;
+            best = c;
+        }
+    }
+    return best && best_d <= max ? arena_printf(a, " (did you mean '%s'?)", best) : "";
+}
+
 void diag_append(diag_ctx *d, const diag_ctx *from)
 {
     for (size_t i = 0; i < from->items.len; i++) {

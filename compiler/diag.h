@@ -72,6 +72,11 @@ void diag_finding(diag_ctx *d, diag_severity sev, src_loc loc, const diag_rule *
  * errors, warnings and notes: findings are reported by the policy stage. */
 void diag_append(diag_ctx *d, const diag_ctx *from);
 
+/* " (did you mean 'x'?)": the candidate nearest to word by edits (a letter
+ * added, dropped, changed, or two swapped), when it is near enough to be
+ * what was meant; "" otherwise. cands holds const char*; NULLs are skipped. */
+const char *diag_did_you_mean(arena *a, const char *word, const ptrvec *cands);
+
 /* Print every diagnostic in text form. colour: use ANSI colour. */
 void diag_print(const diag_ctx *d, FILE *out, int colour);
 

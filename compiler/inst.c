@@ -842,6 +842,10 @@ static value *resource_member(eval_ctx *cx, instance *in, const char *name, src_
     instance *child = find_child(in, name);
     if (child && !sema_find_attr(&in->k->sch, name))
         return resource_value(cx->a, child, loc);
+    if (strcmp(name, "tags") == 0 && !sema_find_attr(&in->k->sch, name)) {
+        read_body(cx, in);
+        return inst_tags(es, cx->a, in, loc);   /* the project's, the resource's own merged over them */
+    }
     bool found;
     value *v = schema_attr(es, inst_body(es, in), name, loc, &found);
     read_body(cx, in);
@@ -1098,36 +1102,28 @@ static void check_required(env_state *es, const instance *in, const eblock *eb)
         check_required(es, in, b->blocks.items[i]);
 }
 
-/* `check NAME { that = EXPR  message = "…"  at = "attr" }` in a kind. */
+/* The kind's checks (sema.h, kind_check) on one resource. `that` must be
+ * true or false: a check that computes something else is a mistake in the
+ * check, reported as one. */
 static void run_checks(env_state *es, instance *in)
 {
-    const ast_item *kd = in->k->decl;
-    for (size_t i = 0; i < kd->body.len; i++) {
-        const ast_item *ck = kd->body.items[i];
-        if (ck->kind != IT_BLOCK || strcmp(ck->name, "check") != 0)
-            continue;
-        const ast_expr *that = NULL, *msg = NULL, *at = NULL;
-        for (size_t j = 0; j < ck->body.len; j++) {
-            const ast_item *f = ck->body.items[j];
-            if (f->kind != IT_ATTR)
-                continue;
-            if (strcmp(f->name, "that") == 0) that = f->value;
-            else if (strcmp(f->name, "message") == 0) msg = f->value;
-            else if (strcmp(f->name, "at") == 0) at = f->value;
-        }
-        if (!that || !msg)
-            continue;
+    for (size_t i = 0; i < in->k->checks.len; i++) {
+        const kind_check *ck = in->k->checks.items[i];
         eval_ctx cx = inst_eval_ctx(es, scope_bind(es->a, in->sc, "self", resource_value(es->a, in, in->decl->loc)), in, -1);
         inst_watch(es, &in->body_varies);
-        bool holds = val_truthy(eval_expr(&cx, that));
-        value *m = holds ? NULL : eval_expr(&cx, msg);
+        value *that = eval_expr(&cx, ck->that);
+        value *m = that->kind == V_BOOL && !that->boolean ? eval_expr(&cx, ck->message) : NULL;
         inst_unwatch(es);
-        if (holds)
+        if (that->kind != V_BOOL) {
+            if (!(that->flags & VAL_ERROR))
+                diag_error(es->d, ck->that->loc, "check %s: that = ... must be true or false, not a %s", ck->name,
+                           val_kind_name(that->kind));
             continue;
-        src_loc loc = in->decl->loc;
-        if (at && at->kind == EX_STRING && at->items.len == 1)
-            loc = inst_attr_loc(in->body, ((const ast_expr *)at->items.items[0])->text, loc);
-        diag_error(es->d, loc, "%s", m->kind == V_STRING ? m->text : "check failed");
+        }
+        if (!m)
+            continue;
+        src_loc loc = ck->at ? inst_attr_loc(in->body, ck->at, in->decl->loc) : in->decl->loc;
+        diag_error(es->d, loc, "%s", m->kind == V_STRING ? m->text : "check failed");   /* diag puts the environment in */
     }
 }
 

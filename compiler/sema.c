@@ -143,6 +143,68 @@ const char *sema_literal(const program *p, const ast_expr *e, const char *what)
 
 static void schema_add_items(program *p, schema *s, const ptrvec *items, kind *k);
 
+/* The names a list of items may use, for "did you mean". */
+static ptrvec words(arena *a, const char *const *w)
+{
+    ptrvec v = {0};
+    for (; *w; w++)
+        vec_push(a, &v, (void *)*w);
+    return v;
+}
+
+/* A check is validated as a policy rule is: its settings are that, message
+ * and at, the first two required; a misspelt one is an error, not a check
+ * that silently never runs. */
+static kind_check *sema_check(program *p, const ast_item *it)
+{
+    static const char *const settings[] = {"that", "message", "at", NULL};
+    const char *name = it->labels.len == 1 ? ast_word(it->labels.items[0]) : NULL;
+    if (!name) {
+        diag_error(p->d, it->loc, "a check is written `check NAME { that = ...  message = \"...\" }`");
+        return NULL;
+    }
+    kind_check *c = arena_alloc(p->a, sizeof *c);
+    c->name = name;
+    c->loc = it->loc;
+    for (size_t i = 0; i < it->body.len; i++) {
+        const ast_item *f = it->body.items[i];
+        if (f->kind != IT_ATTR) {
+            diag_error(p->d, f->loc, "check %s takes only that, message and at", name);
+        } else if (strcmp(f->name, "that") == 0) {
+            c->that = f->value;
+        } else if (strcmp(f->name, "message") == 0) {
+            c->message = f->value;
+        } else if (strcmp(f->name, "at") == 0) {
+            c->at = sema_literal(p, f->value, "a check's at");
+        } else {
+            ptrvec known = words(p->a, settings);
+            diag_error(p->d, f->name_loc, "unknown setting '%s' in check %s%s", f->name, name,
+                       diag_did_you_mean(p->a, f->name, &known));
+        }
+    }
+    if (!c->that)
+        diag_error(p->d, it->loc, "check %s: what must hold? (that = ...)", name);
+    if (!c->message)
+        diag_error(p->d, it->loc, "check %s: what is reported when it does not hold? (message = \"...\")", name);
+    return c->that && c->message ? c : NULL;
+}
+
+/* A check's `at` names an attribute of its kind (known once the whole
+ * kind is read). */
+static void check_places(program *p, const kind *k)
+{
+    for (size_t i = 0; i < k->checks.len; i++) {
+        const kind_check *c = k->checks.items[i];
+        if (!c->at || sema_find_attr(&k->sch, c->at))
+            continue;
+        ptrvec known = {0};
+        for (size_t j = 0; j < k->sch.attrs.len; j++)
+            vec_push(p->a, &known, (void *)((const attr_decl *)k->sch.attrs.items[j])->name);
+        diag_error(p->d, c->loc, "check %s: at = \"%s\" is not an attribute of %s%s", c->name, c->at, k->name,
+                   diag_did_you_mean(p->a, c->at, &known));
+    }
+}
+
 /* The one annotation an attribute declaration takes: @doc("one line"). */
 static const char *attr_doc(program *p, const ast_item *it)
 {
@@ -234,7 +296,9 @@ static void schema_add_items(program *p, schema *s, const ptrvec *items, kind *k
         } else if (it->kind == IT_BLOCK && k && strcmp(it->name, "naming") == 0) {
             naming_rule_from_ast(p, &k->naming, it);
         } else if (it->kind == IT_BLOCK && k && strcmp(it->name, "check") == 0) {
-            /* checks are evaluated per instance by inst.c, straight from the decl */
+            kind_check *c = sema_check(p, it);
+            if (c)
+                vec_push(p->a, &k->checks, c);
         } else if (it->kind == IT_BLOCK && k && target_by_name(it->name) >= 0) {
             k->lower[target_by_name(it->name)] = it;
         } else {
@@ -251,6 +315,7 @@ static void sema_kind(program *p, const ast_item *it)
     k->sch.name = it->name;
     k->naming.regional = true;
     schema_add_items(p, &k->sch, &it->body, k);
+    check_places(p, k);
     vec_push(p->a, &p->kinds, k);
     strmap_put(&p->kind_by_name, k->name, k);
 }

@@ -94,6 +94,15 @@ typedef struct provider_decl {
     const ast_item *decl;
 } provider_decl;
 
+/* A kind's `check NAME { that = COND  message = "..."  at = "attr" }`. */
+typedef struct kind_check {
+    const char *name;
+    const ast_expr *that;       /* must hold for every resource, in every environment */
+    const ast_expr *message;    /* what is reported when it does not */
+    const char *at;             /* the attribute the report is placed at, or NULL: the resource */
+    src_loc loc;
+} kind_check;
+
 typedef struct kind {
     const char *name;
     const char *doc;
@@ -103,6 +112,7 @@ typedef struct kind {
     naming_rule naming;
     schema sch;
     const ast_item *lower[TARGET_COUNT]; /* per target: the lowering block, or NULL */
+    ptrvec checks;              /* kind_check* */
     const ast_item *decl;
 } kind;
 

@@ -156,13 +156,13 @@ static const char test_stdlib[] =
     "  attr tier : enum(hot, cool) = hot\n"
     "  block rule { labelled = true  attr days : duration }\n"
     "  terraform { resource azurerm_storage_account this {\n"
-    "    name = self.name  subnet_id = self.subnet.id  size = self.size\n"
+    "    name = self.name  subnet_id = self.subnet.id  size = self.size  tags = self.tags\n"
     "    access_tier = self.tier == cool ? \"Cool\" : \"Hot\"\n"
     "    for r in self.rule { rule { name = r.label  days = r.days.days } } } }\n"
     "}\n";
 
 static const char test_project[] =
-    "project demo { azure { location = westeurope } }\n"
+    "project demo { azure { location = westeurope }  tags = { owner = \"platform\", tier = \"gold\" } }\n"
     "environments { dev prod }\n";
 
 typedef struct run {
@@ -284,6 +284,26 @@ TEST(compile_duplicate_names_and_reference_cycles_are_errors)
     run r = compile_text("network core { address = 10.0.0.0/16 }\n"
                          "network core { address = 10.1.0.0/16 }\n");
     CHECK_CONTAINS(r.diags, "2:9: duplicate resource name 'core'");
+    compile_free(&r.c);
+}
+
+/* A resource's own tags are merged over the project's (and the
+ * environment and project tags every resource has), not put in their place. */
+TEST(compile_a_resources_tags_merge_with_the_projects)
+{
+    run r = compile_text("network core { address = 10.0.0.0/16  subnet a { address = 10.0.1.0/24 } }\n"
+                         "store logs { subnet = core.a  tags = { tier = \"silver\", team = \"data\" } }\n");
+    CHECK_STR(r.diags, "");
+    const ir_block *st = block_named(stack0(&r), "logs");
+    const ir_value *tags = st ? ir_block_get(st, "tags")->value : NULL;
+    CHECK(tags && tags->kind == IR_OBJECT);
+    const ir_value *owner = tags ? ir_object_get(tags, "owner") : NULL, *tier = tags ? ir_object_get(tags, "tier") : NULL;
+    const ir_value *team = tags ? ir_object_get(tags, "team") : NULL, *proj = tags ? ir_object_get(tags, "project") : NULL;
+    CHECK_STR(owner ? owner->text : NULL, "platform");
+    CHECK_STR(tier ? tier->text : NULL, "silver");
+    CHECK_STR(team ? team->text : NULL, "data");
+    CHECK_STR(proj ? proj->text : NULL, "demo");
+    CHECK(tags && ir_object_get(tags, "environment") != NULL);
     compile_free(&r.c);
 }
 
