@@ -29,19 +29,30 @@ static void name_is_segment(env_state *es, const char *name, src_loc loc)
                    "(use letters, digits, '_', '-' and '.')", why);
 }
 
-static const char *label_text(env_state *es, scope *sc, const ast_expr *e)
+/* A label's text, as this environment has it; problem (NULL: the path
+ * segment check) says why it cannot be the name it becomes. */
+static const char *label_text(env_state *es, scope *sc, const ast_expr *e,
+                              const char *(*problem)(arena *a, const char *name), const char *what)
 {
-    if (e->kind == EX_IDENT)
-        return e->text;
-    eval_ctx cx = inst_eval_ctx(es, sc, NULL, -1);
-    value *v = eval_expr(&cx, e);
-    if (v->kind != V_STRING) {
-        if (!(v->flags & VAL_ERROR))
-            diag_error(es->d, e->loc, "a name must be a plain string");
-        return "?";
+    const char *text = e->text;
+    if (e->kind != EX_IDENT) {
+        eval_ctx cx = inst_eval_ctx(es, sc, NULL, -1);
+        value *v = eval_expr(&cx, e);
+        if (v->kind != V_STRING) {
+            if (!(v->flags & VAL_ERROR))
+                diag_error(es->d, e->loc, "a name must be a plain string");
+            return "?";
+        }
+        text = eval_text(&cx, v);
     }
-    const char *text = eval_text(&cx, v);     /* as this environment has it */
-    name_is_segment(es, text, e->loc);
+    if (!problem) {
+        if (e->kind != EX_IDENT)    /* a word is a path segment already */
+            name_is_segment(es, text, e->loc);
+        return text;
+    }
+    const char *why = problem(es->a, text);
+    if (why)
+        diag_error(es->d, e->loc, "%s '%s' is not valid: %s", what, text, why);
     return text;
 }
 
@@ -158,7 +169,7 @@ static void gather_resource(gather_ctx g, const ast_item *it, const kind *k, sco
         diag_error(es->d, it->loc, "a %s needs exactly one name: `%s NAME { ... }`", k->name, k->name);
         return;
     }
-    const char *label = label_text(es, sc, it->labels.items[0]);
+    const char *label = label_text(es, sc, it->labels.items[0], NULL, NULL);
     const char *path = g.parent ? arena_printf(es->a, "%s.%s", g.parent->r.path, label) : label;
     instance *dup = find_instance(es, path);
     if (dup) {
@@ -233,10 +244,12 @@ static void gather_stack(gather_ctx g, const ast_item *it, scope *sc)
     }
     gather_ctx inner = g;
     inner.in_stack = true;
-    inner.stack = label_text(g.es, sc, it->labels.items[0]);
     inner.target = stack_target(g.es, it);
     inner.stack_decl = it;
     inner.stack_sc = sc;
+    /* a Terraform stack is a module: `module "NAME"` in every root module */
+    bool tf = inner.target == TARGET_TERRAFORM;
+    inner.stack = label_text(g.es, sc, it->labels.items[0], tf ? target_hcl_name_problem : NULL, "Terraform module name");
     gather_items(inner, &it->body, sc);
 }
 
@@ -427,7 +440,7 @@ static void body_block(expander *ex, ebody *b, const ast_item *it, scope *sc)
         return;
     }
     if (bs->labelled)
-        label = label_text(es, sc, it->labels.items[0]);
+        label = label_text(es, sc, it->labels.items[0], NULL, NULL);
     eblock *eb = find_eblock(b, it->name, label);
     if (!eb) {
         eb = arena_alloc(es->a, sizeof *eb);
@@ -1141,7 +1154,7 @@ static value *settings_map(env_state *es, const ptrvec *items, scope *sc, src_lo
             val_map_set(es->a, m, it->name, settings_map(es, &it->body, sc, it->loc));
         } else if (it->kind == IT_BLOCK && it->labels.len == 1) {
             value *inner = val_new(es->a, V_MAP, it->loc);
-            val_map_set(es->a, inner, label_text(es, sc, it->labels.items[0]), settings_map(es, &it->body, sc, it->loc));
+            val_map_set(es->a, inner, label_text(es, sc, it->labels.items[0], NULL, NULL), settings_map(es, &it->body, sc, it->loc));
             val_map_set(es->a, m, it->name, inner);
         } else if (first_env(es)) {
             diag_error(es->d, it->loc, "project settings are attributes and blocks");

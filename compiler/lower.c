@@ -22,6 +22,7 @@ typedef struct lower_ctx {
     ir_target target;
     ptrvec pending;         /* pending_ref* */
     ir_value *deploy_scope; /* Bicep: the resource group the lowering's `scope` names */
+    bool named_badly;       /* a name of its blocks was reported (name_error) */
 } lower_ctx;
 
 void lower_out_init(lower_out *lo, arena *a)
@@ -410,19 +411,70 @@ static const char *k8s_object_name(env_state *es, const ir_block *b, const char 
     return name && name->kind == IR_STRING ? inst_env_text(es, name->text) : fallback;
 }
 
-/* A Kubernetes object's kind and name, and a workflow's name, become file
- * names (kustomize.c, github.c): one that cannot be is an error at the
- * resource, before any path is made from it. */
-static void names_are_segments(lower_ctx *lc, const ir_block *b)
+/* Where the user wrote what a block's name is made of: a raw block's own
+ * label, or the label of the resource a kind lowered (its lowering's local
+ * names are the stdlib's, not the user's). */
+static src_loc name_loc(const lower_ctx *lc, const ast_item *it, int at)
 {
-    const char *names[] = {b->kind == IRB_K8S_OBJECT ? b->type : NULL, b->name};
-    for (int i = 0; i < 2; i++) {
-        const char *why = names[i] ? out_name_problem(lc->es->a, names[i]) : NULL;
-        if (why)
-            diag_error(lc->es->d, b->loc, "%s cannot be a file name: %s (use letters, digits, '_', '-' and '.')",
-                       b->kind == IRB_WORKFLOW ? "the workflow's name" : i ? "the object's name" : "the object's kind",
-                       why);
-    }
+    if (lc->in->raw && at >= 0 && (size_t)at < it->labels.len)
+        return ((const ast_expr *)it->labels.items[at])->loc;
+    const ast_item *decl = lc->in->decl;
+    return decl->labels.len ? ((const ast_expr *)decl->labels.items[0])->loc : decl->loc;
+}
+
+/* A value's place if the user wrote it, else the resource's label. */
+static src_loc user_loc(const lower_ctx *lc, const ast_item *it, const ir_value *v)
+{
+    return v && v->loc.file && !v->loc.file->stdlib ? v->loc : name_loc(lc, it, -1);
+}
+
+/* Reported once per resource lowered by a kind: its label makes all of
+ * its blocks' names, so one message says it. */
+static void name_error(lower_ctx *lc, src_loc loc, const char *what, const char *name, const char *why)
+{
+    if (lc->named_badly && !lc->in->raw)
+        return;
+    lc->named_badly = true;
+    diag_error(lc->es->d, loc, "%s '%s' is not valid: %s", what, name, why);
+}
+
+/* Names become a target's syntax (an HCL or Bicep identifier, a DNS-1123
+ * name) and file names (a Kubernetes object's kind and name, a workflow's
+ * name): one that cannot be is an error at what the user wrote, before any
+ * file is made from it. */
+static void check_names(lower_ctx *lc, const ast_item *it, const ir_block *b, int type_at, int name_at)
+{
+    arena *a = lc->es->a;
+    const target_info *t = &target_table[lc->target];
+    const char *why;
+    /* the blocks named by what the program writes (a provider's, locals' and
+     * moves' names are the compiler's; a file's is a path, checked apart) */
+    bool named = t->name_problem && (b->kind == IRB_RESOURCE || b->kind == IRB_DATA || b->kind == IRB_OUTPUT ||
+                                     b->kind == IRB_MODULE || b->kind == IRB_SERVICE || b->kind == IRB_VOLUME);
+    if (named && type_at < 0 && (why = t->name_problem(a, b->name)))
+        name_error(lc, name_loc(lc, it, name_at), arena_printf(a, "%s %s name", t->title, it->name), b->name, why);
+    if (named && type_at >= 0 && (why = t->name_problem(a, b->name)))
+        name_error(lc, name_loc(lc, it, name_at), arena_printf(a, "%s block name", t->title), b->name, why);
+    if (t->typed_address && type_at >= 0 && (why = t->name_problem(a, b->type)))
+        name_error(lc, name_loc(lc, it, type_at), arena_printf(a, "%s block type", t->title), b->type, why);
+    if (b->kind == IRB_WORKFLOW && (why = out_name_problem(a, b->name)))
+        name_error(lc, name_loc(lc, it, name_at), "the workflow's name (a file name)", b->name, why);
+    if (b->kind != IRB_K8S_OBJECT)
+        return;
+    const ir_entry *md = ir_block_get(b, "metadata");
+    const ir_entry *ns = md && md->block ? ir_block_get(md->block, "namespace") : NULL;
+    const ir_value *nsv = ns ? ns->value : md && md->value ? ir_object_get(md->value, "namespace") : NULL;
+    const ir_entry *nm = md && md->block ? ir_block_get(md->block, "name") : NULL;
+    const ir_value *nmv = nm ? nm->value : md && md->value ? ir_object_get(md->value, "name") : NULL;
+    bool is_ns = strcmp(b->type, "Namespace") == 0;
+    if ((why = out_name_problem(a, b->type)))
+        name_error(lc, name_loc(lc, it, name_at), "Kubernetes object kind (a file name)", b->type, why);
+    else if ((why = is_ns ? target_dns_label_problem(a, b->name) : t->name_problem(a, b->name)))
+        name_error(lc, user_loc(lc, it, nmv), is_ns ? "Kubernetes namespace name" : "Kubernetes object name", b->name,
+                   why);
+    const char *nstext = nsv && nsv->kind == IR_STRING ? inst_env_text(lc->es, nsv->text) : NULL;
+    if (nstext && (why = target_dns_label_problem(a, nstext)))
+        name_error(lc, user_loc(lc, it, nsv), "Kubernetes namespace", nstext, why);
 }
 
 /* The blocks a lowering (or a raw block) of each target may hold: their
@@ -756,14 +808,14 @@ static void target_block(lower_ctx *lc, const ast_item *it, scope *sc)
         if (b->generated && strcmp(b->type, "ConfigMap") != 0)
             diag_error(lc->es->d, it->loc, "only a ConfigMap can be generated (this is a %s); write it as an object", b->type);
     }
-    if (bkind == IRB_K8S_OBJECT || bkind == IRB_WORKFLOW)
-        names_are_segments(lc, b);
     if (lc->target == TARGET_TERRAFORM && (bkind == IRB_RESOURCE || bkind == IRB_DATA))
         place_block(lc, b);
     if (bkind == IRB_MODULE)
         module_pinned(lc, b, it);
     if (bkind == IRB_FILE)
         file_path_ok(lc, b, it);
+    if (!shared)    /* a lookup's name is the stdlib's, the same in every lowering */
+        check_names(lc, it, b, shape->type_at, shape->name_at);
     add_block(lc, b, local);
 }
 

@@ -46,11 +46,23 @@ typedef struct target_info {
                                    (workflows belong to no environment) */
     bool local;                 /* lowered only in local environments (`target = compose`),
                                    which lower to nothing else */
+    /* Why a block's name cannot be one in this target's syntax (an HCL or
+     * Bicep identifier, a DNS-1123 name, a file name), or NULL. */
+    const char *(*name_problem)(arena *a, const char *name);
     /* The printer: adds this target's files for every stack of the target. */
     void (*emit)(const struct ir_program *p, out_set *o, diag_ctx *d);
 } target_info;
 
 extern const target_info target_table[TARGET_COUNT];
+
+/* Why name is not an HCL identifier (a letter or '_', then letters,
+ * digits, '_' and '-'), or NULL: Terraform block, module and variable names. */
+const char *target_hcl_name_problem(arena *a, const char *name);
+
+/* Why name is not a Kubernetes DNS-1123 label (a namespace: at most 63
+ * lowercase letters, digits and '-', starting and ending with a letter or
+ * digit), or NULL. */
+const char *target_dns_label_problem(arena *a, const char *name);
 
 /* The target a word names, or -1. */
 int target_by_name(const char *word);
