@@ -641,9 +641,15 @@ value *eval_check_type(eval_ctx *cx, value *v, const attr_type *t, src_loc loc, 
 
 /* ---- the expander ---- */
 
-/* Whether a `when` holds is a look at the environment, whichever way it goes. */
+/* Whether a `when` holds is a look at the environment, whichever way it
+ * goes. Where there is none (workflows), a `when` is a mistake. */
 static bool when_holds(expander *ex, const ast_item *it)
 {
+    if (!ex->env) {
+        diag_error(ex->cx.d, it->loc, "`when` cannot stand here: this is made once for every environment "
+                   "(use `envs`, the list of their names)");
+        return false;
+    }
     observe(&ex->cx);
     for (size_t i = 0; ex->env && i < it->envs.len; i++)
         if (strcmp(it->envs.items[i], ex->env) == 0)
@@ -662,7 +668,7 @@ static void expand_for(expander *ex, const ast_item *it, scope *sc)
 {
     value *list = eval_in(ex, it->value, sc);
     arena *a = ex->cx.a;
-    if (list->kind == V_MAP && (ex->flags & EXPAND_FOR_MAP)) {
+    if (list->kind == V_MAP) {
         for (size_t i = 0; i < list->keys.len && step(&ex->cx, it->loc); i++) {
             value *kv = val_new(a, V_MAP, list->loc);
             val_map_set(a, kv, "key", val_string(a, list->keys.items[i], list->loc));
@@ -672,59 +678,44 @@ static void expand_for(expander *ex, const ast_item *it, scope *sc)
         return;
     }
     if (list->kind != V_LIST) {
-        diag_error(ex->cx.d, it->value->loc, "for needs a list%s, got a %s",
-                   ex->flags & EXPAND_FOR_MAP ? " or a map" : "", val_kind_name(list->kind));
+        if (!(list->flags & VAL_ERROR))
+            diag_error(ex->cx.d, it->value->loc, "for needs a list or a map, got a %s", val_kind_name(list->kind));
         return;
     }
     for (size_t i = 0; i < list->items.len && step(&ex->cx, it->loc); i++)
         expand_items(ex, &it->body, scope_bind(a, sc, it->name, list->items.items[i]));
 }
 
-/* One item; a `let` changes the scope of the items after it. */
-static void expand_one(expander *ex, const ast_item *it, scope **sc)
-{
-    switch (it->kind) {
-    case IT_WHEN:
-        if (when_holds(ex, it))
-            expand_items(ex, &it->body, *sc);
-        return;
-    case IT_IF:
-        expand_items(ex, val_truthy(eval_in(ex, it->value, *sc)) ? &it->body : &it->else_body, *sc);
-        return;
-    case IT_FOR:
-        expand_for(ex, it, *sc);
-        return;
-    case IT_LET:
-        if (ex->flags & EXPAND_LET) {
-            *sc = scope_bind(ex->cx.a, *sc, it->name, eval_in(ex, it->value, *sc));
-            return;
-        }
-        break;
-    default:
-        break;
-    }
-    ex->item(ex, it, *sc);
-}
-
-/* With EXPAND_WHEN_LAST, the `when`s that hold are expanded after every
- * other item, each in the scope where it stands, so what they set wins
- * wherever they are written. */
 void expand_items(expander *ex, const ptrvec *items, scope *sc)
 {
-    bool last = ex->flags & EXPAND_WHEN_LAST;
-    ptrvec whens = {0}, scopes = {0};
     for (size_t i = 0; i < items->len; i++) {
         const ast_item *it = items->items[i];
-        if (!last || it->kind != IT_WHEN) {
-            expand_one(ex, it, &sc);
-        } else if (when_holds(ex, it)) {
-            vec_push(ex->cx.a, &whens, (void *)it);
-            vec_push(ex->cx.a, &scopes, sc);
+        switch (it->kind) {
+        case IT_WHEN:
+            if (when_holds(ex, it)) {
+                ex->overriding++;
+                expand_items(ex, &it->body, sc);
+                ex->overriding--;
+            }
+            break;
+        case IT_IF:
+            expand_items(ex, val_truthy(eval_in(ex, it->value, sc)) ? &it->body : &it->else_body, sc);
+            break;
+        case IT_FOR:
+            expand_for(ex, it, sc);
+            break;
+        case IT_LET:
+            sc = scope_bind(ex->cx.a, sc, it->name, eval_in(ex, it->value, sc));
+            break;
+        default:
+            ex->item(ex, it, sc);
         }
     }
-    for (size_t i = 0; i < whens.len; i++) {
-        ex->overriding++;
-        expand_items(ex, &((const ast_item *)whens.items[i])->body, scopes.items[i]);
-        ex->overriding--;
-    }
+}
+
+expand_clash expand_clash_of(int earlier, int later)
+{
+    if (!earlier && !later)
+        return CLASH_TWICE;
+    return later >= earlier ? CLASH_REPLACE : CLASH_KEEP;
 }

@@ -132,27 +132,38 @@ pattern_cache *pattern_cache_new(arena *a);
 
 /* ---- the expander ---- */
 
-/* The differences between the places where for/when/if/let may stand. */
-enum {
-    EXPAND_LET = 1,             /* `let` binds for the items after it (lowerings) */
-    EXPAND_FOR_MAP = 2,         /* `for` also walks a map, binding {key, value} (declarations) */
-    EXPAND_WHEN_LAST = 4,       /* `when` bodies apply after the other items, so what
-                                   they set overrides (resource bodies) */
-};
-
+/* The one expander of for/when/if/let, for declarations, resource bodies,
+ * the project, lowerings, raw blocks and workflows alike:
+ *   for x in LIST|MAP { }   the items once per element (a map's: {key, value});
+ *   when ENV, ... { }       the items where the environment is one of those;
+ *   if COND { } else { }    the items of the branch that holds;
+ *   let x = EXPR            x bound for the items after it.
+ * Every other item goes to ex->item with the scope it stands in, and with
+ * ex->overriding, how many `when`s that hold it stands in. Whoever receives
+ * a setting resolves it against an earlier one of the same thing with
+ * expand_clash: what a holding `when` sets overrides what its surroundings
+ * set, wherever it is written. */
 typedef struct expander expander;
 struct expander {
     eval_ctx cx;                /* conditions and lists are evaluated here (cx.sc per item) */
     const char *env;            /* `when` holds where it names env; NULL: nowhere */
-    unsigned flags;             /* EXPAND_* */
-    int overriding;             /* inside this many `when`s that hold (EXPAND_WHEN_LAST) */
+    int overriding;             /* holding `when`s around the item being handed over */
     /* Every other item, with the scope it stands in. */
     void (*item)(expander *ex, const ast_item *it, scope *sc);
     void *ctx;                  /* the item function's */
 };
 
-/* Expands for/when/if (and let, with EXPAND_LET) in items, handing every
- * other item to ex->item. */
+/* Expands for/when/if/let in items, handing every other item to ex->item. */
 void expand_items(expander *ex, const ptrvec *items, scope *sc);
+
+/* Two settings of one thing (an attribute, a nested block, a resource) at
+ * `when` depths earlier and later: */
+typedef enum {
+    CLASH_REPLACE,              /* the later one wins: it is in more holding `when`s, or as many (> 0) */
+    CLASH_KEEP,                 /* the earlier one stays: it is in more */
+    CLASH_TWICE,                /* neither is in a `when`: the thing is set twice, an error */
+} expand_clash;
+
+expand_clash expand_clash_of(int earlier, int later);
 
 #endif

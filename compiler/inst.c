@@ -138,6 +138,7 @@ typedef struct gather_ctx {
     bool in_stack;      /* inside a `stack` block: stacks do not nest */
     const ast_item *stack_decl;     /* that block */
     scope *stack_sc;                /* where it stands */
+    int depth;          /* holding `when`s around the items (expand_clash) */
 } gather_ctx;
 
 static void gather_items(gather_ctx g, const ptrvec *items, scope *sc);
@@ -162,6 +163,36 @@ static instance *new_instance(env_state *es, const kind *k, const char *label, c
     return in;
 }
 
+/* A resource declared again: in more holding `when`s than before, it
+ * overrides the earlier declaration (its body is expanded over it, its
+ * children are the earlier one's); in fewer, the earlier one overrides it.
+ * Declared again at the same depth, it is a duplicate. */
+static bool gather_again(gather_ctx g, const ast_item *it, const kind *k, scope *sc, instance *dup)
+{
+    if (g.depth == dup->depth || dup->k != k)
+        return false;
+    inst_layer *l = arena_alloc(g.es->a, sizeof *l);
+    *l = (inst_layer){it, sc, g.depth};
+    if (g.depth < dup->depth) {     /* this one is the resource; what came first overrides it */
+        *l = (inst_layer){dup->decl, dup->sc, dup->depth};
+        dup->decl = it;
+        dup->items = it->body;
+        dup->sc = sc;
+        dup->depth = g.depth;
+        dup->r.loc = it->loc;
+    }
+    size_t at = 0;
+    while (at < dup->overrides.len && ((inst_layer *)dup->overrides.items[at])->depth <= l->depth)
+        at++;
+    vec_push(g.es->a, &dup->overrides, NULL);
+    memmove(&dup->overrides.items[at + 1], &dup->overrides.items[at], (dup->overrides.len - at - 1) * sizeof(void *));
+    dup->overrides.items[at] = l;
+    gather_ctx child = g;
+    child.parent = dup;
+    gather_items(child, &it->body, sc);
+    return true;
+}
+
 static void gather_resource(gather_ctx g, const ast_item *it, const kind *k, scope *sc)
 {
     env_state *es = g.es;
@@ -172,6 +203,8 @@ static void gather_resource(gather_ctx g, const ast_item *it, const kind *k, sco
     const char *label = label_text(es, sc, it->labels.items[0], NULL, NULL);
     const char *path = g.parent ? arena_printf(es->a, "%s.%s", g.parent->r.path, label) : label;
     instance *dup = find_instance(es, path);
+    if (dup && gather_again(g, it, k, sc, dup))
+        return;
     if (dup) {
         if (first_env(es) || dup->decl != it)
             diag_error(es->d, ((const ast_expr *)it->labels.items[0])->loc,
@@ -182,6 +215,7 @@ static void gather_resource(gather_ctx g, const ast_item *it, const kind *k, sco
     instance *in = new_instance(es, k, label, path, it, sc, g);
     in->ident = inst_ident(es->a, path);
     in->items = it->body;
+    in->depth = g.depth;
     vec_push(es->a, &es->instances, in);
     strmap_put(&es->by_path, path, in);
     uintptr_t n = (uintptr_t)strmap_get(&es->kind_count, k->name);
@@ -284,6 +318,7 @@ static void gather_item(expander *ex, const ast_item *it, scope *sc)
 {
     gather_ctx g = *(gather_ctx *)ex->ctx;
     env_state *es = g.es;
+    g.depth += ex->overriding;
     if (it->kind == IT_BLOCK) {
         const kind *k = sema_find_kind(es->p, it->name);
         int target = target_by_name(it->name);
@@ -308,34 +343,44 @@ static void gather_item(expander *ex, const ast_item *it, scope *sc)
 
 static void gather_items(gather_ctx g, const ptrvec *items, scope *sc)
 {
-    expander ex = {.cx = inst_eval_ctx(g.es, sc, NULL, -1), .env = g.es->env, .flags = EXPAND_FOR_MAP,
-                   .item = gather_item, .ctx = &g};
+    expander ex = {.cx = inst_eval_ctx(g.es, sc, NULL, -1), .env = g.es->env, .item = gather_item, .ctx = &g};
     expand_items(&ex, items, sc);
 }
 
 /* ---- bodies ---- */
 
-/* Sets an attribute; a second setting is an error unless a `when` that
- * holds overrides it (ex->overriding). */
-static void body_set(env_state *es, ebody *b, const char *name, value *v, src_loc loc, bool overriding)
+/* Sets an attribute set at `when` depth `depth`; an earlier setting of it
+ * is resolved by expand_clash: set twice outside any `when` is an error
+ * (unless one of them is not the program's: a default, the parent). */
+static void body_set(env_state *es, ebody *b, const char *name, value *v, src_loc loc, int depth)
 {
     for (size_t i = 0; i < b->names.len; i++) {
-        if (strcmp(b->names.items[i], name) == 0) {
-            if (!overriding && loc.file && ((src_loc *)b->locs.items[i])->file) {
-                src_loc *first = b->locs.items[i];
+        if (strcmp(b->names.items[i], name) != 0)
+            continue;
+        src_loc *first = b->locs.items[i];
+        switch (expand_clash_of((int)(uintptr_t)b->depths.items[i], depth)) {
+        case CLASH_KEEP:
+            return;
+        case CLASH_TWICE:
+            if (loc.file && first->file) {
                 diag_error(es->d, loc, "'%s' is set twice (first at line %d)", name, first->line);
                 return;
             }
-            b->vals.items[i] = v;
-            *(src_loc *)b->locs.items[i] = loc;
-            return;
+            break;
+        case CLASH_REPLACE:
+            break;
         }
+        b->vals.items[i] = v;
+        *first = loc;
+        b->depths.items[i] = (void *)(uintptr_t)depth;
+        return;
     }
     src_loc *l = arena_alloc(es->a, sizeof *l);
     *l = loc;
     vec_push(es->a, &b->names, (void *)name);
     vec_push(es->a, &b->vals, v);
     vec_push(es->a, &b->locs, l);
+    vec_push(es->a, &b->depths, (void *)(uintptr_t)depth);
 }
 
 value *inst_body_get(const ebody *b, const char *name)
@@ -505,13 +550,18 @@ ebody *inst_body(env_state *es, instance *in)
     in->body = new_body(es, in);
     inst_watch(es, &in->body_varies);
     body_ctx bc = {.es = es, .b = in->body};
-    expander ex = {.cx = inst_eval_ctx(es, in->sc, in, -1), .env = es->env, .flags = EXPAND_WHEN_LAST,
-                   .item = body_item, .ctx = &bc};
+    expander ex = {.cx = inst_eval_ctx(es, in->sc, in, -1), .env = es->env, .item = body_item, .ctx = &bc};
     expand_items(&ex, &in->items, in->sc);
+    for (size_t i = 0; i < in->overrides.len; i++) {  /* declared again in holding `when`s */
+        const inst_layer *l = in->overrides.items[i];
+        ex.overriding = l->depth - in->depth;
+        ex.cx.sc = l->sc;
+        expand_items(&ex, &l->decl->body, l->sc);
+    }
     if (in->r.parent && sema_find_attr(&in->k->sch, "parent")) {
         value *pv = val_new(es->a, V_RESOURCE, in->decl->loc);
         pv->res = (resource *)in->r.parent;
-        body_set(es, in->body, "parent", pv, in->decl->loc, false);
+        body_set(es, in->body, "parent", pv, in->decl->loc, 0);
     }
     for (size_t i = 0; i < in->body->annots.len; i++)
         vec_push(es->a, &in->r.annots, (void *)((const eannot *)in->body->annots.items[i])->an);
@@ -547,7 +597,7 @@ static value *schema_attr(env_state *es, ebody *b, const char *name, src_loc loc
     if (!v)
         v = val_null(es->a, loc);
     if (!shared)
-        body_set(es, b, name, v, ad->dflt->loc, false);
+        body_set(es, b, name, v, ad->dflt->loc, 0);
     return v;
 }
 
@@ -1304,6 +1354,8 @@ static instance *twin_of(env_state *first, instance *in)
     instance *t = find_instance(first, in->r.path);
     if (!t || t->decl != in->decl || t->body_varies || t->defaults_vary || t->cut || t->state != 2)
         return NULL;
+    if (t->overrides.len || in->overrides.len)
+        return NULL;    /* declared again in `when`s: which hold differs between environments */
     return same_bindings(in->sc, t->sc) ? t : NULL;
 }
 

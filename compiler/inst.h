@@ -33,6 +33,7 @@ typedef struct ebody {
     ptrvec names;               /* const char* */
     ptrvec vals;                /* value* */
     ptrvec locs;                /* src_loc* of each attribute's value */
+    ptrvec depths;              /* holding `when`s each was set in (as uintptr_t): expand_clash */
     ptrvec blocks;              /* eblock* */
     ptrvec annots;              /* eannot*: the block's own and its attributes' */
     const schema *sch;          /* what it was checked against */
@@ -54,6 +55,14 @@ typedef struct eblock {
     src_loc loc;
 } eblock;
 
+/* The same resource declared again inside holding `when`s: its body is
+ * expanded over the resource's own, overriding it (eval.h, expand_clash). */
+typedef struct inst_layer {
+    const ast_item *decl;
+    scope *sc;
+    int depth;                  /* holding `when`s the declaration stands in */
+} inst_layer;
+
 /* A resource in one environment. */
 typedef struct instance instance;
 struct instance {
@@ -64,6 +73,8 @@ struct instance {
     const ast_item *decl;
     ptrvec items;               /* ast_item* of its body (whens included) */
     scope *sc;                  /* bindings where it was declared (loop vars) */
+    int depth;                  /* holding `when`s its declaration stands in */
+    ptrvec overrides;           /* inst_layer*, by depth: declarations of it in more `when`s */
     ebody *body;                /* evaluated and checked attributes */
     int state;                  /* 0 new, 1 evaluating, 2 done (cycle detection) */
     ptrvec children;            /* instance* */

@@ -23,6 +23,8 @@ typedef struct lower_ctx {
     ptrvec pending;         /* pending_ref* */
     ir_value *deploy_scope; /* Bicep: the resource group the lowering's `scope` names */
     bool named_badly;       /* a name of its blocks was reported (name_error) */
+    ptrmap *depths;         /* ir_entry* and ir_block* -> 1 + the `when` depth it was set at */
+    bool once;              /* lowering for no environment (workflows): no `when` holds */
 } lower_ctx;
 
 void lower_out_init(lower_out *lo, arena *a)
@@ -562,10 +564,73 @@ static bool takes_address(const ir_block *b, const char *key)
     return false;
 }
 
-static void lower_items(lower_ctx *lc, ir_block *b, const ptrvec *items, scope *sc);
+static void lower_items(lower_ctx *lc, ir_block *b, const ptrvec *items, scope *sc, int depth);
+
+/* Where a lowering keeps the `when` depth of what it makes: in the scratch
+ * arena, given back with the rest of what it evaluates. */
+static ptrmap *new_depths(env_state *es)
+{
+    ptrmap *m = arena_alloc(es->scratch, sizeof *m);
+    ptrmap_init(m, es->scratch);
+    return m;
+}
+
+/* The `when` depth a block or entry was made at (eval.h, expand_clash). */
+static int depth_of(const lower_ctx *lc, const void *x)
+{
+    return (int)(uintptr_t)ptrmap_get(lc->depths, x) - 1;
+}
+
+static void set_depth(lower_ctx *lc, const void *x, int depth)
+{
+    ptrmap_put(lc->depths, x, (void *)(uintptr_t)(depth + 1));
+}
+
+/* An attribute of a target block, set at `when` depth `depth`: a holding
+ * `when` replaces what its surroundings set (a null it sets removes it),
+ * and an attribute set twice outside any `when` is an error. */
+static void lower_attr(lower_ctx *lc, ir_block *b, const ast_item *it, ir_value *v, int depth)
+{
+    for (size_t i = 0; i < b->entries.len; i++) {
+        ir_entry *e = b->entries.items[i];
+        if (e->block || strcmp(e->key, it->name) != 0)
+            continue;
+        switch (expand_clash_of(depth_of(lc, e), depth)) {
+        case CLASH_KEEP:
+            return;
+        case CLASH_TWICE:
+            diag_error(lc->es->d, it->name_loc, "'%s' is set twice (first at line %d)", it->name, e->value->loc.line);
+            return;
+        case CLASH_REPLACE:
+            break;
+        }
+        if (v) {
+            e->value = v;
+            set_depth(lc, e, depth);
+        } else {
+            memmove(&b->entries.items[i], &b->entries.items[i + 1], (b->entries.len - i - 1) * sizeof(void *));
+            b->entries.len--;
+        }
+        return;
+    }
+    if (v)
+        set_depth(lc, ir_block_attr(lc->es->a, b, it->name, v), depth);
+}
+
+/* A nested block in a holding `when` is merged into the block of its type
+ * that its surroundings made (the last one); elsewhere blocks repeat. */
+static ir_block *overridden_block(lower_ctx *lc, const ir_block *b, const char *type, int depth)
+{
+    for (size_t i = b->entries.len; depth > 0 && i-- > 0;) {
+        const ir_entry *e = b->entries.items[i];
+        if (e->block && strcmp(e->key, type) == 0 && depth_of(lc, e) < depth)
+            return e->block;
+    }
+    return NULL;
+}
 
 /* An item of a target block's body: an attribute or a nested block. */
-static void body_item(lower_ctx *lc, ir_block *b, const ast_item *it, scope *sc)
+static void body_item(lower_ctx *lc, ir_block *b, const ast_item *it, scope *sc, int depth)
 {
     env_state *es = lc->es;
     if (it->kind == IT_ATTR) {
@@ -575,15 +640,18 @@ static void body_item(lower_ctx *lc, ir_block *b, const ast_item *it, scope *sc)
             return;
         }
         eval_ctx cx = lower_eval_ctx(lc, sc, (int)lc->target);
-        ir_value *v = to_ir(lc, eval_expr(&cx, it->value));
-        if (v)
-            ir_block_attr(es->a, b, it->name, v);
+        lower_attr(lc, b, it, to_ir(lc, eval_expr(&cx, it->value)), depth);
     } else if (it->kind == IT_BLOCK) {
         if (it->labels.len)
             diag_error(es->d, it->loc, "a nested block in a lowering takes no name");
-        ir_block *nb = ir_block_new(es->a, IRB_NESTED, it->name, NULL, it->loc);
-        lower_items(lc, nb, &it->body, sc);
-        ir_block_nested(es->a, b, it->name, nb);
+        ir_block *nb = overridden_block(lc, b, it->name, depth);
+        if (nb) {
+            lower_items(lc, nb, &it->body, sc, depth);
+            return;
+        }
+        nb = ir_block_new(es->a, IRB_NESTED, it->name, NULL, it->loc);
+        lower_items(lc, nb, &it->body, sc, depth);
+        set_depth(lc, ir_block_nested(es->a, b, it->name, nb), depth);
     } else {
         diag_error(es->d, it->loc, "this cannot stand in a target block");
     }
@@ -714,8 +782,9 @@ static ir_block *provider_config(lower_ctx *lc, const tf_provider_decl *tp, cons
     scope *sc = scope_bind(es->scratch, es->globals, "region",
                            region ? val_string(es->scratch, region, at) : val_null(es->scratch, at));
     sc = scope_bind(es->scratch, sc, "tags", inst_project_tags(es, es->scratch, tp->config->loc));
-    lower_ctx pc = {.es = es, .secrets = lc->secrets, .out = lc->out, .target = TARGET_TERRAFORM};
-    lower_items(&pc, b, &tp->config->body, sc);
+    lower_ctx pc = {.es = es, .secrets = lc->secrets, .out = lc->out, .target = TARGET_TERRAFORM,
+                    .depths = new_depths(es)};
+    lower_items(&pc, b, &tp->config->body, sc, 0);
     if (pc.pending.len)
         diag_error(es->d, tp->config->loc, "the configuration of provider %s cannot refer to resources", tp->name);
     arena_release(es->scratch, scratch);
@@ -773,8 +842,38 @@ static void lower_providers(lower_ctx *lc)
     }
 }
 
-/* A top-level block of a lowering: a target block. */
-static void target_block(lower_ctx *lc, const ast_item *it, scope *sc)
+
+/* The block of this lowering of that kind, type and local name, if it made
+ * one already (a Kubernetes object's type is known once it is made). */
+static ir_block *made_already(lower_ctx *lc, ir_block_kind bkind, const char *type, const char *local)
+{
+    const instance *in = lc->in;
+    for (size_t i = 0; i < in->r.blocks.len; i++) {
+        ir_block *b = in->r.blocks.items[i];
+        if (b->kind == bkind && (ir_target)(uintptr_t)in->targets.items[i] == lc->target &&
+            strcmp(in->locals.items[i], local) == 0 && (bkind == IRB_K8S_OBJECT || strcmp(b->type, type) == 0))
+            return b;
+    }
+    return NULL;
+}
+
+/* What a Kubernetes object is known by, once its body is lowered. */
+static void name_object(lower_ctx *lc, const ast_item *it, ir_block *b, const char *local)
+{
+    /* objects are told apart by kind and name, as the API server does */
+    const ir_entry *k = ir_block_get(b, "kind");
+    b->type = k && k->value && k->value->kind == IR_STRING ? inst_env_text(lc->es, k->value->text) : local;
+    b->name = k8s_object_name(lc->es, b, local);
+    b->group = lc->in->r.label;
+    b->generated = strcmp(it->name, "generated") == 0;
+    if (b->generated && strcmp(b->type, "ConfigMap") != 0)
+        diag_error(lc->es->d, it->loc, "only a ConfigMap can be generated (this is a %s); write it as an object", b->type);
+}
+
+/* A top-level block of a lowering: a target block. One that was made
+ * already (the same kind, type and name) is the same block written again:
+ * in a holding `when`, what it sets overrides; outside any, an error. */
+static void target_block(lower_ctx *lc, const ast_item *it, scope *sc, int depth)
 {
     if (it->kind != IT_BLOCK) {
         diag_error(lc->es->d, it->loc, "this cannot stand in a lowering");
@@ -791,23 +890,27 @@ static void target_block(lower_ctx *lc, const ast_item *it, scope *sc)
     /* An empty-bodied data source is a lookup of the context (client config,
      * subscription, caller identity): shared under its own name. */
     bool shared = bkind == IRB_DATA && target_table[lc->target].shared_lookups && it->body.len == 0;
+    ir_block *b = shared ? NULL : made_already(lc, bkind, type, local);
+    if (b && expand_clash_of(depth_of(lc, b), depth) == CLASH_TWICE) {
+        diag_error(lc->es->d, it->loc, "%s %s is written twice (first at line %d)", it->name, local, b->loc.line);
+        return;
+    }
+    if (b) {
+        lower_items(lc, b, &it->body, sc, depth);
+        if (bkind == IRB_K8S_OBJECT)
+            name_object(lc, it, b, local);
+        return;
+    }
     const char *name = shared || bkind == IRB_WORKFLOW || bkind == IRB_PROVIDER ? local : block_name(lc, local);
-    ir_block *b = ir_block_new(a, bkind, type, name, it->loc);
+    b = ir_block_new(a, bkind, type, name, it->loc);
     b->source = it->loc.file ? it->loc.file->path : NULL;
     /* findings point at the resource in the program: a raw block is its own */
     b->loc = lc->in->raw ? it->loc : lc->in->decl->loc;
     b->origin = &lc->in->r;
-    lower_items(lc, b, &it->body, sc);
-    if (bkind == IRB_K8S_OBJECT) {
-        /* objects are told apart by kind and name, as the API server does */
-        const ir_entry *k = ir_block_get(b, "kind");
-        b->type = k && k->value && k->value->kind == IR_STRING ? inst_env_text(lc->es, k->value->text) : local;
-        b->name = k8s_object_name(lc->es, b, local);
-        b->group = lc->in->r.label;
-        b->generated = strcmp(it->name, "generated") == 0;
-        if (b->generated && strcmp(b->type, "ConfigMap") != 0)
-            diag_error(lc->es->d, it->loc, "only a ConfigMap can be generated (this is a %s); write it as an object", b->type);
-    }
+    set_depth(lc, b, depth);
+    lower_items(lc, b, &it->body, sc, depth);
+    if (bkind == IRB_K8S_OBJECT)
+        name_object(lc, it, b, local);
     if (lc->target == TARGET_TERRAFORM && (bkind == IRB_RESOURCE || bkind == IRB_DATA))
         place_block(lc, b);
     if (bkind == IRB_MODULE)
@@ -822,6 +925,7 @@ static void target_block(lower_ctx *lc, const ast_item *it, scope *sc)
 typedef struct items_ctx {
     lower_ctx *lc;
     ir_block *b;            /* the block whose body this is; NULL: the lowering's top level */
+    int depth;              /* holding `when`s around the items */
 } items_ctx;
 
 static const ir_block *primary_block(lower_ctx *lc, instance *owner, src_loc loc);
@@ -861,19 +965,19 @@ static void lower_item(expander *ex, const ast_item *it, scope *sc)
 {
     items_ctx *ic = ex->ctx;
     if (ic->b)
-        body_item(ic->lc, ic->b, it, sc);
+        body_item(ic->lc, ic->b, it, sc, ic->depth + ex->overriding);
     else if (it->kind == IT_ATTR && strcmp(it->name, "scope") == 0 && ic->lc->target == TARGET_BICEP)
         deploy_scope(ic->lc, it, sc);
     else
-        target_block(ic->lc, it, sc);
+        target_block(ic->lc, it, sc, ic->depth + ex->overriding);
 }
 
 /* A lowering's items (b NULL) or a target block's, for/when/if/let expanded. */
-static void lower_items(lower_ctx *lc, ir_block *b, const ptrvec *items, scope *sc)
+static void lower_items(lower_ctx *lc, ir_block *b, const ptrvec *items, scope *sc, int depth)
 {
-    items_ctx ic = {lc, b};
-    expander ex = {.cx = lower_eval_ctx(lc, sc, (int)lc->target), .env = lc->es->env,
-                   .flags = EXPAND_LET, .item = lower_item, .ctx = &ic};
+    items_ctx ic = {lc, b, depth};
+    expander ex = {.cx = lower_eval_ctx(lc, sc, (int)lc->target), .env = lc->once ? NULL : lc->es->env,
+                   .item = lower_item, .ctx = &ic};
     expand_items(&ex, items, sc);
 }
 
@@ -1165,8 +1269,6 @@ static void adopt_blocks(lower_ctx *lc, instance *in, const instance *src)
     publish(lc);
 }
 
-/* Lowers in (once) for its stack's target and the other targets lowered per
- * environment; then its children, right after it. */
 /* In a local environment, only the local stand-ins (compose) are lowered. */
 static void lower_local(lower_ctx *lc, instance *in, scope *sc)
 {
@@ -1176,7 +1278,7 @@ static void lower_local(lower_ctx *lc, instance *in, scope *sc)
         lower_ctx kc = *lc;
         kc.target = (ir_target)t;
         kc.pending = (ptrvec){0};
-        lower_items(&kc, NULL, &in->k->lower[t]->body, sc);
+        lower_items(&kc, NULL, &in->k->lower[t]->body, sc, 0);
         for (size_t i = 0; i < kc.pending.len; i++)
             resolve_ref(&kc, kc.pending.items[i]);
     }
@@ -1193,7 +1295,7 @@ static void lower_deployed(lower_ctx *lc, instance *in, scope *sc)
     for (int t = 0; t < TARGET_COUNT; t++)
         any_iac |= target_table[t].iac && in->k->lower[t];
     if (iac)
-        lower_items(lc, NULL, &iac->body, sc);
+        lower_items(lc, NULL, &iac->body, sc, 0);
     else if (any_iac)
         diag_error(es->d, in->decl->loc, "kind %s has no %s lowering, so it cannot be in stack '%s'",
                    in->k->name, target_table[in->r.target].name, in->r.stack);
@@ -1212,7 +1314,7 @@ static void lower_deployed(lower_ctx *lc, instance *in, scope *sc)
         lower_ctx kc = *lc;
         kc.target = (ir_target)t;
         kc.pending = (ptrvec){0};
-        lower_items(&kc, NULL, &in->k->lower[t]->body, sc);
+        lower_items(&kc, NULL, &in->k->lower[t]->body, sc, 0);
     }
 }
 
@@ -1233,6 +1335,7 @@ static void lower_instance(lower_ctx *from, instance *in)
     }
     inst_watch(es, &in->lowering_varies);
     arena_mark scratch = arena_get_mark(es->scratch);  /* given back once its blocks are made */
+    lc.depths = new_depths(es);
     scope *sc = self_scope(es, in);
     if (es->local)
         lower_local(&lc, in, sc);
@@ -1263,10 +1366,11 @@ void lower_once(env_state *es, lower_secrets *secrets, lower_out *out)
             const ast_item *once = target_table[t].per_env ? NULL : in->k->lower[t];
             if (!once)
                 continue;
-            lower_ctx lc = {.es = es, .secrets = secrets, .in = in, .out = out, .target = (ir_target)t};
+            lower_ctx lc = {.es = es, .secrets = secrets, .in = in, .out = out, .target = (ir_target)t, .once = true};
             size_t before = in->r.blocks.len;
             arena_mark scratch = arena_get_mark(es->scratch);
-            lower_items(&lc, NULL, &once->body, self_scope(es, in));
+            lc.depths = new_depths(es);
+            lower_items(&lc, NULL, &once->body, self_scope(es, in), 0);
             arena_release(es->scratch, scratch);
             for (size_t j = before; j < in->r.blocks.len; j++)
                 vec_push(es->a, &stack_for(&lc, stack_name_of(&lc), lc.target)->blocks, in->r.blocks.items[j]);

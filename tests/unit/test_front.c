@@ -307,6 +307,49 @@ TEST(compile_a_resources_tags_merge_with_the_projects)
     compile_free(&r.c);
 }
 
+/* The one expander's override, in declarations: a resource declared again
+ * inside a holding `when` overrides its declaration, wherever it is
+ * written; declared twice at the same depth, it is a duplicate. */
+TEST(compile_a_resource_declared_again_in_a_when_overrides_it)
+{
+    run r = compile_text("network core { address = 10.0.0.0/16  subnet a { address = 10.0.1.0/24 } }\n"
+                         "when prod { store logs { size = 3  rule keep { days = 7d } } }\n"
+                         "store logs { subnet = core.a  size = 2 }\n");
+    CHECK_STR(r.diags, "");
+    const ir_block *st = block_named(stack0(&r), "logs");
+    const ir_value *size = st ? ir_block_get(st, "size")->value : NULL;
+    CHECK(size && size->kind == IR_PARAM);
+    CHECK_STR(size ? size->param->values[0]->text : NULL, "2");
+    CHECK_STR(size ? size->param->values[1]->text : NULL, "3");
+    const ir_entry *rule = st ? ir_block_get(st, "rule") : NULL;
+    CHECK(rule && rule->cond && rule->cond->values[1]->boolean && !rule->cond->values[0]->boolean);
+    compile_free(&r.c);
+    r = compile_text("network core { address = 10.0.0.0/16  subnet a { address = 10.0.1.0/24 } }\n"
+                     "when prod { store logs { size = 3 } }\n"
+                     "when prod { store logs { size = 4 } }\n"
+                     "store logs { subnet = core.a }\n");
+    CHECK_CONTAINS(r.diags, "3:19: duplicate resource name 'logs'");
+    compile_free(&r.c);
+}
+
+/* And in bodies: what a holding `when` sets wins wherever it is written;
+ * set twice outside any `when`, an attribute is an error. */
+TEST(compile_a_when_overrides_wherever_it_is_written)
+{
+    run r = compile_text("network core { address = 10.0.0.0/16  subnet a { address = 10.0.1.0/24 } }\n"
+                         "store logs { when prod { size = 3 }  subnet = core.a  size = 2 }\n"
+                         "store more { subnet = core.a  size = 2  size = 3 }\n");
+    CHECK_CONTAINS(r.diags, "3:48: 'size' is set twice (first at line 3)");
+    compile_free(&r.c);
+    r = compile_text("network core { address = 10.0.0.0/16  subnet a { address = 10.0.1.0/24 } }\n"
+                     "store logs { when prod { size = 3 }  subnet = core.a  size = 2 }\n");
+    const ir_block *st = block_named(stack0(&r), "logs");
+    const ir_value *size = st ? ir_block_get(st, "size")->value : NULL;
+    CHECK(size && size->kind == IR_PARAM);
+    CHECK_STR(size ? size->param->values[1]->text : NULL, "3");
+    compile_free(&r.c);
+}
+
 TEST(compile_is_deterministic)
 {
     const char *prog = "network core { address = 10.0.0.0/16  subnet a { address = 10.0.1.0/24 } }\n"
