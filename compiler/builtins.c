@@ -243,6 +243,16 @@ static value *fn_contains(eval_ctx *cx, const ast_expr *c, value **args, size_t 
     return val_bool(cx->a, false, c->loc);
 }
 
+/* lookup(map, key, default): the key's value, or default where the map has
+ * no such key (reading it as map.key would be an error). */
+static value *fn_lookup(eval_ctx *cx, const ast_expr *c, value **args, size_t n)
+{
+    if (n != 3 || args[0]->kind != V_MAP || !str_arg(args[1]))
+        return bad(cx, c, "takes a map, a key and the default where the map has no such key");
+    value *v = val_map_get(args[0], args[1]->text);
+    return v ? v : args[2];
+}
+
 static value *fn_keys(eval_ctx *cx, const ast_expr *c, value **args, size_t n)
 {
     if (n != 1 || args[0]->kind != V_MAP)
@@ -614,6 +624,7 @@ static const builtin builtins[] = {
     {"jsonencode", fn_jsonencode, true},
     {"keys", fn_keys, false},
     {"length", fn_length, false},
+    {"lookup", fn_lookup, false},
     {"lower", fn_case, false},
     {"matches", fn_matches, false},
     {"merge", fn_merge, false},
@@ -649,7 +660,10 @@ value *eval_call(eval_ctx *cx, const ast_expr *e)
     const builtin *b = bsearch(e->text, builtins, sizeof builtins / sizeof builtins[0], sizeof builtins[0], by_name);
     eval_fn fn = b ? b->fn : cx->host ? cx->host->function(e->text) : NULL;
     if (!fn) {
-        diag_error(cx->d, e->loc, "unknown function '%s'", e->text);
+        ptrvec names = {0};
+        for (size_t i = 0; i < sizeof builtins / sizeof builtins[0]; i++)
+            vec_push(cx->a, &names, (void *)builtins[i].name);
+        diag_error(cx->d, e->loc, "unknown function '%s'%s", e->text, diag_did_you_mean(cx->a, e->text, &names));
         return val_null(cx->a, e->loc);
     }
     bool pass = b && b->passes;

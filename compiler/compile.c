@@ -72,7 +72,7 @@ static bool check_program_shape(const program *p, const ptrvec *files)
 static const char *layout_path(const env_state *es, value *settings, const char *key, const char *dflt)
 {
     value *v = settings && settings->kind == V_MAP ? val_map_get(settings, key) : NULL;
-    if (!v)
+    if (!v || v->kind == V_NULL)
         return dflt;
     const char *why = v->kind != V_STRING ? "it is not a string"
                       : env_marked(v->text) ? "it names the environment (the layout is one for all of them)"

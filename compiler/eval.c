@@ -102,7 +102,10 @@ static value *eval_string(eval_ctx *cx, const ast_expr *e)
             sb_puts(&sb, part->text);
             continue;
         }
+        bool was = cx->interpolating;
+        cx->interpolating = true;
         value *v = eval_expr(cx, part);
+        cx->interpolating = was;
         const char *t = val_to_text(a, v);
         if (t && v->kind != V_NULL) {
             if (sb.len + strlen(t) > EVAL_MAX_STRING) {
@@ -152,17 +155,23 @@ static value *eval_typed_literal(eval_ctx *cx, const ast_expr *e)
     return v;
 }
 
-static value *eval_list(eval_ctx *cx, const ast_expr *e)
+/* The type a list's items or a map's values are expected to have. */
+static const attr_type *elem_of(const attr_type *want, type_kind k)
+{
+    return want && want->kind == k ? want->elem : NULL;
+}
+
+static value *eval_list(eval_ctx *cx, const ast_expr *e, const attr_type *want)
 {
     value *v = val_new(cx->a, V_LIST, e->loc);
     for (size_t i = 0; i < e->items.len; i++)
-        vec_push(cx->a, &v->items, eval_expr(cx, e->items.items[i]));
+        vec_push(cx->a, &v->items, eval_typed(cx, e->items.items[i], elem_of(want, T_LIST)));
     return v;
 }
 
 /* [for x in list : value if cond]: the value for every item the condition
  * holds for, with x bound to the item; null counts as an empty list. */
-static value *eval_for(eval_ctx *cx, const ast_expr *e)
+static value *eval_for(eval_ctx *cx, const ast_expr *e, const attr_type *want)
 {
     value *out = val_new(cx->a, V_LIST, e->loc);
     value *list = eval_expr(cx, e->lhs);
@@ -175,7 +184,7 @@ static value *eval_for(eval_ctx *cx, const ast_expr *e)
     for (size_t i = 0; i < list->items.len; i++) {
         cx->sc = scope_bind(cx->a, outer, e->text, list->items.items[i]);
         if (!e->cond || val_truthy(eval_expr(cx, e->cond)))
-            vec_push(cx->a, &out->items, eval_expr(cx, e->rhs));
+            vec_push(cx->a, &out->items, eval_typed(cx, e->rhs, elem_of(want, T_LIST)));
     }
     cx->sc = outer;
     return out;
@@ -185,6 +194,8 @@ static value *eval_for(eval_ctx *cx, const ast_expr *e)
  * through their accessors (s.gb, d.days, p.value) first. */
 static value *eval_arith(eval_ctx *cx, const ast_expr *e, value *x, value *y)
 {
+    if ((x->flags | y->flags) & VAL_ERROR)
+        return err(cx, e->loc);     /* reported */
     if (x->kind != V_NUMBER || y->kind != V_NUMBER) {
         diag_error(cx->d, e->loc, "cannot %s a %s and a %s", e->kind == EX_ADD ? "add" : "multiply",
                    val_kind_name(x->kind), val_kind_name(y->kind));
@@ -193,14 +204,14 @@ static value *eval_arith(eval_ctx *cx, const ast_expr *e, value *x, value *y)
     return val_number(cx->a, e->kind == EX_ADD ? x->num + y->num : x->num * y->num, e->loc);
 }
 
-static value *eval_map(eval_ctx *cx, const ast_expr *e)
+static value *eval_map(eval_ctx *cx, const ast_expr *e, const attr_type *want)
 {
     value *v = val_new(cx->a, V_MAP, e->loc);
     for (size_t i = 0; i < e->items.len; i++) {
         const char *k = e->keys.items[i];
         if (val_map_get(v, k))
             diag_error(cx->d, ((const ast_expr *)e->items.items[i])->loc, "duplicate key '%s'", k);
-        val_map_set(cx->a, v, k, eval_expr(cx, e->items.items[i]));
+        val_map_set(cx->a, v, k, eval_typed(cx, e->items.items[i], elem_of(want, T_MAP)));
     }
     return v;
 }
@@ -221,33 +232,85 @@ static value *tref_root(eval_ctx *cx, const char *name, src_loc loc)
     return v;
 }
 
-static value *eval_ident(eval_ctx *cx, const ast_expr *e)
+/* What a name means where no enum claims it: a binding in scope, else the
+ * host's; NULL when neither knows it. */
+static value *resolve(eval_ctx *cx, const char *name, src_loc loc)
 {
-    value *v = lookup(cx->sc, e->text);
+    value *v = lookup(cx->sc, name);
+    return v ? v : host_name(cx, name, loc);
+}
+
+static bool enum_has(const attr_type *t, const char *word)
+{
+    for (size_t i = 0; t && t->kind == T_ENUM && i < t->nenum; i++)
+        if (strcmp(t->enum_vals[i], word) == 0)
+            return true;
+    return false;
+}
+
+/* A word of the enum t: a string that knows its type. */
+static value *enum_word(eval_ctx *cx, const char *word, const attr_type *t, src_loc loc)
+{
+    value *v = val_string(cx->a, word, loc);
+    v->enum_of = t;
+    return v;
+}
+
+/* The names an identifier here could have meant. */
+static ptrvec names_in_scope(eval_ctx *cx)
+{
+    ptrvec out = {0};
+    for (const scope *s = cx->sc; s; s = s->up)
+        vec_push(cx->a, &out, (void *)s->name);
+    if (cx->host && cx->host->names)
+        cx->host->names(cx, &out);
+    return out;
+}
+
+static value *unknown_name(eval_ctx *cx, const char *name, src_loc loc)
+{
+    ptrvec names = names_in_scope(cx);
+    const char *hint = diag_did_you_mean(cx->a, name, &names);
+    if (!*hint && cx->interpolating)
+        hint = " (a literal ${ is written $${)";
+    diag_error(cx->d, loc, "unknown name '%s'%s", name, hint);
+    return err(cx, loc);
+}
+
+static value *eval_ident(eval_ctx *cx, const ast_expr *e, const attr_type *want)
+{
+    if (enum_has(want, e->text))
+        return enum_word(cx, e->text, want, e->loc);
+    value *v = resolve(cx, e->text, e->loc);
     if (v)
         return v;
-    v = host_name(cx, e->text, e->loc);
-    if (v)
+    if (want && want->kind == T_ENUM) {     /* its type check says it is none of them */
+        v = val_string(cx->a, e->text, e->loc);
+        v->flags |= VAL_BARE;
         return v;
-    value *word = val_string(cx->a, e->text, e->loc);
-    word->flags |= VAL_BARE;
-    return word;
+    }
+    if (cx->target >= 0 && target_table[cx->target].bare_refs)
+        return tref_root(cx, e->text, e->loc);  /* `parent = this`: resolved once the blocks exist */
+    return unknown_name(cx, e->text, e->loc);
 }
 
 /* In a lowering, `aws_s3_bucket.this.id` starts with a name no scope binds:
- * followed by a member it begins a reference to a target block; alone it is
- * a bare word (`self.encryption == kms`). */
+ * followed by a member, it begins a reference to a target block. */
 static value *eval_member_expr(eval_ctx *cx, const ast_expr *e)
 {
+    const ast_expr *root = e->lhs;
+    value *obj;
     /* `data.T.N` in a Terraform lowering is a data source, even where the
      * program has a resource named data (a namespace, a subnet) */
-    if (e->lhs->kind == EX_IDENT && strcmp(e->lhs->text, "data") == 0 && cx->target >= 0 &&
-        target_table[cx->target].typed_address && !lookup(cx->sc, "data"))
-        return eval_member(cx, tref_root(cx, "data", e->lhs->loc), e->text, e->loc);
-    value *obj = eval_expr(cx, e->lhs);
-    if (obj->kind == V_STRING && (obj->flags & VAL_BARE) && e->lhs->kind == EX_IDENT && cx->target >= 0 &&
-        target_table[cx->target].iac)
-        obj = tref_root(cx, obj->text, e->lhs->loc);
+    bool data = root->kind == EX_IDENT && strcmp(root->text, "data") == 0 && cx->target >= 0 &&
+                target_table[cx->target].typed_address && !lookup(cx->sc, "data");
+    if (root->kind == EX_IDENT && cx->target >= 0 && target_table[cx->target].iac) {
+        obj = data ? NULL : resolve(cx, root->text, root->loc);
+        if (!obj)
+            obj = tref_root(cx, root->text, root->loc);
+    } else {
+        obj = eval_expr(cx, root);
+    }
     return eval_member(cx, obj, e->text, e->loc);
 }
 
@@ -303,12 +366,22 @@ static value *typed_member(eval_ctx *cx, value *obj, const char *name, src_loc l
     return err(cx, loc);
 }
 
+/* A key a map was not given: null where absent keys are (VAL_OPEN), else
+ * an error naming the nearest key it has. */
+static value *missing_key(eval_ctx *cx, const value *m, const char *key, src_loc loc)
+{
+    if (m->flags & VAL_OPEN)
+        return val_null(cx->a, loc);
+    diag_error(cx->d, loc, "the map has no key '%s'%s", key, diag_did_you_mean(cx->a, key, &m->keys));
+    return err(cx, loc);
+}
+
 value *eval_member(eval_ctx *cx, value *obj, const char *name, src_loc loc)
 {
     switch (obj->kind) {
     case V_MAP: {
         value *v = val_map_get(obj, name);
-        return v ? v : val_null(cx->a, loc);
+        return v ? v : missing_key(cx, obj, name, loc);
     }
     case V_RESOURCE:
     case V_BLOCK:
@@ -323,12 +396,6 @@ value *eval_member(eval_ctx *cx, value *obj, const char *name, src_loc loc)
     case V_RANGE:
     case V_CIDR:
         return typed_member(cx, obj, name, loc);
-    case V_STRING:
-        if (obj->flags & VAL_BARE) {
-            diag_error(cx->d, obj->loc, "unresolved reference '%s'", obj->text);
-            return err(cx, loc);
-        }
-        break;
     case V_NULL:
         return obj;     /* optional settings read through: project.aws.region of no aws block */
     default:
@@ -356,8 +423,9 @@ static value *eval_index(eval_ctx *cx, const ast_expr *e)
         return obj->items.items[(size_t)i];
     }
     if (obj->kind == V_MAP && idx->kind == V_STRING) {
-        value *v = val_map_get(obj, eval_text(cx, idx));
-        return v ? v : val_null(cx->a, e->loc);
+        const char *key = eval_text(cx, idx);
+        value *v = val_map_get(obj, key);
+        return v ? v : missing_key(cx, obj, key, e->rhs->loc);
     }
     if (obj->kind == V_NULL)
         return obj;     /* read through, as a member of null is */
@@ -376,6 +444,46 @@ static int compare(eval_ctx *cx, const ast_expr *e, value *x, value *y)
     return (x->num > y->num) - (x->num < y->num);
 }
 
+/* A name no scope binds, compared with a value of an enum: one of its words. */
+static bool unbound(eval_ctx *cx, const ast_expr *e)
+{
+    return e->kind == EX_IDENT && !lookup(cx->sc, e->text) && !host_name(cx, e->text, e->loc);
+}
+
+/* The enum a compared value belongs to: its own, else the other side's
+ * (a word or a string compared with it must be one of that enum's). */
+static bool one_of_enum(eval_ctx *cx, const value *v, const attr_type *t)
+{
+    if (!t || v->kind != V_STRING || v->enum_of || env_marked(v->text) || enum_has(t, v->text))
+        return true;
+    ptrvec words = {0};
+    for (size_t i = 0; i < t->nenum; i++)
+        vec_push(cx->a, &words, (void *)t->enum_vals[i]);
+    diag_error(cx->d, v->loc, "'%s' is compared with a value that is %s: it can never be equal%s", v->text,
+               sema_type_name(cx->a, t), diag_did_you_mean(cx->a, v->text, &words));
+    return false;
+}
+
+/* The two sides of == or !=: a word on one side is a word of the other
+ * side's enum (`self.encryption == kms`), and a string compared with an
+ * enum's value must be one of its words. */
+static bool compared(eval_ctx *cx, const ast_expr *e, value **x, value **y)
+{
+    const ast_expr *word = unbound(cx, e->lhs) ? e->lhs : unbound(cx, e->rhs) ? e->rhs : NULL;
+    const ast_expr *other = word == e->lhs ? e->rhs : e->lhs;
+    value *ov = eval_expr(cx, other);
+    value *wv;
+    if (word && ov->enum_of)
+        wv = eval_typed(cx, word, ov->enum_of);
+    else
+        wv = eval_expr(cx, word ? word : (other == e->lhs ? e->rhs : e->lhs));
+    *x = other == e->lhs ? ov : wv;
+    *y = other == e->lhs ? wv : ov;
+    if ((wv->flags & VAL_ERROR) || (ov->flags & VAL_ERROR))
+        return false;
+    return one_of_enum(cx, *x, (*y)->enum_of) && one_of_enum(cx, *y, (*x)->enum_of);
+}
+
 static value *eval_binary(eval_ctx *cx, const ast_expr *e)
 {
     arena *a = cx->a;
@@ -385,10 +493,16 @@ static value *eval_binary(eval_ctx *cx, const ast_expr *e)
             return val_bool(a, l, e->loc);
         return val_bool(a, val_truthy(eval_expr(cx, e->rhs)), e->loc);
     }
-    value *x = eval_expr(cx, e->lhs), *y = eval_expr(cx, e->rhs);
+    value *x, *y;
+    if (e->kind == EX_EQ || e->kind == EX_NE) {
+        if (!compared(cx, e, &x, &y))
+            return err(cx, e->loc);
+        bool eq = val_equal(eval_concrete(cx, x), eval_concrete(cx, y));
+        return val_bool(a, e->kind == EX_EQ ? eq : !eq, e->loc);
+    }
+    x = eval_expr(cx, e->lhs);
+    y = eval_expr(cx, e->rhs);
     switch (e->kind) {
-    case EX_EQ: return val_bool(a, val_equal(eval_concrete(cx, x), eval_concrete(cx, y)), e->loc);
-    case EX_NE: return val_bool(a, !val_equal(eval_concrete(cx, x), eval_concrete(cx, y)), e->loc);
     case EX_LT: return val_bool(a, compare(cx, e, x, y) < 0, e->loc);
     case EX_LE: return val_bool(a, compare(cx, e, x, y) <= 0, e->loc);
     case EX_GT: return val_bool(a, compare(cx, e, x, y) > 0, e->loc);
@@ -438,8 +552,16 @@ static value *within_limits(eval_ctx *cx, value *v, src_loc loc)
     return v;
 }
 
+value *eval_typed(eval_ctx *cx, const ast_expr *e, const attr_type *t)
+{
+    cx->expect = t;
+    return eval_expr(cx, e);
+}
+
 value *eval_expr(eval_ctx *cx, const ast_expr *e)
 {
+    const attr_type *want = cx->expect;    /* for this expression, not the ones inside it */
+    cx->expect = NULL;
     if (!step(cx, e->loc))
         return err(cx, e->loc);
     if (++cx->depth > EVAL_MAX_DEPTH) {
@@ -458,17 +580,17 @@ value *eval_expr(eval_ctx *cx, const ast_expr *e)
     case EX_RANGE: v = eval_range(cx, e); break;
     case EX_STRING: v = eval_string(cx, e); break;   /* checks its length as it grows */
     case EX_STRLIT: v = val_string(a, e->text, e->loc); break;
-    case EX_LIST: v = within_limits(cx, eval_list(cx, e), e->loc); break;
-    case EX_FOR: v = within_limits(cx, eval_for(cx, e), e->loc); break;
-    case EX_MAP: v = within_limits(cx, eval_map(cx, e), e->loc); break;
-    case EX_IDENT: v = eval_ident(cx, e); break;
+    case EX_LIST: v = within_limits(cx, eval_list(cx, e, want), e->loc); break;
+    case EX_FOR: v = within_limits(cx, eval_for(cx, e, want), e->loc); break;
+    case EX_MAP: v = within_limits(cx, eval_map(cx, e, want), e->loc); break;
+    case EX_IDENT: v = eval_ident(cx, e, want); break;
     case EX_MEMBER: v = eval_member_expr(cx, e); break;
     case EX_INDEX: v = eval_index(cx, e); break;
     case EX_CALL: v = within_limits(cx, eval_call(cx, e), e->loc); break;
     case EX_NOT: v = val_bool(a, !val_truthy(eval_expr(cx, e->lhs)), e->loc); break;
     case EX_NEG: v = eval_expr(cx, e->lhs); break;
     case EX_COND:
-        v = val_truthy(eval_expr(cx, e->cond)) ? eval_expr(cx, e->lhs) : eval_expr(cx, e->rhs);
+        v = eval_typed(cx, val_truthy(eval_expr(cx, e->cond)) ? e->lhs : e->rhs, want);
         break;
     default: v = eval_binary(cx, e); break;
     }
@@ -525,36 +647,32 @@ static const char *what_text(eval_ctx *cx, eval_what what)
 
 static value *mismatch(eval_ctx *cx, value *v, const attr_type *t, src_loc loc, eval_what what)
 {
-    if (v->kind == V_STRING && (v->flags & VAL_BARE) && (t->kind == T_REF || t->kind == T_LIST || t->kind == T_MAP))
-        diag_error(cx->d, loc, "unresolved reference '%s'", v->text);
-    else if (v->kind == V_STRING && (v->flags & VAL_BARE) && t->kind == T_ENUM)
-        diag_error(cx->d, loc, "'%s' is not a valid value for %s: expected %s", v->text, what_text(cx, what),
-                   sema_type_name(cx->a, t));
-    else if (v->kind == V_STRING && (v->flags & VAL_BARE))
-        diag_error(cx->d, loc, "unresolved reference '%s' (%s expects %s)", v->text, what_text(cx, what),
-                   sema_type_name(cx->a, t));
-    else
-        diag_error(cx->d, loc, "wrong type for %s: expected %s, got %s", what_text(cx, what),
-                   sema_type_name(cx->a, t), val_kind_name(v->kind));
+    diag_error(cx->d, loc, "wrong type for %s: expected %s, got %s", what_text(cx, what), sema_type_name(cx->a, t),
+               val_kind_name(v->kind));
     return NULL;
 }
 
 static value *check_enum(eval_ctx *cx, value *v, const attr_type *t, src_loc loc, eval_what what)
 {
-    /* `tier = hot` where a resource is also called hot: the enum word wins */
-    if (v->kind == V_RESOURCE && !v->res->parent) {
-        for (size_t i = 0; i < t->nenum; i++)
-            if (strcmp(t->enum_vals[i], v->res->label) == 0)
-                return val_string(cx->a, t->enum_vals[i], v->loc);
-    }
     if (v->kind != V_STRING)
         return mismatch(cx, v, t, loc, what);
+    if (v->enum_of == t)
+        return v;
     const char *text = eval_text(cx, v);
+    if (enum_has(t, text))
+        return enum_word(cx, text, t, v->loc);
+    if (t->name && !(v->flags & VAL_BARE))
+        return v;   /* a named enum's words are the ones known (region_codes); a string says another */
+    ptrvec words = {0};
     for (size_t i = 0; i < t->nenum; i++)
-        if (strcmp(t->enum_vals[i], text) == 0)
-            return text == v->text ? v : val_string(cx->a, t->enum_vals[i], v->loc);
-    diag_error(cx->d, loc, "'%s' is not a valid value for %s: expected %s", v->text, what_text(cx, what),
-               sema_type_name(cx->a, t));
+        vec_push(cx->a, &words, (void *)t->enum_vals[i]);
+    const char *hint = diag_did_you_mean(cx->a, text, &words);
+    if (t->name)    /* a named enum (region): its words are too many to list */
+        diag_error(cx->d, loc, "'%s' is not a valid value for %s: expected a %s%s", text, what_text(cx, what), t->name,
+                   hint);
+    else
+        diag_error(cx->d, loc, "'%s' is not a valid value for %s: expected %s%s", text, what_text(cx, what),
+                   sema_type_name(cx->a, t), hint);
     return NULL;
 }
 

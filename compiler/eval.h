@@ -8,12 +8,17 @@
  * the program (sole, earlier_siblings, secret_names, referrers). Policy
  * rules evaluate without a host, so they see only what their scope binds.
  *
- * An identifier resolves, in order, to: a binding in scope (loop variables,
- * self, env, envs), what the host says, and otherwise a bare word (a string
- * flagged VAL_BARE: enum values and regions are written without quotes).
- * The type check turns a bare word in a reference position into
- * "unresolved reference". Inside a lowering, an unbound identifier followed
- * by a member starts a reference to a target block (`aws_s3_bucket.this.id`).
+ * Names are resolved, never guessed. An identifier is, in order: a word of
+ * the enum the context expects (`encryption = kms`, `location =
+ * westeurope`: an attribute's type, a comparison with an enum-typed
+ * value), a binding in scope (loop variables, lets, self, env, envs), what
+ * the host says (top-level lets, resources, project); inside a lowering,
+ * one followed by a member starts a reference to a target block
+ * (`aws_s3_bucket.this.id`), and in a target whose blocks are named by
+ * their bare symbolic name, one alone names a block (`parent = this`).
+ * Anything else is an error at the identifier, with the nearest name in
+ * scope suggested. A map has the keys it was given: reading another is an
+ * error too (but for the blocks policy rules read, VAL_OPEN).
  */
 #ifndef INFRAC_EVAL_H
 #define INFRAC_EVAL_H
@@ -62,6 +67,8 @@ typedef value *(*eval_fn)(eval_ctx *cx, const ast_expr *call, value **args, size
 typedef struct eval_host {
     /* A name no scope binds: a value, or NULL when the host has none. */
     value *(*name)(eval_ctx *cx, const char *name, src_loc loc);
+    /* The names it would resolve, for "did you mean" (added to out as const char*). */
+    void (*names)(eval_ctx *cx, ptrvec *out);
     /* A member of a V_RESOURCE or V_BLOCK value; reports and returns null when there is none. */
     value *(*member)(eval_ctx *cx, value *obj, const char *name, src_loc loc);
     /* The host's function of that name, or NULL. */
@@ -85,9 +92,16 @@ struct eval_ctx {
     int depth;
     pattern_cache *patterns;    /* compiled regular expressions; NULL: compiled per call */
     eval_budget *budget;        /* NULL: no limit on steps */
+    const attr_type *expect;    /* the type the expression being evaluated is for, or NULL:
+                                   set by eval_typed, passed down only where the value is
+                                   the expression's own (a condition's branches, list items) */
+    bool interpolating;         /* inside ${...}: an unknown name may be a literal ${ */
 };
 
 value *eval_expr(eval_ctx *cx, const ast_expr *e);
+
+/* e evaluated for a value of type t (which says what its words mean). */
+value *eval_typed(eval_ctx *cx, const ast_expr *e, const attr_type *t);
 
 /* What a type check names in its messages: prefix'name' ("default of 'retention'"). */
 typedef struct eval_what {

@@ -160,7 +160,7 @@ static void put_escaped(fmt *f, const char *s)
         case '\n': put(f, "\\n"); break;
         case '\t': put(f, "\\t"); break;
         case '\r': put(f, "\\r"); break;
-        case '$': put(f, s[1] == '{' ? "\\$" : "$"); break;
+        case '$': put(f, s[1] == '{' ? "$$" : "$"); break;   /* a literal ${ is written $${ */
         default: sb_putc(&f->sb, *s);
         }
     }

@@ -331,7 +331,8 @@ static void gather_item(expander *ex, const ast_item *it, scope *sc)
         else if (k)
             gather_resource(g, it, k, sc);
         else if (!g.parent && first_env(es))
-            diag_error(es->d, it->name_loc, "unknown kind '%s'", it->name);
+            diag_error(es->d, it->name_loc, "unknown kind '%s'%s", it->name,
+                       diag_did_you_mean(es->a, it->name, &es->p->kind_names));
     } else if (!g.parent && it->kind == IT_ATTR && g.in_stack) {
         if (first_env(es) && !stack_setting(es->p, it->name))
             diag_error(es->d, it->name_loc, "unknown stack setting '%s' (a stack takes target, scope, global, path, "
@@ -401,6 +402,13 @@ src_loc inst_attr_loc(const ebody *b, const char *name, src_loc dflt)
 
 /* Attributes every resource has without declaring them: its name, tags and
  * instance number, and where its provider places resources, its region. */
+/* Is name the region key of the provider of b's resource (b its body)? */
+static bool region_key(const ebody *b, const char *name)
+{
+    const provider_decl *pd = b->owner && b->owner->body == b && !b->sch->labelled ? b->owner->k->prov : NULL;
+    return pd && pd->region_key && strcmp(name, pd->region_key) == 0;
+}
+
 static bool implicit_attr(const ebody *b, const char *name)
 {
     if (b->sch->labelled || !b->owner || b->owner->body != b)
@@ -425,23 +433,53 @@ static void body_annots(env_state *es, ebody *b, const ast_item *it, const char 
     }
 }
 
+/* The attributes and block types of a schema, for "did you mean". */
+static ptrvec *schema_names(arena *a, const schema *sch)
+{
+    ptrvec *names = arena_alloc(a, sizeof *names);
+    for (size_t i = 0; i < sch->attrs.len; i++)
+        vec_push(a, names, (void *)((const attr_decl *)sch->attrs.items[i])->name);
+    for (size_t i = 0; i < sch->blocks.len; i++)
+        vec_push(a, names, (void *)((const schema *)sch->blocks.items[i])->name);
+    return names;
+}
+
+/* An attribute or block b's schema does not have: reported with the
+ * nearest name it does. */
+static void unknown_setting(env_state *es, const ebody *b, const ast_item *it, const char *what)
+{
+    const char *hint = diag_did_you_mean(es->a, it->name, schema_names(es->a, b->sch));
+    if (b->owner)
+        diag_error(es->d, it->name_loc, "unknown %s '%s' in %s '%s'%s", what, it->name, b->sch->name,
+                   b->owner->r.path, hint);
+    else
+        diag_error(es->d, it->name_loc, "unknown %s '%s' in %s%s", what, it->name, b->sch->name, hint);
+}
+
 static void body_attr(expander *ex, ebody *b, const ast_item *it, scope *sc)
 {
     env_state *es = ((body_ctx *)ex->ctx)->es;
     const attr_decl *ad = sema_find_attr(b->sch, it->name);
-    if (!ad && !implicit_attr(b, it->name)) {
-        diag_error(es->d, it->name_loc, "unknown attribute '%s' in %s '%s'", it->name,
-                   b->sch->name, b->owner ? b->owner->r.path : "?");
+    if (!ad && !implicit_attr(b, it->name) && !b->sch->open) {
+        unknown_setting(es, b, it, "attribute");
         return;
     }
     eval_ctx cx = inst_eval_ctx(es, sc, b->owner, -1);
-    value *v = eval_expr(&cx, it->value);
-    if (ad) {
-        v = eval_check_type(&cx, v, ad->t, it->value->loc, (eval_what){NULL, it->name});
+    /* where a resource is placed, its provider's region key, is a region */
+    const attr_type *t = ad ? ad->t : region_key(b, it->name) ? es->p->region_type : NULL;
+    value *v = eval_typed(&cx, it->value, t);
+    if (v->flags & VAL_ERROR) {     /* reported; recorded as given so it is not also "missing" */
+        body_set(es, b, it->name, v, it->value->loc, ex->overriding);
+        return;
+    }
+    if (t) {
+        v = eval_check_type(&cx, v, t, it->value->loc, (eval_what){NULL, it->name});
         if (!v) {   /* reported; record it as given so it is not also "missing" */
             body_set(es, b, it->name, val_null(es->a, it->value->loc), it->value->loc, ex->overriding);
             return;
         }
+    } else if (!implicit_attr(b, it->name)) {
+        /* an open block's setting: any value */
     } else if (strcmp(it->name, "tags") == 0 && v->kind != V_MAP) {
         diag_error(es->d, it->value->loc, "wrong type for 'tags': expected map, got %s", val_kind_name(v->kind));
         return;
@@ -469,10 +507,15 @@ static void body_block(expander *ex, ebody *b, const ast_item *it, scope *sc)
     body_ctx *bc = ex->ctx;
     env_state *es = bc->es;
     const schema *bs = sema_find_block(b->sch, it->name);
+    if (!bs && b->sch->open) {      /* an open block's blocks are open too */
+        schema *o = arena_alloc(es->a, sizeof *o);
+        *o = (schema){.name = it->name, .labelled = it->labels.len > 0, .open = true};
+        bs = o;
+    }
     if (!bs) {
         if (sema_find_kind(es->p, it->name) && b->owner && b->owner->body == b)
             return;     /* a child resource, gathered by inst_gather */
-        diag_error(es->d, it->name_loc, "unknown block '%s' in %s", it->name, b->sch->name);
+        unknown_setting(es, b, it, "block");
         return;
     }
     const char *label = NULL;
@@ -583,15 +626,19 @@ static value *schema_attr(env_state *es, ebody *b, const char *name, src_loc loc
         *found = false;
         return NULL;
     }
-    if (!ad->dflt)
-        return val_null(es->a, loc);
+    if (!ad->dflt) {
+        v = val_null(es->a, loc);
+        if (ad->t->kind == T_ENUM)
+            v->enum_of = ad->t;     /* `self.delegate == postgres` where none is set */
+        return v;
+    }
     /* A body shared with the first environment is not written to: the
      * default is evaluated here, as this environment has it. */
     instance *owner = b->owner ? inst_in_env(es, &b->owner->r) : NULL;
     bool shared = owner && owner != b->owner, unowned = false;
     eval_ctx cx = inst_eval_ctx(es, owner ? owner->sc : es->globals, owner, -1);
     inst_watch(es, owner && !shared ? &owner->defaults_vary : &unowned);
-    v = eval_expr(&cx, ad->dflt);
+    v = eval_typed(&cx, ad->dflt, ad->t);
     v = eval_check_type(&cx, v, ad->t, ad->dflt->loc, (eval_what){"default of ", name});
     inst_unwatch(es);
     if (!v)
@@ -673,10 +720,11 @@ const char *inst_region(env_state *es, instance *in)
     const ast_expr *of_stack = inst_stack_setting(in, pd->region_key);
     if (of_stack) {
         eval_ctx cx = inst_eval_ctx(es, in->stack_sc, NULL, -1);
-        value *v = eval_expr(&cx, of_stack);
-        if (v->kind == V_STRING)
+        value *v = eval_typed(&cx, of_stack, es->p->region_type);
+        v = v->flags & VAL_ERROR ? NULL : eval_check_type(&cx, v, es->p->region_type, of_stack->loc,
+                                                          (eval_what){"the stack's ", pd->region_key});
+        if (v && v->kind == V_STRING)
             return eval_text(&cx, v);
-        diag_error(es->d, of_stack->loc, "a stack's %s is a region name", pd->region_key);
     }
     return inst_default_region(es, pd);
 }
@@ -857,7 +905,8 @@ static value *block_member(eval_ctx *cx, value *blk, const char *name, src_loc l
     v = blocks_of(cx->a, blk->body, name, loc);
     if (v)
         return v;
-    diag_error(es->d, loc, "a %s block has no member '%s'", blk->body->sch->name, name);
+    diag_error(es->d, loc, "a %s block has no member '%s'%s", blk->body->sch->name, name,
+               diag_did_you_mean(cx->a, name, schema_names(cx->a, blk->body->sch)));
     return val_null(cx->a, loc);
 }
 
@@ -926,7 +975,11 @@ static value *resource_member(eval_ctx *cx, instance *in, const char *name, src_
         v->ref.path = name;
         return v;
     }
-    diag_error(es->d, loc, "%s '%s' has no attribute or child '%s'", in->k->name, in->r.path, name);
+    ptrvec *names = schema_names(cx->a, &in->k->sch);
+    for (size_t i = 0; i < in->children.len; i++)
+        vec_push(cx->a, names, (void *)((const instance *)in->children.items[i])->r.label);
+    diag_error(es->d, loc, "%s '%s' has no attribute or child '%s'%s", in->k->name, in->r.path, name,
+               diag_did_you_mean(cx->a, name, names));
     return val_null(cx->a, loc);
 }
 
@@ -1142,8 +1195,22 @@ static eval_fn host_function(const char *name)
     return NULL;
 }
 
-static const eval_host inst_host = {.name = host_name, .member = host_member, .function = host_function,
-                                    .observed = host_observed};
+/* The names host_name resolves, for "did you mean". */
+static void host_names(eval_ctx *cx, ptrvec *out)
+{
+    env_state *es = cx->es;
+    for (size_t i = 0; i < es->p->lets.len; i++)
+        vec_push(cx->a, out, (void *)((const ast_item *)es->p->lets.items[i])->name);
+    for (size_t i = 0; i < es->instances.len; i++) {
+        const instance *in = es->instances.items[i];
+        if (!in->r.parent && !in->raw)
+            vec_push(cx->a, out, (void *)in->r.path);
+    }
+    vec_push(cx->a, out, "project");
+}
+
+static const eval_host inst_host = {.name = host_name, .names = host_names, .member = host_member,
+                                    .function = host_function, .observed = host_observed};
 
 /* ---- checks ---- */
 
@@ -1192,33 +1259,68 @@ static void run_checks(env_state *es, instance *in)
 
 /* ---- the project's settings as a value ---- */
 
-static value *settings_map(env_state *es, const ptrvec *items, scope *sc, src_loc loc)
+static value *body_map(env_state *es, ebody *b, src_loc loc);
+
+/* The blocks of one type in b, as settings: a labelled type is a map of
+ * label -> block, an unlabelled one the block (written or not, so that its
+ * attributes read as their defaults). */
+static value *blocks_map(env_state *es, ebody *b, const schema *bs, src_loc loc)
+{
+    value *m = bs->labelled ? val_new(es->a, V_MAP, loc) : NULL;
+    for (size_t i = 0; i < b->blocks.len; i++) {
+        eblock *eb = b->blocks.items[i];
+        if (strcmp(eb->type, bs->name) != 0)
+            continue;
+        if (!m)
+            return body_map(es, eb->body, eb->loc);
+        val_map_set(es->a, m, eb->label, body_map(es, eb->body, eb->loc));
+    }
+    if (m)
+        return m;
+    ebody *none = arena_alloc(es->a, sizeof *none);
+    none->sch = bs;
+    return body_map(es, none, loc);
+}
+
+/* A body's settings as a map: every attribute its schema declares (set,
+ * defaulted or null), every block type, and in an open schema whatever
+ * was set. The program reads it as any map: a key it does not have, a
+ * misspelt setting, is an error. */
+static value *body_map(env_state *es, ebody *b, src_loc loc)
 {
     value *m = val_new(es->a, V_MAP, loc);
-    for (size_t i = 0; i < items->len; i++) {
-        const ast_item *it = items->items[i];
-        eval_ctx cx = inst_eval_ctx(es, sc, NULL, -1);
-        if (it->kind == IT_ATTR) {
-            val_map_set(es->a, m, it->name, eval_expr(&cx, it->value));
-        } else if (it->kind == IT_BLOCK && it->labels.len == 0) {
-            val_map_set(es->a, m, it->name, settings_map(es, &it->body, sc, it->loc));
-        } else if (it->kind == IT_BLOCK && it->labels.len == 1) {
-            value *inner = val_new(es->a, V_MAP, it->loc);
-            val_map_set(es->a, inner, label_text(es, sc, it->labels.items[0], NULL, NULL), settings_map(es, &it->body, sc, it->loc));
-            val_map_set(es->a, m, it->name, inner);
-        } else if (first_env(es)) {
-            diag_error(es->d, it->loc, "project settings are attributes and blocks");
-        }
+    for (size_t i = 0; i < b->sch->attrs.len; i++) {
+        const attr_decl *ad = b->sch->attrs.items[i];
+        bool found;
+        val_map_set(es->a, m, ad->name, schema_attr(es, b, ad->name, loc, &found));
+    }
+    for (size_t i = 0; b->sch->open && i < b->names.len; i++)
+        val_map_set(es->a, m, b->names.items[i], b->vals.items[i]);
+    for (size_t i = 0; i < b->sch->blocks.len; i++) {
+        const schema *bs = b->sch->blocks.items[i];
+        val_map_set(es->a, m, bs->name, blocks_map(es, b, bs, loc));
+    }
+    for (size_t i = 0; b->sch->open && i < b->blocks.len; i++) {
+        const eblock *eb = b->blocks.items[i];
+        if (!val_map_get(m, eb->type))
+            val_map_set(es->a, m, eb->type, blocks_map(es, b, eb->sch, loc));
     }
     return m;
 }
 
+/* The project block is a body of the project's schema (the stdlib's
+ * `settings project`): typed, with its whens, read as a map. */
 static value *project_value(env_state *es)
 {
     const program *p = es->p;
     if (!p->project)
         return val_new(es->a, V_MAP, (src_loc){0});
-    value *v = settings_map(es, &p->project->body, es->globals, p->project->loc);
+    ebody *b = arena_alloc(es->a, sizeof *b);
+    b->sch = p->project_schema;
+    body_ctx bc = {.es = es, .b = b};
+    expander ex = {.cx = inst_eval_ctx(es, es->globals, NULL, -1), .env = es->env, .item = body_item, .ctx = &bc};
+    expand_items(&ex, &p->project->body, es->globals);
+    value *v = body_map(es, b, p->project->loc);
     val_map_set(es->a, v, "name", val_string(es->a, p->project_name, p->project->loc));
     return v;
 }

@@ -27,8 +27,8 @@ static void type_text(strbuf *sb, const attr_type *t)
         "any", "string", "bool", "number", "duration", "percent", "size", "cidr", "ip",
         "range", "secret", "enum", "list", "map", "ref",
     };
-    sb_puts(sb, names[t->kind]);
-    if (t->kind == T_ENUM) {
+    sb_puts(sb, t->name ? t->name : names[t->kind]);
+    if (t->kind == T_ENUM && !t->name) {
         sb_putc(sb, '(');
         for (size_t i = 0; i < t->nenum; i++)
             sb_printf(sb, "%s%s", i ? ", " : "", t->enum_vals[i]);

@@ -11,7 +11,6 @@ typedef struct pending_ref {
     ir_value *ir;
     tref ref;
     src_loc loc;
-    const char *word;       /* a bare word that names a block if one has that name */
 } pending_ref;
 
 typedef struct lower_ctx {
@@ -141,15 +140,6 @@ static ir_value *to_ir(lower_ctx *lc, value *v)
     case V_BOOL: return ir_bool(a, v->boolean, v->loc);
     case V_NUMBER: return ir_number(a, val_format_number(a, v->num), v->loc);
     case V_STRING:
-        if ((v->flags & VAL_BARE) && target_table[lc->target].bare_refs) {
-            /* the target names a block by its bare symbolic name: `parent = this` */
-            ir_value *r = tref_to_ir(lc, v);
-            pending_ref *pr = lc->pending.items[lc->pending.len - 1];
-            memset(&pr->ref, 0, sizeof pr->ref);
-            pr->ref.local = v->text;
-            pr->word = v->text;
-            return r;
-        }
         return ir_string(a, keep(lc, v->text), v->loc);
     case V_DURATION: case V_PERCENT: case V_SIZE: case V_CIDR: case V_IP: case V_RANGE:
         return ir_string(a, keep(lc, val_to_text(a, v)), v->loc);
@@ -1016,13 +1006,19 @@ static const ir_block *primary_block(lower_ctx *lc, instance *owner, src_loc loc
     return NULL;
 }
 
-static const ir_block *local_block(const instance *in, const tref *r)
+/* The block of in's lowering a reference names: by its type and name, and
+ * whether it is a data source, where the target's addresses say so
+ * (Terraform); by its symbolic name alone in Bicep, where `existing`
+ * blocks are named like resources. */
+static const ir_block *local_block(const instance *in, const tref *r, ir_target t)
 {
+    bool typed = target_table[t].typed_address;
     for (size_t i = 0; i < in->r.blocks.len; i++) {
         const ir_block *b = in->r.blocks.items[i];
         const char *local = in->locals.items[i];
         bool data = b->kind == IRB_DATA;
-        if (strcmp(local, r->local) == 0 && data == r->is_data && (!r->type || strcmp(b->type, r->type) == 0))
+        if ((ir_target)(uintptr_t)in->targets.items[i] == t && strcmp(local, r->local) == 0 &&
+            (!typed || (data == r->is_data && (!r->type || strcmp(b->type, r->type) == 0))))
             return b;
     }
     return NULL;
@@ -1044,6 +1040,21 @@ static const ir_block *locals_block(lower_ctx *lc, const char *name)
                 return b;
         }
     return NULL;
+}
+
+/* "did you mean" for a reference that names no block: the addresses the
+ * lowering has. */
+static const char *near_address(lower_ctx *lc, const char *addr)
+{
+    ptrvec names = {0};
+    const instance *in = lc->in;
+    for (size_t i = 0; i < in->r.blocks.len; i++) {
+        const ir_block *b = in->r.blocks.items[i];
+        const char *local = in->locals.items[i];
+        vec_push(lc->es->scratch, &names, (void *)(target_table[lc->target].typed_address
+            ? arena_printf(lc->es->scratch, "%s%s.%s", b->kind == IRB_DATA ? "data." : "", b->type, local) : local));
+    }
+    return diag_did_you_mean(lc->es->scratch, addr, &names);
 }
 
 static void resolve_ref(lower_ctx *lc, pending_ref *pr)
@@ -1069,23 +1080,22 @@ static void resolve_ref(lower_ctx *lc, pending_ref *pr)
         }
         if (r->primary)
             b = primary_block(lc, owner, pr->loc);
-        else if (lower_dependency(lc, owner, pr->loc) && !(b = local_block(owner, r)))
+        else if (lower_dependency(lc, owner, pr->loc) && !(b = local_block(owner, r, lc->target)))
             diag_error(lc->es->d, pr->loc, "%s '%s' makes no block %s%s%s%s", owner->k->name, r->owner->path,
                        r->is_data ? "data." : "", r->type ? r->type : "", r->type ? "." : "", r->local);
         if (b && r->owner->target != lc->target)
             diag_error(lc->es->d, pr->loc, "'%s' is in another stack's target; refer to it by name instead",
                        r->owner->path);
     } else if (r->local) {
-        b = local_block(lc->in, r);
-        if (!b && pr->word) {   /* just a word after all */
-            pr->ir->kind = IR_STRING;
-            pr->ir->text = pr->word;
-            return;
+        b = local_block(lc->in, r, lc->target);
+        if (!b) {
+            const char *addr = arena_printf(lc->es->scratch, "%s%s%s%s", r->is_data ? "data." : "",
+                                            r->type ? r->type : "", r->type ? "." : "", r->local);
+            const char *where = lc->in->raw ? arena_printf(lc->es->scratch, "raw %s block", target_table[lc->target].name)
+                              : arena_printf(lc->es->scratch, "%s lowering of %s", target_table[lc->target].name,
+                                             lc->in->k->name);
+            diag_error(lc->es->d, pr->loc, "unresolved reference '%s' in the %s%s", addr, where, near_address(lc, addr));
         }
-        if (!b)
-            diag_error(lc->es->d, pr->loc, "unresolved reference '%s%s%s%s' in the %s lowering of %s",
-                       r->is_data ? "data." : "", r->type ? r->type : "", r->type ? "." : "", r->local,
-                       target_table[lc->target].name, lc->in->k->name);
     } else {
         diag_error(lc->es->d, pr->loc, "unresolved reference '%s'", r->type ? r->type : "data");
     }

@@ -43,6 +43,7 @@ static value *ir_as_value(pol_state *ps, const ir_value *v)
     case IR_LIST:
     case IR_OBJECT: {
         value *out = val_new(a, v->kind == IR_LIST ? V_LIST : V_MAP, v->loc);
+        out->flags |= VAL_OPEN;     /* a rule reads what a block may or may not set */
         for (size_t i = 0; i < v->items.len; i++) {
             if (v->kind == IR_OBJECT)
                 vec_push(a, &out->keys, v->keys.items[i]);
@@ -70,6 +71,7 @@ static value *ir_as_value(pol_state *ps, const ir_value *v)
 static value *block_as_value(pol_state *ps, const ir_block *b)
 {
     value *m = val_new(ps->scratch, V_MAP, b->loc);
+    m->flags |= VAL_OPEN;
     for (size_t i = 0; i < b->entries.len; i++) {
         const ir_entry *e = b->entries.items[i];
         value *v = e->block ? block_as_value(ps, e->block) : ir_as_value(ps, e->value);
@@ -166,6 +168,7 @@ static value *related_blocks(pol_state *ps, const ir_stack *s, const ir_block *b
 {
     const ptrvec *pool = b->origin ? &b->origin->blocks : &s->blocks;
     value *m = val_new(ps->scratch, V_MAP, b->loc);
+    m->flags |= VAL_OPEN;
     for (size_t i = 0; i < pool->len; i++) {
         const ir_block *o = pool->items[i];
         if (o == b || o->kind == IRB_NESTED || o->kind == IRB_OUTPUT)

@@ -77,6 +77,8 @@ const char *sema_type_name(arena *a, const attr_type *t)
     const char *base = names[t->kind];
     switch (t->kind) {
     case T_ENUM: {
+        if (t->name)
+            return arena_printf(a, "a %s", t->name);
         strbuf sb;
         sb_init(&sb, a);
         sb_puts(&sb, "one of ");
@@ -94,7 +96,7 @@ const char *sema_type_name(arena *a, const attr_type *t)
     }
 }
 
-static attr_type *type_from_ast(const program *p, const ast_type *at)
+static attr_type *type_from_ast(program *p, const ast_type *at)
 {
     static const struct { const char *name; type_kind k; } simple[] = {
         {"any", T_ANY}, {"string", T_STRING}, {"bool", T_BOOL}, {"number", T_NUMBER},
@@ -108,6 +110,14 @@ static attr_type *type_from_ast(const program *p, const ast_type *at)
             t->kind = simple[i].k;
             return t;
         }
+    }
+    if (strcmp(at->name, "region") == 0 && at->args.len == 0) {
+        t->kind = T_ENUM;
+        t->name = "region";     /* its words are region_codes' keys (fill_regions) */
+        if (!p->regions.len)
+            p->region_loc = at->loc;
+        vec_push(p->a, &p->regions, t);
+        return t;
     }
     if (strcmp(at->name, "enum") == 0 && at->args.len > 0) {
         t->kind = T_ENUM;
@@ -282,6 +292,8 @@ static void schema_add_items(program *p, schema *s, const ptrvec *items, kind *k
             vec_push(p->a, &s->attrs, ad);
         } else if (it->kind == IT_ATTR && strcmp(it->name, "labelled") == 0 && !k) {
             s->labelled = it->value->kind == EX_BOOL && it->value->num != 0;
+        } else if (it->kind == IT_ATTR && strcmp(it->name, "open") == 0 && !k) {
+            s->open = it->value->kind == EX_BOOL && it->value->num != 0;
         } else if (it->kind == IT_ATTR && strcmp(it->name, "doc") == 0) {
             const char *doc = sema_literal(p, it->value, "doc");
             if (k)
@@ -317,6 +329,8 @@ static void sema_kind(program *p, const ast_item *it)
     schema_add_items(p, &k->sch, &it->body, k);
     check_places(p, k);
     vec_push(p->a, &p->kinds, k);
+    if (!strmap_has(&p->kind_by_name, k->name))
+        vec_push(p->a, &p->kind_names, (void *)k->name);
     strmap_put(&p->kind_by_name, k->name, k);
 }
 
@@ -421,6 +435,91 @@ static void resolve_providers(program *p)
     }
 }
 
+/* `settings project { attr ...  block ... }`: the project block's schema
+ * (a later declaration wins, as for kinds). */
+static void sema_settings(program *p, const ast_item *it)
+{
+    const char *of = it->labels.len == 1 ? ast_word(it->labels.items[0]) : NULL;
+    if (!of || strcmp(of, "project") != 0) {
+        diag_error(p->d, it->loc, "settings are declared for the project: `settings project { attr ... }`");
+        return;
+    }
+    schema *s = arena_alloc(p->a, sizeof *s);
+    s->name = "project";
+    schema_add_items(p, s, &it->body, NULL);
+    p->project_schema = s;
+}
+
+/* The words of type `region` are the keys of the stdlib's region_codes,
+ * which give each its short code for names: a region is known once. */
+static void fill_regions(program *p)
+{
+    const ast_item *codes = NULL;
+    for (size_t i = 0; i < p->lets.len; i++) {
+        const ast_item *it = p->lets.items[i];
+        if (strcmp(it->name, "region_codes") == 0)
+            codes = it;
+    }
+    for (size_t i = 0; i < p->regions.len; i++) {
+        attr_type *t = p->regions.items[i];
+        if (codes && codes->value->kind == EX_MAP) {
+            t->nenum = codes->value->keys.len;
+            t->enum_vals = (const char **)codes->value->keys.items;
+        }
+    }
+    if (p->regions.len && (!codes || codes->value->kind != EX_MAP))
+        diag_error(p->d, codes ? codes->value->loc : p->region_loc,
+                   "the type region needs `let region_codes = { REGION = \"code\" ... }` (a map literal)");
+}
+
+/* The type `region`, made once for what declares none. */
+static void region_type(program *p)
+{
+    attr_type *t = arena_alloc(p->a, sizeof *t);
+    t->kind = T_ENUM;
+    t->name = "region";
+    t->optional = true;
+    vec_push(p->a, &p->regions, t);
+    p->region_type = t;
+}
+
+/* Every declared provider has its block in the project's settings (a
+ * provider the settings do not declare gets one, open to its own
+ * settings), with its region key typed: `google { region = europe-west1 }`
+ * works for a provider the program declares itself. */
+static void provider_settings(program *p, schema *proj)
+{
+    for (size_t i = 0; i < p->providers.len; i++) {
+        const provider_decl *pd = p->providers.items[i];
+        if (!pd->region_key)
+            continue;
+        schema *bs = (schema *)sema_find_block(proj, pd->name);
+        if (!bs) {
+            bs = arena_alloc(p->a, sizeof *bs);
+            bs->name = pd->name;
+            bs->open = true;
+            vec_push(p->a, &proj->blocks, bs);
+        }
+        if (sema_find_attr(bs, pd->region_key))
+            continue;
+        attr_decl *ad = arena_alloc(p->a, sizeof *ad);
+        ad->name = pd->region_key;
+        ad->t = (attr_type *)p->region_type;
+        ad->loc = pd->decl->loc;
+        vec_push(p->a, &bs->attrs, ad);
+    }
+}
+
+/* Without a declaration, the project takes anything (but its providers'
+ * regions are typed, provider_settings). */
+static schema *open_project(program *p)
+{
+    schema *s = arena_alloc(p->a, sizeof *s);
+    s->name = "project";
+    s->open = true;
+    return s;
+}
+
 static void sema_environments(program *p, const ast_item *it)
 {
     if (p->envs.len) {
@@ -482,6 +581,10 @@ static void sema_top_item(program *p, const ast_item *it)
             vec_push(p->a, &p->policies, (void *)it);
             break;
         }
+        if (strcmp(it->name, "settings") == 0) {
+            sema_settings(p, it);
+            break;
+        }
         vec_push(p->a, &p->decls, (void *)it);
         break;
     case IT_FOR:
@@ -534,5 +637,10 @@ program *sema_program(arena *a, diag_ctx *d, ptrvec *files)
     if (p->envs.len)
         for (size_t f = 0; f < files->len; f++)
             check_whens(p, &((const ast_file *)files->items[f])->items);
+    region_type(p);
+    if (!p->project_schema)
+        p->project_schema = open_project(p);
+    provider_settings(p, p->project_schema);
+    fill_regions(p);
     return p;
 }

@@ -35,6 +35,8 @@ typedef struct attr_type {
     size_t nenum;
     struct attr_type *elem;     /* T_LIST, T_MAP */
     const char *ref_kind;       /* T_REF: kind name, or NULL for ref(any) */
+    const char *name;           /* a named enum: `region` (the keys of the stdlib's
+                                   region_codes), NULL for enum(a, b) */
 } attr_type;
 
 typedef struct attr_decl {
@@ -50,6 +52,8 @@ typedef struct schema {
     const char *name;
     const char *doc;            /* blocks: `doc = "..."`, or NULL */
     bool labelled;              /* blocks only: written `type LABEL { }`, repeatable */
+    bool open;                  /* takes any attribute (of any type) and any block, open too:
+                                   a backend's configuration, whose keys are the backend's */
     ptrvec attrs;               /* attr_decl* */
     ptrvec blocks;              /* schema* */
 } schema;
@@ -123,6 +127,7 @@ typedef struct program {
     ptrvec kinds;               /* kind*, in declaration order */
     strmap kind_by_name;        /* name -> kind* (a later declaration wins: user kinds
                                    override the stdlib's) */
+    ptrvec kind_names;          /* const char*: every kind's name, for "did you mean" */
     ptrvec lets;                /* ast_item* (top-level let) */
     ptrvec decls;               /* ast_item* top-level declarations (resources, for, when, if, stack) */
     ptrvec uses;                /* ast_item* */
@@ -130,8 +135,14 @@ typedef struct program {
     ptrvec providers;           /* provider_decl*, in declaration order */
     strmap provider_by_name;    /* name -> provider_decl* (a later declaration wins) */
     strmap tf_provider_by_name; /* Terraform provider name -> tf_provider_decl* */
+    ptrvec regions;             /* attr_type* of type `region`: filled from region_codes */
+    const attr_type *region_type; /* `region`, for the settings that take one without a declaration
+                                   (a provider's region key in a stack or a resource body) */
+    src_loc region_loc;         /* where the first is declared */
     const ast_item *project;
     const char *project_name;
+    schema *project_schema;     /* what the project block may set: the stdlib's
+                                   `settings project { ... }`, else one that takes anything */
     ptrvec envs;                /* const char*: the environments compiled (--env narrows them) */
     ptrvec declared_envs;       /* const char*: every environment the program declares */
     ptrvec env_items;           /* ast_item* per env (its settings body), parallel */

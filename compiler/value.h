@@ -17,6 +17,7 @@
 #include "resource.h"
 
 struct ebody;
+struct attr_type;
 
 typedef enum {
     V_NULL, V_BOOL, V_NUMBER, V_STRING,
@@ -46,11 +47,13 @@ typedef struct tref {
 
 /* value.flags: each bit has one meaning. */
 enum {
-    VAL_BARE = 1,               /* a V_STRING written as a bare word (`kms`, `westeurope`):
-                                   an enum value, or a reference that did not resolve */
+    VAL_BARE = 1,               /* a V_STRING written as a word where an enum (or a region)
+                                   is expected: its type check says whether it is one */
     VAL_REPEATED = 2,           /* a V_LIST made of one block's repeated nested blocks */
     VAL_ERROR = 4,              /* a V_NULL standing for a value whose error was reported:
                                    what uses it says nothing more */
+    VAL_OPEN = 8,               /* a V_MAP whose absent keys read as null (a block as policy
+                                   rules see it); a program's map has the keys it was given */
 };
 
 struct value {
@@ -67,6 +70,8 @@ struct value {
     struct ebody *body;         /* V_BLOCK */
     const char *label;          /* V_BLOCK label */
     tref ref;                   /* V_TREF */
+    const struct attr_type *enum_of; /* a value of an enum-typed attribute (null included): a
+                                   word compared with it is one of that enum's */
     size_t weight;              /* values it holds, itself included, as a tree (a list
                                    that holds one list twice counts it twice); 0 until
                                    val_weight measures it */

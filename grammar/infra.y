@@ -117,16 +117,17 @@ decl_item
 
 /* An attribute declaration may carry annotations: `@doc("...")`. */
 attr_decl
-    : ATTR IDENT ':' type annots_opt %prec LOWER
+    : ATTR key ':' type annots_opt %prec LOWER
                                 { $$ = item(ps, IT_ATTR_DECL, @1); $$->name = $2; $$->name_loc = L(ps, @2); $$->type = $4;
                                   $$->annots = $5; }
-    | ATTR IDENT ':' type '=' expr annots_opt %prec LOWER
+    | ATTR key ':' type '=' expr annots_opt %prec LOWER
                                 { $$ = item(ps, IT_ATTR_DECL, @1); $$->name = $2; $$->name_loc = L(ps, @2);
                                   $$->type = $4; $$->value = $6; $$->annots = $7; }
     ;
 
 /* Attribute names may be keywords where that is unambiguous: Kubernetes has
- * `kind`, GitHub Actions has `if` and `env`. */
+ * `kind`, GitHub Actions has `if` and `env`, the project's Terraform settings
+ * `environments`. */
 key
     : IDENT                     { $$ = $1; }
     | KIND                      { $$ = "kind"; }
@@ -135,6 +136,7 @@ key
     | USE                       { $$ = "use"; }
     | FOR                       { $$ = "for"; }
     | IMPORT                    { $$ = "import"; }
+    | ENVIRONMENTS              { $$ = "environments"; }
     | STR_BEGIN STR_TEXT STR_END { $$ = $2; }
     ;
 

@@ -129,6 +129,7 @@ static const char test_stdlib[] =
     "  terraform azurerm { source = \"hashicorp/azurerm\"  version = \"~> 4.0\"  config { features {} } }\n"
     "}\n"
     "provider kubernetes { named = false }\n"
+    "settings project { attr tags : map(string) = {}  block azure { attr location : region? } }\n"
     "kind network {\n"
     "  provider = azure\n"
     "  naming { abbrev = \"vnet\" }\n"
@@ -259,7 +260,7 @@ TEST(compile_reports_type_errors_at_their_source)
     CHECK_CONTAINS(r.diags, "2:44: wrong type for 'versioning': expected bool, got string");
     CHECK_CONTAINS(r.diags, "2:51: unknown attribute 'colour' in store 'logs'");
     CHECK_CONTAINS(r.diags, "3:1: missing required attribute 'subnet' in store 'other'");
-    CHECK_CONTAINS(r.diags, "4:24: unresolved reference 'nope'");
+    CHECK_CONTAINS(r.diags, "4:24: unknown name 'nope'");
     /* an attribute given with a bad value is not also reported missing */
     CHECK(strstr(r.diags, "missing required attribute 'subnet' in store 'third'") == NULL);
     compile_free(&r.c);
