@@ -390,10 +390,19 @@ static value *fn_pluck(eval_ctx *cx, const ast_expr *c, value **args, size_t n)
  * in Bicep just "this"), for what a kind makes beside its primary block. */
 static value *fn_ref(eval_ctx *cx, const ast_expr *c, value **args, size_t n)
 {
-    if ((n != 2 && n != 3) || args[0]->kind != V_RESOURCE || !str_arg(args[1]) || (n == 3 && !str_arg(args[2])))
-        return bad(cx, c, "takes a resource, optionally one of its blocks (\"type.name\"), and an attribute path");
+    bool raw = n == 2 && args[0]->kind == V_TREF && args[0]->ref.raw && !args[0]->ref.path;
+    if ((n != 2 && n != 3) || (args[0]->kind != V_RESOURCE && !raw) || !str_arg(args[1]) ||
+        (n == 3 && !str_arg(args[2])))
+        return bad(cx, c, "takes a resource (or a raw block), optionally one of its blocks (\"type.name\"), "
+                   "and an attribute path");
     if (cx->target < 0 || !target_table[cx->target].iac)
         return bad(cx, c, arena_printf(cx->a, "is only meaningful in a %s lowering", target_iac_names(cx->a)));
+    if (raw) {      /* a raw block standing for a resource: the attribute of that block */
+        value *v = val_new(cx->a, V_TREF, c->loc);
+        v->ref = args[0]->ref;
+        v->ref.path = args[1]->text;
+        return v;
+    }
     value *v = val_new(cx->a, V_TREF, c->loc);
     v->ref.owner = args[0]->res;
     v->ref.path = args[n - 1]->text;

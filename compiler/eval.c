@@ -277,6 +277,12 @@ static value *unknown_name(eval_ctx *cx, const char *name, src_loc loc)
     return err(cx, loc);
 }
 
+/* A raw target block of the program, outside a lowering: its address. */
+static value *raw_block(eval_ctx *cx, bool data, const char *type, const char *name, src_loc loc)
+{
+    return cx->host && cx->host->raw_block && cx->target < 0 ? cx->host->raw_block(cx, data, type, name, loc) : NULL;
+}
+
 static value *eval_ident(eval_ctx *cx, const ast_expr *e, const attr_type *want)
 {
     if (enum_has(want, e->text))
@@ -291,15 +297,17 @@ static value *eval_ident(eval_ctx *cx, const ast_expr *e, const attr_type *want)
     }
     if (cx->target >= 0 && target_table[cx->target].bare_refs)
         return tref_root(cx, e->text, e->loc);  /* `parent = this`: resolved once the blocks exist */
-    return unknown_name(cx, e->text, e->loc);
+    v = raw_block(cx, false, NULL, e->text, e->loc);     /* a Bicep raw block, by its name */
+    return v ? v : unknown_name(cx, e->text, e->loc);
 }
 
 /* In a lowering, `aws_s3_bucket.this.id` starts with a name no scope binds:
- * followed by a member, it begins a reference to a target block. */
+ * followed by a member, it begins a reference to a target block. Outside
+ * one, `TYPE.NAME` and `data.TYPE.NAME` name a raw block of the program. */
 static value *eval_member_expr(eval_ctx *cx, const ast_expr *e)
 {
     const ast_expr *root = e->lhs;
-    value *obj;
+    value *obj = NULL;
     /* `data.T.N` in a Terraform lowering is a data source, even where the
      * program has a resource named data (a namespace, a subnet) */
     bool data = root->kind == EX_IDENT && strcmp(root->text, "data") == 0 && cx->target >= 0 &&
@@ -308,10 +316,14 @@ static value *eval_member_expr(eval_ctx *cx, const ast_expr *e)
         obj = data ? NULL : resolve(cx, root->text, root->loc);
         if (!obj)
             obj = tref_root(cx, root->text, root->loc);
-    } else {
-        obj = eval_expr(cx, root);
+        return eval_member(cx, obj, e->text, e->loc);
     }
-    return eval_member(cx, obj, e->text, e->loc);
+    if (root->kind == EX_IDENT && !resolve(cx, root->text, root->loc))
+        obj = raw_block(cx, false, root->text, e->text, e->loc);
+    else if (root->kind == EX_MEMBER && root->lhs->kind == EX_IDENT && strcmp(root->lhs->text, "data") == 0 &&
+             !resolve(cx, "data", root->loc))
+        obj = raw_block(cx, true, root->text, e->text, e->loc);
+    return obj ? obj : eval_member(cx, eval_expr(cx, root), e->text, e->loc);
 }
 
 static value *tref_extend(eval_ctx *cx, value *base, const char *member, const char *index, src_loc loc)
@@ -389,6 +401,12 @@ value *eval_member(eval_ctx *cx, value *obj, const char *name, src_loc loc)
             return cx->host->member(cx, obj, name, loc);
         break;
     case V_TREF:
+        if (cx->target < 0 && obj->ref.raw) {
+            diag_error(cx->d, loc, "%s%s%s%s is a raw block: its '%s' is known when it is deployed, so it can be "
+                       "read only in a lowering", obj->ref.is_data ? "data." : "", obj->ref.type ? obj->ref.type : "",
+                       obj->ref.type ? "." : "", obj->ref.local, name);
+            return err(cx, loc);
+        }
         return tref_extend(cx, obj, name, NULL, loc);
     case V_DURATION:
     case V_PERCENT:
@@ -690,6 +708,32 @@ static value *check_elems(eval_ctx *cx, value *v, const attr_type *t, src_loc lo
     return v;
 }
 
+/* The part of a block type before its API version ("Microsoft.X/y@2024-01-01"). */
+static size_t type_len(const char *type)
+{
+    const char *at = strchr(type, '@');
+    return at ? (size_t)(at - type) : strlen(type);
+}
+
+/* A raw block where a ref(KIND) is expected: it stands for a KIND when it
+ * is what the kind lowers to first in the block's target (ref(any): any). */
+static value *raw_stands_for(eval_ctx *cx, value *v, const attr_type *t, src_loc loc, eval_what what)
+{
+    const tref *r = &v->ref;
+    const char *want = t->ref_to ? t->ref_to->primary[r->raw_target] : NULL;
+    const char *type = r->type ? r->type : NULL;
+    if (!t->ref_kind)
+        return v;
+    if (!type || !want || type_len(type) != type_len(want) || strncmp(type, want, type_len(want)) != 0) {
+        diag_error(cx->d, loc, "wrong type for %s: expected %s, got the raw block %s%s%s%s", what_text(cx, what),
+                   sema_type_name(cx->a, t), r->is_data ? "data." : "", type ? type : "", type ? "." : "", r->local);
+        if (want)
+            diag_note(cx->d, loc, "a raw block stands for a %s when its type is %s", t->ref_kind, want);
+        return NULL;
+    }
+    return v;
+}
+
 value *eval_check_type(eval_ctx *cx, value *v, const attr_type *t, src_loc loc, eval_what what)
 {
     if (v->kind == V_NULL)
@@ -745,6 +789,8 @@ value *eval_check_type(eval_ctx *cx, value *v, const attr_type *t, src_loc loc, 
     case T_MAP:
         return check_elems(cx, v, t, loc, what);
     case T_REF:
+        if (v->kind == V_TREF && v->ref.raw)
+            return raw_stands_for(cx, v, t, loc, what);
         if (v->kind != V_RESOURCE)
             return mismatch(cx, v, t, loc, what);
         if (t->ref_kind && strcmp(v->res->kind, t->ref_kind) != 0) {

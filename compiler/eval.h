@@ -76,6 +76,9 @@ typedef struct eval_host {
     /* Evaluation looked at the environment's name (see eval_text): what is
      * being evaluated differs between environments. */
     void (*observed)(eval_ctx *cx);
+    /* A raw target block of the program by its address (type NULL: a
+     * target whose blocks are named alone), as a reference; or NULL. */
+    value *(*raw_block)(eval_ctx *cx, bool data, const char *type, const char *name, src_loc loc);
 } eval_host;
 
 struct eval_ctx {

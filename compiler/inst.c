@@ -304,8 +304,18 @@ static void gather_raw(gather_ctx g, const ast_item *it, scope *sc, ir_target ta
     k->decl = it;
     k->sch.name = it->name;
     k->lower[target] = it;
-    /* its label names its stack where a stack is per resource */
-    const char *label = target_table[target].grouping == GROUP_PER_RESOURCE ? "raw" : it->name;
+    /* Where a stack is per resource (a Kustomize app group), the block's
+     * name chooses it: `kubernetes monitoring { object ... }`; "raw" when
+     * it has none. Elsewhere a raw block takes no name. */
+    bool grouped = target_table[target].grouping == GROUP_PER_RESOURCE;
+    if (it->labels.len > (grouped ? 1u : 0u)) {
+        if (first_env(es))
+            diag_error(es->d, ((const ast_expr *)it->labels.items[0])->loc, grouped
+                       ? "a raw %s block takes one name at most: the group its objects go in"
+                       : "a raw %s block takes no name", it->name);
+        return;
+    }
+    const char *label = !grouped ? it->name : it->labels.len ? label_text(es, sc, it->labels.items[0], NULL, NULL) : "raw";
     const char *path = arena_printf(es->a, "%s@%s:%d", it->name, it->loc.file->path, it->loc.line);
     instance *in = new_instance(es, k, label, path, it, sc, g);
     in->ident = "raw";
@@ -326,7 +336,7 @@ static void gather_item(expander *ex, const ast_item *it, scope *sc)
             return;     /* a nested block of the parent, not a child resource */
         if (!g.parent && strcmp(it->name, "stack") == 0)
             gather_stack(g, it, sc);
-        else if (!g.parent && !k && !it->labels.len && target >= 0)
+        else if (!g.parent && !k && target >= 0)
             gather_raw(g, it, sc, (ir_target)target);
         else if (k)
             gather_resource(g, it, k, sc);
@@ -756,29 +766,48 @@ static bool env_names_fold_as_they_are(const program *p, const naming_rule *n)
 
 
 
+/* What the naming tokens hold: a resource's (in), or a raw block's that
+ * opted into the convention (in NULL: its abbreviation, its name as
+ * written, its provider's region). */
 typedef struct token_ctx {
     env_state *es;
     instance *in;
+    const char *abbrev, *label, *region;
+    src_loc at;                 /* where a problem with the template is reported */
 } token_ctx;
+
+static const char *region_code(token_ctx *tc, const char *r)
+{
+    env_state *es = tc->es;
+    if (!r)
+        return "";
+    read_varying(es, es->settings_vary);
+    value *code = es->region_codes ? val_map_get(es->region_codes, r) : NULL;
+    if (code && code->kind == V_STRING)
+        return code->text;
+    diag_error(es->d, tc->at, "no short code for region '%s' (add it to region_codes)", r);
+    return r;
+}
 
 /* What each naming token holds for a resource (naming.h). */
 static const char *name_token(void *ctx, const char *tok, size_t n)
 {
-    env_state *es = ((token_ctx *)ctx)->es;
-    instance *in = ((token_ctx *)ctx)->in;
+    token_ctx *tc = ctx;
+    env_state *es = tc->es;
+    instance *in = tc->in;
 #define TOK(s) (n == sizeof s - 1 && strncmp(tok, s, n) == 0)
     if (TOK("abbrev"))
-        return in->k->naming.abbrev ? in->k->naming.abbrev : in->k->name;
+        return !in ? tc->abbrev : in->k->naming.abbrev ? in->k->naming.abbrev : in->k->name;
     if (TOK("project"))
         return es->p->project_name;
     if (TOK("env"))
         return ENV_MARK_STR;
     if (TOK("name"))
-        return is_singleton(es, in) ? "" : in->r.label;
+        return !in ? tc->label : is_singleton(es, in) ? "" : in->r.label;
     if (TOK("label"))
-        return in->r.label;
+        return in ? in->r.label : tc->label;
     if (TOK("instance")) {
-        value *num = inst_body_get(inst_body(es, in), "instance");
+        value *num = in ? inst_body_get(inst_body(es, in), "instance") : NULL;
         return num && num->kind != V_NULL ? val_to_text(es->a, num) : "";
     }
     if (TOK("org")) {
@@ -786,20 +815,30 @@ static const char *name_token(void *ctx, const char *tok, size_t n)
         value *o = val_map_get(es->project, "org");
         return o && o->kind == V_STRING ? o->text : "";
     }
-    if (TOK("region")) {
-        const char *r = in->k->naming.regional ? inst_region(es, in) : NULL;
-        if (!r)
-            return "";
-        read_varying(es, es->settings_vary);
-        value *code = es->region_codes ? val_map_get(es->region_codes, r) : NULL;
-        if (code && code->kind == V_STRING)
-            return code->text;
-        diag_error(es->d, in->decl->loc, "no short code for region '%s' (add it to region_codes)", r);
-        return r;
-    }
+    if (TOK("region"))
+        return region_code(tc, !in ? tc->region : in->k->naming.regional ? inst_region(es, in) : NULL);
 #undef TOK
-    diag_error(es->d, in->decl->loc, "unknown token {%.*s} in the naming template", (int)n, tok);
+    diag_error(es->d, tc->at, "unknown token {%.*s} in the naming template", (int)n, tok);
     return "";
+}
+
+/* The template expanded and folded into the characters of rule; the
+ * environment's name stays a placeholder when folding keeps it as it is. */
+static const char *conventional(env_state *es, const char *tmpl, token_ctx *tc, const naming_rule *rule)
+{
+    const char *name = naming_expand(es->a, tmpl, name_token, tc);
+    if (!env_names_fold_as_they_are(es->p, rule))
+        name = inst_env_text(es, name);     /* folding would change the environment's name */
+    return naming_fold(es->a, rule, name);
+}
+
+const char *inst_convention_name(env_state *es, const char *abbrev, const char *label, const provider_decl *pd,
+                                 const char *chars, src_loc at)
+{
+    token_ctx tc = {.es = es, .abbrev = abbrev, .label = label, .at = at, .region = inst_default_region(es, pd)};
+    naming_rule rule = {.chars = chars, .regional = true};
+    read_varying(es, es->settings_vary);
+    return conventional(es, es->naming_template, &tc, &rule);
 }
 
 bool inst_cloud_named(const instance *in)
@@ -812,11 +851,8 @@ const char *inst_conventional_name(env_state *es, instance *in)
     if (!in->k->naming.tmpl)
         read_varying(es, es->settings_vary);
     const char *tmpl = in->k->naming.tmpl ? in->k->naming.tmpl : es->naming_template;
-    token_ctx tc = {es, in};
-    const char *name = naming_expand(es->a, tmpl, name_token, &tc);
-    if (!env_names_fold_as_they_are(es->p, &in->k->naming))
-        name = inst_env_text(es, name);     /* folding would change the environment's name */
-    return naming_fold(es->a, &in->k->naming, name);
+    token_ctx tc = {.es = es, .in = in, .at = in->decl->loc};
+    return conventional(es, tmpl, &tc, &in->k->naming);
 }
 
 bool inst_global(const instance *in)
@@ -1195,6 +1231,26 @@ static eval_fn host_function(const char *name)
     return NULL;
 }
 
+/* A raw target block the program names outside a lowering:
+ * `TYPE.NAME`, `data.TYPE.NAME` (Terraform), `NAME` (Bicep). */
+static value *host_raw_block(eval_ctx *cx, bool data, const char *type, const char *name, src_loc loc)
+{
+    env_state *es = cx->es;
+    for (int t = 0; t < TARGET_COUNT; t++) {
+        if (!target_table[t].iac || (type != NULL) != target_table[t].typed_address)
+            continue;
+        const inst_raw_block *rb = strmap_get(&es->raw_blocks, inst_raw_key(cx->a, (ir_target)t, data, type, name));
+        if (!rb)
+            continue;
+        value *v = val_new(cx->a, V_TREF, loc);
+        v->ref = (tref){.raw = true, .raw_target = (ir_target)t, .is_data = data, .type = rb->type, .local = name,
+                        .owner = &rb->in->r};
+        read_varying(es, path_partial(es, rb->in->r.path));
+        return v;
+    }
+    return NULL;
+}
+
 /* The names host_name resolves, for "did you mean". */
 static void host_names(eval_ctx *cx, ptrvec *out)
 {
@@ -1210,7 +1266,8 @@ static void host_names(eval_ctx *cx, ptrvec *out)
 }
 
 static const eval_host inst_host = {.name = host_name, .names = host_names, .member = host_member,
-                                    .function = host_function, .observed = host_observed};
+                                    .function = host_function, .observed = host_observed,
+                                    .raw_block = host_raw_block};
 
 /* ---- checks ---- */
 
@@ -1347,6 +1404,48 @@ static void env_globals(env_state *es)
     inst_unwatch(es);
 }
 
+const char *inst_raw_key(arena *a, ir_target t, bool data, const char *type, const char *name)
+{
+    if (target_table[t].typed_address && !type)
+        return "";      /* no address: no block has it */
+    return target_table[t].typed_address ? arena_cat(a, target_table[t].name, data ? "|data|" : "|", type, "|", name, NULL)
+                                         : arena_cat(a, target_table[t].name, "|", name, NULL);
+}
+
+/* The blocks a raw block writes with a plain type and name (through if
+ * and when; a `for`'s names are made as it runs), so that the program can
+ * name them anywhere: another raw block, another stack, a kind's ref. */
+static void index_raw(env_state *es, instance *in, ir_target t, const ptrvec *items)
+{
+    bool typed = target_table[t].typed_address;
+    for (size_t i = 0; i < items->len; i++) {
+        const ast_item *it = items->items[i];
+        if (it->kind == IT_WHEN || it->kind == IT_IF) {
+            index_raw(es, in, t, &it->body);
+            index_raw(es, in, t, &it->else_body);
+        }
+        bool data = strcmp(it->name ? it->name : "", typed ? "data" : "existing") == 0;
+        if (it->kind != IT_BLOCK || it->labels.len != 2 || (!data && strcmp(it->name, "resource") != 0))
+            continue;
+        const char *type = ast_word(it->labels.items[typed ? 0 : 1]), *name = ast_word(it->labels.items[typed ? 1 : 0]);
+        if (!type || !name)
+            continue;
+        const char *key = inst_raw_key(es->a, t, typed && data, type, name);
+        const inst_raw_block *other = strmap_get(&es->raw_blocks, key);
+        if (other && other->in != in && first_env(es)) {
+            diag_error(es->d, ((const ast_expr *)it->labels.items[typed ? 1 : 0])->loc,
+                       "%s%s%s%s is written in another raw block too (at %s:%d)", typed && data ? "data." : "",
+                       typed ? type : "", typed ? "." : "", name, other->in->decl->loc.file->path,
+                       other->in->decl->loc.line);
+        } else if (!other) {
+            inst_raw_block *rb = arena_alloc(es->a, sizeof *rb);
+            *rb = (inst_raw_block){in, type, t, !typed ? name : arena_cat(es->a, data ? "data." : "", type, ".", name, NULL)};
+            strmap_put(&es->raw_blocks, key, rb);
+            vec_push(es->a, &es->raw_list, rb);
+        }
+    }
+}
+
 env_state *inst_gather(const program *p, arena *a, diag_ctx *d, int env_index)
 {
     env_state *es = arena_alloc(a, sizeof *es);
@@ -1364,9 +1463,16 @@ env_state *inst_gather(const program *p, arena *a, diag_ctx *d, int env_index)
     strmap_init(&es->kind_count, a);
     strmap_init(&es->first_of_kind, a);
     strmap_init(&es->lets_varying, a);
+    strmap_init(&es->raw_blocks, a);
     env_globals(es);
     gather_ctx g = {.es = es, .stack = p->project_name, .target = TARGET_TERRAFORM};
     gather_items(g, &p->decls, es->globals);
+    for (size_t i = 0; i < es->instances.len; i++) {
+        instance *in = es->instances.items[i];
+        for (int t = 0; in->raw && t < TARGET_COUNT; t++)
+            if (in->k->lower[t] && target_table[t].iac)
+                index_raw(es, in, (ir_target)t, &in->k->lower[t]->body);
+    }
     return es;
 }
 

@@ -144,7 +144,23 @@ struct env_state {
     strmap referrers;           /* attribute name -> who names whom in it (referrers()),
                                    built on the first call for that attribute */
     eval_budget budget;         /* what every evaluation of this environment may still take */
+    strmap raw_blocks;          /* the raw target blocks written with a plain name, by address
+                                   (inst_raw_key) -> inst_raw_block* */
+    ptrvec raw_list;            /* the same, in the order written (for "did you mean") */
 };
+
+/* A raw target block the program can name: the raw instance that writes
+ * it, and its type. */
+typedef struct inst_raw_block {
+    instance *in;
+    const char *type;
+    ir_target target;
+    const char *address;        /* as a reference writes it: data.TYPE.NAME, TYPE.NAME, NAME */
+} inst_raw_block;
+
+/* The key of a raw block's address in raw_blocks: its target, whether it
+ * is a data source, its type (typed addresses) and its name. */
+const char *inst_raw_key(arena *a, ir_target t, bool data, const char *type, const char *name);
 
 /* Creates the instances of environment env_index (bodies not evaluated);
  * errors go to d. */
@@ -196,6 +212,11 @@ const char *inst_env_text(env_state *es, const char *text);
 const char *inst_name(env_state *es, instance *in);
 /* What the naming convention names it, whatever name it was given. */
 const char *inst_conventional_name(env_state *es, instance *in);
+/* A raw block's name by the naming convention (@convention): the project's
+ * template with abbrev, the block's label, the region the project gives its
+ * provider pd (NULL: none), folded into chars (NULL: "a-z0-9-"). */
+const char *inst_convention_name(env_state *es, const char *abbrev, const char *label, const provider_decl *pd,
+                                 const char *chars, src_loc at);
 /* Is it named in a cloud (its kind's provider names resources, as clouds do)? */
 bool inst_cloud_named(const instance *in);
 /* Where its provider places it: its own region setting (location,

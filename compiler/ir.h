@@ -131,6 +131,10 @@ struct ir_block {
                                    when its provider is regional and it is placed elsewhere */
     int depends_count;          /* explicit ordering edges are rare; refs imply order */
     const ir_block **depends_on;
+    ptrvec annots;              /* const ast_annot* written in the block (@allow, @legacy, ...):
+                                   a raw block's own, as a resource's are its */
+    const char *conventional;   /* @convention: the name the naming convention gives it (its
+                                   own, if it sets one, is checked against it), else NULL */
 };
 
 /* A deployable unit with one target: a Terraform module + env roots, a Bicep

@@ -24,6 +24,7 @@ typedef struct lower_ctx {
     bool named_badly;       /* a name of its blocks was reported (name_error) */
     ptrmap *depths;         /* ir_entry* and ir_block* -> 1 + the `when` depth it was set at */
     bool once;              /* lowering for no environment (workflows): no `when` holds */
+    ir_block *top;          /* the target block being lowered: its annotations are collected */
 } lower_ctx;
 
 void lower_out_init(lower_out *lo, arena *a)
@@ -619,6 +620,15 @@ static ir_block *overridden_block(lower_ctx *lc, const ir_block *b, const char *
     return NULL;
 }
 
+/* Annotations written in a target block (alone in its body or after an
+ * attribute, at any depth) are the block's: policies read them as they
+ * read a resource's. */
+static void annotate(lower_ctx *lc, const ast_item *it)
+{
+    for (size_t i = 0; lc->top && i < it->annots.len; i++)
+        vec_push(lc->es->a, &lc->top->annots, it->annots.items[i]);
+}
+
 /* An item of a target block's body: an attribute or a nested block. */
 static void body_item(lower_ctx *lc, ir_block *b, const ast_item *it, scope *sc, int depth)
 {
@@ -631,6 +641,9 @@ static void body_item(lower_ctx *lc, ir_block *b, const ast_item *it, scope *sc,
         }
         eval_ctx cx = lower_eval_ctx(lc, sc, (int)lc->target);
         lower_attr(lc, b, it, to_ir(lc, eval_expr(&cx, it->value)), depth);
+        annotate(lc, it);
+    } else if (it->kind == IT_ANNOT) {
+        annotate(lc, it);
     } else if (it->kind == IT_BLOCK) {
         if (it->labels.len)
             diag_error(es->d, it->loc, "a nested block in a lowering takes no name");
@@ -860,6 +873,79 @@ static void name_object(lower_ctx *lc, const ast_item *it, ir_block *b, const ch
         diag_error(lc->es->d, it->loc, "only a ConfigMap can be generated (this is a %s); write it as an object", b->type);
 }
 
+/* The attribute of b (at its top level) named key, or NULL. */
+static ir_entry *attr_entry(ir_block *b, const char *key)
+{
+    for (size_t i = 0; i < b->entries.len; i++) {
+        ir_entry *e = b->entries.items[i];
+        if (!e->block && strcmp(e->key, key) == 0)
+            return e;
+    }
+    return NULL;
+}
+
+/* The provider a target block belongs to, whose region the project gives:
+ * in Terraform the one whose Terraform provider its type names (the
+ * stdlib's provider declarations); a Bicep block is Azure's. */
+static const provider_decl *provider_of(lower_ctx *lc, const char *type)
+{
+    if (lc->target == TARGET_BICEP)
+        return sema_find_provider(lc->es->p, "azure");
+    const tf_provider_decl *tp = sema_tf_provider_of(lc->es->p, type);
+    return tp ? tp->cloud : NULL;
+}
+
+/* `@convention("ABBREV")` in a raw block: its name by the project's naming
+ * convention (in the attribute the stdlib's resource_name_limits says holds
+ * it, folded into its characters) and the project's tags, its own merged
+ * over them. A name it sets itself stays, and is checked against the
+ * convention (b->conventional: @legacy says why it differs). */
+static void by_convention(lower_ctx *lc, const ast_item *it, ir_block *b, const char *local)
+{
+    const ast_annot *an = NULL;
+    for (size_t i = 0; i < it->body.len; i++) {
+        const ast_item *x = it->body.items[i];
+        for (size_t j = 0; x->kind == IT_ANNOT && j < x->annots.len; j++)
+            if (strcmp(((const ast_annot *)x->annots.items[j])->name, "convention") == 0)
+                an = x->annots.items[j];
+    }
+    if (!an)
+        return;
+    const char *abbrev = an->args.len == 1 ? ast_word(an->args.items[0]) : NULL;
+    if (!abbrev || !*abbrev) {
+        diag_error(lc->es->d, an->loc, "@convention takes the abbreviation the name starts with: @convention(\"kv\")");
+        return;
+    }
+    env_state *es = lc->es;
+    const char *bare = b->type, *at = strchr(bare, '@');
+    if (at)
+        bare = arena_strndup(es->a, bare, (size_t)(at - bare));
+    value *lim = es->name_limits ? val_map_get(es->name_limits, bare) : NULL;
+    value *field = lim && lim->kind == V_MAP ? val_map_get(lim, "field") : NULL;
+    value *chars = lim && lim->kind == V_MAP ? val_map_get(lim, "chars") : NULL;
+    const char *key = field && field->kind == V_STRING ? field->text : "name";
+    const char *name = inst_convention_name(es, abbrev, local, provider_of(lc, bare),
+                                            chars && chars->kind == V_STRING ? chars->text : NULL, an->loc);
+    ir_entry *own = attr_entry(b, key);
+    if (own) {
+        b->conventional = name;
+    } else {    /* first, where a name is written */
+        ir_entry *e = ir_block_attr(es->a, b, key, ir_string(es->a, name, an->loc));
+        memmove(&b->entries.items[1], &b->entries.items[0], (b->entries.len - 1) * sizeof(void *));
+        b->entries.items[0] = e;
+    }
+    value *tags = inst_project_tags(es, es->scratch, an->loc);
+    ir_entry *mine = attr_entry(b, "tags");
+    if (mine && mine->value->kind == IR_OBJECT) {
+        ir_value *merged = to_ir(lc, tags);
+        for (size_t i = 0; i < mine->value->keys.len; i++)
+            ir_object_set(es->a, merged, mine->value->keys.items[i], mine->value->items.items[i]);
+        mine->value = merged;
+    } else if (!mine) {
+        ir_block_attr(es->a, b, "tags", to_ir(lc, tags));
+    }
+}
+
 /* A top-level block of a lowering: a target block. One that was made
  * already (the same kind, type and name) is the same block written again:
  * in a holding `when`, what it sets overrides; outside any, an error. */
@@ -885,8 +971,11 @@ static void target_block(lower_ctx *lc, const ast_item *it, scope *sc, int depth
         diag_error(lc->es->d, it->loc, "%s %s is written twice (first at line %d)", it->name, local, b->loc.line);
         return;
     }
+    ir_block *outer = lc->top;
     if (b) {
+        lc->top = b;
         lower_items(lc, b, &it->body, sc, depth);
+        lc->top = outer;
         if (bkind == IRB_K8S_OBJECT)
             name_object(lc, it, b, local);
         return;
@@ -898,9 +987,13 @@ static void target_block(lower_ctx *lc, const ast_item *it, scope *sc, int depth
     b->loc = lc->in->raw ? it->loc : lc->in->decl->loc;
     b->origin = &lc->in->r;
     set_depth(lc, b, depth);
+    lc->top = b;
     lower_items(lc, b, &it->body, sc, depth);
+    lc->top = outer;
     if (bkind == IRB_K8S_OBJECT)
         name_object(lc, it, b, local);
+    if (bkind == IRB_RESOURCE && target_table[lc->target].iac)
+        by_convention(lc, it, b, local);
     if (lc->target == TARGET_TERRAFORM && (bkind == IRB_RESOURCE || bkind == IRB_DATA))
         place_block(lc, b);
     if (bkind == IRB_MODULE)
@@ -975,10 +1068,12 @@ static void lower_items(lower_ctx *lc, ir_block *b, const ptrvec *items, scope *
 
 static void lower_instance(lower_ctx *parent, instance *in);
 
-/* Lowers another resource this one refers to, first; false on a cycle. */
-static bool lower_dependency(lower_ctx *lc, instance *owner, src_loc loc)
+/* Lowers another resource this one refers to, first; false on a cycle. A
+ * raw block being lowered (its references wait for this one) has made its
+ * blocks already: raw blocks may refer to each other (raw_cycle). */
+static bool lower_dependency(lower_ctx *lc, instance *owner, src_loc loc, bool raw_cycle)
 {
-    if (owner->lowered == 1 && owner != lc->in) {
+    if (owner->lowered == 1 && owner != lc->in && !(raw_cycle && owner->raw)) {
         diag_error(lc->es->d, loc, "reference cycle through '%s'", owner->r.path);
         return false;
     }
@@ -995,7 +1090,7 @@ static bool lower_dependency(lower_ctx *lc, instance *owner, src_loc loc)
 
 static const ir_block *primary_block(lower_ctx *lc, instance *owner, src_loc loc)
 {
-    if (!lower_dependency(lc, owner, loc))
+    if (!lower_dependency(lc, owner, loc, false))
         return NULL;
     for (size_t i = 0; i < owner->r.blocks.len; i++) {
         const ir_block *b = owner->r.blocks.items[i];
@@ -1054,7 +1149,37 @@ static const char *near_address(lower_ctx *lc, const char *addr)
         vec_push(lc->es->scratch, &names, (void *)(target_table[lc->target].typed_address
             ? arena_printf(lc->es->scratch, "%s%s.%s", b->kind == IRB_DATA ? "data." : "", b->type, local) : local));
     }
+    for (size_t i = 0; i < lc->es->raw_list.len; i++) {     /* and the program's raw blocks */
+        const inst_raw_block *rb = lc->es->raw_list.items[i];
+        if (rb->target == lc->target)
+            vec_push(lc->es->scratch, &names, (void *)rb->address);
+    }
     return diag_did_you_mean(lc->es->scratch, addr, &names);
+}
+
+/* A block another instance lowered (lowered first, unless it is being
+ * lowered: then its blocks exist, and only its references wait). */
+static const ir_block *block_of(lower_ctx *lc, instance *owner, const tref *r, src_loc loc)
+{
+    return lower_dependency(lc, owner, loc, true) ? local_block(owner, r, lc->target) : NULL;
+}
+
+/* The block a reference by name means: in the raw block the program named
+ * (a ref outside a lowering), else in this lowering, else a raw block of
+ * the program written with that address (in another raw block, another
+ * stack). */
+static const ir_block *block_named(lower_ctx *lc, const tref *r, src_loc loc)
+{
+    if (r->raw) {
+        instance *owner = inst_in_env(lc->es, r->owner);
+        return owner ? block_of(lc, owner, r, loc) : NULL;
+    }
+    const ir_block *b = local_block(lc->in, r, lc->target);
+    if (b || !target_table[lc->target].iac)
+        return b;
+    const inst_raw_block *rb = strmap_get(&lc->es->raw_blocks, inst_raw_key(lc->es->scratch, lc->target, r->is_data,
+                                                                             r->type, r->local));
+    return rb && rb->in != lc->in ? block_of(lc, rb->in, r, loc) : NULL;
 }
 
 static void resolve_ref(lower_ctx *lc, pending_ref *pr)
@@ -1072,7 +1197,7 @@ static void resolve_ref(lower_ctx *lc, pending_ref *pr)
         return;
     }
     instance *owner = r->owner ? inst_in_env(lc->es, r->owner) : NULL;
-    if (r->primary || (r->owner && owner != lc->in)) {     /* another resource's block: its primary one, or one it names */
+    if (!r->raw && (r->primary || (r->owner && owner != lc->in))) {  /* another resource's: its primary block, or one it names */
         if (!owner) {
             diag_error(lc->es->d, pr->loc, "'%s' does not exist in environment %s", r->owner->path, lc->es->env);
             pr->ir->kind = IR_NULL;
@@ -1080,15 +1205,18 @@ static void resolve_ref(lower_ctx *lc, pending_ref *pr)
         }
         if (r->primary)
             b = primary_block(lc, owner, pr->loc);
-        else if (lower_dependency(lc, owner, pr->loc) && !(b = local_block(owner, r, lc->target)))
+        else if (lower_dependency(lc, owner, pr->loc, false) && !(b = local_block(owner, r, lc->target)))
             diag_error(lc->es->d, pr->loc, "%s '%s' makes no block %s%s%s%s", owner->k->name, r->owner->path,
                        r->is_data ? "data." : "", r->type ? r->type : "", r->type ? "." : "", r->local);
         if (b && r->owner->target != lc->target)
             diag_error(lc->es->d, pr->loc, "'%s' is in another stack's target; refer to it by name instead",
                        r->owner->path);
     } else if (r->local) {
-        b = local_block(lc->in, r, lc->target);
-        if (!b) {
+        b = block_named(lc, r, pr->loc);
+        if (!b && r->raw && r->raw_target != lc->target) {
+            diag_error(lc->es->d, pr->loc, "a %s lowering cannot refer to a raw %s block", target_table[lc->target].name,
+                       target_table[r->raw_target].name);
+        } else if (!b) {
             const char *addr = arena_printf(lc->es->scratch, "%s%s%s%s", r->is_data ? "data." : "",
                                             r->type ? r->type : "", r->type ? "." : "", r->local);
             const char *where = lc->in->raw ? arena_printf(lc->es->scratch, "raw %s block", target_table[lc->target].name)

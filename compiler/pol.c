@@ -335,7 +335,7 @@ static const char *reason_of(pol_state *ps, const ast_annot *an, size_t idx)
 
 /* Validates an annotation once (it is seen in every environment) and
  * remembers it, so unused ones can be named. */
-static void note_annot(pol_state *ps, const ast_annot *an)
+static void note_annot(pol_state *ps, const ast_annot *an, bool in_block)
 {
     if (find_annot(ps, an))
         return;
@@ -345,9 +345,12 @@ static void note_annot(pol_state *ps, const ast_annot *an)
     bool allow = !strcmp(an->name, "allow"), legacy = !strcmp(an->name, "legacy");
     if (!strcmp(an->name, "moved_from") || !strcmp(an->name, "adopt"))
         return;     /* not policy: Terraform blocks, checked where they are lowered */
+    if (!strcmp(an->name, "convention") && in_block)
+        return;     /* read by the lowering (lower.c, by_convention) */
     if (!allow && !legacy) {
         diag_error(ps->d, an->loc, "unknown annotation @%s (there are @allow(RULE, \"reason\"), @legacy(\"reason\"), "
-                   "@moved_from(\"old-name\") and @adopt(\"id\"))", an->name);
+                   "@moved_from(\"old-name\") and @adopt(\"id\")%s)", an->name,
+                   in_block ? ", and in a raw target block @convention(\"abbrev\")" : "");
         return;
     }
     const char *rule = allow && an->args.len ? rule_ref(ps->a, an->args.items[0]) : "naming.convention";
@@ -369,25 +372,39 @@ static void note_annot(pol_state *ps, const ast_annot *an)
 static void note_body_annots(pol_state *ps, const ebody *b)
 {
     for (size_t i = 0; b && i < b->annots.len; i++)
-        note_annot(ps, ((const eannot *)b->annots.items[i])->an);
+        note_annot(ps, ((const eannot *)b->annots.items[i])->an, false);
     for (size_t i = 0; b && i < b->blocks.len; i++)
         note_body_annots(ps, ((const eblock *)b->blocks.items[i])->body);
 }
 
-/* The reason a resource (or one it is part of) gives for allowing rule id. */
-static const char *allowed(pol_state *ps, const resource *res, const char *id)
+void pol_note_block_annots(pol_state *ps, const ir_block *b)
 {
-    for (; res; res = res->parent) {
-        for (size_t i = 0; i < res->annots.len; i++) {
-            const ast_annot *an = res->annots.items[i];
-            allow_rec *rec = find_annot(ps, an);
-            if (rec && rec->rule && !strcmp(rec->rule, id)) {
-                rec->used = true;
-                return ast_word(an->args.items[an->args.len - 1]);
-            }
+    for (size_t i = 0; i < b->annots.len; i++)
+        note_annot(ps, b->annots.items[i], true);
+}
+
+/* The reason one of annots gives for allowing rule id. */
+static const char *allowed_by(pol_state *ps, const ptrvec *annots, const char *id)
+{
+    for (size_t i = 0; i < annots->len; i++) {
+        const ast_annot *an = annots->items[i];
+        allow_rec *rec = find_annot(ps, an);
+        if (rec && rec->rule && !strcmp(rec->rule, id)) {
+            rec->used = true;
+            return ast_word(an->args.items[an->args.len - 1]);
         }
     }
     return NULL;
+}
+
+/* The reason the block being checked (a raw block's own annotations), its
+ * resource or one the resource is part of gives for allowing rule id. */
+static const char *allowed(pol_state *ps, const resource *res, const char *id)
+{
+    const char *why = ps->block ? allowed_by(ps, &ps->block->annots, id) : NULL;
+    for (; res && !why; res = res->parent)
+        why = allowed_by(ps, &res->annots, id);
+    return why;
 }
 
 /* ---- findings ---- */

@@ -248,12 +248,15 @@ static void check_block(pol_state *ps, env_state *es, const ir_stack *s, const i
         return;
     ir_target t = s->target;
     const char *type = bare_type(ps, b);
+    ps->block = b;
+    pol_note_block_annots(ps, b);
     pol_names_check_block(ps, es, ps->scratch, b, type);    /* names differ in length between environments */
     block_check *bc = ptrmap_get(&ps->checked, b);
     if (bc && !bc->varies) {    /* an earlier environment's block, checked alike */
         for (size_t i = 0; i < bc->findings.len; i++)
             pol_found_again(ps, bc->findings.items[i]);
         arena_reset(ps->scratch);
+        ps->block = NULL;
         return;
     }
     bc = arena_alloc(ps->a, sizeof *bc);
@@ -267,6 +270,7 @@ static void check_block(pol_state *ps, env_state *es, const ir_stack *s, const i
         if (type_hit(ps->globbed[t].items[i], type))
             apply_lazily(ps, es, bc, s, ps->globbed[t].items[i], b, &self, &related);
     arena_reset(ps->scratch);
+    ps->block = NULL;
 }
 
 void pol_check_blocks(pol_state *ps, const lower_out *lo, env_state *es, bool in_env)

@@ -55,10 +55,14 @@ struct pol_state {
     strmap limits_by_type;      /* ... by block type (pol_names.c) */
     size_t nenvs_checked;
     eval_budget budget;         /* what the rules evaluated on the block being checked took */
+    const ir_block *block;      /* the block being checked, whose annotations allow too */
 };
 
 /* pol.c: a finding of rule r about resource res (NULL: none) at loc; msg is copied. */
 finding *pol_add_finding(pol_state *ps, const pol_rule *r, const resource *res, src_loc loc, const char *msg);
+
+/* pol.c: validates the annotations written in a target block. */
+void pol_note_block_annots(pol_state *ps, const ir_block *b);
 
 /* pol.c: the finding holds in the environment being checked too. */
 void pol_found_again(pol_state *ps, finding *f);

@@ -147,13 +147,29 @@ static value *limits_of(pol_state *ps, const env_state *es, const char *type)
     return strmap_get(&ps->limits_by_type, type);
 }
 
+/* A raw block that opted into the convention (@convention) and names
+ * itself anyway: its name against the one the convention gives. */
+static void check_conventional(pol_state *ps, env_state *es, arena *a, const ir_block *b, const ir_entry *e,
+                               const char *type)
+{
+    const char *name = env_subst(a, e->value->text, es->env), *want = env_subst(a, b->conventional, es->env);
+    if (strcmp(name, want) != 0)
+        pol_name_finding(ps, "naming.convention", b->origin, pol_user_loc(e->value->loc, b), arena_printf(a,
+            "name '%s' of %s '%s' does not follow the naming convention, which gives '%s' "
+            "(mark it @legacy(\"reason\") if the resource already exists under this name)", name, type, b->name, want));
+}
+
 void pol_names_check_block(pol_state *ps, env_state *es, arena *a, const ir_block *b, const char *type)
 {
     value *lim = limits_of(ps, es, type);
     value *field = lim && lim->kind == V_MAP ? val_map_get(lim, "field") : NULL;
-    const ir_entry *e = field && field->kind == V_STRING ? ir_block_get(b, field->text) : NULL;
+    const ir_entry *e = ir_block_get(b, field && field->kind == V_STRING ? field->text : "name");
     if (!e || !e->value || e->value->kind != IR_STRING)
-        return;     /* no limits known, or a name computed at deploy time */
+        return;     /* no name, or one computed at deploy time */
+    if (b->conventional)
+        check_conventional(ps, es, a, b, e, type);
+    if (!lim)
+        return;     /* no limits known */
     value *len = val_map_get(lim, "length"), *chars = val_map_get(lim, "chars");
     name_limits l = {0};
     if (len && len->kind == V_RANGE)

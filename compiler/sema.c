@@ -136,6 +136,8 @@ static attr_type *type_from_ast(program *p, const ast_type *at)
         t->kind = T_REF;
         const char *k = ((const ast_type *)at->args.items[0])->name;
         t->ref_kind = strcmp(k, "any") == 0 ? NULL : k;
+        if (t->ref_kind)
+            vec_push(p->a, &p->refs, t);
         return t;
     }
     diag_error(p->d, at->loc, "unknown type '%s'", at->name);
@@ -510,6 +512,39 @@ static void provider_settings(program *p, schema *proj)
     }
 }
 
+/* The type of the first `resource` block a lowering writes (through if,
+ * when and for), as written; NULL if it has none or its type is computed. */
+static const char *first_resource_type(const ptrvec *items, int type_at)
+{
+    for (size_t i = 0; i < items->len; i++) {
+        const ast_item *it = items->items[i];
+        if (it->kind == IT_BLOCK && strcmp(it->name, "resource") == 0)
+            return (size_t)type_at < it->labels.len ? ast_word(it->labels.items[type_at]) : NULL;
+        const char *t = it->kind == IT_BLOCK ? NULL : first_resource_type(&it->body, type_at);
+        if (!t && it->kind == IT_IF)
+            t = first_resource_type(&it->else_body, type_at);
+        if (t)
+            return t;
+    }
+    return NULL;
+}
+
+/* What each kind lowers to first, and the kind every ref(KIND) names: a
+ * raw block of that type may stand where a KIND is expected. */
+static void fill_refs(program *p)
+{
+    for (size_t i = 0; i < p->kinds.len; i++) {
+        kind *k = p->kinds.items[i];
+        for (int t = 0; t < TARGET_COUNT; t++)
+            if (k->lower[t] && target_table[t].iac)
+                k->primary[t] = first_resource_type(&k->lower[t]->body, target_table[t].typed_address ? 0 : 1);
+    }
+    for (size_t i = 0; i < p->refs.len; i++) {
+        attr_type *t = p->refs.items[i];
+        t->ref_to = sema_find_kind(p, t->ref_kind);
+    }
+}
+
 /* Without a declaration, the project takes anything (but its providers'
  * regions are typed, provider_settings). */
 static schema *open_project(program *p)
@@ -638,6 +673,7 @@ program *sema_program(arena *a, diag_ctx *d, ptrvec *files)
         for (size_t f = 0; f < files->len; f++)
             check_whens(p, &((const ast_file *)files->items[f])->items);
     region_type(p);
+    fill_refs(p);
     if (!p->project_schema)
         p->project_schema = open_project(p);
     provider_settings(p, p->project_schema);

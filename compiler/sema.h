@@ -37,6 +37,7 @@ typedef struct attr_type {
     const char *ref_kind;       /* T_REF: kind name, or NULL for ref(any) */
     const char *name;           /* a named enum: `region` (the keys of the stdlib's
                                    region_codes), NULL for enum(a, b) */
+    const struct kind *ref_to;  /* T_REF: the kind ref_kind names (known once every kind is) */
 } attr_type;
 
 typedef struct attr_decl {
@@ -117,6 +118,8 @@ typedef struct kind {
     schema sch;
     const ast_item *lower[TARGET_COUNT]; /* per target: the lowering block, or NULL */
     ptrvec checks;              /* kind_check* */
+    const char *primary[TARGET_COUNT]; /* per target: the type of the first resource block of its
+                                   lowering (what a raw block must be to stand for one) */
     const ast_item *decl;
 } kind;
 
@@ -138,6 +141,7 @@ typedef struct program {
     ptrvec regions;             /* attr_type* of type `region`: filled from region_codes */
     const attr_type *region_type; /* `region`, for the settings that take one without a declaration
                                    (a provider's region key in a stack or a resource body) */
+    ptrvec refs;                /* attr_type* of type ref(KIND): their kinds are found last */
     src_loc region_loc;         /* where the first is declared */
     const ast_item *project;
     const char *project_name;

@@ -35,10 +35,15 @@ typedef enum {
 typedef struct value value;
 
 /* A reference into a lowering's blocks: [data.]type.local.path… (Terraform) or
- * local.path… (Bicep); or, for another resource, its primary block. */
+ * local.path… (Bicep); for another resource, its primary block; or a raw
+ * target block of the program, wherever it is written (`workspace =
+ * azurerm_log_analytics_workspace.main` in a resource body). */
 typedef struct tref {
     bool is_data;
     bool primary;               /* another resource's primary block (self.subnet.id) */
+    bool raw;                   /* a raw target block of the program, named where it is used
+                                   (owner is its raw block, raw_target its target) */
+    ir_target raw_target;
     const char *type;           /* Terraform block type; NULL for Bicep */
     const char *local;          /* the lowering-local block name */
     const char *path;           /* target-syntax path after the block, or NULL */
