@@ -20,10 +20,10 @@
 
 #include <string.h>
 
-/* The oldest Terraform the output works with: 1.6 in general, 1.7 for
- * `removed` blocks. */
-#define TF_REQUIRED_VERSION ">= 1.6.0"
-#define TF_REQUIRED_VERSION_REMOVED ">= 1.7.0"
+/* The oldest Terraform the output works with: 1.11, for write-only
+ * attributes (a secret reaches the provider, never the state); `removed`
+ * blocks (1.7) need no more. */
+#define TF_REQUIRED_VERSION ">= 1.11.0"
 
 typedef struct tf_xref {
     const ir_stack *from, *to;
@@ -449,13 +449,16 @@ static const char *tf_type_name(ir_type t)
     return names[t];
 }
 
-/* variable "name" { type  description  sensitive }, in the style guide's order. */
-static void tf_variable(tf_ctx *tc, strbuf *sb, const char *name, const char *type, const char *doc, bool sensitive)
+/* variable "name" { type  description  default  sensitive }, in the style guide's order. */
+static void tf_variable(tf_ctx *tc, strbuf *sb, const char *name, const char *type, const char *doc,
+                        ir_value *dflt, bool sensitive)
 {
     ir_block body = {.kind = IRB_NESTED};
     ir_block_attr(tc->a, &body, "type", tf_raw(tc, type));
     if (doc)
         ir_block_attr(tc->a, &body, "description", tf_str(tc, doc));
+    if (dflt)
+        ir_block_attr(tc->a, &body, "default", dflt);
     if (sensitive)
         ir_block_attr(tc->a, &body, "sensitive", ir_bool(tc->a, true, tf_noloc));
     tf_sep(sb);
@@ -464,7 +467,21 @@ static void tf_variable(tf_ctx *tc, strbuf *sb, const char *name, const char *ty
 
 static void tf_param_variable(tf_ctx *tc, strbuf *sb, const ir_param *pm)
 {
-    tf_variable(tc, sb, pm->name, tf_type_name(pm->type), pm->doc, pm->sensitive);
+    tf_variable(tc, sb, pm->name, tf_type_name(pm->type), pm->doc, pm->dflt, pm->sensitive);
+}
+
+/* Does v show a secret: a sensitive input, or an attribute the provider
+ * marks sensitive? */
+static bool refers_to_secret(const ir_value *v)
+{
+    if (!v)
+        return false;
+    if ((v->kind == IR_PARAM && v->param->sensitive) || (v->kind == IR_REF && v->sensitive))
+        return true;
+    for (size_t i = 0; i < v->items.len; i++)
+        if (refers_to_secret(v->items.items[i]))
+            return true;
+    return false;
 }
 
 /* The attribute behind a cross-module reference is a string (an id, a name)
@@ -474,14 +491,14 @@ static void tf_xref_variable(tf_ctx *tc, strbuf *sb, const tf_xref *x)
     const ir_block *b = x->ref->ref_block;
     const char *doc = arena_printf(tc->a, "%s of %s.%s, from module %s.", x->ref->ref_path ? x->ref->ref_path : "The block",
                                    b->type, b->name, x->to->name);
-    tf_variable(tc, sb, x->var_name, x->ref->ref_path ? "string" : "any", doc, false);
+    tf_variable(tc, sb, x->var_name, x->ref->ref_path ? "string" : "any", doc, NULL, x->ref->sensitive);
 }
 
 static void tf_variables(tf_ctx *tc, strbuf *sb, const ir_stack *s)
 {
     const ir_param *env = s->env_param;
     tf_variable(tc, sb, "environment", "string",
-                env && env->doc ? env->doc : "Deployment environment name.", false);
+                env && env->doc ? env->doc : "Deployment environment name.", NULL, false);
     for (size_t i = 0; i < s->params.len; i++) {
         const ir_param *pm = s->params.items[i];
         if (!pm->is_environment)
@@ -494,19 +511,8 @@ static void tf_variables(tf_ctx *tc, strbuf *sb, const ir_stack *s)
     }
 }
 
-static bool refers_to_secret(const ir_value *v)
-{
-    if (!v)
-        return false;
-    if (v->kind == IR_PARAM && v->param->sensitive)
-        return true;
-    for (size_t i = 0; i < v->items.len; i++)
-        if (refers_to_secret(v->items.items[i]))
-            return true;
-    return false;
-}
-
-/* Terraform refuses an output that shows a secret unless it says so; the
+/* Terraform refuses a root module output that shows a secret unless it
+ * says so (and a module's output is marked too, for whoever reads it); the
  * kind may also mark an output sensitive itself. */
 static bool output_sensitive(const ir_block *b)
 {
@@ -886,7 +892,7 @@ static void tf_root_variables(tf_ctx *tc, strbuf *sb, ir_block *tfvars, const ir
         if (strmap_has(declared, name))
             continue;
         strmap_put(declared, name, (void *)pm);
-        tf_variable(tc, sb, name, tf_type_name(pm->type), pm->doc, pm->sensitive);
+        tf_variable(tc, sb, name, tf_type_name(pm->type), pm->doc, pm->dflt, pm->sensitive);
         if (!supplied_at_deploy(pm))
             ir_block_attr(tc->a, tfvars, name, param_value(tc, pm, env));
     }
@@ -1094,12 +1100,6 @@ void tf_emit(const ir_program *p, out_set *o, diag_ctx *d)
     out_add_env_rule(o, target_path(tc.a, ir_root(p, TARGET_TERRAFORM), p->tf.envs_dir ? p->tf.envs_dir : "environments"),
                      NULL, NULL);
     tc.required_version = TF_REQUIRED_VERSION;
-    for (size_t i = 0; i < p->stacks.len; i++) {
-        const ir_stack *s = p->stacks.items[i];
-        for (size_t j = 0; is_tf(s) && j < s->blocks.len; j++)
-            if (((const ir_block *)s->blocks.items[j])->kind == IRB_REMOVED)
-                tc.required_version = TF_REQUIRED_VERSION_REMOVED;
-    }
     bool any = false;
     strmap dirs;
     strmap_init(&dirs, tc.a);

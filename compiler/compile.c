@@ -315,12 +315,15 @@ int compile_run(compilation *c, const compile_opts *o)
         lower_out_init(&per_env[e], c->a);
         lower_env(es, &secrets, &per_env[e]);
         pol_check_blocks(pol, &per_env[e], es, true);
-        if (e == first) {   /* the workflows belong to no environment: lowered with the first's values */
-            lower_once(es, &secrets, &workflows);
-            factor_concrete_stacks(c->a, &workflows, es->env);
-        }
     }
     c->d.env = NULL;
+    if (c->d.errors)
+        return 2;
+    /* The workflows belong to no environment: lowered with the first
+     * deployed one's values, once every environment is, so that
+     * secret_names() sees the secrets of all of them. */
+    lower_once(envs[first], &secrets, &workflows);
+    factor_concrete_stacks(c->a, &workflows, envs[first]->env);
     if (c->d.errors)
         return 2;
     pol_check_blocks(pol, &workflows, envs[nenvs - 1], false);

@@ -618,7 +618,7 @@ static void collect_secrets(factor_ctx *fc, const ir_value *v)
 {
     if (!v)
         return;
-    if (v->kind == IR_PARAM && v->param->sensitive) {
+    if (v->kind == IR_PARAM && (v->param->sensitive || !v->param->values)) {   /* supplied at deploy time */
         for (size_t i = 0; i < fc->stack->params.len; i++)
             if (fc->stack->params.items[i] == v->param)
                 return;

@@ -1397,6 +1397,8 @@ static void env_globals(env_state *es)
     es->project = project_value(es);
     es->region_codes = let_value(es, "region_codes");
     es->name_limits = let_value(es, "resource_name_limits");
+    es->sensitive = let_value(es, "sensitive_attributes");
+    es->write_only = let_value(es, "write_only_attributes");
     value *tmpl = val_map_get(es->project, "naming");
     if (!tmpl || tmpl->kind != V_STRING)
         tmpl = let_value(es, "default_naming");

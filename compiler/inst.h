@@ -128,6 +128,8 @@ struct env_state {
     value *project;             /* the project's settings as a map */
     value *region_codes;        /* stdlib's region_codes: region -> short code */
     value *name_limits;         /* stdlib's resource_name_limits: block type -> {field, length, chars} */
+    value *sensitive;           /* stdlib's sensitive_attributes: block type -> [attribute] */
+    value *write_only;          /* stdlib's write_only_attributes: block type -> {attribute = its write-only twin} */
     const char *naming_template;
     int body_depth;             /* resources being evaluated on demand, nested */
     ptrvec watch;               /* bool*: the *_varies flags of what is being evaluated, nested */

@@ -53,6 +53,8 @@ struct ir_value {
     const char *ref_path;       /* IR_REF: attribute path after the block, "id" or
                                    "identity.0.principal_id"; NULL = the block itself */
     ir_param *param;            /* IR_PARAM */
+    bool sensitive;             /* IR_REF: to an attribute the provider marks sensitive (the
+                                   stdlib's sensitive_attributes): what shows it must say so */
 };
 
 /* What an IR_PARAM's values are, for typed variables and params. */
@@ -74,6 +76,7 @@ struct ir_param {
     const char *kv_id;          /* sensitive + Bicep: Key Vault resource id the value is read
                                    from at deployment (params file "reference"), else NULL */
     const char *kv_secret;      /* the secret's name in that vault */
+    ir_value *dflt;             /* a value supplied at deploy time: its default, or NULL */
     src_loc loc;
 };
 

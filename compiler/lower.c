@@ -895,6 +895,58 @@ static const provider_decl *provider_of(lower_ctx *lc, const char *type)
     return tp ? tp->cloud : NULL;
 }
 
+/* The stdlib's fact table (a map of block type -> value) entry of b's
+ * type, in Terraform (the tables list Terraform types). */
+static value *fact_of(lower_ctx *lc, const value *table, const ir_block *b)
+{
+    value *v = table && lc->target == TARGET_TERRAFORM ? val_map_get(table, b->type) : NULL;
+    return v && v->kind != V_NULL ? v : NULL;
+}
+
+/* The deploy-time number a write-only attribute's version reads: one per
+ * secret, default 1; bumping it sends the secret again. */
+static ir_param *version_param(lower_ctx *lc, const ir_param *secret)
+{
+    lower_secrets *ls = lc->secrets;
+    const char *name = arena_printf(ls->a, "%s_version", secret->name);
+    for (size_t i = 0; i < ls->versions.len; i++) {
+        ir_param *vp = ls->versions.items[i];
+        if (strcmp(vp->name, name) == 0)
+            return vp;
+    }
+    ir_param *vp = arena_alloc(ls->a, sizeof *vp);
+    vp->name = name;
+    vp->type = IRT_NUMBER;
+    vp->dflt = ir_number(ls->a, "1", secret->loc);
+    vp->loc = secret->loc;
+    vp->doc = arena_printf(ls->a, "Version of secret %s in write-only attributes: bump it to send a new value "
+                           "(Terraform keeps the value out of state).", secret->name);
+    vec_push(ls->a, &ls->versions, vp);
+    return vp;
+}
+
+/* A secret set on an attribute the provider also takes write-only goes to
+ * the write-only twin (the stdlib's write_only_attributes), with its
+ * version: the provider gets it, the state never holds it. */
+static void write_only(lower_ctx *lc, ir_block *b)
+{
+    value *twins = fact_of(lc, lc->es->write_only, b);
+    for (size_t i = 0; twins && twins->kind == V_MAP && i < b->entries.len; i++) {
+        ir_entry *e = b->entries.items[i];
+        value *twin = e->block ? NULL : val_map_get(twins, e->key);
+        if (!twin || twin->kind != V_STRING || e->value->kind != IR_PARAM || !e->value->param->sensitive)
+            continue;
+        e->key = twin->text;
+        ir_value *ver = arena_alloc(lc->es->a, sizeof *ver);
+        ver->kind = IR_PARAM;
+        ver->loc = e->value->loc;
+        ver->param = version_param(lc, e->value->param);
+        ir_entry *ve = ir_block_attr(lc->es->a, b, arena_cat(lc->es->a, twin->text, "_version", NULL), ver);
+        memmove(&b->entries.items[i + 2], &b->entries.items[i + 1], (b->entries.len - i - 2) * sizeof(void *));
+        b->entries.items[++i] = ve;     /* right after the value */
+    }
+}
+
 /* `@convention("ABBREV")` in a raw block: its name by the project's naming
  * convention (in the attribute the stdlib's resource_name_limits says holds
  * it, folded into its characters) and the project's tags, its own merged
@@ -1000,6 +1052,8 @@ static void target_block(lower_ctx *lc, const ast_item *it, scope *sc, int depth
         module_pinned(lc, b, it);
     if (bkind == IRB_FILE)
         file_path_ok(lc, b, it);
+    if (bkind == IRB_RESOURCE)
+        write_only(lc, b);
     if (!shared)    /* a lookup's name is the stdlib's, the same in every lowering */
         check_names(lc, it, b, shape->type_at, shape->name_at);
     add_block(lc, b, local);
@@ -1182,6 +1236,22 @@ static const ir_block *block_named(lower_ctx *lc, const tref *r, src_loc loc)
     return rb && rb->in != lc->in ? block_of(lc, rb->in, r, loc) : NULL;
 }
 
+/* Does path (after the block) read an attribute the provider marks
+ * sensitive? Its first segment names the attribute. */
+static bool sensitive_attr(lower_ctx *lc, const ir_block *b, const char *path)
+{
+    value *list = fact_of(lc, lc->es->sensitive, b);
+    if (!list || !path)
+        return false;
+    size_t n = strcspn(path, ".[");
+    for (size_t i = 0; list->kind == V_LIST && i < list->items.len; i++) {
+        const value *a = list->items.items[i];
+        if (a->kind == V_STRING && strlen(a->text) == n && strncmp(a->text, path, n) == 0)
+            return true;
+    }
+    return false;
+}
+
 static void resolve_ref(lower_ctx *lc, pending_ref *pr)
 {
     tref *r = &pr->ref;
@@ -1229,6 +1299,7 @@ static void resolve_ref(lower_ctx *lc, pending_ref *pr)
     }
     pr->ir->ref_block = b;
     pr->ir->ref_path = keep(lc, r->path);
+    pr->ir->sensitive = b && sensitive_attr(lc, b, r->path);
     if (!b)
         pr->ir->kind = IR_NULL;
 }

@@ -30,6 +30,8 @@ void lower_out_init(lower_out *lo, arena *a);
 typedef struct lower_secrets {
     arena *a;
     ptrvec params;              /* ir_param*, in first-use order */
+    ptrvec versions;            /* ir_param* `<secret>_version`: what a write-only attribute's
+                                   version takes (bumped to send the secret again) */
 } lower_secrets;
 
 /* Lowers every instance of es for the targets lowered per environment. */

@@ -470,7 +470,7 @@ TEST(terraform_module_variables_outputs_and_versions)
               "}\n");
     CHECK_STR(tf_file(o, MOD("app", "versions.tf")),
               "terraform {\n"
-              "  required_version = \">= 1.6.0\"\n"
+              "  required_version = \">= 1.11.0\"\n"
               "\n"
               "  required_providers {\n"
               "    azurerm = {\n"
@@ -569,7 +569,7 @@ TEST(terraform_environment_backend_providers_and_versions)
               "}\n");
     CHECK_STR(tf_file(o, ENV("prod", "versions.tf")),
               "terraform {\n"
-              "  required_version = \">= 1.6.0\"\n"
+              "  required_version = \">= 1.11.0\"\n"
               "\n"
               "  required_providers {\n"
               "    aws = {\n"

@@ -5,7 +5,8 @@ output "main_name" {
 }
 
 output "web_connection_string" {
-  value = module.scheduler.web_connection_string
+  value     = module.scheduler.web_connection_string
+  sensitive = true
 }
 
 output "reports_fqdn" {

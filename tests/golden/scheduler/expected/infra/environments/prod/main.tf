@@ -27,6 +27,7 @@ module "data" {
   reports_geo_redundant_backup_enabled = var.reports_geo_redundant_backup_enabled
   reports_high_availability_enabled    = var.reports_high_availability_enabled
   reports_db_password                  = var.reports_db_password
+  reports_db_password_version          = var.reports_db_password_version
   main_name                            = module.scheduler.main_name
   core_id                              = module.scheduler.core_id
   main_location                        = module.scheduler.main_location

@@ -25,3 +25,9 @@ variable "reports_db_password" {
   description = "Secret reports_db_password, supplied at deployment."
   sensitive   = true
 }
+
+variable "reports_db_password_version" {
+  type        = number
+  description = "Version of secret reports_db_password in write-only attributes: bump it to send a new value (Terraform keeps the value out of state)."
+  default     = 1
+}

@@ -5,7 +5,8 @@ output "main_name" {
 }
 
 output "web_connection_string" {
-  value = azurerm_application_insights.web.connection_string
+  value     = azurerm_application_insights.web.connection_string
+  sensitive = true
 }
 
 output "core_id" {

@@ -13,4 +13,5 @@ module "edge" {
   uploads_force_destroy           = var.uploads_force_destroy
   api_key_recovery_window_in_days = var.api_key_recovery_window_in_days
   api_key                         = var.api_key
+  api_key_version                 = var.api_key_version
 }

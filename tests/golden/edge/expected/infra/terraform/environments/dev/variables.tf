@@ -15,3 +15,9 @@ variable "api_key" {
   description = "Secret api_key, supplied at deployment."
   sensitive   = true
 }
+
+variable "api_key_version" {
+  type        = number
+  description = "Version of secret api_key in write-only attributes: bump it to send a new value (Terraform keeps the value out of state)."
+  default     = 1
+}

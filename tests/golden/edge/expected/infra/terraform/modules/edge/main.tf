@@ -130,8 +130,9 @@ resource "aws_secretsmanager_secret" "api_key" {
 }
 
 resource "aws_secretsmanager_secret_version" "api_key" {
-  secret_id     = aws_secretsmanager_secret.api_key.id
-  secret_string = var.api_key
+  secret_id                = aws_secretsmanager_secret.api_key.id
+  secret_string_wo         = var.api_key
+  secret_string_wo_version = var.api_key_version
 }
 
 resource "aws_acm_certificate" "cdn" {

@@ -3,6 +3,7 @@
 module "shop" {
   source = "../../modules/shop"
 
-  environment    = "dev"
-  db_credentials = var.db_credentials
+  environment            = "dev"
+  db_credentials         = var.db_credentials
+  db_credentials_version = var.db_credentials_version
 }

@@ -5,3 +5,9 @@ variable "db_credentials" {
   description = "Secret db_credentials, supplied at deployment."
   sensitive   = true
 }
+
+variable "db_credentials_version" {
+  type        = number
+  description = "Version of secret db_credentials in write-only attributes: bump it to send a new value (Terraform keeps the value out of state)."
+  default     = 1
+}

@@ -12,8 +12,9 @@ resource "aws_secretsmanager_secret" "db_credentials" {
 }
 
 resource "aws_secretsmanager_secret_version" "db_credentials" {
-  secret_id     = aws_secretsmanager_secret.db_credentials.id
-  secret_string = var.db_credentials
+  secret_id                = aws_secretsmanager_secret.db_credentials.id
+  secret_string_wo         = var.db_credentials
+  secret_string_wo_version = var.db_credentials_version
 }
 
 data "aws_caller_identity" "current" {}

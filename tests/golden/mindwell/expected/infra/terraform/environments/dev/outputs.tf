@@ -37,7 +37,8 @@ output "ci_runner_arn" {
 }
 
 output "insights_connection_string" {
-  value = module.mindwell.insights_connection_string
+  value     = module.mindwell.insights_connection_string
+  sensitive = true
 }
 
 output "backend_client_id" {

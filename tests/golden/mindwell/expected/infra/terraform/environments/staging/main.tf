@@ -13,5 +13,7 @@ module "mindwell" {
   db_high_availability_enabled        = true
   monthly_amount                      = 2500
   postgres_admin_password             = var.postgres_admin_password
+  postgres_admin_password_version     = var.postgres_admin_password_version
   openai_api_key                      = var.openai_api_key
+  openai_api_key_version              = var.openai_api_key_version
 }

@@ -6,8 +6,20 @@ variable "postgres_admin_password" {
   sensitive   = true
 }
 
+variable "postgres_admin_password_version" {
+  type        = number
+  description = "Version of secret postgres_admin_password in write-only attributes: bump it to send a new value (Terraform keeps the value out of state)."
+  default     = 1
+}
+
 variable "openai_api_key" {
   type        = string
   description = "Secret openai_api_key, supplied at deployment."
   sensitive   = true
+}
+
+variable "openai_api_key_version" {
+  type        = number
+  description = "Version of secret openai_api_key in write-only attributes: bump it to send a new value (Terraform keeps the value out of state)."
+  default     = 1
 }

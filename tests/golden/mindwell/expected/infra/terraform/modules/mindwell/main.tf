@@ -239,20 +239,21 @@ resource "azurerm_private_dns_zone_virtual_network_link" "db" {
 }
 
 resource "azurerm_postgresql_flexible_server" "db" {
-  name                          = "psql-mindwell-${var.environment}-euw"
-  location                      = azurerm_resource_group.main.location
-  resource_group_name           = azurerm_resource_group.main.name
-  version                       = "16"
-  sku_name                      = var.db_sku_name
-  storage_mb                    = 131072
-  zone                          = "1"
-  delegated_subnet_id           = azurerm_subnet.core_postgres.id
-  private_dns_zone_id           = azurerm_private_dns_zone.db.id
-  public_network_access_enabled = false
-  administrator_login           = "pgadmin"
-  administrator_password        = var.postgres_admin_password
-  backup_retention_days         = 14
-  geo_redundant_backup_enabled  = true
+  name                              = "psql-mindwell-${var.environment}-euw"
+  location                          = azurerm_resource_group.main.location
+  resource_group_name               = azurerm_resource_group.main.name
+  version                           = "16"
+  sku_name                          = var.db_sku_name
+  storage_mb                        = 131072
+  zone                              = "1"
+  delegated_subnet_id               = azurerm_subnet.core_postgres.id
+  private_dns_zone_id               = azurerm_private_dns_zone.db.id
+  public_network_access_enabled     = false
+  administrator_login               = "pgadmin"
+  administrator_password_wo         = var.postgres_admin_password
+  administrator_password_wo_version = var.postgres_admin_password_version
+  backup_retention_days             = 14
+  geo_redundant_backup_enabled      = true
   tags = {
     owner       = "platform"
     cost_center = "cc-1042"
@@ -321,11 +322,12 @@ resource "azurerm_role_assignment" "vault_cluster_identity" {
 }
 
 resource "azurerm_key_vault_secret" "vault_postgres_admin_password" {
-  name         = "postgres-admin-password"
-  value        = var.postgres_admin_password
-  key_vault_id = azurerm_key_vault.vault.id
-  content_type = "text/plain"
-  depends_on   = [azurerm_role_assignment.vault_deployer]
+  name             = "postgres-admin-password"
+  value_wo         = var.postgres_admin_password
+  value_wo_version = var.postgres_admin_password_version
+  key_vault_id     = azurerm_key_vault.vault.id
+  content_type     = "text/plain"
+  depends_on       = [azurerm_role_assignment.vault_deployer]
 }
 
 resource "aws_s3_bucket" "conversation_logs" {
@@ -518,8 +520,9 @@ resource "aws_secretsmanager_secret" "openai_api_key" {
 }
 
 resource "aws_secretsmanager_secret_version" "openai_api_key" {
-  secret_id     = aws_secretsmanager_secret.openai_api_key.id
-  secret_string = var.openai_api_key
+  secret_id                = aws_secretsmanager_secret.openai_api_key.id
+  secret_string_wo         = var.openai_api_key
+  secret_string_wo_version = var.openai_api_key_version
 }
 
 data "aws_caller_identity" "current" {}

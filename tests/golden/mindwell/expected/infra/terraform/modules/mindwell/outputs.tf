@@ -37,7 +37,8 @@ output "ci_runner_arn" {
 }
 
 output "insights_connection_string" {
-  value = azurerm_application_insights.insights.connection_string
+  value     = azurerm_application_insights.insights.connection_string
+  sensitive = true
 }
 
 output "backend_client_id" {

@@ -5,5 +5,6 @@ output "main_name" {
 }
 
 output "web_connection_string" {
-  value = module.monitoring.web_connection_string
+  value     = module.monitoring.web_connection_string
+  sensitive = true
 }

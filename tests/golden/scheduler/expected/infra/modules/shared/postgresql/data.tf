@@ -26,20 +26,21 @@ resource "azurerm_private_dns_zone_virtual_network_link" "reports" {
 }
 
 resource "azurerm_postgresql_flexible_server" "reports" {
-  name                          = "psql-scheduler-${var.environment}-eus"
-  location                      = var.main_location
-  resource_group_name           = var.main_name
-  version                       = "16"
-  sku_name                      = var.reports_sku_name
-  storage_mb                    = 131072
-  zone                          = "1"
-  delegated_subnet_id           = var.core_db_id
-  private_dns_zone_id           = azurerm_private_dns_zone.reports.id
-  public_network_access_enabled = false
-  administrator_login           = "pgadmin"
-  administrator_password        = var.reports_db_password
-  backup_retention_days         = var.reports_backup_retention_days
-  geo_redundant_backup_enabled  = var.reports_geo_redundant_backup_enabled
+  name                              = "psql-scheduler-${var.environment}-eus"
+  location                          = var.main_location
+  resource_group_name               = var.main_name
+  version                           = "16"
+  sku_name                          = var.reports_sku_name
+  storage_mb                        = 131072
+  zone                              = "1"
+  delegated_subnet_id               = var.core_db_id
+  private_dns_zone_id               = azurerm_private_dns_zone.reports.id
+  public_network_access_enabled     = false
+  administrator_login               = "pgadmin"
+  administrator_password_wo         = var.reports_db_password
+  administrator_password_wo_version = var.reports_db_password_version
+  backup_retention_days             = var.reports_backup_retention_days
+  geo_redundant_backup_enabled      = var.reports_geo_redundant_backup_enabled
   tags = {
     owner       = "reports"
     cost_center = "cc-4100"

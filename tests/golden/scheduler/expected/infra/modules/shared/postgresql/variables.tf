@@ -31,6 +31,12 @@ variable "reports_db_password" {
   sensitive   = true
 }
 
+variable "reports_db_password_version" {
+  type        = number
+  description = "Version of secret reports_db_password in write-only attributes: bump it to send a new value (Terraform keeps the value out of state)."
+  default     = 1
+}
+
 variable "main_name" {
   type        = string
   description = "name of azurerm_resource_group.main, from module scheduler."

@@ -13,6 +13,7 @@ module "observability" {
   logs_retention_in_days = 90
   vault_sku_name         = "premium"
   ingest_token           = var.ingest_token
+  ingest_token_version   = var.ingest_token_version
   main_location          = module.telemetry.main_location
   main_name              = module.telemetry.main_name
 }

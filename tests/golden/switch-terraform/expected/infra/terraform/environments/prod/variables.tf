@@ -5,3 +5,9 @@ variable "ingest_token" {
   description = "Secret ingest_token, supplied at deployment."
   sensitive   = true
 }
+
+variable "ingest_token_version" {
+  type        = number
+  description = "Version of secret ingest_token in write-only attributes: bump it to send a new value (Terraform keeps the value out of state)."
+  default     = 1
+}

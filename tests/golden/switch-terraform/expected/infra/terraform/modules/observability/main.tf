@@ -58,9 +58,10 @@ resource "azurerm_role_assignment" "vault_deployer" {
 }
 
 resource "azurerm_key_vault_secret" "vault_ingest_token" {
-  name         = "ingest-token"
-  value        = var.ingest_token
-  key_vault_id = azurerm_key_vault.vault.id
-  content_type = "text/plain"
-  depends_on   = [azurerm_role_assignment.vault_deployer]
+  name             = "ingest-token"
+  value_wo         = var.ingest_token
+  value_wo_version = var.ingest_token_version
+  key_vault_id     = azurerm_key_vault.vault.id
+  content_type     = "text/plain"
+  depends_on       = [azurerm_role_assignment.vault_deployer]
 }

@@ -21,6 +21,12 @@ variable "ingest_token" {
   sensitive   = true
 }
 
+variable "ingest_token_version" {
+  type        = number
+  description = "Version of secret ingest_token in write-only attributes: bump it to send a new value (Terraform keeps the value out of state)."
+  default     = 1
+}
+
 variable "main_location" {
   type        = string
   description = "location of azurerm_resource_group.main, from module telemetry."
