@@ -507,12 +507,15 @@ static size_t count_matches(eval_ctx *cx, pattern *re, const value *v, size_t *t
     return t && pattern_match(re, t);
 }
 
-/* matches(s, re): does s match; any_match / all_match(list, re): some / every item. */
+/* matches(s, re): does s match; any_match / all_match(list, re): some / every item.
+ * A third argument "i" ignores case (GitHub's expression contexts do). */
 static value *fn_matches(eval_ctx *cx, const ast_expr *c, value **args, size_t n)
 {
-    if (n != 2)
-        return bad(cx, c, "takes a value and a pattern");
-    pattern *re = pattern_of(cx, c, args[1], 0);
+    if (n != 2 && n != 3)
+        return bad(cx, c, "takes a value, a pattern and, to ignore case, \"i\"");
+    if (n == 3 && (!str_arg(args[2]) || strcmp(args[2]->text, "i") != 0))
+        return bad(cx, c, "the third argument is \"i\" (ignore case)");
+    pattern *re = pattern_of(cx, c, args[1], n == 3 ? REG_ICASE : 0);
     if (!re)
         return val_bool(cx->a, false, c->loc);
     size_t total = 0, hits = count_matches(cx, re, args[0], &total);
