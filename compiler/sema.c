@@ -15,13 +15,18 @@ bool sema_env_local(const program *p, const char *env)
     return strmap_has(&p->local_envs, env);
 }
 
-/* An environment's settings: `target = compose` makes it local. */
+/* An environment's settings: `target = compose` makes it local. It takes
+ * no other (nothing would read them): what differs in an environment is
+ * written with `when`. */
 static void env_settings(program *p, const ast_item *e)
 {
     for (size_t i = 0; i < e->body.len; i++) {
         const ast_item *it = e->body.items[i];
-        if (it->kind != IT_ATTR || strcmp(it->name, "target") != 0)
+        if (it->kind != IT_ATTR || strcmp(it->name, "target") != 0) {
+            diag_error(p->d, it->loc, "an environment takes only its target here; write what differs in it with "
+                       "`when %s { ... }` (in the project, or anywhere)", e->name);
             continue;
+        }
         const char *w = ast_word(it->value);
         int t = w ? target_by_name(w) : -1;
         if (t >= 0 && target_table[t].local)
