@@ -415,7 +415,7 @@ value *eval_member(eval_ctx *cx, value *obj, const char *name, src_loc loc)
     case V_CIDR:
         return typed_member(cx, obj, name, loc);
     case V_NULL:
-        return obj;     /* optional settings read through: project.aws.region of no aws block */
+        return obj;     /* read through: an optional attribute's members, a setting a block lacks */
     default:
         break;
     }
@@ -487,16 +487,13 @@ static bool one_of_enum(eval_ctx *cx, const value *v, const attr_type *t)
  * enum's value must be one of its words. */
 static bool compared(eval_ctx *cx, const ast_expr *e, value **x, value **y)
 {
-    const ast_expr *word = unbound(cx, e->lhs) ? e->lhs : unbound(cx, e->rhs) ? e->rhs : NULL;
-    const ast_expr *other = word == e->lhs ? e->rhs : e->lhs;
+    /* the side that is not a word first: its enum says what the word is */
+    bool word_left = unbound(cx, e->lhs);
+    const ast_expr *other = word_left ? e->rhs : e->lhs, *second = word_left ? e->lhs : e->rhs;
     value *ov = eval_expr(cx, other);
-    value *wv;
-    if (word && ov->enum_of)
-        wv = eval_typed(cx, word, ov->enum_of);
-    else
-        wv = eval_expr(cx, word ? word : (other == e->lhs ? e->rhs : e->lhs));
-    *x = other == e->lhs ? ov : wv;
-    *y = other == e->lhs ? wv : ov;
+    value *wv = eval_typed(cx, second, (word_left || unbound(cx, second)) ? ov->enum_of : NULL);
+    *x = word_left ? wv : ov;
+    *y = word_left ? ov : wv;
     if ((wv->flags & VAL_ERROR) || (ov->flags & VAL_ERROR))
         return false;
     return one_of_enum(cx, *x, (*y)->enum_of) && one_of_enum(cx, *y, (*x)->enum_of);
