@@ -12,21 +12,29 @@
 
 #define PER_FILE 1000   /* resources per file */
 
-/* One unit: a network with two subnets, two buckets (one in a loop), a log
- * workspace, a key vault, a Kubernetes service: 8 resources, 9 with the
- * per-100-units cluster. */
+/* The second octet of unit u's network 10.A.B.0/24: 1 to 240, clear of the
+ * ranges AKS takes by default (services 10.0.0.0/16, pods 10.244.0.0/16), which
+ * a cluster's network must not overlap. */
+static int net_octet(int u)
+{
+    return 1 + (u / 256) % 240;
+}
+
 /* The same unit for the jsonnet program. */
 static void unit_jsonnet(FILE *f, int u)
 {
-    int a = (u / 256) % 256, b = u % 256;
+    int a = net_octet(u), b = u % 256;
     fprintf(f, "  { n: %d, net: '10.%d.%d.0/24', subnets: [{ name: 'app', address: '10.%d.%d.0/26' }, "
                "{ name: 'data', address: '10.%d.%d.64/26' }], image: 'ghcr.io/example/svc%d:1.0.%d', cluster: %s },\n",
             u, a, b, a, b, a, b, u, u % 50, u % 100 == 0 ? "true" : "false");
 }
 
+/* One unit: a network with two subnets, two buckets (one in a loop), a log
+ * workspace, a key vault, a Kubernetes service: 8 resources, 9 with the
+ * per-100-units cluster. */
 static int unit(FILE *f, int u)
 {
-    int a = (u / 256) % 256, b = u % 256;
+    int a = net_octet(u), b = u % 256;
     fprintf(f, "network net%d {\n  address = 10.%d.%d.0/24\n", u, a, b);
     fprintf(f, "  subnet app  { address = 10.%d.%d.0/26 }\n  subnet data { address = 10.%d.%d.64/26 }\n}\n", a, b, a, b);
     fprintf(f, "for tier in [\"raw\"] { s3_bucket \"b%d-${tier}\" { encryption = kms } }\n", u);
