@@ -224,6 +224,15 @@ static void bicep_value(bicep_ctx *bc, strbuf *sb, const ir_value *v, int indent
         bicep_value(bc, sb, v->items.items[0], indent);
         sb_putc(sb, ')');
         break;
+    case IR_CALL:
+        sb_printf(sb, "%s(", v->text);
+        for (size_t i = 0; i < v->items.len; i++) {
+            if (i)
+                sb_puts(sb, ", ");
+            bicep_value(bc, sb, v->items.items[i], indent);
+        }
+        sb_putc(sb, ')');
+        break;
     }
 }
 

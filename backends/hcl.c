@@ -266,6 +266,15 @@ void hcl_value(const hcl_printer *hp, strbuf *sb, const ir_value *v, size_t col,
         hcl_value(hp, sb, v->items.items[0], col + strlen("jsonencode("), indent);
         sb_putc(sb, ')');
         break;
+    case IR_CALL:
+        sb_printf(sb, "%s(", v->text);
+        for (size_t i = 0; i < v->items.len; i++) {
+            if (i)
+                sb_puts(sb, ", ");
+            hcl_value(hp, sb, v->items.items[i], col, indent);
+        }
+        sb_putc(sb, ')');
+        break;
     }
 }
 

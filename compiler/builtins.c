@@ -290,6 +290,25 @@ static value *fn_jsonencode(eval_ctx *cx, const ast_expr *c, value **args, size_
     return v;
 }
 
+/* call("f", args...): the target's function f applied to the arguments,
+ * which may hold references (Bicep guid(vault.id, identity.id)): what a
+ * kind needs the target to compute at deployment. */
+static value *fn_call(eval_ctx *cx, const ast_expr *c, value **args, size_t n)
+{
+    if (n < 1 || !str_arg(args[0]) || !args[0]->text[0])
+        return bad(cx, c, "takes the target function's name, then its arguments");
+    for (const char *s = args[0]->text; *s; s++)
+        if (!isalnum((unsigned char)*s) && *s != '_' && *s != '.')
+            return bad(cx, c, "takes a function name of letters, digits, '_' and '.'");
+    if (cx->target < 0 || !target_table[cx->target].iac)
+        return bad(cx, c, arena_printf(cx->a, "is only meaningful in a %s lowering", target_iac_names(cx->a)));
+    value *v = val_new(cx->a, V_CALL, c->loc);
+    v->text = args[0]->text;
+    for (size_t i = 1; i < n; i++)
+        vec_push(cx->a, &v->items, args[i]);
+    return v;
+}
+
 static value *fn_cidr_within(eval_ctx *cx, const ast_expr *c, value **args, size_t n)
 {
     unsigned ilo, ihi, olo, ohi;
@@ -384,29 +403,31 @@ static value *fn_pluck(eval_ctx *cx, const ast_expr *c, value **args, size_t n)
 
 /* ref(resource, "attr"): the attribute of the resource's primary target
  * block, as a reference (so the target sees the dependency), even where the
- * resource has a compile-time attribute of the same name.
+ * resource has a compile-time attribute of the same name. ref(resource): the
+ * block itself, where the target names a resource by its symbol (a Bicep
+ * `scope:` or `parent:`, a Terraform `depends_on`).
  * ref(resource, "type.name", "attr"): the attribute of another block of that
  * resource's lowering, by the name the lowering gives it ("aws_kms_key.this";
  * in Bicep just "this"), for what a kind makes beside its primary block. */
 static value *fn_ref(eval_ctx *cx, const ast_expr *c, value **args, size_t n)
 {
-    bool raw = n == 2 && args[0]->kind == V_TREF && args[0]->ref.raw && !args[0]->ref.path;
-    if ((n != 2 && n != 3) || (args[0]->kind != V_RESOURCE && !raw) || !str_arg(args[1]) ||
+    bool raw = n >= 1 && n <= 2 && args[0]->kind == V_TREF && args[0]->ref.raw && !args[0]->ref.path;
+    if (n < 1 || n > 3 || (args[0]->kind != V_RESOURCE && !raw) || (n >= 2 && !str_arg(args[1])) ||
         (n == 3 && !str_arg(args[2])))
         return bad(cx, c, "takes a resource (or a raw block), optionally one of its blocks (\"type.name\"), "
                    "and an attribute path");
     if (cx->target < 0 || !target_table[cx->target].iac)
         return bad(cx, c, arena_printf(cx->a, "is only meaningful in a %s lowering", target_iac_names(cx->a)));
-    if (raw) {      /* a raw block standing for a resource: the attribute of that block */
+    if (raw) {      /* a raw block standing for a resource: that block, or its attribute */
         value *v = val_new(cx->a, V_TREF, c->loc);
         v->ref = args[0]->ref;
-        v->ref.path = args[1]->text;
+        v->ref.path = n == 2 ? args[1]->text : NULL;
         return v;
     }
     value *v = val_new(cx->a, V_TREF, c->loc);
     v->ref.owner = args[0]->res;
-    v->ref.path = args[n - 1]->text;
-    if (n == 2) {
+    v->ref.path = n >= 2 ? args[n - 1]->text : NULL;
+    if (n < 3) {
         v->ref.primary = true;
         return v;
     }
@@ -600,7 +621,8 @@ static value *fn_type_of(eval_ctx *cx, const ast_expr *c, value **args, size_t n
     if (n != 1)
         return bad(cx, c, "takes one value");
     static const char *names[] = {[V_INTERP] = "interpolation", [V_RAW] = "expression", [V_SECRET] = "secret",
-                                  [V_TREF] = "expression", [V_JSON] = "json"};
+                                  [V_TREF] = "expression", [V_JSON] = "json",
+                                  [V_CALL] = "expression"};
     value_kind k = args[0]->kind;
     const char *name = k < sizeof names / sizeof names[0] && names[k] ? names[k] : val_kind_name(k);
     return val_string(cx->a, name, c->loc);
@@ -620,6 +642,7 @@ static const builtin builtins[] = {
     {"all_match", fn_matches, false},
     {"any_match", fn_matches, false},
     {"as_list", fn_as_list, true},
+    {"call", fn_call, false},
     {"ceil", fn_ceil, false},
     {"cidr_overlaps", fn_cidr_overlaps, false},
     {"cidr_size", fn_cidr_size, false},

@@ -233,7 +233,8 @@ static bool printable_as_param(const ir_value *v)
 {
     if (!v)
         return true;
-    if (v->kind == IR_REF || v->kind == IR_RAW || v->kind == IR_INTERP || v->kind == IR_PARAM || v->kind == IR_JSON)
+    if (v->kind == IR_REF || v->kind == IR_RAW || v->kind == IR_INTERP || v->kind == IR_PARAM || v->kind == IR_JSON ||
+        v->kind == IR_CALL)
         return false;
     for (size_t i = 0; i < v->items.len; i++)
         if (!printable_as_param(v->items.items[i]))
@@ -256,8 +257,8 @@ static ir_value *merge_inside(factor_ctx *fc, ir_value **vals, const bool *prese
             continue;
         if (!first)
             first = vals[i];
-        if (vals[i]->kind != first->kind || (first->kind != IR_JSON && first->kind != IR_LIST) ||
-            vals[i]->items.len != first->items.len)
+        if (vals[i]->kind != first->kind || (first->kind != IR_JSON && first->kind != IR_LIST && first->kind != IR_CALL) ||
+            vals[i]->items.len != first->items.len || (first->kind == IR_CALL && strcmp(vals[i]->text, first->text) != 0))
             return NULL;
         walk |= !printable_as_param(vals[i]);
         for (size_t k = 0; k < vals[i]->items.len; k++)
@@ -268,6 +269,7 @@ static ir_value *merge_inside(factor_ctx *fc, ir_value **vals, const bool *prese
     ir_value *out = arena_alloc(fc->a, sizeof *out);
     out->kind = first->kind;
     out->loc = first->loc;
+    out->text = first->text;
     ir_value **sub = arena_alloc(fc->tmp, fc->nenvs * sizeof *sub);
     for (size_t k = 0; k < first->items.len; k++) {
         for (size_t i = 0; i < fc->nenvs; i++)

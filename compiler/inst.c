@@ -1289,14 +1289,25 @@ static void check_required(env_state *es, const instance *in, const eblock *eb)
         check_required(es, in, b->blocks.items[i]);
 }
 
-/* The kind's checks (sema.h, kind_check) on one resource. `that` must be
+scope *inst_trait_scope(eval_ctx *cx, const trait_use *u, scope *sc)
+{
+    for (size_t i = 0; i < u->with->body.len; i++) {
+        const ast_item *it = u->with->body.items[i];
+        if (it->kind == IT_ATTR)
+            sc = scope_bind(cx->a, sc, it->name, eval_expr(cx, it->value));
+    }
+    return sc;
+}
+
+/* Checks (sema.h, kind_check) of a kind or of a trait it takes, on one
+ * resource, in scope sc (self, and the trait's parameters). `that` must be
  * true or false: a check that computes something else is a mistake in the
  * check, reported as one. */
-static void run_checks(env_state *es, instance *in)
+static void run_check_list(env_state *es, instance *in, const ptrvec *checks, scope *sc)
 {
-    for (size_t i = 0; i < in->k->checks.len; i++) {
-        const kind_check *ck = in->k->checks.items[i];
-        eval_ctx cx = inst_eval_ctx(es, scope_bind(es->a, in->sc, "self", resource_value(es->a, in, in->decl->loc)), in, -1);
+    for (size_t i = 0; i < checks->len; i++) {
+        const kind_check *ck = checks->items[i];
+        eval_ctx cx = inst_eval_ctx(es, sc, in, -1);
         inst_watch(es, &in->body_varies);
         value *that = eval_expr(&cx, ck->that);
         value *m = that->kind == V_BOOL && !that->boolean ? eval_expr(&cx, ck->message) : NULL;
@@ -1311,6 +1322,22 @@ static void run_checks(env_state *es, instance *in)
             continue;
         src_loc loc = ck->at ? inst_attr_loc(in->body, ck->at, in->decl->loc) : in->decl->loc;
         diag_error(es->d, loc, "%s", m->kind == V_STRING ? m->text : "check failed");   /* diag puts the environment in */
+    }
+}
+
+static void run_checks(env_state *es, instance *in)
+{
+    scope *sc = scope_bind(es->a, in->sc, "self", resource_value(es->a, in, in->decl->loc));
+    run_check_list(es, in, &in->k->checks, sc);
+    for (size_t i = 0; i < in->k->uses.len; i++) {
+        const trait_use *u = in->k->uses.items[i];
+        if (!u->t->k.checks.len)
+            continue;
+        eval_ctx cx = inst_eval_ctx(es, sc, in, -1);
+        inst_watch(es, &in->body_varies);
+        scope *ts = inst_trait_scope(&cx, u, sc);
+        inst_unwatch(es);
+        run_check_list(es, in, &u->t->k.checks, ts);
     }
 }
 

@@ -197,6 +197,10 @@ bool inst_same_body(const instance *x, const instance *y);
  * ir_target being lowered to, or -1. */
 eval_ctx inst_eval_ctx(env_state *es, scope *sc, instance *self, int target);
 
+/* sc with the parameters of trait use u bound to the values its `with`
+ * gives them, evaluated in cx (where the trait's check or lowering runs). */
+scope *inst_trait_scope(eval_ctx *cx, const trait_use *u, scope *sc);
+
 ebody *inst_body(env_state *es, instance *in);  /* evaluates on demand, cycle-safe */
 /* An attribute with its default applied (null when optional and unset);
  * NULL when the kind has no such attribute. */

@@ -152,6 +152,8 @@ bool ir_value_equal(const ir_value *x, const ir_value *y)
             if (!str_eq(x->keys.items[i], y->keys.items[i]))
                 return false;
         return items_equal(x, y);
+    case IR_CALL:
+        return str_eq(x->text, y->text) && items_equal(x, y);
     case IR_LIST:
     case IR_INTERP:
     case IR_JSON:

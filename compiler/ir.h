@@ -40,13 +40,14 @@ typedef enum {
                        each an IR_STRING (literal text) or a REF/RAW/PARAM */
     IR_JSON,        /* the JSON text of items[0]: Terraform jsonencode(...), Bicep string(...),
                        YAML a JSON string */
+    IR_CALL,        /* the target's function `text` applied to items: Bicep guid(a.id, b) */
 } ir_value_kind;
 
 struct ir_value {
     ir_value_kind kind;
     src_loc loc;
     bool boolean;               /* IR_BOOL */
-    const char *text;           /* IR_NUMBER, IR_STRING, IR_RAW */
+    const char *text;           /* IR_NUMBER, IR_STRING, IR_RAW; IR_CALL: the function */
     ptrvec items;               /* IR_LIST, IR_OBJECT values, IR_INTERP parts */
     ptrvec keys;                /* IR_OBJECT: const char* keys, parallel to items */
     const ir_block *ref_block;  /* IR_REF: the block referred to */
@@ -138,6 +139,7 @@ struct ir_block {
                                    a raw block's own, as a resource's are its */
     const char *conventional;   /* @convention: the name the naming convention gives it (its
                                    own, if it sets one, is checked against it), else NULL */
+    bool shared;                /* `shared resource`: one per stack, whoever makes it (lower.c) */
 };
 
 /* A deployable unit with one target: a Terraform module + env roots, a Bicep

@@ -92,7 +92,10 @@ static void lowered_types(arena *a, const ptrvec *items, int target, ptrvec *out
         if (it->kind != IT_BLOCK)
             continue;
         const char *type = NULL;
-        if (target == TARGET_TERRAFORM && !strcmp(it->name, "resource"))
+        if (!strcmp(it->name, "shared") && label_word(it, 0) && !strcmp(label_word(it, 0), "resource"))
+            type = target == TARGET_TERRAFORM ? label_word(it, 1) : label_word(it, 2) ?
+                   arena_printf(a, "%.*s", (int)strcspn(label_word(it, 2), "@"), label_word(it, 2)) : NULL;
+        else if (target == TARGET_TERRAFORM && !strcmp(it->name, "resource"))
             type = label_word(it, 0);
         else if (target == TARGET_TERRAFORM && !strcmp(it->name, "data") && label_word(it, 0))
             type = arena_printf(a, "data.%s", label_word(it, 0));
@@ -145,6 +148,11 @@ static void print_targets(arena *a, const kind *k, const char *sep, FILE *out)
             continue;
         ptrvec types = {0};
         lowered_types(a, &k->lower[t]->body, t, &types);
+        for (size_t i = 0; i < k->uses.len; i++) {
+            const trait *tr = ((const trait_use *)k->uses.items[i])->t;
+            if (tr->k.lower[t])
+                lowered_types(a, &tr->k.lower[t]->body, t, &types);
+        }
         fprintf(out, "%s%s:", n++ ? sep : "", target_table[t].name);
         for (size_t i = 0; i < types.len; i++)
             fprintf(out, " %s%s", (const char *)types.items[i], i + 1 < types.len ? "," : "");

@@ -53,21 +53,26 @@ static const char *camel(arena *a, const char *snake)
 
 static const char *ident_name(lower_ctx *lc, const char *base, const char *local);
 
-static const char *block_name(lower_ctx *lc, const char *local)
+/* A block's name in its stack: the resource's identifier, then the local
+ * name (`this` is the resource itself); a shared block's is its local name
+ * alone, as it belongs to no one resource. */
+static const char *block_name(lower_ctx *lc, const char *local, bool shared)
 {
     if (lc->in->raw)
         return local;
     if (target_table[lc->target].shared_names)     /* Compose: services named as the kind says */
         return strcmp(local, "this") == 0 ? lc->in->r.label : local;
-    return ident_name(lc, lc->in->ident, local);
+    return ident_name(lc, shared ? NULL : lc->in->ident, local);
 }
 
 /* The target name of a lowering's block `local` for a resource whose
- * identifier is base: `this` is base itself, others are prefixed with it. */
+ * identifier is base: `this` is base itself, others are prefixed with it;
+ * with no base (a shared block), local alone. */
 static const char *ident_name(lower_ctx *lc, const char *base, const char *local)
 {
     arena *a = lc->es->a;
-    char *name = strcmp(local, "this") == 0 ? (char *)base : arena_cat(a, base, "_", local, NULL);
+    char *name = !base ? arena_strdup(a, local)
+               : strcmp(local, "this") == 0 ? (char *)base : arena_cat(a, base, "_", local, NULL);
     for (char *c = name; *c; c++)
         if (*c == '-' || *c == '.')
             *c = '_';   /* "${s.label}" locals may hold hyphens */
@@ -178,6 +183,17 @@ static ir_value *to_ir(lower_ctx *lc, value *v)
         ir_value *inner = to_ir(lc, v->items.items[0]);
         vec_push(a, &j->items, inner ? inner : ir_null(a, v->loc));
         return j;
+    }
+    case V_CALL: {
+        ir_value *f = arena_alloc(a, sizeof *f);
+        f->kind = IR_CALL;
+        f->loc = v->loc;
+        f->text = keep(lc, v->text);
+        for (size_t i = 0; i < v->items.len; i++) {
+            ir_value *arg = to_ir(lc, v->items.items[i]);
+            vec_push(a, &f->items, arg ? arg : ir_null(a, v->loc));
+        }
+        return f;
     }
     case V_INTERP: {
         ir_value *s = arena_alloc(a, sizeof *s);
@@ -327,9 +343,11 @@ static strmap *lookups_of(lower_ctx *lc, const ir_stack *s)
 
 static const char *lookup_key(lower_ctx *lc, const ir_block *b)
 {
-    return arena_cat(lc->es->a, b->type, "|", b->name, NULL);
+    return arena_cat(lc->es->a, b->kind == IRB_DATA ? "data|" : "resource|", b->type, "|", b->name, NULL);
 }
 
+/* A lookup, or a shared resource: the first block of its type and name in
+ * the stack, which later equal ones are; a different one is an error. */
 static ir_block *shared_data(lower_ctx *lc, ir_stack *s, ir_block *b)
 {
     strmap *seen = lookups_of(lc, s);
@@ -339,6 +357,10 @@ static ir_block *shared_data(lower_ctx *lc, ir_stack *s, ir_block *b)
         if (!ir_block_equal(o, b) && b->kind == IRB_DATA)
             diag_error(lc->es->d, b->loc, "data source %s.%s is declared twice with different settings",
                        b->type, b->name);
+        else if (!ir_block_equal(o, b) && b->shared)
+            diag_error(lc->es->d, b->loc, "%s '%s' and %s '%s' make the shared block %s.%s differently "
+                       "(it is one block in stack '%s', so it must be the same for both)",
+                       o->origin->kind, o->origin->path, b->origin->kind, b->origin->path, b->type, b->name, s->name);
         else if (!ir_block_equal(o, b))
             diag_error(lc->es->d, b->loc, "%s %s is declared twice with different settings", b->type, b->name);
         return o;
@@ -375,7 +397,7 @@ static void publish(lower_ctx *lc)
         }
         ir_stack *s = stack_for(&tc, stack_name_of(&tc), tc.target);
         if ((b->kind == IRB_DATA && !b->entries.len && target_table[tc.target].shared_lookups) ||
-            target_table[tc.target].shared_names) {
+            target_table[tc.target].shared_names || b->shared) {
             in->r.blocks.items[i] = shared_data(lc, s, b);
             continue;
         }
@@ -480,7 +502,8 @@ typedef struct block_shape_t {
     int nlabels, type_at, name_at;
 } block_shape_t;
 
-static const block_shape_t *block_shape(lower_ctx *lc, const ast_item *it)
+/* word is the block's own (after `shared`, if written), nlabels its names. */
+static const block_shape_t *block_shape(lower_ctx *lc, const ast_item *it, const char *word, size_t nlabels)
 {
     static const block_shape_t shapes[] = {
         {TARGET_TERRAFORM, "resource", IRB_RESOURCE, 2, 0, 1}, {TARGET_TERRAFORM, "data", IRB_DATA, 2, 0, 1},
@@ -496,15 +519,15 @@ static const block_shape_t *block_shape(lower_ctx *lc, const ast_item *it)
         {TARGET_FILES, "file", IRB_FILE, 1, -1, 0},
     };
     for (size_t i = 0; i < sizeof shapes / sizeof shapes[0]; i++) {
-        if (shapes[i].t != lc->target || strcmp(shapes[i].word, it->name) != 0)
+        if (shapes[i].t != lc->target || strcmp(shapes[i].word, word) != 0)
             continue;
-        if ((int)it->labels.len != shapes[i].nlabels) {
-            diag_error(lc->es->d, it->loc, "wrong number of names for `%s` here", it->name);
+        if ((int)nlabels != shapes[i].nlabels) {
+            diag_error(lc->es->d, it->loc, "wrong number of names for `%s` here", word);
             return NULL;
         }
         return &shapes[i];
     }
-    diag_error(lc->es->d, it->name_loc, "`%s` is not a block of this lowering", it->name);
+    diag_error(lc->es->d, it->name_loc, "`%s` is not a block of this lowering", word);
     return NULL;
 }
 
@@ -627,6 +650,28 @@ static void annotate(lower_ctx *lc, const ast_item *it)
 {
     for (size_t i = 0; lc->top && i < it->annots.len; i++)
         vec_push(lc->es->a, &lc->top->annots, it->annots.items[i]);
+}
+
+/* `shared resource TYPE NAME KEY { }` (Bicep: `shared resource NAME TYPE
+ * KEY`): a block that several resources of a stack need once, such as the
+ * privatelink DNS zone every endpoint of a service registers in. In the
+ * stack it is named KEY, whoever makes it, and made once: whoever makes it
+ * again must make it the same. In the lowering it is NAME, as any block.
+ * Returns the word after `shared` (the block's own); *first is where its
+ * names start, and the key is the last one. */
+static const char *shared_word(lower_ctx *lc, const ast_item *it, size_t *first)
+{
+    *first = 0;
+    if (strcmp(it->name, "shared") != 0)
+        return it->name;
+    const char *word = it->labels.len ? ast_word(it->labels.items[0]) : NULL;
+    if (!word || strcmp(word, "resource") != 0 || lc->in->raw || !target_table[lc->target].iac) {
+        diag_error(lc->es->d, it->loc, "`shared` is written before `resource`, in a kind's %s lowering",
+                   target_iac_names(lc->es->scratch));
+        return NULL;
+    }
+    *first = 1;
+    return word;
 }
 
 /* An item of a target block's body: an attribute or a nested block. */
@@ -1003,24 +1048,27 @@ static void by_convention(lower_ctx *lc, const ast_item *it, ir_block *b, const 
  * in a holding `when`, what it sets overrides; outside any, an error. */
 static void target_block(lower_ctx *lc, const ast_item *it, scope *sc, int depth)
 {
+    size_t first;
     if (it->kind != IT_BLOCK) {
         diag_error(lc->es->d, it->loc, "this cannot stand in a lowering");
         return;
     }
-    const block_shape_t *shape = block_shape(lc, it);
+    const char *word = shared_word(lc, it, &first);
+    size_t nlabels = it->labels.len - first - (first && it->labels.len > first ? 1 : 0);    /* the key aside */
+    const block_shape_t *shape = word ? block_shape(lc, it, word, nlabels) : NULL;
     if (!shape)
         return;
     arena *a = lc->es->a;
     ir_block_kind bkind = shape->k;
-    const char *type = shape->type_at >= 0 ? label_str(lc, it->labels.items[shape->type_at], sc) : it->name;
-    const char *local = shape->name_at >= 0 ? label_str(lc, it->labels.items[shape->name_at], sc)
-                        : bkind == IRB_PROVIDER ? type : unnamed_local(lc, it->name);
+    const char *type = shape->type_at >= 0 ? label_str(lc, it->labels.items[first + shape->type_at], sc) : word;
+    const char *local = shape->name_at >= 0 ? label_str(lc, it->labels.items[first + shape->name_at], sc)
+                        : bkind == IRB_PROVIDER ? type : unnamed_local(lc, word);
     /* An empty-bodied data source is a lookup of the context (client config,
      * subscription, caller identity): shared under its own name. */
-    bool shared = bkind == IRB_DATA && target_table[lc->target].shared_lookups && it->body.len == 0;
-    ir_block *b = shared ? NULL : made_already(lc, bkind, type, local);
+    bool lookup = bkind == IRB_DATA && target_table[lc->target].shared_lookups && it->body.len == 0;
+    ir_block *b = lookup ? NULL : made_already(lc, bkind, type, local);
     if (b && expand_clash_of(depth_of(lc, b), depth) == CLASH_TWICE) {
-        diag_error(lc->es->d, it->loc, "%s %s is written twice (first at line %d)", it->name, local, b->loc.line);
+        diag_error(lc->es->d, it->loc, "%s %s is written twice (first at line %d)", word, local, b->loc.line);
         return;
     }
     ir_block *outer = lc->top;
@@ -1032,8 +1080,11 @@ static void target_block(lower_ctx *lc, const ast_item *it, scope *sc, int depth
             name_object(lc, it, b, local);
         return;
     }
-    const char *name = shared || bkind == IRB_WORKFLOW || bkind == IRB_PROVIDER ? local : block_name(lc, local);
+    const char *name = lookup || bkind == IRB_WORKFLOW || bkind == IRB_PROVIDER ? local
+                     : first ? block_name(lc, label_str(lc, it->labels.items[it->labels.len - 1], sc), true)
+                     : block_name(lc, local, false);
     b = ir_block_new(a, bkind, type, name, it->loc);
+    b->shared = first > 0;
     b->source = it->loc.file ? it->loc.file->path : NULL;
     /* findings point at the resource in the program: a raw block is its own */
     b->loc = lc->in->raw ? it->loc : lc->in->decl->loc;
@@ -1054,8 +1105,9 @@ static void target_block(lower_ctx *lc, const ast_item *it, scope *sc, int depth
         file_path_ok(lc, b, it);
     if (bkind == IRB_RESOURCE)
         write_only(lc, b);
-    if (!shared)    /* a lookup's name is the stdlib's, the same in every lowering */
-        check_names(lc, it, b, shape->type_at, shape->name_at);
+    if (!lookup)    /* a lookup's name is the stdlib's, the same in every lowering */
+        check_names(lc, it, b, shape->type_at >= 0 ? (int)first + shape->type_at : -1,
+                    shape->name_at >= 0 ? (int)first + shape->name_at : -1);
     add_block(lc, b, local);
 }
 
@@ -1116,6 +1168,22 @@ static void lower_items(lower_ctx *lc, ir_block *b, const ptrvec *items, scope *
     expander ex = {.cx = lower_eval_ctx(lc, sc, (int)lc->target), .env = lc->once ? NULL : lc->es->env,
                    .item = lower_item, .ctx = &ic};
     expand_items(&ex, items, sc);
+}
+
+/* The lowering of in's kind for lc's target, and the lowerings its traits
+ * have for that target, each in scope of its parameters. */
+static void lower_kind(lower_ctx *lc, const ast_item *lowering, scope *sc)
+{
+    lower_items(lc, NULL, &lowering->body, sc, 0);
+    const kind *k = lc->in->k;
+    for (size_t i = 0; i < k->uses.len; i++) {
+        const trait_use *u = k->uses.items[i];
+        const ast_item *tl = u->t->k.lower[lc->target];
+        if (!tl)
+            continue;
+        eval_ctx cx = lower_eval_ctx(lc, sc, (int)lc->target);
+        lower_items(lc, NULL, &tl->body, inst_trait_scope(&cx, u, sc), 0);
+    }
 }
 
 /* ---- resolving references ---- */
@@ -1321,7 +1389,7 @@ static const ir_block *first_resource(const instance *in)
 static ir_block *meta_block(lower_ctx *lc, ir_block_kind bkind, const char *word, const ast_annot *an)
 {
     const char *local = unnamed_local(lc, word);
-    ir_block *b = ir_block_new(lc->es->a, bkind, word, block_name(lc, local), an->loc);
+    ir_block *b = ir_block_new(lc->es->a, bkind, word, block_name(lc, local, false), an->loc);
     b->origin = &lc->in->r;
     b->source = an->loc.file ? an->loc.file->path : NULL;
     add_block(lc, b, local);
@@ -1487,7 +1555,7 @@ static void lower_local(lower_ctx *lc, instance *in, scope *sc)
         lower_ctx kc = *lc;
         kc.target = (ir_target)t;
         kc.pending = (ptrvec){0};
-        lower_items(&kc, NULL, &in->k->lower[t]->body, sc, 0);
+        lower_kind(&kc, in->k->lower[t], sc);
         for (size_t i = 0; i < kc.pending.len; i++)
             resolve_ref(&kc, kc.pending.items[i]);
     }
@@ -1504,7 +1572,7 @@ static void lower_deployed(lower_ctx *lc, instance *in, scope *sc)
     for (int t = 0; t < TARGET_COUNT; t++)
         any_iac |= target_table[t].iac && in->k->lower[t];
     if (iac)
-        lower_items(lc, NULL, &iac->body, sc, 0);
+        lower_kind(lc, iac, sc);
     else if (any_iac)
         diag_error(es->d, in->decl->loc, "kind %s has no %s lowering, so it cannot be in stack '%s'",
                    in->k->name, target_table[in->r.target].name, in->r.stack);
@@ -1523,7 +1591,7 @@ static void lower_deployed(lower_ctx *lc, instance *in, scope *sc)
         lower_ctx kc = *lc;
         kc.target = (ir_target)t;
         kc.pending = (ptrvec){0};
-        lower_items(&kc, NULL, &in->k->lower[t]->body, sc, 0);
+        lower_kind(&kc, in->k->lower[t], sc);
     }
 }
 
@@ -1579,7 +1647,7 @@ void lower_once(env_state *es, lower_secrets *secrets, lower_out *out)
             size_t before = in->r.blocks.len;
             arena_mark scratch = arena_get_mark(es->scratch);
             lc.depths = new_depths(es);
-            lower_items(&lc, NULL, &once->body, self_scope(es, in), 0);
+            lower_kind(&lc, once, self_scope(es, in));
             arena_release(es->scratch, scratch);
             for (size_t j = before; j < in->r.blocks.len; j++)
                 vec_push(es->a, &stack_for(&lc, stack_name_of(&lc), lc.target)->blocks, in->r.blocks.items[j]);

@@ -39,6 +39,11 @@ static value *ir_as_value(pol_state *ps, const ir_value *v)
     case IR_NUMBER: return val_number(a, strtod(v->text, NULL), v->loc);
     case IR_STRING: return val_string(a, v->text, v->loc);    /* the environment's name, if any, stays marked */
     case IR_JSON: return v->items.len ? ir_as_value(ps, v->items.items[0]) : val_null(a, v->loc);
+    case IR_CALL: {     /* opaque to rules, as references are */
+        value *raw = val_new(a, V_RAW, v->loc);
+        raw->text = v->text;
+        return raw;
+    }
     case IR_INTERP: return interp_text(ps, v);
     case IR_LIST:
     case IR_OBJECT: {

@@ -53,6 +53,11 @@ const tf_provider_decl *sema_tf_provider_of(const program *p, const char *block_
     return strmap_get(&p->tf_provider_by_name, name);
 }
 
+const trait *sema_find_trait(const program *p, const char *name)
+{
+    return strmap_get(&p->trait_by_name, name);
+}
+
 const schema *sema_find_block(const schema *s, const char *name)
 {
     for (size_t i = 0; i < s->blocks.len; i++) {
@@ -267,6 +272,21 @@ static void naming_rule_from_ast(program *p, naming_rule *n, const ast_item *blk
     }
 }
 
+/* `takes { NAME = "what it is" }` in a trait: the parameters each `with`
+ * binds. */
+static void trait_params(program *p, trait *t, const ast_item *it)
+{
+    for (size_t i = 0; i < it->body.len; i++) {
+        const ast_item *pi = it->body.items[i];
+        if (pi->kind != IT_ATTR) {
+            diag_error(p->d, pi->loc, "takes lists parameters: `NAME = \"what it is\"`");
+            continue;
+        }
+        sema_literal(p, pi->value, "a parameter's description");
+        vec_push(p->a, &t->params, (void *)pi);
+    }
+}
+
 static schema *block_schema(program *p, const ast_item *it, kind *k)
 {
     schema *s = arena_alloc(p->a, sizeof *s);
@@ -307,13 +327,17 @@ static void schema_add_items(program *p, schema *s, const ptrvec *items, kind *k
                 k->doc = doc;
             else
                 s->doc = doc;
-        } else if (it->kind == IT_ATTR && k && strcmp(it->name, "provider") == 0) {
+        } else if (it->kind == IT_ATTR && k && !k->is_trait && strcmp(it->name, "provider") == 0) {
             k->provider = sema_literal(p, it->value, "provider");
             k->provider_loc = it->value->loc;
         } else if (it->kind == IT_BLOCK && strcmp(it->name, "block") == 0) {
             vec_push(p->a, &s->blocks, block_schema(p, it, NULL));
-        } else if (it->kind == IT_BLOCK && k && strcmp(it->name, "naming") == 0) {
+        } else if (it->kind == IT_BLOCK && k && !k->is_trait && strcmp(it->name, "naming") == 0) {
             naming_rule_from_ast(p, &k->naming, it);
+        } else if (it->kind == IT_BLOCK && k && !k->is_trait && strcmp(it->name, "with") == 0) {
+            /* resolved once every file is read (sema_uses): traits may come later */
+        } else if (it->kind == IT_BLOCK && k && k->is_trait && strcmp(it->name, "takes") == 0) {
+            trait_params(p, (trait *)k, it);
         } else if (it->kind == IT_BLOCK && k && strcmp(it->name, "check") == 0) {
             kind_check *c = sema_check(p, it);
             if (c)
@@ -321,7 +345,7 @@ static void schema_add_items(program *p, schema *s, const ptrvec *items, kind *k
         } else if (it->kind == IT_BLOCK && k && target_by_name(it->name) >= 0) {
             k->lower[target_by_name(it->name)] = it;
         } else {
-            diag_error(p->d, it->loc, "unexpected item in %s declaration", k ? "kind" : "block");
+            diag_error(p->d, it->loc, "unexpected item in %s declaration", k ? k->is_trait ? "trait" : "kind" : "block");
         }
     }
 }
@@ -534,6 +558,32 @@ static const char *first_resource_type(const ptrvec *items, int type_at)
     return NULL;
 }
 
+static void sema_trait(program *p, const ast_item *it)
+{
+    if (it->labels.len != 1 || ((const ast_expr *)it->labels.items[0])->kind != EX_IDENT) {
+        diag_error(p->d, it->loc, "a trait is written `trait NAME { ... }`");
+        return;
+    }
+    trait *t = arena_alloc(p->a, sizeof *t);
+    t->k.name = ((const ast_expr *)it->labels.items[0])->text;
+    t->k.decl = it;
+    t->k.sch.name = t->k.name;
+    t->k.is_trait = true;
+    schema_add_items(p, &t->k.sch, &it->body, &t->k);
+    check_places(p, &t->k);
+    strmap_put(&p->trait_by_name, t->k.name, t);
+}
+
+static const ast_item *with_setting(const ast_item *with, const char *name)
+{
+    for (size_t i = 0; i < with->body.len; i++) {
+        const ast_item *it = with->body.items[i];
+        if (it->kind == IT_ATTR && strcmp(it->name, name) == 0)
+            return it;
+    }
+    return NULL;
+}
+
 /* What each kind lowers to first, and the kind every ref(KIND) names: a
  * raw block of that type may stand where a KIND is expected. */
 static void fill_refs(program *p)
@@ -558,6 +608,59 @@ static schema *open_project(program *p)
     s->name = "project";
     s->open = true;
     return s;
+}
+
+/* `with NAME { ... }` in kind k: the trait's attributes and blocks join the
+ * kind's, and its settings must bind exactly the trait's parameters. */
+static void sema_with(program *p, kind *k, const ast_item *it)
+{
+    const char *name = it->labels.len == 1 ? ast_word(it->labels.items[0]) : NULL;
+    const trait *t = name ? sema_find_trait(p, name) : NULL;
+    if (!name)
+        diag_error(p->d, it->loc, "a trait is taken with `with NAME { ... }`");
+    else if (!t)
+        diag_error(p->d, it->loc, "unknown trait '%s'", name);
+    if (!t)
+        return;
+    for (size_t i = 0; i < it->body.len; i++) {
+        const ast_item *s = it->body.items[i];
+        bool known = false;
+        for (size_t j = 0; j < t->params.len; j++)
+            known |= s->kind == IT_ATTR && strcmp(((const ast_item *)t->params.items[j])->name, s->name) == 0;
+        if (!known)
+            diag_error(p->d, s->loc, "trait %s takes no '%s'", t->k.name, s->kind == IT_ATTR ? s->name : "such item");
+    }
+    for (size_t j = 0; j < t->params.len; j++) {
+        const ast_item *pi = t->params.items[j];
+        if (!with_setting(it, pi->name))
+            diag_error(p->d, it->loc, "trait %s needs '%s' (%s)", t->k.name, pi->name, ast_word(pi->value));
+    }
+    for (size_t i = 0; i < t->k.sch.attrs.len; i++) {
+        const attr_decl *ad = t->k.sch.attrs.items[i];
+        if (sema_find_attr(&k->sch, ad->name))
+            diag_error(p->d, it->loc, "kind %s and its trait %s both have attribute '%s'", k->name, t->k.name, ad->name);
+        else
+            vec_push(p->a, &k->sch.attrs, (void *)ad);
+    }
+    for (size_t i = 0; i < t->k.sch.blocks.len; i++)
+        vec_push(p->a, &k->sch.blocks, t->k.sch.blocks.items[i]);
+    trait_use *u = arena_alloc(p->a, sizeof *u);
+    u->t = t;
+    u->with = it;
+    vec_push(p->a, &k->uses, u);
+}
+
+/* The traits every kind takes, once all files (and so all traits) are read. */
+static void sema_uses(program *p)
+{
+    for (size_t i = 0; i < p->kinds.len; i++) {
+        kind *k = p->kinds.items[i];
+        for (size_t j = 0; j < k->decl->body.len; j++) {
+            const ast_item *it = k->decl->body.items[j];
+            if (it->kind == IT_BLOCK && strcmp(it->name, "with") == 0)
+                sema_with(p, k, it);
+        }
+    }
 }
 
 static void sema_environments(program *p, const ast_item *it)
@@ -625,6 +728,10 @@ static void sema_top_item(program *p, const ast_item *it)
             sema_settings(p, it);
             break;
         }
+        if (strcmp(it->name, "trait") == 0) {
+            sema_trait(p, it);
+            break;
+        }
         vec_push(p->a, &p->decls, (void *)it);
         break;
     case IT_FOR:
@@ -668,12 +775,14 @@ program *sema_program(arena *a, diag_ctx *d, ptrvec *files)
     strmap_init(&p->provider_by_name, a);
     strmap_init(&p->local_envs, a);
     strmap_init(&p->tf_provider_by_name, a);
+    strmap_init(&p->trait_by_name, a);
     for (size_t f = 0; f < files->len; f++) {
         const ast_file *af = files->items[f];
         for (size_t i = 0; i < af->items.len; i++)
             sema_top_item(p, af->items.items[i]);
     }
     resolve_providers(p);
+    sema_uses(p);
     if (p->envs.len)
         for (size_t f = 0; f < files->len; f++)
             check_whens(p, &((const ast_file *)files->items[f])->items);

@@ -115,13 +115,31 @@ typedef struct kind {
     const provider_decl *prov;  /* that provider's declaration, or NULL */
     src_loc provider_loc;
     naming_rule naming;
-    schema sch;
+    schema sch;                 /* its attributes and blocks, its traits' included */
     const ast_item *lower[TARGET_COUNT]; /* per target: the lowering block, or NULL */
     ptrvec checks;              /* kind_check* */
     const char *primary[TARGET_COUNT]; /* per target: the type of the first resource block of its
                                    lowering (what a raw block must be to stand for one) */
     const ast_item *decl;
+    ptrvec uses;                /* trait_use*: the traits it takes, in order */
+    bool is_trait;              /* the kind part of a trait (below) */
 } kind;
+
+/* A trait: attributes, checks and lowerings that kinds take with `with
+ * NAME { PARAM = EXPR ... }`, so that what many kinds do alike (a private
+ * endpoint, role grants) is written once. Its lowerings run after the
+ * kind's own, for the targets the kind lowers to, in the same lowering:
+ * `self` is the resource, and each parameter is bound to the value its
+ * `with` gives it. */
+typedef struct trait {
+    kind k;                     /* attributes, blocks, doc, checks and lowerings */
+    ptrvec params;              /* ast_item*: `takes { NAME = "what it is" }` */
+} trait;
+
+typedef struct trait_use {
+    const trait *t;
+    const ast_item *with;       /* `with NAME { ... }`: attributes binding its params */
+} trait_use;
 
 typedef struct program {
     arena *a;                   /* the compilation's */
@@ -131,6 +149,7 @@ typedef struct program {
     strmap kind_by_name;        /* name -> kind* (a later declaration wins: user kinds
                                    override the stdlib's) */
     ptrvec kind_names;          /* const char*: every kind's name, for "did you mean" */
+    strmap trait_by_name;       /* name -> trait* (the same) */
     ptrvec lets;                /* ast_item* (top-level let) */
     ptrvec decls;               /* ast_item* top-level declarations (resources, for, when, if, stack) */
     ptrvec uses;                /* ast_item* */
@@ -166,6 +185,7 @@ const provider_decl *sema_find_provider(const program *p, const char *name);
 /* The Terraform provider a block type belongs to (the part before its
  * first `_`), or NULL when no provider declares it. */
 const tf_provider_decl *sema_tf_provider_of(const program *p, const char *block_type);
+const trait *sema_find_trait(const program *p, const char *name);
 const schema *sema_find_block(const schema *s, const char *name);
 const attr_decl *sema_find_attr(const schema *s, const char *name);
 const char *sema_type_name(arena *a, const attr_type *t);

@@ -83,7 +83,7 @@ const char *val_kind_name(value_kind k)
     static const char *names[] = {
         "null", "bool", "number", "string", "duration", "percent", "size", "cidr", "ip",
         "range", "list", "map", "resource", "block", "reference", "raw expression",
-        "secret", "string", "json",
+        "secret", "string", "json", "target function call",
     };
     return names[k];
 }
@@ -201,6 +201,10 @@ bool val_equal(const value *x, const value *y)
             if (!str_eq(x->keys.items[i], y->keys.items[i]))
                 return false;
         /* then the values, like a list */
+        __attribute__((fallthrough));
+    case V_CALL:
+        if (!str_eq(x->text, y->text))
+            return false;
         __attribute__((fallthrough));
     case V_LIST:
     case V_INTERP:

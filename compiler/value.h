@@ -30,6 +30,7 @@ typedef enum {
     V_SECRET,       /* sensitive input supplied at deploy time: text = param name */
     V_INTERP,       /* string with non-literal parts (TREF/RAW/SECRET): items */
     V_JSON,         /* jsonencode(items[0]), encoded by each target */
+    V_CALL,         /* call("f", ...): the target's function text applied to items */
 } value_kind;
 
 typedef struct value value;
