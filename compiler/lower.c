@@ -11,6 +11,7 @@ typedef struct pending_ref {
     ir_value *ir;
     tref ref;
     src_loc loc;
+    size_t made;            /* how many blocks the lowering had made when it was written */
 } pending_ref;
 
 typedef struct lower_ctx {
@@ -134,6 +135,7 @@ static ir_value *tref_to_ir(lower_ctx *lc, value *v)
     pr->ir = r;
     pr->ref = v->ref;
     pr->loc = v->loc;
+    pr->made = lc->in->r.blocks.len;
     vec_push(lc->es->scratch, &lc->pending, pr);
     return r;
 }
@@ -1066,7 +1068,8 @@ static void target_block(lower_ctx *lc, const ast_item *it, scope *sc, int depth
     /* An empty-bodied data source is a lookup of the context (client config,
      * subscription, caller identity): shared under its own name. */
     bool lookup = bkind == IRB_DATA && target_table[lc->target].shared_lookups && it->body.len == 0;
-    ir_block *b = lookup ? NULL : made_already(lc, bkind, type, local);
+    /* a shared block is named by its key: a loop may make one per turn */
+    ir_block *b = lookup || first ? NULL : made_already(lc, bkind, type, local);
     if (b && expand_clash_of(depth_of(lc, b), depth) == CLASH_TWICE) {
         diag_error(lc->es->d, it->loc, "%s %s is written twice (first at line %d)", word, local, b->loc.line);
         return;
@@ -1223,21 +1226,30 @@ static const ir_block *primary_block(lower_ctx *lc, instance *owner, src_loc loc
     return NULL;
 }
 
-/* The block of in's lowering a reference names: by its type and name, and
+/* Is in's i-th block the one a reference names? By its type and name, and
  * whether it is a data source, where the target's addresses say so
  * (Terraform); by its symbolic name alone in Bicep, where `existing`
  * blocks are named like resources. */
-static const ir_block *local_block(const instance *in, const tref *r, ir_target t)
+static bool local_is(const instance *in, size_t i, const tref *r, ir_target t)
 {
-    bool typed = target_table[t].typed_address;
-    for (size_t i = 0; i < in->r.blocks.len; i++) {
-        const ir_block *b = in->r.blocks.items[i];
-        const char *local = in->locals.items[i];
-        bool data = b->kind == IRB_DATA;
-        if ((ir_target)(uintptr_t)in->targets.items[i] == t && strcmp(local, r->local) == 0 &&
-            (!typed || (data == r->is_data && (!r->type || strcmp(b->type, r->type) == 0))))
-            return b;
-    }
+    const ir_block *b = in->r.blocks.items[i];
+    bool data = b->kind == IRB_DATA;
+    return (ir_target)(uintptr_t)in->targets.items[i] == t && strcmp(in->locals.items[i], r->local) == 0 &&
+           (!target_table[t].typed_address || (data == r->is_data && (!r->type || strcmp(b->type, r->type) == 0)));
+}
+
+/* The block of in's lowering a reference names: the nearest of that name
+ * made before the reference (made: how many there were), else the first
+ * made after it. So a loop that makes a shared block and refers to it gets
+ * each turn's own. */
+static const ir_block *local_block(const instance *in, const tref *r, ir_target t, size_t made)
+{
+    for (size_t i = made < in->r.blocks.len ? made : in->r.blocks.len; i-- > 0;)
+        if (local_is(in, i, r, t))
+            return in->r.blocks.items[i];
+    for (size_t i = made; i < in->r.blocks.len; i++)
+        if (local_is(in, i, r, t))
+            return in->r.blocks.items[i];
     return NULL;
 }
 
@@ -1283,20 +1295,20 @@ static const char *near_address(lower_ctx *lc, const char *addr)
  * lowered: then its blocks exist, and only its references wait). */
 static const ir_block *block_of(lower_ctx *lc, instance *owner, const tref *r, src_loc loc)
 {
-    return lower_dependency(lc, owner, loc, true) ? local_block(owner, r, lc->target) : NULL;
+    return lower_dependency(lc, owner, loc, true) ? local_block(owner, r, lc->target, owner->r.blocks.len) : NULL;
 }
 
 /* The block a reference by name means: in the raw block the program named
  * (a ref outside a lowering), else in this lowering, else a raw block of
  * the program written with that address (in another raw block, another
  * stack). */
-static const ir_block *block_named(lower_ctx *lc, const tref *r, src_loc loc)
+static const ir_block *block_named(lower_ctx *lc, const tref *r, src_loc loc, size_t made)
 {
     if (r->raw) {
         instance *owner = inst_in_env(lc->es, r->owner);
         return owner ? block_of(lc, owner, r, loc) : NULL;
     }
-    const ir_block *b = local_block(lc->in, r, lc->target);
+    const ir_block *b = local_block(lc->in, r, lc->target, made);
     if (b || !target_table[lc->target].iac)
         return b;
     const inst_raw_block *rb = strmap_get(&lc->es->raw_blocks, inst_raw_key(lc->es->scratch, lc->target, r->is_data,
@@ -1343,14 +1355,15 @@ static void resolve_ref(lower_ctx *lc, pending_ref *pr)
         }
         if (r->primary)
             b = primary_block(lc, owner, pr->loc);
-        else if (lower_dependency(lc, owner, pr->loc, false) && !(b = local_block(owner, r, lc->target)))
+        else if (lower_dependency(lc, owner, pr->loc, false) &&
+                 !(b = local_block(owner, r, lc->target, owner->r.blocks.len)))
             diag_error(lc->es->d, pr->loc, "%s '%s' makes no block %s%s%s%s", owner->k->name, r->owner->path,
                        r->is_data ? "data." : "", r->type ? r->type : "", r->type ? "." : "", r->local);
         if (b && r->owner->target != lc->target)
             diag_error(lc->es->d, pr->loc, "'%s' is in another stack's target; refer to it by name instead",
                        r->owner->path);
     } else if (r->local) {
-        b = block_named(lc, r, pr->loc);
+        b = block_named(lc, r, pr->loc, pr->made);
         if (!b && r->raw && r->raw_target != lc->target) {
             diag_error(lc->es->d, pr->loc, "a %s lowering cannot refer to a raw %s block", target_table[lc->target].name,
                        target_table[r->raw_target].name);

@@ -22,7 +22,7 @@ static const char kinds_stdlib[] =
     /* one mechanism, taken by two kinds with their own settings */
     "trait linked {\n"
     "  doc = \"Reached through a link in a network.\"\n"
-    "  takes { zone = \"the DNS zone of the link\" }\n"
+    "  takes { zone = \"the DNS zone of the link\"  also = \"more zones\" }\n"
     "  attr link_in : ref(net)?  @doc(\"The network it is linked into\")\n"
     "  check zone_dotted { that = self.link_in == null || length(replace(zone, \".\", \"\")) < length(zone)\n"
     "    message = \"${self.label}: zone ${zone} has no dot\"  at = \"link_in\" }\n"
@@ -34,6 +34,13 @@ static const char kinds_stdlib[] =
     "        target   = self.id\n"
     "        zone_ids = [azurerm_private_dns_zone.zone.id]\n"
     "        network  = self.link_in.id\n"
+    "      }\n"
+    /* a loop making a shared block and referring to it: each turn its own */
+    "      for z in also {\n"
+    "        shared resource azurerm_private_dns_zone zone \"${replace(z, \".\", \"_\")}\" { name = z }\n"
+    "        resource azurerm_private_endpoint \"link_${replace(z, \".\", \"_\")}\" {\n"
+    "          zone_ids = [azurerm_private_dns_zone.zone.id]\n"
+    "        }\n"
     "      }\n"
     "    }\n"
     "  }\n"
@@ -49,7 +56,7 @@ static const char kinds_stdlib[] =
     "kind vault {\n"
     "  provider = azure\n"
     "  naming { abbrev = \"kv\" }\n"
-    "  with linked { zone = \"privatelink.vaultcore.azure.net\" }\n"
+    "  with linked { zone = \"privatelink.vaultcore.azure.net\"  also = [] }\n"
     "  terraform { resource azurerm_key_vault this { name = self.name } }\n"
     "  bicep { resource this \"Microsoft.KeyVault/vaults@2026-02-01\" { name = self.name } }\n"
     "}\n"
@@ -57,7 +64,7 @@ static const char kinds_stdlib[] =
     "  provider = azure\n"
     "  naming { abbrev = \"redis\" }\n"
     "  attr zone_name : string = \"privatelink.redis.cache.windows.net\"  @doc(\"The zone\")\n"
-    "  with linked { zone = self.zone_name }\n"
+    "  with linked { zone = self.zone_name  also = [\"a.net\", \"b.net\"] }\n"
     "  terraform { resource azurerm_redis_cache this { name = self.name } }\n"
     "}\n";
 
@@ -158,6 +165,19 @@ TEST(shared_blocks_are_made_once_per_stack_and_referred_to_by_their_local_name)
     compile_free(&r.c);
 }
 
+TEST(a_reference_in_a_loop_is_to_the_block_of_the_same_name_its_turn_made)
+{
+    krun r = compile_kinds("net core {}\n"
+                           "cache c { link_in = core }\n");
+    CHECK_STR(r.diags, "");
+    const char *tf = file_text(&r, "modules/demo/main.tf");
+    CHECK_CONTAINS(tf, "resource \"azurerm_private_endpoint\" \"c_link_a_net\" {\n"
+                       "  zone_ids = [azurerm_private_dns_zone.a_net.id]");
+    CHECK_CONTAINS(tf, "resource \"azurerm_private_endpoint\" \"c_link_b_net\" {\n"
+                       "  zone_ids = [azurerm_private_dns_zone.b_net.id]");
+    compile_free(&r.c);
+}
+
 TEST(a_shared_block_made_differently_is_an_error)
 {
     /* the same key (dots become underscores), another body: the zone's name differs */
@@ -209,6 +229,7 @@ TEST(traits_are_taken_with_exactly_their_parameters)
     CHECK(r.rc == 2);
     CHECK_CONTAINS(r.diags, "4:17: trait linked takes no 'zones'");
     CHECK_CONTAINS(r.diags, "4:3: trait linked needs 'zone' (the DNS zone of the link)");
+    CHECK_CONTAINS(r.diags, "4:3: trait linked needs 'also' (more zones)");
     CHECK_CONTAINS(r.diags, "4:3: kind bad and its trait linked both have attribute 'link_in'");
     CHECK_CONTAINS(r.diags, "5:3: unknown trait 'nothing'");
     compile_free(&r.c);
