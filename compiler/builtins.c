@@ -408,7 +408,8 @@ static value *fn_pluck(eval_ctx *cx, const ast_expr *c, value **args, size_t n)
  * `scope:` or `parent:`, a Terraform `depends_on`).
  * ref(resource, "type.name", "attr"): the attribute of another block of that
  * resource's lowering, by the name the lowering gives it ("aws_kms_key.this";
- * in Bicep just "this"), for what a kind makes beside its primary block. */
+ * in Bicep just "this"), for what a kind makes beside its primary block;
+ * an empty attribute is the block itself. */
 static value *fn_ref(eval_ctx *cx, const ast_expr *c, value **args, size_t n)
 {
     bool raw = n >= 1 && n <= 2 && args[0]->kind == V_TREF && args[0]->ref.raw && !args[0]->ref.path;
@@ -426,7 +427,7 @@ static value *fn_ref(eval_ctx *cx, const ast_expr *c, value **args, size_t n)
     }
     value *v = val_new(cx->a, V_TREF, c->loc);
     v->ref.owner = args[0]->res;
-    v->ref.path = n >= 2 ? args[n - 1]->text : NULL;
+    v->ref.path = n >= 2 && args[n - 1]->text[0] ? args[n - 1]->text : NULL;
     if (n < 3) {
         v->ref.primary = true;
         return v;
