@@ -350,7 +350,23 @@ static value *tref_extend(eval_ctx *cx, value *base, const char *member, const c
 
 static bool cidr_parse(const char *text, unsigned *addr, int *prefix);
 
-/* Accessors of typed values: 14d.days, 33%.value, 6GB.gb, 1..3.min, cidr.prefix. */
+/* A duration as ISO 8601 in its largest whole unit, as Azure writes it
+ * back (P14D, PT1H, PT5M, PT90S): another spelling of the same length
+ * would show as a change on every plan. */
+static value *iso8601(eval_ctx *cx, const value *d, src_loc loc)
+{
+    double s = d->num;
+    if (s > 0 && fmod(s, 86400) == 0)
+        return val_string(cx->a, arena_printf(cx->a, "P%.0fD", s / 86400), loc);
+    static const struct { double unit; char c; } units[] = {{3600, 'H'}, {60, 'M'}, {1, 'S'}};
+    for (size_t i = 0; i < sizeof units / sizeof units[0]; i++)
+        if (s > 0 && fmod(s, units[i].unit) == 0)
+            return val_string(cx->a, arena_printf(cx->a, "PT%.0f%c", s / units[i].unit, units[i].c), loc);
+    return val_string(cx->a, arena_printf(cx->a, "PT%sS", val_format_number(cx->a, s)), loc);
+}
+
+/* Accessors of typed values: 14d.days, 33%.value, 6GB.gb, 1..3.min, cidr.prefix,
+ * 90s.iso8601. */
 static value *typed_member(eval_ctx *cx, value *obj, const char *name, src_loc loc)
 {
     static const struct { value_kind k; const char *name; double div; } acc[] = {
@@ -367,6 +383,8 @@ static value *typed_member(eval_ctx *cx, value *obj, const char *name, src_loc l
             return val_number(cx->a, name[1] == 'i' ? obj->num : obj->num2, loc);
         return val_number(cx->a, obj->num / acc[i].div, loc);
     }
+    if (obj->kind == V_DURATION && strcmp(name, "iso8601") == 0)
+        return iso8601(cx, obj, loc);
     if (obj->kind == V_CIDR && strcmp(name, "prefix") == 0) {
         unsigned addr;
         int pre;

@@ -234,3 +234,17 @@ TEST(traits_are_taken_with_exactly_their_parameters)
     CHECK_CONTAINS(r.diags, "5:3: unknown trait 'nothing'");
     compile_free(&r.c);
 }
+
+TEST(a_duration_is_written_in_iso_8601_in_its_largest_whole_unit)
+{
+    krun r = compile_kinds("kind clock {\n"
+                           "  provider = azure\n"
+                           "  attr every : list(duration)\n"
+                           "  terraform { resource x this { periods = [for d in self.every : d.iso8601] } }\n"
+                           "}\n"
+                           "clock c { every = [14d, 36h, 90m, 60s, 90s, 1d] }\n");
+    CHECK_STR(r.diags, "");
+    CHECK_CONTAINS(file_text(&r, "modules/demo/main.tf"),
+                   "periods = [\"P14D\", \"PT36H\", \"PT90M\", \"PT1M\", \"PT90S\", \"P1D\"]");
+    compile_free(&r.c);
+}
