@@ -330,6 +330,19 @@ static value *fn_cidr_size(eval_ctx *cx, const ast_expr *c, value **args, size_t
     return val_number(cx->a, (double)hi - (double)lo + 1, c->loc);
 }
 
+/* range(n): [0, 1, ..., n-1], for a loop that needs each item's place
+ * (a region's failover priority). */
+static value *fn_range(eval_ctx *cx, const ast_expr *c, value **args, size_t n)
+{
+    if (n != 1 || args[0]->kind != V_NUMBER || args[0]->num < 0 || args[0]->num != floor(args[0]->num) ||
+        args[0]->num > 100000)
+        return bad(cx, c, "takes a whole number from 0 to 100000");
+    value *out = val_new(cx->a, V_LIST, c->loc);
+    for (double i = 0; i < args[0]->num; i++)
+        vec_push(cx->a, &out->items, val_number(cx->a, i, c->loc));
+    return out;
+}
+
 /* sum(list): the total of a list of numbers (0 for an empty list). */
 static value *fn_sum(eval_ctx *cx, const ast_expr *c, value **args, size_t n)
 {
@@ -665,6 +678,7 @@ static const builtin builtins[] = {
     {"matches", fn_matches, false},
     {"merge", fn_merge, false},
     {"pluck", fn_pluck, false},
+    {"range", fn_range, false},
     {"raw", fn_raw, false},
     {"ref", fn_ref, false},
     {"replace", fn_replace, false},

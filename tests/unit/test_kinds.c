@@ -248,3 +248,19 @@ TEST(a_duration_is_written_in_iso_8601_in_its_largest_whole_unit)
                    "periods = [\"P14D\", \"PT36H\", \"PT90M\", \"PT1M\", \"PT90S\", \"P1D\"]");
     compile_free(&r.c);
 }
+
+TEST(range_counts_from_zero_for_loops_that_need_each_items_place)
+{
+    krun r = compile_kinds("kind regions {\n"
+                           "  provider = azure\n"
+                           "  attr names : list(string)\n"
+                           "  terraform { resource x this {\n"
+                           "    for i in range(length(self.names)) { geo { name = self.names[i]  priority = i + 1 } } } }\n"
+                           "}\n"
+                           "regions r { names = [\"westus3\", \"eastus2\"] }\n");
+    CHECK_STR(r.diags, "");
+    const char *tf = file_text(&r, "modules/demo/main.tf");
+    CHECK_CONTAINS(tf, "name     = \"westus3\"\n    priority = 1");
+    CHECK_CONTAINS(tf, "name     = \"eastus2\"\n    priority = 2");
+    compile_free(&r.c);
+}
