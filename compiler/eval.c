@@ -283,10 +283,19 @@ static value *raw_block(eval_ctx *cx, bool data, const char *type, const char *n
     return cx->host && cx->host->raw_block && cx->target < 0 ? cx->host->raw_block(cx, data, type, name, loc) : NULL;
 }
 
+/* Does a kind's lowering name one of its blocks so (and no binding in
+ * scope has that name)? */
+static bool own_block(eval_ctx *cx, const char *name)
+{
+    return cx->roots && strmap_has(cx->roots, name) && !lookup(cx->sc, name);
+}
+
 static value *eval_ident(eval_ctx *cx, const ast_expr *e, const attr_type *want)
 {
     if (enum_has(want, e->text))
         return enum_word(cx, e->text, want, e->loc);
+    if (cx->target >= 0 && target_table[cx->target].bare_refs && own_block(cx, e->text))
+        return tref_root(cx, e->text, e->loc);  /* `parent = this`, whatever the program names this */
     value *v = resolve(cx, e->text, e->loc);
     if (v)
         return v;
@@ -313,7 +322,9 @@ static value *eval_member_expr(eval_ctx *cx, const ast_expr *e)
     bool data = root->kind == EX_IDENT && strcmp(root->text, "data") == 0 && cx->target >= 0 &&
                 target_table[cx->target].typed_address && !lookup(cx->sc, "data");
     if (root->kind == EX_IDENT && cx->target >= 0 && target_table[cx->target].iac) {
-        obj = data ? NULL : resolve(cx, root->text, root->loc);
+        /* the words the kind's lowering names its own blocks with come
+         * before the program's names (eval.h) */
+        obj = data || own_block(cx, root->text) ? NULL : resolve(cx, root->text, root->loc);
         if (!obj)
             obj = tref_root(cx, root->text, root->loc);
         return eval_member(cx, obj, e->text, e->loc);

@@ -17,7 +17,10 @@
  * (`aws_s3_bucket.this.id`), and in a target whose blocks are named by
  * their bare symbolic name, one alone names a block (`parent = this`).
  * Anything else is an error at the identifier, with the nearest name in
- * scope suggested. A map has the keys it was given: reading another is an
+ * scope suggested. In a kind's lowering, the words it names its own blocks
+ * with (`roots`: Terraform block types, `data`, `module`, `local`, Bicep
+ * block names) come before the program's names: a resource called `data`
+ * or `this` does not capture `data.x` or `this.id`. A map has the keys it was given: reading another is an
  * error too (but for the blocks policy rules read, VAL_OPEN).
  */
 #ifndef INFRAC_EVAL_H
@@ -99,6 +102,8 @@ struct eval_ctx {
                                    set by eval_typed, passed down only where the value is
                                    the expression's own (a condition's branches, list items) */
     bool interpolating;         /* inside ${...}: an unknown name may be a literal ${ */
+    const strmap *roots;        /* in a kind's lowering: the words its block references begin
+                                   with (see the top of this file); NULL elsewhere */
 };
 
 value *eval_expr(eval_ctx *cx, const ast_expr *e);

@@ -26,6 +26,7 @@ typedef struct lower_ctx {
     ptrmap *depths;         /* ir_entry* and ir_block* -> 1 + the `when` depth it was set at */
     bool once;              /* lowering for no environment (workflows): no `when` holds */
     ir_block *top;          /* the target block being lowered: its annotations are collected */
+    const strmap *roots;    /* the words the kind's lowering names its blocks with (eval.h) */
 } lower_ctx;
 
 void lower_out_init(lower_out *lo, arena *a)
@@ -34,6 +35,7 @@ void lower_out_init(lower_out *lo, arena *a)
     for (int t = 0; t < TARGET_COUNT; t++)
         strmap_init(&lo->by_name[t], a);
     ptrmap_init(&lo->lookups, a);
+    ptrmap_init(&lo->roots, a);
 }
 
 static const char *camel(arena *a, const char *snake)
@@ -123,7 +125,61 @@ static eval_ctx lower_eval_ctx(lower_ctx *lc, scope *sc, int target)
 {
     eval_ctx cx = inst_eval_ctx(lc->es, sc, lc->in, target);
     cx.a = lc->es->scratch;
+    cx.roots = target >= 0 ? lc->roots : NULL;
     return cx;
+}
+
+/* The words a lowering's references to its own blocks begin with: the
+ * Terraform block types (and `data`, `module`, `local`), the Bicep block
+ * names written as plain words, through if/for/when. */
+static void add_roots(arena *a, strmap *roots, const ptrvec *items, ir_target target)
+{
+    for (size_t i = 0; i < items->len; i++) {
+        const ast_item *it = items->items[i];
+        if (it->kind == IT_IF || it->kind == IT_FOR || it->kind == IT_WHEN) {
+            add_roots(a, roots, &it->body, target);
+            add_roots(a, roots, &it->else_body, target);
+            continue;
+        }
+        if (it->kind != IT_BLOCK || !target_table[target].iac)
+            continue;
+        size_t first = strcmp(it->name, "shared") == 0 ? 1 : 0;
+        const char *word = first ? (it->labels.len ? ast_word(it->labels.items[0]) : NULL) : it->name;
+        if (!word || (it->labels.len <= first && strcmp(word, "locals") != 0))
+            continue;
+        const ast_expr *label = it->labels.len > first ? it->labels.items[first] : NULL;
+        if (target_table[target].typed_address) {
+            if (strcmp(word, "data") == 0 || strcmp(word, "module") == 0)
+                strmap_put(roots, word, NULL);
+            else if (strcmp(word, "locals") == 0)
+                strmap_put(roots, "local", NULL);
+            else if (strcmp(word, "resource") == 0 && label && label->kind == EX_IDENT)
+                strmap_put(roots, label->text, NULL);
+        } else if ((strcmp(word, "resource") == 0 || strcmp(word, "existing") == 0) && label &&
+                   label->kind == EX_IDENT) {
+            strmap_put(roots, label->text, NULL);
+        }
+    }
+}
+
+/* The roots of a kind's lowering for a target, its traits' included: made
+ * once per kind and target. */
+static const strmap *lowering_roots(lower_ctx *lc, const ast_item *lowering)
+{
+    strmap *roots = ptrmap_get(&lc->out->roots, lowering);
+    if (roots)
+        return roots;
+    arena *a = lc->es->a;
+    roots = arena_alloc(a, sizeof *roots);
+    strmap_init(roots, a);
+    add_roots(a, roots, &lowering->body, lc->target);
+    for (size_t i = 0; i < lc->in->k->uses.len; i++) {
+        const ast_item *tl = ((const trait_use *)lc->in->k->uses.items[i])->t->k.lower[lc->target];
+        if (tl)
+            add_roots(a, roots, &tl->body, lc->target);
+    }
+    ptrmap_put(&lc->out->roots, lowering, roots);
+    return roots;
 }
 
 static ir_value *tref_to_ir(lower_ctx *lc, value *v)
@@ -1177,6 +1233,8 @@ static void lower_items(lower_ctx *lc, ir_block *b, const ptrvec *items, scope *
  * have for that target, each in scope of its parameters. */
 static void lower_kind(lower_ctx *lc, const ast_item *lowering, scope *sc)
 {
+    if (!lc->in->raw)
+        lc->roots = lowering_roots(lc, lowering);
     lower_items(lc, NULL, &lowering->body, sc, 0);
     const kind *k = lc->in->k;
     for (size_t i = 0; i < k->uses.len; i++) {

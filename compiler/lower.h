@@ -21,6 +21,8 @@ typedef struct lower_out {
     ptrmap lookups;             /* ir_stack* -> strmap* of its shared data blocks by "type|name" */
     ptrvec providers;           /* ir_provider* of this environment (config[0] is its
                                    configuration), by name then alias */
+    ptrmap roots;               /* a kind's lowering (ast_item*) -> strmap* of the words its
+                                   references to its own blocks begin with */
 } lower_out;
 
 void lower_out_init(lower_out *lo, arena *a);

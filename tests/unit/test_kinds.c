@@ -264,3 +264,31 @@ TEST(range_counts_from_zero_for_loops_that_need_each_items_place)
     CHECK_CONTAINS(tf, "name     = \"eastus2\"\n    priority = 2");
     compile_free(&r.c);
 }
+
+/* A lowering's references to its own blocks are not captured by resources
+ * of the program that share their first word. */
+TEST(a_resource_named_like_a_lowering_block_does_not_capture_its_references)
+{
+    krun r = compile_kinds("kind lookup {\n"
+                           "  provider = azure\n"
+                           "  terraform {\n"
+                           "    data azurerm_client_config current {}\n"
+                           "    resource azurerm_thing this { tenant = data.azurerm_client_config.current.tenant_id }\n"
+                           "  }\n"
+                           "  bicep {\n"
+                           "    resource this \"Microsoft.Network/virtualNetworks@2025-05-01\" { name = self.name }\n"
+                           "    resource other \"Microsoft.Network/virtualNetworks@2025-05-01\" { name = this.name }\n"
+                           "  }\n"
+                           "}\n"
+                           "net data {}\n"
+                           "lookup l {}\n"
+                           "stack b {\n"
+                           "  target = bicep\n"
+                           "  net this {}\n"
+                           "  lookup m {}\n"
+                           "}\n");
+    CHECK_STR(r.diags, "");
+    CHECK_CONTAINS(file_text(&r, "modules/demo/main.tf"), "tenant = data.azurerm_client_config.current.tenant_id");
+    CHECK_CONTAINS(file_text(&r, "bicep/b/main.bicep"), "name: m.name");
+    compile_free(&r.c);
+}
