@@ -6,6 +6,52 @@ param environment string
 @description('Region of the resources: the resource group\'s.')
 param location string = resourceGroup().location
 
+resource failover 'Microsoft.Network/trafficmanagerprofiles@2022-04-01' = {
+  name: 'traf-rs-failover-${environment}'
+  location: 'global'
+  tags: {
+    owner: 'platform'
+    cost_center: 'cc-4711'
+    environment: environment
+    project: 'rs'
+  }
+  properties: {
+    trafficRoutingMethod: 'Priority'
+    dnsConfig: {
+      relativeName: 'traf-rs-failover-${environment}'
+      ttl: 30
+    }
+    monitorConfig: {
+      protocol: 'HTTPS'
+      port: 443
+      path: '/healthz'
+      intervalInSeconds: 30
+      timeoutInSeconds: 10
+      toleratedNumberOfFailures: 3
+    }
+    endpoints: [
+      {
+        name: 'primary'
+        type: 'Microsoft.Network/trafficManagerProfiles/externalEndpoints'
+        properties: {
+          target: 'reports.example.com'
+          priority: 1
+        }
+      }
+      {
+        name: 'secondary'
+        type: 'Microsoft.Network/trafficManagerProfiles/externalEndpoints'
+        properties: {
+          target: 'dr.reports.example.com'
+          priority: 2
+        }
+      }
+    ]
+  }
+}
+
+output failoverFqdn string = failover.properties.dnsConfig.fqdn
+
 resource hub 'Microsoft.Network/virtualNetworks@2025-09-01' = {
   name: 'vnet-rs-hub-${environment}-eus'
   location: location
@@ -102,3 +148,383 @@ resource hubJumps 'Microsoft.Network/virtualNetworks/subnets@2025-09-01' = {
     hubApps
   ]
 }
+
+resource hubGateway 'Microsoft.Network/virtualNetworks/subnets@2025-09-01' = {
+  parent: hub
+  name: 'snet-rs-gateway-${environment}-eus'
+  properties: {
+    addressPrefix: '10.30.4.0/24'
+  }
+  dependsOn: [
+    hubJumps
+  ]
+}
+
+resource tls 'Microsoft.KeyVault/vaults@2026-02-01' = {
+  name: 'kv-rs-tls-${environment}-eus'
+  location: location
+  tags: {
+    owner: 'platform'
+    cost_center: 'cc-4711'
+    environment: environment
+    project: 'rs'
+  }
+  properties: {
+    tenantId: subscription().tenantId
+    enableRbacAuthorization: true
+    enablePurgeProtection: true
+    enableSoftDelete: true
+    softDeleteRetentionInDays: 90
+    sku: {
+      family: 'A'
+      name: 'standard'
+    }
+    networkAcls: {
+      defaultAction: 'Deny'
+      bypass: 'AzureServices'
+      ipRules: []
+    }
+  }
+}
+
+output tlsUri string = tls.properties.vaultUri
+
+resource edge 'Microsoft.Network/applicationGateways@2025-09-01' = {
+  name: 'agw-rs-edge-${environment}-eus'
+  location: location
+  tags: {
+    owner: 'platform'
+    cost_center: 'cc-4711'
+    environment: environment
+    project: 'rs'
+  }
+  zones: [
+    '1'
+    '2'
+    '3'
+  ]
+  identity: {
+    type: 'UserAssigned'
+    userAssignedIdentities: toObject([
+      edgeIdentity.id
+    ], id => id, id => {})
+  }
+  properties: {
+    sku: {
+      name: 'WAF_v2'
+      tier: 'WAF_v2'
+    }
+    autoscaleConfiguration: {
+      minCapacity: 2
+      maxCapacity: 10
+    }
+    enableHttp2: true
+    firewallPolicy: {
+      id: edgeWaf.id
+    }
+    gatewayIPConfigurations: [
+      {
+        name: 'gateway'
+        properties: {
+          subnet: {
+            id: hubGateway.id
+          }
+        }
+      }
+    ]
+    frontendIPConfigurations: [
+      {
+        name: 'public'
+        properties: {
+          publicIPAddress: {
+            id: edgeIp.id
+          }
+        }
+      }
+    ]
+    frontendPorts: [
+      {
+        name: 'https'
+        properties: {
+          port: 443
+        }
+      }
+      {
+        name: 'http'
+        properties: {
+          port: 80
+        }
+      }
+    ]
+    sslCertificates: [
+      {
+        name: 'edge-example-com'
+        properties: {
+          keyVaultSecretId: '${tls.properties.vaultUri}secrets/edge-example-com'
+        }
+      }
+    ]
+    sslPolicy: {
+      policyType: 'Predefined'
+      policyName: 'AppGwSslPolicy20220101'
+    }
+    backendAddressPools: [
+      {
+        name: 'app'
+        properties: {
+          backendAddresses: [
+            {
+              fqdn: 'app.internal.example.com'
+            }
+          ]
+        }
+      }
+    ]
+    backendHttpSettingsCollection: [
+      {
+        name: 'app'
+        properties: {
+          port: 8080
+          protocol: 'Http'
+          cookieBasedAffinity: 'Disabled'
+          requestTimeout: 30
+          pickHostNameFromBackendAddress: true
+          probe: {
+            id: resourceId('Microsoft.Network/applicationGateways/probes', 'agw-rs-edge-${environment}-eus', 'app')
+          }
+        }
+      }
+    ]
+    probes: [
+      {
+        name: 'app'
+        properties: {
+          protocol: 'Http'
+          path: '/healthz'
+          interval: 30
+          timeout: 30
+          unhealthyThreshold: 3
+          pickHostNameFromBackendHttpSettings: true
+          match: {
+            statusCodes: [
+              '200-399'
+            ]
+          }
+        }
+      }
+    ]
+    httpListeners: [
+      {
+        name: 'app-https'
+        properties: {
+          frontendIPConfiguration: {
+            id: resourceId('Microsoft.Network/applicationGateways/frontendIPConfigurations', 'agw-rs-edge-${environment}-eus', 'public')
+          }
+          frontendPort: {
+            id: resourceId('Microsoft.Network/applicationGateways/frontendPorts', 'agw-rs-edge-${environment}-eus', 'https')
+          }
+          protocol: 'Https'
+          sslCertificate: {
+            id: resourceId('Microsoft.Network/applicationGateways/sslCertificates', 'agw-rs-edge-${environment}-eus', 'edge-example-com')
+          }
+          hostNames: [
+            'edge.example.com'
+          ]
+          requireServerNameIndication: true
+        }
+      }
+      {
+        name: 'app-http'
+        properties: {
+          frontendIPConfiguration: {
+            id: resourceId('Microsoft.Network/applicationGateways/frontendIPConfigurations', 'agw-rs-edge-${environment}-eus', 'public')
+          }
+          frontendPort: {
+            id: resourceId('Microsoft.Network/applicationGateways/frontendPorts', 'agw-rs-edge-${environment}-eus', 'http')
+          }
+          protocol: 'Http'
+          hostNames: [
+            'edge.example.com'
+          ]
+        }
+      }
+    ]
+    redirectConfigurations: [
+      {
+        name: 'app-to-https'
+        properties: {
+          redirectType: 'Permanent'
+          targetListener: {
+            id: resourceId('Microsoft.Network/applicationGateways/httpListeners', 'agw-rs-edge-${environment}-eus', 'app-https')
+          }
+          includePath: true
+          includeQueryString: true
+        }
+      }
+    ]
+    requestRoutingRules: [
+      {
+        name: 'app'
+        properties: {
+          priority: 100
+          ruleType: 'Basic'
+          httpListener: {
+            id: resourceId('Microsoft.Network/applicationGateways/httpListeners', 'agw-rs-edge-${environment}-eus', 'app-https')
+          }
+          backendAddressPool: {
+            id: resourceId('Microsoft.Network/applicationGateways/backendAddressPools', 'agw-rs-edge-${environment}-eus', 'app')
+          }
+          backendHttpSettings: {
+            id: resourceId('Microsoft.Network/applicationGateways/backendHttpSettingsCollection', 'agw-rs-edge-${environment}-eus', 'app')
+          }
+        }
+      }
+      {
+        name: 'app-to-https'
+        properties: {
+          priority: 101
+          ruleType: 'Basic'
+          httpListener: {
+            id: resourceId('Microsoft.Network/applicationGateways/httpListeners', 'agw-rs-edge-${environment}-eus', 'app-http')
+          }
+          redirectConfiguration: {
+            id: resourceId('Microsoft.Network/applicationGateways/redirectConfigurations', 'agw-rs-edge-${environment}-eus', 'app-to-https')
+          }
+        }
+      }
+    ]
+  }
+  dependsOn: [
+    edgeGrant
+  ]
+}
+
+resource edgeIp 'Microsoft.Network/publicIPAddresses@2025-09-01' = {
+  name: 'pip-agw-rs-edge-${environment}-eus'
+  location: location
+  tags: {
+    owner: 'platform'
+    cost_center: 'cc-4711'
+    environment: environment
+    project: 'rs'
+  }
+  zones: [
+    '1'
+    '2'
+    '3'
+  ]
+  sku: {
+    name: 'Standard'
+  }
+  properties: {
+    publicIPAllocationMethod: 'Static'
+  }
+}
+
+resource edgeWaf 'Microsoft.Network/ApplicationGatewayWebApplicationFirewallPolicies@2025-09-01' = {
+  name: 'waf-agw-rs-edge-${environment}-eus'
+  location: location
+  tags: {
+    owner: 'platform'
+    cost_center: 'cc-4711'
+    environment: environment
+    project: 'rs'
+  }
+  properties: {
+    policySettings: {
+      state: 'Enabled'
+      mode: 'Detection'
+      requestBodyCheck: true
+      maxRequestBodySizeInKb: 128
+      fileUploadLimitInMb: 100
+    }
+    managedRules: {
+      managedRuleSets: [
+        {
+          ruleSetType: 'OWASP'
+          ruleSetVersion: '3.2'
+        }
+        {
+          ruleSetType: 'Microsoft_BotManagerRuleSet'
+          ruleSetVersion: '1.0'
+        }
+      ]
+    }
+    customRules: []
+  }
+}
+
+resource edgeIdentity 'Microsoft.ManagedIdentity/userAssignedIdentities@2024-11-30' = {
+  name: 'id-agw-rs-edge-${environment}-eus'
+  location: location
+  tags: {
+    owner: 'platform'
+    cost_center: 'cc-4711'
+    environment: environment
+    project: 'rs'
+  }
+}
+
+resource edgeGrant 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(tls.id, edgeIdentity.id, '4633458b-17de-408a-b874-0445c86b69e6')
+  scope: tls
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', '4633458b-17de-408a-b874-0445c86b69e6')
+    principalId: edgeIdentity.properties.principalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
+output edgePublicIp string = edgeIp.properties.ipAddress
+
+resource zone 'Microsoft.Network/dnsZones@2018-05-01' = {
+  name: 'edge.example.com'
+  location: 'global'
+  tags: {
+    owner: 'platform'
+    cost_center: 'cc-4711'
+    environment: environment
+    project: 'rs'
+  }
+}
+
+resource zoneApex 'Microsoft.Network/dnsZones/A@2018-05-01' = {
+  parent: zone
+  name: '@'
+  properties: {
+    TTL: 3600
+    targetResource: {
+      id: failover.id
+    }
+  }
+}
+
+resource zoneApi 'Microsoft.Network/dnsZones/AAAA@2018-05-01' = {
+  parent: zone
+  name: 'api'
+  properties: {
+    TTL: 3600
+    AAAARecords: [
+      {
+        ipv6Address: '2001:db8::10'
+      }
+    ]
+  }
+}
+
+resource zoneSpf 'Microsoft.Network/dnsZones/TXT@2018-05-01' = {
+  parent: zone
+  name: '@'
+  properties: {
+    TTL: 3600
+    TXTRecords: [
+      {
+        value: [
+          'v=spf1 -all'
+        ]
+      }
+    ]
+  }
+}
+
+output zoneNameServers string = zone.properties.nameServers

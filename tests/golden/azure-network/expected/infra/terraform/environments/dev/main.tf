@@ -3,7 +3,11 @@
 module "rs" {
   source = "../../modules/rs"
 
-  environment                       = "dev"
-  core_ddos_protection_plan_enabled = false
-  shield_enabled                    = false
+  environment                                  = "dev"
+  core_ddos_protection_plan_enabled            = false
+  ingress_zones                                = ["1"]
+  ingress_autoscale_configuration_min_capacity = 0
+  ingress_autoscale_configuration_max_capacity = 2
+  ingress_zones_2                              = ["1"]
+  shield_enabled                               = false
 }

@@ -3,3 +3,19 @@
 output "main_name" {
   value = module.rs.main_name
 }
+
+output "certs_uri" {
+  value = module.rs.certs_uri
+}
+
+output "ingress_public_ip" {
+  value = module.rs.ingress_public_ip
+}
+
+output "front_fqdn" {
+  value = module.rs.front_fqdn
+}
+
+output "public_name_servers" {
+  value = module.rs.public_name_servers
+}

@@ -3,7 +3,11 @@
 module "rs" {
   source = "../../modules/rs"
 
-  environment                       = "prod"
-  core_ddos_protection_plan_enabled = true
-  shield_enabled                    = true
+  environment                                  = "prod"
+  core_ddos_protection_plan_enabled            = true
+  ingress_zones                                = ["1", "2", "3"]
+  ingress_autoscale_configuration_min_capacity = 2
+  ingress_autoscale_configuration_max_capacity = 10
+  ingress_zones_2                              = ["1", "2", "3"]
+  shield_enabled                               = true
 }

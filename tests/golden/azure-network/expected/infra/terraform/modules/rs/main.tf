@@ -256,6 +256,475 @@ resource "azurerm_subnet_network_security_group_association" "core_data" {
   network_security_group_id = azurerm_network_security_group.data.id
 }
 
+resource "azurerm_subnet" "core_gateway" {
+  name                 = "snet-rs-gateway-${var.environment}-eus"
+  resource_group_name  = azurerm_resource_group.main.name
+  virtual_network_name = azurerm_virtual_network.core.name
+  address_prefixes     = ["10.20.3.0/24"]
+}
+
+resource "azurerm_subnet_network_security_group_association" "core_gateway" {
+  subnet_id                 = azurerm_subnet.core_gateway.id
+  network_security_group_id = azurerm_network_security_group.frontend.id
+}
+
+data "azurerm_client_config" "current" {}
+
+resource "azurerm_key_vault" "certs" {
+  name                          = "kv-rs-certs-${var.environment}-eus"
+  location                      = azurerm_resource_group.main.location
+  resource_group_name           = azurerm_resource_group.main.name
+  tenant_id                     = data.azurerm_client_config.current.tenant_id
+  sku_name                      = "standard"
+  rbac_authorization_enabled    = true
+  purge_protection_enabled      = true
+  soft_delete_retention_days    = 90
+  public_network_access_enabled = true
+  tags = {
+    owner       = "platform"
+    cost_center = "cc-4711"
+    environment = var.environment
+    project     = "rs"
+  }
+
+  network_acls {
+    default_action = "Deny"
+    bypass         = "AzureServices"
+    ip_rules       = []
+  }
+}
+
+resource "azurerm_role_assignment" "certs_deployer" {
+  scope                = azurerm_key_vault.certs.id
+  role_definition_name = "Key Vault Secrets Officer"
+  principal_id         = data.azurerm_client_config.current.object_id
+}
+
+resource "azurerm_application_gateway" "ingress" {
+  name                = "agw-rs-ingress-${var.environment}-eus"
+  location            = azurerm_resource_group.main.location
+  resource_group_name = azurerm_resource_group.main.name
+  zones               = var.ingress_zones
+  firewall_policy_id  = azurerm_web_application_firewall_policy.ingress.id
+  http2_enabled       = true
+  tags = {
+    owner       = "platform"
+    cost_center = "cc-4711"
+    environment = var.environment
+    project     = "rs"
+  }
+
+  sku {
+    name = "WAF_v2"
+    tier = "WAF_v2"
+  }
+
+  autoscale_configuration {
+    min_capacity = var.ingress_autoscale_configuration_min_capacity
+    max_capacity = var.ingress_autoscale_configuration_max_capacity
+  }
+
+  identity {
+    type         = "UserAssigned"
+    identity_ids = [azurerm_user_assigned_identity.ingress.id]
+  }
+
+  gateway_ip_configuration {
+    name      = "gateway"
+    subnet_id = azurerm_subnet.core_gateway.id
+  }
+
+  frontend_ip_configuration {
+    name                 = "public"
+    public_ip_address_id = azurerm_public_ip.ingress.id
+  }
+
+  frontend_port {
+    name = "https"
+    port = 443
+  }
+
+  frontend_port {
+    name = "http"
+    port = 80
+  }
+
+  ssl_certificate {
+    name                = "reports-example-com"
+    key_vault_secret_id = "${azurerm_key_vault.certs.vault_uri}secrets/reports-example-com"
+  }
+
+  ssl_policy {
+    policy_type = "Predefined"
+    policy_name = "AppGwSslPolicy20220101"
+  }
+
+  backend_address_pool {
+    name  = "api"
+    fqdns = ["api-internal.reports.example.com"]
+  }
+
+  backend_http_settings {
+    name                                = "api"
+    port                                = 443
+    protocol                            = "Https"
+    cookie_based_affinity               = "Disabled"
+    request_timeout                     = 60
+    pick_host_name_from_backend_address = true
+    probe_name                          = "api"
+  }
+
+  probe {
+    name                                      = "api"
+    protocol                                  = "Https"
+    path                                      = "/healthz"
+    interval                                  = 30
+    timeout                                   = 30
+    unhealthy_threshold                       = 3
+    pick_host_name_from_backend_http_settings = true
+
+    match {
+      status_code = ["200-399"]
+    }
+  }
+
+  http_listener {
+    name                           = "api-https"
+    frontend_ip_configuration_name = "public"
+    frontend_port_name             = "https"
+    protocol                       = "Https"
+    ssl_certificate_name           = "reports-example-com"
+    host_names                     = ["api.reports.example.com"]
+    require_sni                    = true
+  }
+
+  http_listener {
+    name                           = "api-http"
+    frontend_ip_configuration_name = "public"
+    frontend_port_name             = "http"
+    protocol                       = "Http"
+    host_names                     = ["api.reports.example.com"]
+  }
+
+  redirect_configuration {
+    name                 = "api-to-https"
+    redirect_type        = "Permanent"
+    target_listener_name = "api-https"
+    include_path         = true
+    include_query_string = true
+  }
+
+  request_routing_rule {
+    name                       = "api"
+    priority                   = 100
+    rule_type                  = "Basic"
+    http_listener_name         = "api-https"
+    backend_address_pool_name  = "api"
+    backend_http_settings_name = "api"
+  }
+
+  request_routing_rule {
+    name                        = "api-to-https"
+    priority                    = 101
+    rule_type                   = "Basic"
+    http_listener_name          = "api-http"
+    redirect_configuration_name = "api-to-https"
+  }
+
+  backend_address_pool {
+    name  = "web"
+    fqdns = ["web-internal.reports.example.com"]
+  }
+
+  backend_http_settings {
+    name                                = "web"
+    port                                = 443
+    protocol                            = "Https"
+    cookie_based_affinity               = "Disabled"
+    request_timeout                     = 30
+    pick_host_name_from_backend_address = true
+    probe_name                          = "web"
+  }
+
+  probe {
+    name                                      = "web"
+    protocol                                  = "Https"
+    path                                      = "/"
+    interval                                  = 30
+    timeout                                   = 30
+    unhealthy_threshold                       = 3
+    pick_host_name_from_backend_http_settings = true
+
+    match {
+      status_code = ["200-399"]
+    }
+  }
+
+  http_listener {
+    name                           = "web-https"
+    frontend_ip_configuration_name = "public"
+    frontend_port_name             = "https"
+    protocol                       = "Https"
+    ssl_certificate_name           = "reports-example-com"
+    host_names                     = ["reports.example.com", "www.reports.example.com"]
+    require_sni                    = true
+  }
+
+  http_listener {
+    name                           = "web-http"
+    frontend_ip_configuration_name = "public"
+    frontend_port_name             = "http"
+    protocol                       = "Http"
+    host_names                     = ["reports.example.com", "www.reports.example.com"]
+  }
+
+  redirect_configuration {
+    name                 = "web-to-https"
+    redirect_type        = "Permanent"
+    target_listener_name = "web-https"
+    include_path         = true
+    include_query_string = true
+  }
+
+  request_routing_rule {
+    name                       = "web"
+    priority                   = 110
+    rule_type                  = "Basic"
+    http_listener_name         = "web-https"
+    backend_address_pool_name  = "web"
+    backend_http_settings_name = "web"
+  }
+
+  request_routing_rule {
+    name                        = "web-to-https"
+    priority                    = 111
+    rule_type                   = "Basic"
+    http_listener_name          = "web-http"
+    redirect_configuration_name = "web-to-https"
+  }
+
+  depends_on = [azurerm_role_assignment.ingress]
+}
+
+resource "azurerm_public_ip" "ingress" {
+  name                = "pip-agw-rs-ingress-${var.environment}-eus"
+  location            = azurerm_resource_group.main.location
+  resource_group_name = azurerm_resource_group.main.name
+  allocation_method   = "Static"
+  sku                 = "Standard"
+  zones               = var.ingress_zones_2
+  tags = {
+    owner       = "platform"
+    cost_center = "cc-4711"
+    environment = var.environment
+    project     = "rs"
+  }
+}
+
+resource "azurerm_web_application_firewall_policy" "ingress" {
+  name                = "waf-agw-rs-ingress-${var.environment}-eus"
+  location            = azurerm_resource_group.main.location
+  resource_group_name = azurerm_resource_group.main.name
+  tags = {
+    owner       = "platform"
+    cost_center = "cc-4711"
+    environment = var.environment
+    project     = "rs"
+  }
+
+  policy_settings {
+    enabled                     = true
+    mode                        = "Prevention"
+    request_body_check          = true
+    max_request_body_size_in_kb = 128
+    file_upload_limit_in_mb     = 100
+  }
+
+  managed_rules {
+    managed_rule_set {
+      type    = "OWASP"
+      version = "3.2"
+    }
+
+    managed_rule_set {
+      type    = "Microsoft_BotManagerRuleSet"
+      version = "1.0"
+    }
+  }
+
+  custom_rules {
+    name                 = "ratelimit"
+    priority             = 10
+    rule_type            = "RateLimitRule"
+    rate_limit_duration  = "OneMin"
+    rate_limit_threshold = 600
+    group_rate_limit_by  = "ClientAddr"
+    action               = "Block"
+
+    match_conditions {
+      match_variables {
+        variable_name = "RemoteAddr"
+      }
+
+      operator           = "IPMatch"
+      negation_condition = true
+      match_values       = ["255.255.255.255/32"]
+    }
+  }
+}
+
+resource "azurerm_user_assigned_identity" "ingress" {
+  name                = "id-agw-rs-ingress-${var.environment}-eus"
+  location            = azurerm_resource_group.main.location
+  resource_group_name = azurerm_resource_group.main.name
+  tags = {
+    owner       = "platform"
+    cost_center = "cc-4711"
+    environment = var.environment
+    project     = "rs"
+  }
+}
+
+resource "azurerm_role_assignment" "ingress" {
+  scope                = azurerm_key_vault.certs.id
+  role_definition_name = "Key Vault Secrets User"
+  principal_id         = azurerm_user_assigned_identity.ingress.principal_id
+  principal_type       = "ServicePrincipal"
+}
+
+resource "azurerm_traffic_manager_profile" "front" {
+  name                   = "traf-rs-front-${var.environment}"
+  resource_group_name    = azurerm_resource_group.main.name
+  traffic_routing_method = "Weighted"
+  tags = {
+    owner       = "platform"
+    cost_center = "cc-4711"
+    environment = var.environment
+    project     = "rs"
+  }
+
+  dns_config {
+    relative_name = "traf-rs-front-${var.environment}"
+    ttl           = 30
+  }
+
+  monitor_config {
+    protocol                     = "HTTPS"
+    port                         = 443
+    path                         = "/healthz"
+    interval_in_seconds          = 30
+    timeout_in_seconds           = 10
+    tolerated_number_of_failures = 3
+  }
+}
+
+resource "azurerm_traffic_manager_external_endpoint" "front_blue" {
+  name       = "blue"
+  profile_id = azurerm_traffic_manager_profile.front.id
+  target     = "blue.reports.example.com"
+  weight     = 90
+}
+
+resource "azurerm_traffic_manager_external_endpoint" "front_green" {
+  name       = "green"
+  profile_id = azurerm_traffic_manager_profile.front.id
+  target     = "green.reports.example.com"
+  weight     = 10
+}
+
+resource "azurerm_dns_zone" "public" {
+  name                = "reports.example.com"
+  resource_group_name = azurerm_resource_group.main.name
+  tags = {
+    owner       = "platform"
+    cost_center = "cc-4711"
+    environment = var.environment
+    project     = "rs"
+  }
+}
+
+resource "azurerm_dns_a_record" "public_apex" {
+  name                = "@"
+  zone_name           = azurerm_dns_zone.public.name
+  resource_group_name = azurerm_resource_group.main.name
+  ttl                 = 3600
+  target_resource_id  = azurerm_traffic_manager_profile.front.id
+  tags = {
+    owner       = "platform"
+    cost_center = "cc-4711"
+    environment = var.environment
+    project     = "rs"
+  }
+}
+
+resource "azurerm_dns_cname_record" "public_www" {
+  name                = "www"
+  zone_name           = azurerm_dns_zone.public.name
+  resource_group_name = azurerm_resource_group.main.name
+  ttl                 = 3600
+  record              = "reports.example.com"
+  tags = {
+    owner       = "platform"
+    cost_center = "cc-4711"
+    environment = var.environment
+    project     = "rs"
+  }
+}
+
+resource "azurerm_dns_a_record" "public_api" {
+  name                = "api.${var.environment}"
+  zone_name           = azurerm_dns_zone.public.name
+  resource_group_name = azurerm_resource_group.main.name
+  ttl                 = 3600
+  records             = ["203.0.113.10"]
+  tags = {
+    owner       = "platform"
+    cost_center = "cc-4711"
+    environment = var.environment
+    project     = "rs"
+  }
+}
+
+resource "azurerm_dns_txt_record" "public_verify" {
+  name                = "asuid.api"
+  zone_name           = azurerm_dns_zone.public.name
+  resource_group_name = azurerm_resource_group.main.name
+  ttl                 = 3600
+  tags = {
+    owner       = "platform"
+    cost_center = "cc-4711"
+    environment = var.environment
+    project     = "rs"
+  }
+
+  record {
+    value = "4b1c6f0e"
+  }
+}
+
+resource "azurerm_dns_mx_record" "public_mail" {
+  name                = "@"
+  zone_name           = azurerm_dns_zone.public.name
+  resource_group_name = azurerm_resource_group.main.name
+  ttl                 = 3600
+  tags = {
+    owner       = "platform"
+    cost_center = "cc-4711"
+    environment = var.environment
+    project     = "rs"
+  }
+
+  record {
+    preference = "10"
+    exchange   = "mx1.example.net"
+  }
+
+  record {
+    preference = "10"
+    exchange   = "mx2.example.net"
+  }
+}
+
 resource "azurerm_network_ddos_protection_plan" "shield" {
   count = var.shield_enabled ? 1 : 0
 

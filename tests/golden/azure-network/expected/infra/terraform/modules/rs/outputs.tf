@@ -3,3 +3,19 @@
 output "main_name" {
   value = azurerm_resource_group.main.name
 }
+
+output "certs_uri" {
+  value = azurerm_key_vault.certs.vault_uri
+}
+
+output "ingress_public_ip" {
+  value = azurerm_public_ip.ingress.ip_address
+}
+
+output "front_fqdn" {
+  value = azurerm_traffic_manager_profile.front.fqdn
+}
+
+output "public_name_servers" {
+  value = azurerm_dns_zone.public.name_servers
+}

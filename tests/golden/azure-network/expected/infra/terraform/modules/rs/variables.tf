@@ -10,6 +10,26 @@ variable "core_ddos_protection_plan_enabled" {
   description = "Whether core_ddos_protection_plan exists in this environment."
 }
 
+variable "ingress_zones" {
+  type        = list(string)
+  description = "Per-environment value of ingress_zones."
+}
+
+variable "ingress_autoscale_configuration_min_capacity" {
+  type        = number
+  description = "Per-environment value of ingress_autoscale_configuration_min_capacity."
+}
+
+variable "ingress_autoscale_configuration_max_capacity" {
+  type        = number
+  description = "Per-environment value of ingress_autoscale_configuration_max_capacity."
+}
+
+variable "ingress_zones_2" {
+  type        = list(string)
+  description = "Per-environment value of ingress_zones."
+}
+
 variable "shield_enabled" {
   type        = bool
   description = "Whether shield exists in this environment."
