@@ -222,6 +222,11 @@ static void gather_resource(gather_ctx g, const ast_item *it, const kind *k, sco
     strmap_put(&es->kind_count, k->name, (void *)(n + 1));
     if (!n)
         strmap_put(&es->first_of_kind, k->name, in);
+    const char *in_stack = arena_cat(es->a, k->name, "\x1f", g.stack, NULL);
+    uintptr_t m = (uintptr_t)strmap_get(&es->kind_in_stack, in_stack);
+    strmap_put(&es->kind_in_stack, in_stack, (void *)(m + 1));
+    if (!m)
+        strmap_put(&es->first_in_stack, in_stack, in);
     if (g.parent)
         vec_push(es->a, &g.parent->children, in);
     gather_ctx child = g;
@@ -1090,13 +1095,22 @@ static value *call_error(eval_ctx *cx, const ast_expr *call, const char *msg)
     return val_null(cx->a, call->loc);
 }
 
-/* sole("kind"): the program's only resource of that kind — the default of
- * attributes such as an Azure resource's resource group. */
+/* sole("kind"): the only resource of that kind in the stack of the resource
+ * asking, else the program's only one — the default of attributes such as
+ * an Azure resource's resource group, so that a Terraform stack and a
+ * Bicep stack can each have their own. */
 static value *fn_sole(eval_ctx *cx, const ast_expr *c, value **args, size_t n)
 {
     env_state *es = cx->es;
     if (n != 1 || args[0]->kind != V_STRING)
         return call_error(cx, c, "takes a kind name");
+    if (cx->self) {
+        const char *in_stack = arena_cat(cx->a, args[0]->text, "\x1f", cx->self->stack, NULL);
+        if ((uintptr_t)strmap_get(&es->kind_in_stack, in_stack) == 1) {
+            read_varying(es, es->varying_kinds && strmap_has(es->varying_kinds, args[0]->text));
+            return resource_value(cx->a, strmap_get(&es->first_in_stack, in_stack), c->loc);
+        }
+    }
     int count = (int)(uintptr_t)strmap_get(&es->kind_count, args[0]->text);
     instance *first = strmap_get(&es->first_of_kind, args[0]->text);
     read_varying(es, es->varying_kinds && strmap_has(es->varying_kinds, args[0]->text));
@@ -1491,6 +1505,8 @@ env_state *inst_gather(const program *p, arena *a, diag_ctx *d, int env_index)
     strmap_init(&es->referrers, a);
     strmap_init(&es->kind_count, a);
     strmap_init(&es->first_of_kind, a);
+    strmap_init(&es->kind_in_stack, a);
+    strmap_init(&es->first_in_stack, a);
     strmap_init(&es->lets_varying, a);
     strmap_init(&es->raw_blocks, a);
     env_globals(es);

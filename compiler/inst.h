@@ -123,6 +123,8 @@ struct env_state {
     strmap by_path;             /* path -> instance* */
     strmap kind_count;          /* kind name -> number of its instances (as uintptr_t) */
     strmap first_of_kind;       /* kind name -> its first instance, for sole() */
+    strmap kind_in_stack;       /* "kind\x1fstack" -> number of its instances in that stack */
+    strmap first_in_stack;      /* "kind\x1fstack" -> its first instance there, for sole() */
     value *lets;                /* top-level lets evaluated so far */
     scope *globals;             /* env, envs */
     value *project;             /* the project's settings as a map */
