@@ -28,10 +28,10 @@ module "data" {
   reports_high_availability_enabled    = var.reports_high_availability_enabled
   reports_db_password                  = var.reports_db_password
   reports_db_password_version          = var.reports_db_password_version
-  main_name                            = module.scheduler.main_name
-  core_id                              = module.scheduler.core_id
   main_location                        = module.scheduler.main_location
+  main_name                            = module.scheduler.main_name
   core_db_id                           = module.scheduler.core_db_id
+  core_id                              = module.scheduler.core_id
 }
 
 module "dr" {

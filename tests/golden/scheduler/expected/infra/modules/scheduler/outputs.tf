@@ -9,14 +9,14 @@ output "web_connection_string" {
   sensitive = true
 }
 
-output "core_id" {
-  value = azurerm_virtual_network.core.id
-}
-
 output "main_location" {
   value = azurerm_resource_group.main.location
 }
 
 output "core_db_id" {
   value = azurerm_subnet.core_db.id
+}
+
+output "core_id" {
+  value = azurerm_virtual_network.core.id
 }

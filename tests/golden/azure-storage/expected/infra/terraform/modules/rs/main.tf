@@ -53,7 +53,7 @@ resource "azurerm_key_vault" "keys" {
   network_acls {
     default_action = "Deny"
     bypass         = "AzureServices"
-    ip_rules       = []
+    ip_rules       = ["198.51.100.0/28"]
   }
 }
 

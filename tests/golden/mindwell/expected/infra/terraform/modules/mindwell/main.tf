@@ -213,31 +213,6 @@ resource "azurerm_monitor_diagnostic_setting" "cluster" {
   }
 }
 
-resource "azurerm_private_dns_zone" "db" {
-  name                = "psql-mindwell-${var.environment}-euw.private.postgres.database.azure.com"
-  resource_group_name = azurerm_resource_group.main.name
-  tags = {
-    owner       = "platform"
-    cost_center = "cc-1042"
-    environment = var.environment
-    project     = "mindwell"
-  }
-}
-
-resource "azurerm_private_dns_zone_virtual_network_link" "db" {
-  name                  = "psql-mindwell-${var.environment}-euw-link"
-  resource_group_name   = azurerm_resource_group.main.name
-  private_dns_zone_name = azurerm_private_dns_zone.db.name
-  virtual_network_id    = azurerm_virtual_network.core.id
-  registration_enabled  = false
-  tags = {
-    owner       = "platform"
-    cost_center = "cc-1042"
-    environment = var.environment
-    project     = "mindwell"
-  }
-}
-
 resource "azurerm_postgresql_flexible_server" "db" {
   name                              = "psql-mindwell-${var.environment}-euw"
   location                          = azurerm_resource_group.main.location
@@ -245,6 +220,7 @@ resource "azurerm_postgresql_flexible_server" "db" {
   version                           = "16"
   sku_name                          = var.db_sku_name
   storage_mb                        = 131072
+  auto_grow_enabled                 = true
   zone                              = "1"
   delegated_subnet_id               = azurerm_subnet.core_postgres.id
   private_dns_zone_id               = azurerm_private_dns_zone.db.id
@@ -269,6 +245,31 @@ resource "azurerm_postgresql_flexible_server" "db" {
       mode                      = "ZoneRedundant"
       standby_availability_zone = "2"
     }
+  }
+}
+
+resource "azurerm_private_dns_zone" "db" {
+  name                = "psql-mindwell-${var.environment}-euw.private.postgres.database.azure.com"
+  resource_group_name = azurerm_resource_group.main.name
+  tags = {
+    owner       = "platform"
+    cost_center = "cc-1042"
+    environment = var.environment
+    project     = "mindwell"
+  }
+}
+
+resource "azurerm_private_dns_zone_virtual_network_link" "db" {
+  name                  = "psql-mindwell-${var.environment}-euw-link"
+  resource_group_name   = azurerm_resource_group.main.name
+  private_dns_zone_name = azurerm_private_dns_zone.db.name
+  virtual_network_id    = azurerm_virtual_network.core.id
+  registration_enabled  = false
+  tags = {
+    owner       = "platform"
+    cost_center = "cc-1042"
+    environment = var.environment
+    project     = "mindwell"
   }
 }
 

@@ -37,22 +37,22 @@ variable "reports_db_password_version" {
   default     = 1
 }
 
-variable "main_name" {
-  type        = string
-  description = "name of azurerm_resource_group.main, from module scheduler."
-}
-
-variable "core_id" {
-  type        = string
-  description = "id of azurerm_virtual_network.core, from module scheduler."
-}
-
 variable "main_location" {
   type        = string
   description = "location of azurerm_resource_group.main, from module scheduler."
 }
 
+variable "main_name" {
+  type        = string
+  description = "name of azurerm_resource_group.main, from module scheduler."
+}
+
 variable "core_db_id" {
   type        = string
   description = "id of azurerm_subnet.core_db, from module scheduler."
+}
+
+variable "core_id" {
+  type        = string
+  description = "id of azurerm_virtual_network.core, from module scheduler."
 }
