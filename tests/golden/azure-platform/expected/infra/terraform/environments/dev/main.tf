@@ -3,13 +3,16 @@
 module "hph" {
   source = "../../modules/hph"
 
-  environment                     = "dev"
-  db_backup_retention_days        = 7
-  db_geo_redundant_backup_enabled = false
-  db_high_availability_enabled    = false
-  analytics_enabled               = false
-  analytics_fqdn_enabled          = false
-  postgres_admin_password         = var.postgres_admin_password
-  postgres_admin_password_version = var.postgres_admin_password_version
-  pagerduty_webhook               = var.pagerduty_webhook
+  environment                        = "dev"
+  db_backup_retention_days           = 7
+  db_geo_redundant_backup_enabled    = false
+  db_high_availability_enabled       = false
+  audit_geo_redundant_backup_enabled = false
+  analytics_enabled                  = false
+  analytics_fqdn_enabled             = false
+  postgres_admin_password            = var.postgres_admin_password
+  postgres_admin_password_version    = var.postgres_admin_password_version
+  audit_postgres_password            = var.audit_postgres_password
+  audit_postgres_password_version    = var.audit_postgres_password_version
+  pagerduty_webhook                  = var.pagerduty_webhook
 }

@@ -12,6 +12,18 @@ variable "postgres_admin_password_version" {
   default     = 1
 }
 
+variable "audit_postgres_password" {
+  type        = string
+  description = "Secret audit_postgres_password, supplied at deployment."
+  sensitive   = true
+}
+
+variable "audit_postgres_password_version" {
+  type        = number
+  description = "Version of secret audit_postgres_password in write-only attributes: bump it to send a new value (Terraform keeps the value out of state)."
+  default     = 1
+}
+
 variable "pagerduty_webhook" {
   type        = string
   description = "Secret pagerduty_webhook, supplied at deployment."

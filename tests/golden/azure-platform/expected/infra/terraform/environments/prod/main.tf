@@ -3,13 +3,16 @@
 module "hph" {
   source = "../../modules/hph"
 
-  environment                     = "prod"
-  db_backup_retention_days        = 35
-  db_geo_redundant_backup_enabled = true
-  db_high_availability_enabled    = true
-  analytics_enabled               = true
-  analytics_fqdn_enabled          = true
-  postgres_admin_password         = var.postgres_admin_password
-  postgres_admin_password_version = var.postgres_admin_password_version
-  pagerduty_webhook               = var.pagerduty_webhook
+  environment                        = "prod"
+  db_backup_retention_days           = 35
+  db_geo_redundant_backup_enabled    = true
+  db_high_availability_enabled       = true
+  audit_geo_redundant_backup_enabled = true
+  analytics_enabled                  = true
+  analytics_fqdn_enabled             = true
+  postgres_admin_password            = var.postgres_admin_password
+  postgres_admin_password_version    = var.postgres_admin_password_version
+  audit_postgres_password            = var.audit_postgres_password
+  audit_postgres_password_version    = var.audit_postgres_password_version
+  pagerduty_webhook                  = var.pagerduty_webhook
 }

@@ -25,6 +25,10 @@ output "db_fqdn" {
   value = module.hph.db_fqdn
 }
 
+output "audit_fqdn" {
+  value = module.hph.audit_fqdn
+}
+
 output "analytics_fqdn" {
   value = module.hph.analytics_fqdn
 }

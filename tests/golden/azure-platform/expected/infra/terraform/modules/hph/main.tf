@@ -105,6 +105,13 @@ resource "azurerm_subnet" "core_reports" {
   }
 }
 
+resource "azurerm_subnet" "core_endpoints" {
+  name                 = "snet-hph-endpoints-${var.environment}-eus"
+  resource_group_name  = azurerm_resource_group.main.name
+  virtual_network_name = azurerm_virtual_network.core.name
+  address_prefixes     = ["10.0.11.0/24"]
+}
+
 resource "azurerm_container_registry" "images" {
   name                          = "crhph${var.environment}eus"
   location                      = azurerm_resource_group.main.location
@@ -401,6 +408,84 @@ resource "azurerm_postgresql_flexible_server_database" "db_tenants" {
   server_id = azurerm_postgresql_flexible_server.db.id
   charset   = "UTF8"
   collation = "C"
+}
+
+resource "azurerm_postgresql_flexible_server" "audit" {
+  name                              = "psql-hph-audit-${var.environment}-eus"
+  location                          = azurerm_resource_group.main.location
+  resource_group_name               = azurerm_resource_group.main.name
+  version                           = "16"
+  sku_name                          = "B_Standard_B1ms"
+  storage_mb                        = 131072
+  auto_grow_enabled                 = true
+  zone                              = "1"
+  public_network_access_enabled     = false
+  administrator_login               = "pgadmin"
+  administrator_password_wo         = var.audit_postgres_password
+  administrator_password_wo_version = var.audit_postgres_password_version
+  backup_retention_days             = 7
+  geo_redundant_backup_enabled      = var.audit_geo_redundant_backup_enabled
+  tags = {
+    owner       = "platform"
+    cost_center = "cc-21"
+    environment = var.environment
+    project     = "hph"
+  }
+}
+
+resource "azurerm_private_dns_zone" "privatelink_postgres_database_azure_com" {
+  name                = "privatelink.postgres.database.azure.com"
+  resource_group_name = azurerm_resource_group.main.name
+  tags = {
+    owner       = "platform"
+    cost_center = "cc-21"
+    environment = var.environment
+    project     = "hph"
+  }
+}
+
+resource "azurerm_private_dns_zone_virtual_network_link" "privatelink_postgres_database_azure_com_core" {
+  name                  = "vnet-hph-core-${var.environment}-eus"
+  resource_group_name   = azurerm_resource_group.main.name
+  private_dns_zone_name = azurerm_private_dns_zone.privatelink_postgres_database_azure_com.name
+  virtual_network_id    = azurerm_virtual_network.core.id
+  registration_enabled  = false
+  tags = {
+    owner       = "platform"
+    cost_center = "cc-21"
+    environment = var.environment
+    project     = "hph"
+  }
+}
+
+resource "azurerm_private_endpoint" "audit_endpoint" {
+  name                          = "pep-psql-hph-audit-${var.environment}-eus"
+  location                      = azurerm_virtual_network.core.location
+  resource_group_name           = azurerm_resource_group.main.name
+  subnet_id                     = azurerm_subnet.core_endpoints.id
+  custom_network_interface_name = "nic-pep-psql-hph-audit-${var.environment}-eus"
+  tags = {
+    owner       = "platform"
+    cost_center = "cc-21"
+    environment = var.environment
+    project     = "hph"
+  }
+
+  private_service_connection {
+    name                           = "psql-hph-audit-${var.environment}-eus-postgresqlServer"
+    private_connection_resource_id = azurerm_postgresql_flexible_server.audit.id
+    subresource_names              = ["postgresqlServer"]
+    is_manual_connection           = false
+  }
+
+  private_dns_zone_group {
+    name                 = "privatelink_postgres_database_azure_com"
+    private_dns_zone_ids = [azurerm_private_dns_zone.privatelink_postgres_database_azure_com.id]
+  }
+
+  depends_on = [
+    azurerm_private_dns_zone_virtual_network_link.privatelink_postgres_database_azure_com_core,
+  ]
 }
 
 resource "azurerm_monitor_action_group" "oncall" {

@@ -25,6 +25,10 @@ output "db_fqdn" {
   value = azurerm_postgresql_flexible_server.db.fqdn
 }
 
+output "audit_fqdn" {
+  value = azurerm_postgresql_flexible_server.audit.fqdn
+}
+
 output "analytics_fqdn" {
   value = var.analytics_fqdn_enabled ? azurerm_postgresql_flexible_server.analytics[0].fqdn : null
 }

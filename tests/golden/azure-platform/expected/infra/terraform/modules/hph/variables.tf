@@ -20,6 +20,11 @@ variable "db_high_availability_enabled" {
   description = "Whether db_high_availability exists in this environment."
 }
 
+variable "audit_geo_redundant_backup_enabled" {
+  type        = bool
+  description = "Per-environment value of audit_geo_redundant_backup_enabled."
+}
+
 variable "analytics_enabled" {
   type        = bool
   description = "Whether analytics exists in this environment."
@@ -39,6 +44,18 @@ variable "postgres_admin_password" {
 variable "postgres_admin_password_version" {
   type        = number
   description = "Version of secret postgres_admin_password in write-only attributes: bump it to send a new value (Terraform keeps the value out of state)."
+  default     = 1
+}
+
+variable "audit_postgres_password" {
+  type        = string
+  description = "Secret audit_postgres_password, supplied at deployment."
+  sensitive   = true
+}
+
+variable "audit_postgres_password_version" {
+  type        = number
+  description = "Version of secret audit_postgres_password in write-only attributes: bump it to send a new value (Terraform keeps the value out of state)."
   default     = 1
 }
 
