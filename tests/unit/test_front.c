@@ -1,11 +1,10 @@
 /* test_front.c — the scanner, parser, evaluator and factoring, through
  * compile-in-memory of small programs with a tiny stdlib of their own. */
 #include "unit.h"
+#include "unit_compile.h"
 
 #include <stdio.h>
 #include <stdlib.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "ast.h"
 #include "compile.h"
@@ -20,18 +19,6 @@ static ast_file *parse_text(arena *a, diag_ctx *d, const char *text)
     src->text = text;
     src->len = strlen(text);
     return parse_file(a, d, src);
-}
-
-/* The diagnostics as "line:col: message" lines, for exact assertions. */
-static const char *diag_lines(arena *a, const diag_ctx *d)
-{
-    strbuf sb;
-    sb_init(&sb, a);
-    for (size_t i = 0; i < d->items.len; i++) {
-        const diag *g = d->items.items[i];
-        sb_printf(&sb, "%d:%d: %s\n", g->loc.line, g->loc.col, g->message);
-    }
-    return sb.data;
 }
 
 TEST(parse_typed_literals)
@@ -60,7 +47,7 @@ TEST(parse_interpolation_nests_strings_and_braces)
     diag_ctx d;
     diag_init(&d, a);
     ast_file *f = parse_text(a, &d, "x = \"a${ c ? \"{${d}}\" : { k = 1 }.k }b\\n\"");
-    CHECK_STR(diag_lines(a, &d), "");
+    CHECK_STR(unit_diag_lines(a, &d), "");
     const ast_expr *s = ((ast_item *)f->items.items[0])->value;
     CHECK(s->kind == EX_STRING && s->items.len == 3);
     CHECK_STR(((ast_expr *)s->items.items[2])->text, "b\n");
@@ -74,8 +61,8 @@ TEST(parse_reports_several_syntax_errors)
     diag_init(&d, a);
     parse_text(a, &d, "a x {\n  b = \n}\nc y { d = [1,, ] }\ne z { f = 1 }\n");
     CHECK(d.errors == 2);
-    CHECK_CONTAINS(diag_lines(a, &d), "3:1: syntax error, unexpected '}'");
-    CHECK_CONTAINS(diag_lines(a, &d), "4:14: syntax error, unexpected ','");
+    CHECK_CONTAINS(unit_diag_lines(a, &d), "3:1: syntax error, unexpected '}'");
+    CHECK_CONTAINS(unit_diag_lines(a, &d), "4:14: syntax error, unexpected ','");
     arena_free(a);
 }
 
@@ -85,7 +72,7 @@ TEST(parse_unterminated_string_is_located_at_its_start)
     diag_ctx d;
     diag_init(&d, a);
     parse_text(a, &d, "x {\n  y = \"abc\n");
-    CHECK_CONTAINS(diag_lines(a, &d), "2:7: unterminated string");
+    CHECK_CONTAINS(unit_diag_lines(a, &d), "2:7: unterminated string");
     arena_free(a);
 }
 
@@ -100,27 +87,11 @@ TEST(parse_deep_nesting_is_refused_not_crashed)
     for (int i = 0; i < 10000; i++)
         sb_putc(&sb, '[');
     parse_text(a, &d, sb.data);
-    CHECK_CONTAINS(diag_lines(a, &d), "nesting deeper than 200 levels");
+    CHECK_CONTAINS(unit_diag_lines(a, &d), "nesting deeper than 200 levels");
     arena_free(a);
 }
 
 /* ---- whole compilations with a stdlib of the test's own ---- */
-
-static const char *tmpdir(void)
-{
-    static char dir[64];
-    snprintf(dir, sizeof dir, "/tmp/infrac-unit-XXXXXX");
-    return mkdtemp(dir);
-}
-
-static void put(const char *dir, const char *name, const char *text)
-{
-    char path[256];
-    snprintf(path, sizeof path, "%s/%s", dir, name);
-    FILE *f = fopen(path, "w");
-    fputs(text, f);
-    fclose(f);
-}
 
 static const char test_stdlib[] =
     "let region_codes = { westeurope = \"euw\" }\n"
@@ -166,33 +137,11 @@ static const char test_project[] =
     "project demo { azure { location = westeurope }  tags = { owner = \"platform\", tier = \"gold\" } }\n"
     "environments { dev prod }\n";
 
-typedef struct run {
-    compilation c;
-    int rc;
-    const char *diags;
-} run;
+typedef unit_run run;
 
 static run compile_text(const char *source)
 {
-    const char *dir = tmpdir();
-    char std[128], prog[128];
-    snprintf(std, sizeof std, "%s/std", dir);
-    snprintf(prog, sizeof prog, "%s/prog", dir);
-    mkdir(std, 0755);
-    mkdir(prog, 0755);
-    put(std, "k.infra", test_stdlib);
-    put(prog, "a.infra", test_project);
-    put(prog, "b.infra", source);
-    char *paths[] = {prog};
-    compile_opts o = {.stdlib_dir = std, .paths = paths, .npaths = 1};
-    run r = {0};
-    r.rc = compile_run(&r.c, &o);
-    r.diags = diag_lines(r.c.a, &r.c.d);
-    char cmd[200];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    if (system(cmd) != 0)
-        fprintf(stderr, "could not remove %s\n", dir);
-    return r;
+    return unit_compile(test_stdlib, test_project, source);
 }
 
 static const ir_stack *stack0(const run *r)

@@ -4,12 +4,7 @@
  * test's own, read back from the files the printers write. */
 #include "unit.h"
 
-#include <stdio.h>
-#include <stdlib.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
-#include "compile.h"
+#include "unit_compile.h"
 
 static const char kinds_stdlib[] =
     "let region_codes = { westeurope = \"euw\" }\n"
@@ -68,62 +63,17 @@ static const char kinds_stdlib[] =
     "  terraform { resource azurerm_redis_cache this { name = self.name } }\n"
     "}\n";
 
-typedef struct krun {
-    compilation c;
-    int rc;
-    const char *diags;
-} krun;
-
-static void put(const char *dir, const char *name, const char *text)
-{
-    char path[256];
-    snprintf(path, sizeof path, "%s/%s", dir, name);
-    FILE *f = fopen(path, "w");
-    fputs(text, f);
-    fclose(f);
-}
+typedef unit_run krun;
 
 static krun compile_kinds(const char *source)
 {
-    char dir[64] = "/tmp/infrac-unit-XXXXXX";
-    if (!mkdtemp(dir))
-        abort();
-    char std[128], prog[128];
-    snprintf(std, sizeof std, "%s/std", dir);
-    snprintf(prog, sizeof prog, "%s/prog", dir);
-    mkdir(std, 0755);
-    mkdir(prog, 0755);
-    put(std, "k.infra", kinds_stdlib);
-    put(prog, "a.infra", "project demo { azure { location = westeurope } }\nenvironments { dev prod }\n");
-    put(prog, "b.infra", source);
-    char *paths[] = {prog};
-    compile_opts o = {.stdlib_dir = std, .paths = paths, .npaths = 1};
-    krun r = {0};
-    r.rc = compile_run(&r.c, &o);
-    strbuf sb;
-    sb_init(&sb, r.c.a);
-    for (size_t i = 0; i < r.c.d.items.len; i++) {
-        const diag *g = r.c.d.items.items[i];
-        sb_printf(&sb, "%d:%d: %s\n", g->loc.line, g->loc.col, g->message);
-    }
-    r.diags = sb.data;
-    char cmd[200];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    if (system(cmd) != 0)
-        fprintf(stderr, "could not remove %s\n", dir);
-    return r;
+    return unit_compile(kinds_stdlib, "project demo { azure { location = westeurope } }\nenvironments { dev prod }\n",
+                        source);
 }
 
-/* The text of the output file whose path ends with suffix. */
 static const char *file_text(const krun *r, const char *suffix)
 {
-    for (size_t i = 0; i < r->c.out.files.len; i++) {
-        const out_file *f = r->c.out.files.items[i];
-        size_t n = strlen(f->path), m = strlen(suffix);
-        if (n >= m && strcmp(f->path + n - m, suffix) == 0)
-            return f->data;
-    }
-    return "";
+    return unit_file_text(r, suffix);
 }
 
 static int count(const char *text, const char *sub)
