@@ -8,8 +8,11 @@
  * creates the resource groups and deploys each resource (with its children)
  * as a module into the group its lowering names (`scope = self.group`):
  * the group's symbol, or resourceGroup('name') for one made elsewhere.
- * A reference from one module to another's block becomes an output of the
- * one, a param of the other, and `<module>.outputs.<name>` in main; a
+ * At resource-group scope a resource group is looked up (`existing`): such
+ * a deployment cannot create one. A reference from one module to another's
+ * block becomes an output of the one, a param of the other, and
+ * `<module>.outputs.<name>` in main (a module that looks up a whole
+ * resource of another instead depends on it); a
  * reference to a block of another Bicep stack (a global one, say) becomes
  * an `existing` resource with the scope of its resource group.
  *
@@ -295,8 +298,34 @@ static void bicep_body(bicep_ctx *bc, strbuf *sb, const ir_block *b, int indent)
     }
 }
 
+static bool is_resource_group(const ir_block *b)
+{
+    return strncmp(b->type, "Microsoft.Resources/resourceGroups@", 35) == 0;
+}
+
+static bool at_resource_group(const ir_stack *s)
+{
+    return !s->scope || strcmp(s->scope, "resourceGroup") == 0;
+}
+
+/* A stack deployed into a resource group cannot create a resource group:
+ * the one it names exists by then (az group create, Terraform, a stack at
+ * subscription scope), so it is looked up in the subscription. */
+static bool bicep_group_lookup(bicep_ctx *bc, strbuf *sb, const ir_block *b)
+{
+    const ir_entry *name = ir_block_get(b, "name");
+    if (b->kind != IRB_RESOURCE || !is_resource_group(b) || !at_resource_group(bc->s) || !name || !name->value)
+        return false;
+    sb_printf(sb, "resource %s '%s' existing = {\n  name: ", b->name, b->type);
+    bicep_value(bc, sb, name->value, 2);
+    sb_puts(sb, "\n  scope: subscription()\n}\n");
+    return true;
+}
+
 static void bicep_resource(bicep_ctx *bc, strbuf *sb, const ir_block *b)
 {
+    if (bicep_group_lookup(bc, sb, b))
+        return;
     sb_printf(sb, "resource %s '%s' %s", b->name, b->type, b->kind == IRB_DATA ? "existing = " : "= ");
     if (b->cond)
         sb_printf(sb, "if (%s) ", camel(bc->a, b->cond->name));
@@ -358,16 +387,6 @@ static const char *param_type(const ir_param *pm)
 }
 
 /* ---- which template each block goes in ---- */
-
-static bool is_resource_group(const ir_block *b)
-{
-    return strncmp(b->type, "Microsoft.Resources/resourceGroups@", 35) == 0;
-}
-
-static bool at_resource_group(const ir_stack *s)
-{
-    return !s->scope || strcmp(s->scope, "resourceGroup") == 0;
-}
 
 /* The resource a block belongs to for modules: the top-level one it (or
  * the resource it is a child of) was lowered from. */
@@ -686,12 +705,42 @@ static void bicep_existing_block(bicep_ctx *bc, strbuf *sb, const bicep_existing
     sb_printf(sb, "\nresource %s '%s' existing = {\n  name: ", x->sym, b->type);
     bicep_value(bc, sb, name->value, 2);
     sb_putc(sb, '\n');
-    if (scope && !is_resource_group(b)) {
+    /* In the group the module is deployed to, it is looked up there: Bicep
+     * takes it as a parent or an extension's scope only then. */
+    const ir_value *here = bc->at ? bc->at->scope : NULL;
+    bool same_group = scope && here &&
+                      (scope->kind == IR_REF && here->kind == IR_REF ? scope->ref_block == here->ref_block
+                                                                     : ir_value_equal(scope, here));
+    if (scope && !is_resource_group(b) && !same_group) {
         sb_puts(sb, "  scope: resourceGroup(");
         bicep_group_name(bc, sb, scope);
         sb_puts(sb, ")\n");
     }
     sb_puts(sb, "}\n");
+}
+
+/* The modules whose resources m looks up whole (`existing`) without
+ * taking anything of theirs: Bicep cannot see that m needs them made
+ * first, so it is told. */
+static void module_depends(bicep_ctx *bc, strbuf *sb, const bicep_tmpl *m)
+{
+    ptrvec deps = {0};
+    for (size_t i = 0; i < m->existing.len; i++) {
+        const bicep_tmpl *t = ptrmap_get(&bc->tmpl_of, ((const bicep_existing *)m->existing.items[i])->block);
+        bool known = !t || t == m || t->is_main;
+        for (size_t j = 0; j < m->ins.len && !known; j++)
+            known = ((const bicep_xref *)m->ins.items[j])->to == t;
+        for (size_t j = 0; j < deps.len && !known; j++)
+            known = deps.items[j] == t;
+        if (!known)
+            vec_push(bc->a, &deps, (void *)t);
+    }
+    if (!deps.len)
+        return;
+    sb_puts(sb, "  dependsOn: [\n");
+    for (size_t i = 0; i < deps.len; i++)
+        sb_printf(sb, "    %s\n", ((const bicep_tmpl *)deps.items[i])->sym);
+    sb_puts(sb, "  ]\n");
 }
 
 /* module <sym> 'modules/<label>.bicep' = { name  scope  params }, in main. */
@@ -725,7 +774,9 @@ static void bicep_module_call(bicep_ctx *bc, strbuf *sb, const bicep_tmpl *m)
             sb_printf(sb, "%s.outputs.%s", x->to->sym, x->output);
         sb_putc(sb, '\n');
     }
-    sb_puts(sb, "  }\n}\n");
+    sb_puts(sb, "  }\n");
+    module_depends(bc, sb, m);
+    sb_puts(sb, "}\n");
 }
 
 /* A module's outputs the others read, and main's copies of the modules'

@@ -17,15 +17,9 @@ param hubPostgresPassword string
 @description('Secret slack_webhook, supplied at deployment.')
 param slackWebhook string
 
-resource shared 'Microsoft.Resources/resourceGroups@2025-04-01' = {
+resource shared 'Microsoft.Resources/resourceGroups@2025-04-01' existing = {
   name: 'rg-hph-shared-${environment}-eus'
-  location: 'eastus'
-  tags: {
-    owner: 'platform'
-    cost_center: 'cc-21'
-    environment: environment
-    project: 'hph'
-  }
+  scope: subscription()
 }
 
 resource hublogs 'Microsoft.OperationalInsights/workspaces@2026-03-01' = {
