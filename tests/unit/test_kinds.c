@@ -8,6 +8,10 @@
 
 static const char kinds_stdlib[] =
     "let region_codes = { westeurope = \"euw\" }\n"
+    "provider azure {\n"
+    "  region = \"location\"\n"
+    "  terraform azurerm { source = \"hashicorp/azurerm\"  version = \"~> 4.0\"  config { features {} } }\n"
+    "}\n"
     "kind net {\n"
     "  provider = azure\n"
     "  naming { abbrev = \"vnet\" }\n"
@@ -190,7 +194,7 @@ TEST(a_duration_is_written_in_iso_8601_in_its_largest_whole_unit)
     krun r = compile_kinds("kind clock {\n"
                            "  provider = azure\n"
                            "  attr every : list(duration)\n"
-                           "  terraform { resource x this { periods = [for d in self.every : d.iso8601] } }\n"
+                           "  terraform { resource azurerm_clock this { periods = [for d in self.every : d.iso8601] } }\n"
                            "}\n"
                            "clock c { every = [14d, 36h, 90m, 60s, 90s, 1d] }\n");
     CHECK_STR(r.diags, "");
@@ -204,7 +208,7 @@ TEST(range_counts_from_zero_for_loops_that_need_each_items_place)
     krun r = compile_kinds("kind regions {\n"
                            "  provider = azure\n"
                            "  attr names : list(string)\n"
-                           "  terraform { resource x this {\n"
+                           "  terraform { resource azurerm_regions this {\n"
                            "    for i in range(length(self.names)) { geo { name = self.names[i]  priority = i + 1 } } } }\n"
                            "}\n"
                            "regions r { names = [\"westus3\", \"eastus2\"] }\n");
