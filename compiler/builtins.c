@@ -330,6 +330,30 @@ static value *fn_cidr_size(eval_ctx *cx, const ast_expr *c, value **args, size_t
     return val_number(cx->a, (double)hi - (double)lo + 1, c->loc);
 }
 
+/* cidr_subnet(cidr, newbits, netnum): the netnum-th block of the prefix
+ * lengthened by newbits, as Terraform's cidrsubnet: cidr_subnet(10.0.0.0/16,
+ * 4, 2) is 10.0.32.0/20. Kinds carve one range into subnets per zone with it. */
+static value *fn_cidr_subnet(eval_ctx *cx, const ast_expr *c, value **args, size_t n)
+{
+    unsigned lo, hi;
+    if (n != 3 || args[0]->kind != V_CIDR || args[1]->kind != V_NUMBER || args[2]->kind != V_NUMBER)
+        return bad(cx, c, "takes a CIDR block, the bits to add to its prefix and the block's number");
+    if (!eval_cidr(args[0]->text, &lo, &hi))
+        return val_null(cx->a, c->loc);   /* invalid CIDRs are reported by the type check */
+    int prefix = 32 - (int)round(log2((double)hi - (double)lo + 1));
+    double bits = args[1]->num, num = args[2]->num;
+    if (bits != floor(bits) || bits < 1 || prefix + bits > 32)
+        return bad(cx, c, arena_printf(cx->a, "cannot add %s bits to a /%d prefix", val_to_text(cx->a, args[1]), prefix));
+    if (num != floor(num) || num < 0 || num >= ldexp(1, (int)bits))
+        return bad(cx, c, arena_printf(cx->a, "block %s does not exist: a /%d holds %.0f blocks of /%d",
+                                       val_to_text(cx->a, args[2]), prefix, ldexp(1, (int)bits), prefix + (int)bits));
+    int len = prefix + (int)bits;
+    unsigned addr = lo + (unsigned)num * (unsigned)ldexp(1, 32 - len);
+    value *v = val_new(cx->a, V_CIDR, c->loc);
+    v->text = arena_printf(cx->a, "%u.%u.%u.%u/%d", addr >> 24, addr >> 16 & 255, addr >> 8 & 255, addr & 255, len);
+    return v;
+}
+
 /* range(n): [0, 1, ..., n-1], for a loop that needs each item's place
  * (a region's failover priority). */
 static value *fn_range(eval_ctx *cx, const ast_expr *c, value **args, size_t n)
@@ -660,6 +684,7 @@ static const builtin builtins[] = {
     {"ceil", fn_ceil, false},
     {"cidr_overlaps", fn_cidr_overlaps, false},
     {"cidr_size", fn_cidr_size, false},
+    {"cidr_subnet", fn_cidr_subnet, false},
     {"cidr_within", fn_cidr_within, false},
     {"coalesce", fn_coalesce, true},
     {"concat", fn_concat, false},

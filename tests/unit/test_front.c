@@ -540,6 +540,45 @@ TEST(compile_generated_objects_are_configmaps)
     compile_free(&bad.c);
 }
 
+/* cidr_subnet carves a range as Terraform's cidrsubnet does, and range(n)
+ * numbers the blocks: three /20s per tier out of one /16. */
+TEST(compile_cidr_subnet_and_range_carve_a_range)
+{
+    const char *carve = "kind carve {\n"
+                        "  provider = azure\n"
+                        "  attr net  : cidr\n"
+                        "  attr bits : number = 4\n"
+                        "  terraform { resource azurerm_thing this { nets = [for i in range(3) : cidr_subnet(self.net, self.bits, i + 3)] } }\n"
+                        "}\n";
+    run r = compile_text(cat(carve, "carve c { net = 10.20.0.0/16 }\n"));
+    CHECK_STR(r.diags, "");
+    const ir_block *b = block_named(stack0(&r), "c");
+    const ir_value *nets = b ? ir_block_get(b, "nets")->value : NULL;
+    CHECK(nets && nets->items.len == 3);
+    CHECK_STR(nets && nets->items.len == 3 ? ((const ir_value *)nets->items.items[0])->text : NULL, "10.20.48.0/20");
+    CHECK_STR(nets && nets->items.len == 3 ? ((const ir_value *)nets->items.items[2])->text : NULL, "10.20.80.0/20");
+    compile_free(&r.c);
+    /* a /28 split in 16 is 16 /32s; a 17th block or a /33 does not exist */
+    run odd = compile_text(cat(carve, "carve c { net = 10.0.0.240/28  bits = 4 }\n"));
+    CHECK_STR(odd.diags, "");
+    b = block_named(stack0(&odd), "c");
+    nets = b ? ir_block_get(b, "nets")->value : NULL;
+    CHECK_STR(nets && nets->items.len == 3 ? ((const ir_value *)nets->items.items[0])->text : NULL, "10.0.0.243/32");
+    compile_free(&odd.c);
+    run many = compile_text(cat(carve, "carve c { net = 10.0.0.0/30  bits = 1 }\n"));
+    CHECK(many.rc == 2);
+    CHECK_CONTAINS(many.diags, "block 3 does not exist: a /30 holds 2 blocks of /31");
+    compile_free(&many.c);
+    run deep = compile_text(cat(carve, "carve c { net = 10.0.0.0/30  bits = 3 }\n"));
+    CHECK_CONTAINS(deep.diags, "cannot add 3 bits to a /30 prefix");
+    compile_free(&deep.c);
+    run neg = compile_text(cat(carve, "carve c { net = 10.0.0.0/16  bits = 1 }\n"
+                                      "kind counted { provider = azure  terraform { resource azurerm_x this { n = range(-1) } } }\n"
+                                      "counted k {}\n"));
+    CHECK_CONTAINS(neg.diags, "range(): takes a whole number from 0 to 1024");
+    compile_free(&neg.c);
+}
+
 /* Calls find built-ins by binary search in a table sorted by hand. */
 TEST(builtins_table_is_sorted)
 {
