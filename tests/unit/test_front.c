@@ -449,6 +449,21 @@ TEST(compile_ref_reaches_another_resources_named_block)
     CHECK(k0 && k0->kind == IR_REF && strcmp(k0->ref_block->type, "azurerm_key") == 0);
     CHECK_STR(k0 ? k0->ref_path : NULL, "arn");
     compile_free(&r.c);
+    /* an empty path is the block itself, as depends_on names it */
+    run dep = compile_text("kind keyed {\n"
+                           "  provider = azure\n"
+                           "  terraform {\n"
+                           "    resource azurerm_key first { name = self.name }\n"
+                           "    resource azurerm_thing this { depends_on = [ref(self, \"azurerm_key.first\", \"\")] }\n"
+                           "  }\n"
+                           "}\n"
+                           "keyed k {}\n");
+    CHECK_STR(dep.diags, "");
+    const ir_block *t = block_named(stack0(&dep), "k");
+    const ir_value *deps = t ? ir_block_get(t, "depends_on")->value : NULL;
+    const ir_value *d0 = deps && deps->items.len == 1 ? deps->items.items[0] : NULL;
+    CHECK(d0 && d0->kind == IR_REF && d0->ref_path == NULL && strcmp(d0->ref_block->type, "azurerm_key") == 0);
+    compile_free(&dep.c);
     run bad = compile_text("kind keyed { provider = azure  terraform { resource azurerm_thing this { name = self.name } } }\n"
                            "kind user { provider = azure  attr of : ref(keyed)\n"
                            "  terraform { resource azurerm_grant this { key = ref(self.of, \"azurerm_key.this\", \"arn\") } } }\n"
