@@ -244,10 +244,12 @@ static bool printable_as_param(const ir_value *v)
 
 static ir_value *merge_values(factor_ctx *fc, ir_value **vals, const bool *present, const fpath *path);
 
-/* jsonencode(...) of values that differ, and same-length lists holding
- * references or objects, are merged element by element: a parameter cannot
- * carry a reference, and one differing field of a container list should not
- * make the whole list a parameter. Lists of plain values stay whole. */
+/* jsonencode(...) of values that differ, same-length lists holding
+ * references or objects, and strings interpolating references
+ * ("arn:...:${account}:${name}" where the name carries the environment) are
+ * merged element by element: a parameter cannot carry a reference, and one
+ * differing field of a container list should not make the whole list a
+ * parameter. Lists of plain values stay whole. */
 static ir_value *merge_inside(factor_ctx *fc, ir_value **vals, const bool *present, const fpath *path)
 {
     ir_value *first = NULL;
@@ -257,7 +259,8 @@ static ir_value *merge_inside(factor_ctx *fc, ir_value **vals, const bool *prese
             continue;
         if (!first)
             first = vals[i];
-        if (vals[i]->kind != first->kind || (first->kind != IR_JSON && first->kind != IR_LIST && first->kind != IR_CALL) ||
+        if (vals[i]->kind != first->kind ||
+            (first->kind != IR_JSON && first->kind != IR_LIST && first->kind != IR_CALL && first->kind != IR_INTERP) ||
             vals[i]->items.len != first->items.len || (first->kind == IR_CALL && strcmp(vals[i]->text, first->text) != 0))
             return NULL;
         walk |= !printable_as_param(vals[i]);
@@ -275,7 +278,12 @@ static ir_value *merge_inside(factor_ctx *fc, ir_value **vals, const bool *prese
         for (size_t i = 0; i < fc->nenvs; i++)
             sub[i] = present[i] ? vals[i]->items.items[k] : NULL;
         fpath item = {path, NULL, (long)k};
-        vec_push(fc->a, &out->items, merge_values(fc, sub, present, first->kind == IR_JSON ? path : &item));
+        ir_value *v = merge_values(fc, sub, present, first->kind == IR_JSON ? path : &item);
+        if (out->kind == IR_INTERP && v->kind == IR_INTERP)    /* a text part that became a template */
+            for (size_t j = 0; j < v->items.len; j++)
+                vec_push(fc->a, &out->items, v->items.items[j]);
+        else
+            vec_push(fc->a, &out->items, v);
     }
     return out;
 }

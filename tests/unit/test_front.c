@@ -388,6 +388,47 @@ static const char *cat(const char *x, const char *y)
     return buf;
 }
 
+/* A string interpolating a reference and a name that carries the
+ * environment is the same template everywhere: merged part by part, the
+ * name's environment becomes the environment parameter, not an error. */
+TEST(compile_interpolations_with_references_take_the_environment_parameter)
+{
+    run r = compile_text("kind arn {\n"
+                         "  provider = azure\n"
+                         "  naming { abbrev = \"arn\" }\n"
+                         "  terraform {\n"
+                         "    resource azurerm_key first { name = self.name }\n"
+                         "    resource azurerm_thing this { arn = \"x:${azurerm_key.first.id}:${self.name}/*\" }\n"
+                         "  }\n"
+                         "}\n"
+                         "arn a {}\n");
+    CHECK_STR(r.diags, "");
+    const ir_block *b = block_named(stack0(&r), "a");
+    const ir_value *arn = b ? ir_block_get(b, "arn")->value : NULL;
+    CHECK(arn && arn->kind == IR_INTERP);
+    bool ref = false, env = false;
+    for (size_t i = 0; arn && i < arn->items.len; i++) {
+        const ir_value *part = arn->items.items[i];
+        ref |= part->kind == IR_REF;
+        env |= part->kind == IR_PARAM && part->param->is_environment;
+        CHECK(part->kind != IR_INTERP);
+    }
+    CHECK(ref && env);
+    compile_free(&r.c);
+    /* a reference that differs still cannot be a parameter */
+    run bad = compile_text("kind arn {\n"
+                           "  provider = azure\n"
+                           "  terraform {\n"
+                           "    resource azurerm_key first { name = self.name }\n"
+                           "    resource azurerm_key second { name = self.name }\n"
+                           "    resource azurerm_thing this { arn = env == \"prod\" ? \"x:${azurerm_key.first.id}\" : \"x:${azurerm_key.second.id}\" }\n"
+                           "  }\n"
+                           "}\n"
+                           "arn a {}\n");
+    CHECK_CONTAINS(bad.diags, "differs between environments");
+    compile_free(&bad.c);
+}
+
 /* Arithmetic, list comprehensions and the counting built-ins, as a kind's
  * check uses them: addresses a pool needs against what its subnet holds. */
 TEST(compile_checks_can_count_with_comprehensions_and_arithmetic)
