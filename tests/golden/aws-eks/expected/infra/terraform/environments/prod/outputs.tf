@@ -31,3 +31,27 @@ output "api_url" {
 output "worker_url" {
   value = module.kube.worker_url
 }
+
+output "uploads_arn" {
+  value = module.kube.uploads_arn
+}
+
+output "task_events_arn" {
+  value = module.kube.task_events_arn
+}
+
+output "thumbnails_url" {
+  value = module.kube.thumbnails_url
+}
+
+output "thumbnails_arn" {
+  value = module.kube.thumbnails_arn
+}
+
+output "media_api_arn" {
+  value = module.kube.media_api_arn
+}
+
+output "thumbnailer_arn" {
+  value = module.kube.thumbnailer_arn
+}

@@ -417,6 +417,53 @@ resource "aws_flow_log" "main" {
   }
 }
 
+resource "aws_eks_cluster" "cluster" {
+  name                      = "eks-kube-${var.environment}-use2"
+  version                   = "1.33"
+  role_arn                  = aws_iam_role.cluster_control_plane.arn
+  enabled_cluster_log_types = ["api", "audit", "authenticator"]
+  tags = {
+    owner       = "platform"
+    cost_center = "cc-7"
+    environment = var.environment
+    project     = "kube"
+  }
+
+  vpc_config {
+    subnet_ids = [
+      aws_subnet.main_private_a.id,
+      aws_subnet.main_private_b.id,
+      aws_subnet.main_private_c.id,
+    ]
+    endpoint_private_access = true
+    endpoint_public_access  = true
+    public_access_cidrs     = ["203.0.113.0/24"]
+  }
+
+  access_config {
+    authentication_mode                         = "API"
+    bootstrap_cluster_creator_admin_permissions = true
+  }
+
+  encryption_config {
+    resources = ["secrets"]
+
+    provider {
+      key_arn = aws_kms_key.cluster.arn
+    }
+  }
+
+  upgrade_policy {
+    support_type = "STANDARD"
+  }
+
+  depends_on = [
+    aws_iam_role_policy_attachment.cluster_control_plane,
+    aws_iam_role_policy.cluster_secrets_encryption,
+    aws_cloudwatch_log_group.cluster_control_plane,
+  ]
+}
+
 resource "aws_kms_key" "cluster" {
   description             = "Kubernetes secrets of EKS cluster eks-kube-${var.environment}-use2"
   enable_key_rotation     = true
@@ -485,53 +532,6 @@ resource "aws_cloudwatch_log_group" "cluster_control_plane" {
     environment = var.environment
     project     = "kube"
   }
-}
-
-resource "aws_eks_cluster" "cluster" {
-  name                      = "eks-kube-${var.environment}-use2"
-  version                   = "1.33"
-  role_arn                  = aws_iam_role.cluster_control_plane.arn
-  enabled_cluster_log_types = ["api", "audit", "authenticator"]
-  tags = {
-    owner       = "platform"
-    cost_center = "cc-7"
-    environment = var.environment
-    project     = "kube"
-  }
-
-  vpc_config {
-    subnet_ids = [
-      aws_subnet.main_private_a.id,
-      aws_subnet.main_private_b.id,
-      aws_subnet.main_private_c.id,
-    ]
-    endpoint_private_access = true
-    endpoint_public_access  = true
-    public_access_cidrs     = ["203.0.113.0/24"]
-  }
-
-  access_config {
-    authentication_mode                         = "API"
-    bootstrap_cluster_creator_admin_permissions = true
-  }
-
-  encryption_config {
-    resources = ["secrets"]
-
-    provider {
-      key_arn = aws_kms_key.cluster.arn
-    }
-  }
-
-  upgrade_policy {
-    support_type = "STANDARD"
-  }
-
-  depends_on = [
-    aws_iam_role_policy_attachment.cluster_control_plane,
-    aws_iam_role_policy.cluster_secrets_encryption,
-    aws_cloudwatch_log_group.cluster_control_plane,
-  ]
 }
 
 resource "aws_iam_openid_connect_provider" "cluster" {
@@ -1092,6 +1092,364 @@ resource "aws_ecr_lifecycle_policy" "worker" {
         action = {
           type = "expire"
         }
+      },
+    ]
+  })
+}
+
+resource "aws_s3_bucket" "uploads" {
+  bucket        = "s3-kube-${var.environment}-use2"
+  force_destroy = false
+  tags = {
+    owner       = "platform"
+    cost_center = "cc-7"
+    environment = var.environment
+    project     = "kube"
+  }
+}
+
+resource "aws_s3_bucket_versioning" "uploads" {
+  bucket = aws_s3_bucket.uploads.id
+
+  versioning_configuration {
+    status = "Enabled"
+  }
+}
+
+resource "aws_kms_key" "uploads" {
+  description             = "Encryption key of S3 bucket s3-kube-${var.environment}-use2"
+  enable_key_rotation     = true
+  deletion_window_in_days = 30
+  tags = {
+    owner       = "platform"
+    cost_center = "cc-7"
+    environment = var.environment
+    project     = "kube"
+  }
+}
+
+resource "aws_kms_alias" "uploads" {
+  name          = "alias/s3-kube-${var.environment}-use2"
+  target_key_id = aws_kms_key.uploads.key_id
+}
+
+resource "aws_s3_bucket_server_side_encryption_configuration" "uploads" {
+  bucket = aws_s3_bucket.uploads.id
+
+  rule {
+    apply_server_side_encryption_by_default {
+      sse_algorithm     = "aws:kms"
+      kms_master_key_id = aws_kms_key.uploads.arn
+    }
+
+    bucket_key_enabled = true
+  }
+}
+
+resource "aws_s3_bucket_ownership_controls" "uploads" {
+  bucket = aws_s3_bucket.uploads.id
+
+  rule {
+    object_ownership = "BucketOwnerEnforced"
+  }
+}
+
+resource "aws_s3_bucket_public_access_block" "uploads" {
+  bucket                  = aws_s3_bucket.uploads.id
+  block_public_acls       = true
+  ignore_public_acls      = true
+  block_public_policy     = true
+  restrict_public_buckets = true
+}
+
+resource "aws_sns_topic" "task_events" {
+  name              = "sns-kube-${var.environment}-use2"
+  fifo_topic        = false
+  kms_master_key_id = "alias/aws/sns"
+  tags = {
+    owner       = "platform"
+    cost_center = "cc-7"
+    environment = var.environment
+    project     = "kube"
+  }
+}
+
+resource "aws_sqs_queue" "thumbnails" {
+  name                       = "sqs-kube-${var.environment}-use2"
+  fifo_queue                 = false
+  visibility_timeout_seconds = 30
+  message_retention_seconds  = 345600
+  receive_wait_time_seconds  = 20
+  sqs_managed_sse_enabled    = true
+  redrive_policy = jsonencode({
+    deadLetterTargetArn = aws_sqs_queue.thumbnails_dlq.arn
+    maxReceiveCount     = 5
+  })
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [
+      {
+        Sid       = "DenyInsecureTransport"
+        Effect    = "Deny"
+        Principal = "*"
+        Action    = "sqs:*"
+        Resource  = "arn:aws:sqs:us-east-2:${data.aws_caller_identity.current.account_id}:sqs-kube-${var.environment}-use2"
+        Condition = {
+          Bool = {
+            "aws:SecureTransport" = "false"
+          }
+        }
+      },
+      {
+        Sid    = "TopicsDeliver"
+        Effect = "Allow"
+        Principal = {
+          Service = "sns.amazonaws.com"
+        }
+        Action   = "sqs:SendMessage"
+        Resource = "arn:aws:sqs:us-east-2:${data.aws_caller_identity.current.account_id}:sqs-kube-${var.environment}-use2"
+        Condition = {
+          ArnEquals = {
+            "aws:SourceArn" = [aws_sns_topic.task_events.arn]
+          }
+        }
+      },
+    ]
+  })
+  tags = {
+    owner       = "platform"
+    cost_center = "cc-7"
+    environment = var.environment
+    project     = "kube"
+  }
+}
+
+resource "aws_sqs_queue" "thumbnails_dlq" {
+  name                      = "sqs-kube-${var.environment}-use2-dlq"
+  fifo_queue                = false
+  message_retention_seconds = 1209600
+  sqs_managed_sse_enabled   = true
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [
+      {
+        Sid       = "DenyInsecureTransport"
+        Effect    = "Deny"
+        Principal = "*"
+        Action    = "sqs:*"
+        Resource  = "arn:aws:sqs:us-east-2:${data.aws_caller_identity.current.account_id}:sqs-kube-${var.environment}-use2-dlq"
+        Condition = {
+          Bool = {
+            "aws:SecureTransport" = "false"
+          }
+        }
+      },
+    ]
+  })
+  tags = {
+    owner       = "platform"
+    cost_center = "cc-7"
+    environment = var.environment
+    project     = "kube"
+  }
+}
+
+resource "aws_sqs_queue_redrive_allow_policy" "thumbnails_dlq" {
+  queue_url = aws_sqs_queue.thumbnails_dlq.id
+  redrive_allow_policy = jsonencode({
+    redrivePermission = "byQueue"
+    sourceQueueArns   = [aws_sqs_queue.thumbnails.arn]
+  })
+}
+
+resource "aws_sns_topic_subscription" "thumbnails_task_events" {
+  topic_arn            = aws_sns_topic.task_events.arn
+  protocol             = "sqs"
+  endpoint             = aws_sqs_queue.thumbnails.arn
+  raw_message_delivery = true
+}
+
+resource "aws_secretsmanager_secret" "jwt_signing" {
+  name                    = "kube/${var.environment}/jwt-signing"
+  recovery_window_in_days = 30
+  tags = {
+    owner       = "platform"
+    cost_center = "cc-7"
+    environment = var.environment
+    project     = "kube"
+  }
+}
+
+resource "aws_secretsmanager_secret_version" "jwt_signing" {
+  secret_id     = aws_secretsmanager_secret.jwt_signing.id
+  secret_string = var.jwt_signing_key
+}
+
+resource "aws_iam_role" "media_api" {
+  name = "role-kube-media-api-${var.environment}"
+  assume_role_policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [
+      {
+        Effect = "Allow"
+        Principal = {
+          Service = "pods.eks.amazonaws.com"
+        }
+        Action = ["sts:AssumeRole", "sts:TagSession"]
+        Condition = {
+          StringEquals = {
+            "aws:SourceAccount" = data.aws_caller_identity.current.account_id
+          }
+          ArnEquals = {
+            "aws:SourceArn" = aws_eks_cluster.cluster.arn
+          }
+        }
+      },
+    ]
+  })
+  tags = {
+    owner       = "platform"
+    cost_center = "cc-7"
+    environment = var.environment
+    project     = "kube"
+  }
+}
+
+resource "aws_eks_pod_identity_association" "media_api" {
+  cluster_name    = aws_eks_cluster.cluster.name
+  namespace       = "mindflow"
+  service_account = "media-api"
+  role_arn        = aws_iam_role.media_api.arn
+  tags = {
+    owner       = "platform"
+    cost_center = "cc-7"
+    environment = var.environment
+    project     = "kube"
+  }
+}
+
+resource "aws_iam_role_policy" "media_api" {
+  name = "workload"
+  role = aws_iam_role.media_api.id
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [
+      {
+        Sid      = "ListBuckets"
+        Effect   = "Allow"
+        Action   = ["s3:ListBucket", "s3:GetBucketLocation"]
+        Resource = [aws_s3_bucket.uploads.arn]
+      },
+      {
+        Sid      = "WriteObjects"
+        Effect   = "Allow"
+        Action   = ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"]
+        Resource = ["${aws_s3_bucket.uploads.arn}/*"]
+      },
+      {
+        Sid      = "PublishToTopics"
+        Effect   = "Allow"
+        Action   = ["sns:Publish"]
+        Resource = [aws_sns_topic.task_events.arn]
+      },
+      {
+        Sid      = "ReadSecrets"
+        Effect   = "Allow"
+        Action   = ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"]
+        Resource = [aws_secretsmanager_secret.jwt_signing.arn]
+      },
+      {
+        Sid      = "UseKeys"
+        Effect   = "Allow"
+        Action   = ["kms:Decrypt", "kms:GenerateDataKey"]
+        Resource = [aws_kms_key.uploads.arn]
+      },
+      {
+        Sid    = "WriteTraces"
+        Effect = "Allow"
+        Action = [
+          "xray:PutTraceSegments",
+          "xray:PutTelemetryRecords",
+          "xray:GetSamplingRules",
+          "xray:GetSamplingTargets",
+          "xray:GetSamplingStatisticSummaries",
+        ]
+        Resource = "*"
+      },
+    ]
+  })
+}
+
+data "aws_iam_policy_document" "thumbnailer_trust" {
+  statement {
+    effect  = "Allow"
+    actions = ["sts:AssumeRoleWithWebIdentity"]
+
+    principals {
+      type        = "Federated"
+      identifiers = [aws_iam_openid_connect_provider.cluster.arn]
+    }
+
+    condition {
+      test     = "StringEquals"
+      variable = "${aws_iam_openid_connect_provider.cluster.url}:sub"
+      values   = ["system:serviceaccount:mindflow:thumbnail-worker"]
+    }
+
+    condition {
+      test     = "StringEquals"
+      variable = "${aws_iam_openid_connect_provider.cluster.url}:aud"
+      values   = ["sts.amazonaws.com"]
+    }
+  }
+}
+
+resource "aws_iam_role" "thumbnailer" {
+  name               = "role-kube-thumbnailer-${var.environment}"
+  assume_role_policy = data.aws_iam_policy_document.thumbnailer_trust.json
+  tags = {
+    owner       = "platform"
+    cost_center = "cc-7"
+    environment = var.environment
+    project     = "kube"
+  }
+}
+
+resource "aws_iam_role_policy" "thumbnailer" {
+  name = "workload"
+  role = aws_iam_role.thumbnailer.id
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [
+      {
+        Sid      = "ListBuckets"
+        Effect   = "Allow"
+        Action   = ["s3:ListBucket", "s3:GetBucketLocation"]
+        Resource = [aws_s3_bucket.uploads.arn]
+      },
+      {
+        Sid      = "ReadObjects"
+        Effect   = "Allow"
+        Action   = ["s3:GetObject"]
+        Resource = ["${aws_s3_bucket.uploads.arn}/*"]
+      },
+      {
+        Sid    = "ConsumeMessages"
+        Effect = "Allow"
+        Action = [
+          "sqs:ReceiveMessage",
+          "sqs:DeleteMessage",
+          "sqs:ChangeMessageVisibility",
+          "sqs:GetQueueUrl",
+          "sqs:GetQueueAttributes",
+        ]
+        Resource = [aws_sqs_queue.thumbnails.arn]
+      },
+      {
+        Sid      = "UseKeys"
+        Effect   = "Allow"
+        Action   = ["kms:Decrypt", "kms:GenerateDataKey"]
+        Resource = [aws_kms_key.uploads.arn]
       },
     ]
   })

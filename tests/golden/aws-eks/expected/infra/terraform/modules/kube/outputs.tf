@@ -31,3 +31,27 @@ output "api_url" {
 output "worker_url" {
   value = aws_ecr_repository.worker.repository_url
 }
+
+output "uploads_arn" {
+  value = aws_s3_bucket.uploads.arn
+}
+
+output "task_events_arn" {
+  value = aws_sns_topic.task_events.arn
+}
+
+output "thumbnails_url" {
+  value = aws_sqs_queue.thumbnails.url
+}
+
+output "thumbnails_arn" {
+  value = aws_sqs_queue.thumbnails.arn
+}
+
+output "media_api_arn" {
+  value = aws_iam_role.media_api.arn
+}
+
+output "thumbnailer_arn" {
+  value = aws_iam_role.thumbnailer.arn
+}

@@ -64,3 +64,9 @@ variable "main_private_c_via_c_enabled" {
   type        = bool
   description = "Whether main_private_c_via_c exists in this environment."
 }
+
+variable "jwt_signing_key" {
+  type        = string
+  description = "Secret jwt_signing_key, supplied at deployment."
+  sensitive   = true
+}

@@ -105,36 +105,6 @@ resource "aws_sns_topic" "ledger" {
   }
 }
 
-resource "aws_sqs_queue" "notifications_dlq" {
-  name                      = "sqs-events-notifications-${var.environment}-euw1-dlq"
-  fifo_queue                = false
-  message_retention_seconds = 1209600
-  kms_master_key_id         = aws_kms_key.messaging.arn
-  policy = jsonencode({
-    Version = "2012-10-17"
-    Statement = [
-      {
-        Sid       = "DenyInsecureTransport"
-        Effect    = "Deny"
-        Principal = "*"
-        Action    = "sqs:*"
-        Resource  = "arn:aws:sqs:eu-west-1:${data.aws_caller_identity.current.account_id}:sqs-events-notifications-${var.environment}-euw1-dlq"
-        Condition = {
-          Bool = {
-            "aws:SecureTransport" = "false"
-          }
-        }
-      },
-    ]
-  })
-  tags = {
-    owner       = "platform"
-    cost_center = "cc-7"
-    environment = var.environment
-    project     = "events"
-  }
-}
-
 resource "aws_sqs_queue" "notifications" {
   name                       = "sqs-events-notifications-${var.environment}-euw1"
   fifo_queue                 = false
@@ -185,26 +155,11 @@ resource "aws_sqs_queue" "notifications" {
   }
 }
 
-resource "aws_sqs_queue_redrive_allow_policy" "notifications_dlq" {
-  queue_url = aws_sqs_queue.notifications_dlq.id
-  redrive_allow_policy = jsonencode({
-    redrivePermission = "byQueue"
-    sourceQueueArns   = [aws_sqs_queue.notifications.arn]
-  })
-}
-
-resource "aws_sns_topic_subscription" "notifications_task_events" {
-  topic_arn            = aws_sns_topic.task_events.arn
-  protocol             = "sqs"
-  endpoint             = aws_sqs_queue.notifications.arn
-  raw_message_delivery = true
-}
-
-resource "aws_sqs_queue" "search_index_dlq" {
-  name                      = "sqs-events-search-index-${var.environment}-euw1-dlq"
+resource "aws_sqs_queue" "notifications_dlq" {
+  name                      = "sqs-events-notifications-${var.environment}-euw1-dlq"
   fifo_queue                = false
   message_retention_seconds = 1209600
-  sqs_managed_sse_enabled   = true
+  kms_master_key_id         = aws_kms_key.messaging.arn
   policy = jsonencode({
     Version = "2012-10-17"
     Statement = [
@@ -213,7 +168,7 @@ resource "aws_sqs_queue" "search_index_dlq" {
         Effect    = "Deny"
         Principal = "*"
         Action    = "sqs:*"
-        Resource  = "arn:aws:sqs:eu-west-1:${data.aws_caller_identity.current.account_id}:sqs-events-search-index-${var.environment}-euw1-dlq"
+        Resource  = "arn:aws:sqs:eu-west-1:${data.aws_caller_identity.current.account_id}:sqs-events-notifications-${var.environment}-euw1-dlq"
         Condition = {
           Bool = {
             "aws:SecureTransport" = "false"
@@ -228,6 +183,21 @@ resource "aws_sqs_queue" "search_index_dlq" {
     environment = var.environment
     project     = "events"
   }
+}
+
+resource "aws_sqs_queue_redrive_allow_policy" "notifications_dlq" {
+  queue_url = aws_sqs_queue.notifications_dlq.id
+  redrive_allow_policy = jsonencode({
+    redrivePermission = "byQueue"
+    sourceQueueArns   = [aws_sqs_queue.notifications.arn]
+  })
+}
+
+resource "aws_sns_topic_subscription" "notifications_task_events" {
+  topic_arn            = aws_sns_topic.task_events.arn
+  protocol             = "sqs"
+  endpoint             = aws_sqs_queue.notifications.arn
+  raw_message_delivery = true
 }
 
 resource "aws_sqs_queue" "search_index" {
@@ -280,24 +250,9 @@ resource "aws_sqs_queue" "search_index" {
   }
 }
 
-resource "aws_sqs_queue_redrive_allow_policy" "search_index_dlq" {
-  queue_url = aws_sqs_queue.search_index_dlq.id
-  redrive_allow_policy = jsonencode({
-    redrivePermission = "byQueue"
-    sourceQueueArns   = [aws_sqs_queue.search_index.arn]
-  })
-}
-
-resource "aws_sns_topic_subscription" "search_index_task_events" {
-  topic_arn            = aws_sns_topic.task_events.arn
-  protocol             = "sqs"
-  endpoint             = aws_sqs_queue.search_index.arn
-  raw_message_delivery = true
-}
-
-resource "aws_sqs_queue" "ledger_writer_dlq" {
-  name                      = "sqs-events-ledger-writer-${var.environment}-euw1-dlq.fifo"
-  fifo_queue                = true
+resource "aws_sqs_queue" "search_index_dlq" {
+  name                      = "sqs-events-search-index-${var.environment}-euw1-dlq"
+  fifo_queue                = false
   message_retention_seconds = 1209600
   sqs_managed_sse_enabled   = true
   policy = jsonencode({
@@ -308,7 +263,7 @@ resource "aws_sqs_queue" "ledger_writer_dlq" {
         Effect    = "Deny"
         Principal = "*"
         Action    = "sqs:*"
-        Resource  = "arn:aws:sqs:eu-west-1:${data.aws_caller_identity.current.account_id}:sqs-events-ledger-writer-${var.environment}-euw1-dlq.fifo"
+        Resource  = "arn:aws:sqs:eu-west-1:${data.aws_caller_identity.current.account_id}:sqs-events-search-index-${var.environment}-euw1-dlq"
         Condition = {
           Bool = {
             "aws:SecureTransport" = "false"
@@ -323,6 +278,21 @@ resource "aws_sqs_queue" "ledger_writer_dlq" {
     environment = var.environment
     project     = "events"
   }
+}
+
+resource "aws_sqs_queue_redrive_allow_policy" "search_index_dlq" {
+  queue_url = aws_sqs_queue.search_index_dlq.id
+  redrive_allow_policy = jsonencode({
+    redrivePermission = "byQueue"
+    sourceQueueArns   = [aws_sqs_queue.search_index.arn]
+  })
+}
+
+resource "aws_sns_topic_subscription" "search_index_task_events" {
+  topic_arn            = aws_sns_topic.task_events.arn
+  protocol             = "sqs"
+  endpoint             = aws_sqs_queue.search_index.arn
+  raw_message_delivery = true
 }
 
 resource "aws_sqs_queue" "ledger_writer" {
@@ -362,6 +332,36 @@ resource "aws_sqs_queue" "ledger_writer" {
         Condition = {
           ArnEquals = {
             "aws:SourceArn" = [aws_sns_topic.ledger.arn]
+          }
+        }
+      },
+    ]
+  })
+  tags = {
+    owner       = "platform"
+    cost_center = "cc-7"
+    environment = var.environment
+    project     = "events"
+  }
+}
+
+resource "aws_sqs_queue" "ledger_writer_dlq" {
+  name                      = "sqs-events-ledger-writer-${var.environment}-euw1-dlq.fifo"
+  fifo_queue                = true
+  message_retention_seconds = 1209600
+  sqs_managed_sse_enabled   = true
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [
+      {
+        Sid       = "DenyInsecureTransport"
+        Effect    = "Deny"
+        Principal = "*"
+        Action    = "sqs:*"
+        Resource  = "arn:aws:sqs:eu-west-1:${data.aws_caller_identity.current.account_id}:sqs-events-ledger-writer-${var.environment}-euw1-dlq.fifo"
+        Condition = {
+          Bool = {
+            "aws:SecureTransport" = "false"
           }
         }
       },
