@@ -159,7 +159,21 @@ static void bicep_ref(bicep_ctx *bc, strbuf *sb, const ir_value *v)
     }
 }
 
+static void bicep_items(bicep_ctx *bc, strbuf *sb, const ir_value *v, int indent);
+
+/* A list an environment takes only the first items of: take([...], n). */
 static void bicep_list(bicep_ctx *bc, strbuf *sb, const ir_value *v, int indent)
+{
+    if (!v->take) {
+        bicep_items(bc, sb, v, indent);
+        return;
+    }
+    sb_puts(sb, "take(");
+    bicep_items(bc, sb, v, indent);
+    sb_printf(sb, ", %s)", param_name(bc, v->take));
+}
+
+static void bicep_items(bicep_ctx *bc, strbuf *sb, const ir_value *v, int indent)
 {
     if (!v->items.len) {
         sb_puts(sb, "[]");

@@ -148,14 +148,29 @@ bool hcl_multiline(const hcl_printer *hp, const ir_value *v, size_t col)
         return false;
     switch (v->kind) {
     case IR_OBJECT: return v->items.len > 0;
-    case IR_LIST: return list_multiline(hp, v, col);
+    case IR_LIST: return list_multiline(hp, v, col + (v->take ? strlen("slice(") : 0));
     case IR_JSON: return hcl_multiline(hp, v->items.items[0], col + strlen("jsonencode("));
     case IR_RAW: return strchr(v->text, '\n') != NULL;
     default: return false;
     }
 }
 
+static void print_items(const hcl_printer *hp, strbuf *sb, const ir_value *v, size_t col, int indent);
+
+/* A list an environment takes only the first items of (factoring's
+ * prefix lists): slice([...], 0, var.n). */
 static void print_list(const hcl_printer *hp, strbuf *sb, const ir_value *v, size_t col, int indent)
+{
+    if (!v->take) {
+        print_items(hp, sb, v, col, indent);
+        return;
+    }
+    sb_puts(sb, "slice(");
+    print_items(hp, sb, v, col + strlen("slice("), indent);
+    sb_printf(sb, ", 0, var.%s)", v->take->name);
+}
+
+static void print_items(const hcl_printer *hp, strbuf *sb, const ir_value *v, size_t col, int indent)
 {
     if (!hcl_multiline(hp, v, col)) {
         sb_putc(sb, '[');

@@ -288,6 +288,41 @@ static ir_value *merge_inside(factor_ctx *fc, ir_value **vals, const bool *prese
     return out;
 }
 
+/* Lists of references where each environment lists the first n of the same
+ * ones (the data subnets of one zone in dev, of three in prod): the longest
+ * list, of which each environment takes its count. A parameter cannot
+ * carry references, but it can carry how many. */
+static ir_value *prefix_list(factor_ctx *fc, ir_value **vals, const bool *present, const fpath *path)
+{
+    const ir_value *longest = NULL;
+    for (size_t i = 0; i < fc->nenvs; i++) {
+        if (!present[i])
+            continue;
+        if (vals[i]->kind != IR_LIST || vals[i]->take)
+            return NULL;
+        if (!longest || vals[i]->items.len > longest->items.len)
+            longest = vals[i];
+    }
+    if (!longest)
+        return NULL;
+    ir_value **counts = arena_alloc(fc->tmp, fc->nenvs * sizeof *counts);
+    for (size_t i = 0; i < fc->nenvs; i++) {
+        counts[i] = NULL;
+        if (!present[i])
+            continue;
+        for (size_t k = 0; k < vals[i]->items.len; k++)
+            if (!ir_value_equal(vals[i]->items.items[k], longest->items.items[k]))
+                return NULL;
+        counts[i] = ir_number(fc->a, arena_printf(fc->a, "%zu", vals[i]->items.len), vals[i]->loc);
+    }
+    ir_value *out = arena_alloc(fc->a, sizeof *out);
+    *out = *longest;
+    fpath count = path_key(path, "count", 0);
+    out->take = new_param(fc, path_text(fc->a, &count), counts, longest->loc);
+    out->take->doc = arena_cat(fc->a, "How many of ", path_text(fc->a, path), " this environment has.", NULL);
+    return out;
+}
+
 /* ---- the environment's name (envname.h) ---- */
 
 static bool ir_mentions_env(const ir_value *v)
@@ -416,6 +451,9 @@ static ir_value *merge_values(factor_ctx *fc, ir_value **vals, const bool *prese
     ir_value *tmpl = env_template(fc, vals, present);
     if (tmpl)
         return tmpl;
+    ir_value *prefix = prefix_list(fc, vals, present, path);
+    if (prefix)
+        return prefix;
     for (size_t i = 0; i < fc->nenvs; i++) {
         if (present[i] && !printable_as_param(vals[i])) {
             diag_error(fc->p->d, vals[i]->loc,

@@ -155,6 +155,7 @@ bool ir_value_equal(const ir_value *x, const ir_value *y)
     case IR_CALL:
         return str_eq(x->text, y->text) && items_equal(x, y);
     case IR_LIST:
+        return x->take == y->take && items_equal(x, y);
     case IR_INTERP:
     case IR_JSON:
         return items_equal(x, y);

@@ -56,6 +56,8 @@ struct ir_value {
     ir_param *param;            /* IR_PARAM */
     bool sensitive;             /* IR_REF: to an attribute the provider marks sensitive (the
                                    stdlib's sensitive_attributes): what shows it must say so */
+    ir_param *take;             /* IR_LIST: only the first var.take items hold (environments
+                                   that differ in how many of the same references they list) */
 };
 
 /* What an IR_PARAM's values are, for typed variables and params. */

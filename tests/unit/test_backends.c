@@ -77,6 +77,32 @@ TEST(bicep_strings_escape_quotes_and_interpolation)
     arena_free(a);
 }
 
+/* A list environments take a count of (factoring's prefix lists) is
+ * Bicep's take(), the count a parameter. */
+TEST(bicep_list_taken_by_count_is_take)
+{
+    arena *a = arena_new();
+    ir_block *b = ir_block_new(a, IRB_RESOURCE, "Microsoft.Search/searchServices@2025-05-01", "s", (src_loc){0});
+    ir_value *l = ir_list(a, (src_loc){0});
+    ir_list_push(a, l, ir_string(a, "a", (src_loc){0}));
+    ir_list_push(a, l, ir_string(a, "b", (src_loc){0}));
+    l->take = arena_alloc(a, sizeof *l->take);
+    l->take->name = "s_zones_count";
+    l->take->type = IRT_NUMBER;
+    ir_block_attr(a, b, "zones", l);
+    ir_program *p = one_stack(a, TARGET_BICEP, b);
+    vec_push(a, &((ir_stack *)p->stacks.items[0])->params, l->take);
+    l->take->values = arena_alloc(a, sizeof *l->take->values);
+    l->take->values[0] = ir_number(a, "1", (src_loc){0});
+    out_set o;
+    out_init(&o, a);
+    diag_ctx d;
+    diag_init(&d, a);
+    bicep_emit(p, &o, &d);
+    CHECK_CONTAINS(file(&o, "infra/bicep/demo/main.bicep"), "zones: take([\n    'a'\n    'b'\n  ], sZonesCount)");
+    arena_free(a);
+}
+
 TEST(yaml_quotes_strings_a_yaml_1_1_reader_would_retype)
 {
     arena *a = arena_new();

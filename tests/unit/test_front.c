@@ -7,6 +7,7 @@
 #include <stdlib.h>
 
 #include "ast.h"
+#include "backends.h"
 #include "compile.h"
 #include "eval.h"
 #include "sema.h"
@@ -425,6 +426,49 @@ TEST(compile_interpolations_with_references_take_the_environment_parameter)
                            "  }\n"
                            "}\n"
                            "arn a {}\n");
+    CHECK_CONTAINS(bad.diags, "differs between environments");
+    compile_free(&bad.c);
+}
+
+/* Environments listing the first n of the same references (one zone's
+ * subnet in dev, three in prod) share the longest list and take their count
+ * of it: a parameter cannot hold references, but it can hold how many. */
+TEST(compile_lists_of_references_of_different_lengths_take_a_count)
+{
+    run r = compile_text("kind zoned {\n"
+                         "  provider = azure\n"
+                         "  attr n : number = 1\n"
+                         "  terraform {\n"
+                         "    for i in range(3) { resource azurerm_subnet \"s${i}\" { name = \"s${i}\" } }\n"
+                         "    resource azurerm_thing this { subnets = [for i in range(self.n) : ref(self, \"azurerm_subnet.s${i}\", \"id\")] }\n"
+                         "  }\n"
+                         "}\n"
+                         "zoned z { when prod { n = 3 } }\n");
+    CHECK_STR(r.diags, "");
+    const ir_block *b = block_named(stack0(&r), "z");
+    const ir_value *subnets = b ? ir_block_get(b, "subnets")->value : NULL;
+    CHECK(subnets && subnets->kind == IR_LIST && subnets->items.len == 3 && subnets->take);
+    CHECK_STR(subnets && subnets->take ? subnets->take->values[0]->text : NULL, "1");
+    CHECK_STR(subnets && subnets->take ? subnets->take->values[1]->text : NULL, "3");
+    out_set o;
+    out_init(&o, r.c.a);
+    tf_emit(r.c.ir, &o, &r.c.d);
+    const out_file *f = out_find(&o, "infra/terraform/modules/demo/main.tf");
+    CHECK_CONTAINS(f ? f->data : NULL, "  subnets = slice([azurerm_subnet.z_s0.id, azurerm_subnet.z_s1.id, "
+                                       "azurerm_subnet.z_s2.id], 0, var.z_subnets_count)\n");
+    const out_file *vars = out_find(&o, "infra/terraform/modules/demo/variables.tf");
+    CHECK_CONTAINS(vars ? vars->data : NULL, "variable \"z_subnets_count\" {\n  type        = number\n");
+    compile_free(&r.c);
+    /* lists that are not prefixes of one another stay an error */
+    run bad = compile_text("kind zoned {\n"
+                           "  provider = azure\n"
+                           "  attr first : number = 0\n"
+                           "  terraform {\n"
+                           "    for i in range(2) { resource azurerm_subnet \"s${i}\" { name = \"s${i}\" } }\n"
+                           "    resource azurerm_thing this { subnets = [ref(self, \"azurerm_subnet.s${self.first}\", \"id\")] }\n"
+                           "  }\n"
+                           "}\n"
+                           "zoned z { when prod { first = 1 } }\n");
     CHECK_CONTAINS(bad.diags, "differs between environments");
     compile_free(&bad.c);
 }
