@@ -331,6 +331,8 @@ resource "azurerm_key_vault_secret" "vault_postgres_admin_password" {
   depends_on       = [azurerm_role_assignment.vault_deployer]
 }
 
+data "aws_caller_identity" "current" {}
+
 resource "aws_s3_bucket" "conversation_logs" {
   bucket        = "s3-mindwell-conversation-logs-${var.environment}-euw1"
   force_destroy = false
@@ -394,6 +396,49 @@ resource "aws_s3_bucket_public_access_block" "conversation_logs" {
   ignore_public_acls      = true
   block_public_policy     = true
   restrict_public_buckets = true
+}
+
+resource "aws_s3_bucket_lifecycle_configuration" "conversation_logs" {
+  bucket = aws_s3_bucket.conversation_logs.id
+
+  rule {
+    id     = "noncurrent-versions"
+    status = "Enabled"
+
+    filter {}
+
+    noncurrent_version_expiration {
+      noncurrent_days = 90
+    }
+
+    abort_incomplete_multipart_upload {
+      days_after_initiation = 7
+    }
+  }
+
+  depends_on = [aws_s3_bucket_versioning.conversation_logs]
+}
+
+resource "aws_s3_bucket_policy" "conversation_logs" {
+  bucket = aws_s3_bucket.conversation_logs.id
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [
+      {
+        Sid       = "DenyInsecureTransport"
+        Effect    = "Deny"
+        Principal = "*"
+        Action    = "s3:*"
+        Resource  = [aws_s3_bucket.conversation_logs.arn, "${aws_s3_bucket.conversation_logs.arn}/*"]
+        Condition = {
+          Bool = {
+            "aws:SecureTransport" = "false"
+          }
+        }
+      },
+    ]
+  })
+  depends_on = [aws_s3_bucket_public_access_block.conversation_logs]
 }
 
 resource "aws_s3_bucket" "summaries" {
@@ -461,6 +506,49 @@ resource "aws_s3_bucket_public_access_block" "summaries" {
   restrict_public_buckets = true
 }
 
+resource "aws_s3_bucket_lifecycle_configuration" "summaries" {
+  bucket = aws_s3_bucket.summaries.id
+
+  rule {
+    id     = "noncurrent-versions"
+    status = "Enabled"
+
+    filter {}
+
+    noncurrent_version_expiration {
+      noncurrent_days = 90
+    }
+
+    abort_incomplete_multipart_upload {
+      days_after_initiation = 7
+    }
+  }
+
+  depends_on = [aws_s3_bucket_versioning.summaries]
+}
+
+resource "aws_s3_bucket_policy" "summaries" {
+  bucket = aws_s3_bucket.summaries.id
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [
+      {
+        Sid       = "DenyInsecureTransport"
+        Effect    = "Deny"
+        Principal = "*"
+        Action    = "s3:*"
+        Resource  = [aws_s3_bucket.summaries.arn, "${aws_s3_bucket.summaries.arn}/*"]
+        Condition = {
+          Bool = {
+            "aws:SecureTransport" = "false"
+          }
+        }
+      },
+    ]
+  })
+  depends_on = [aws_s3_bucket_public_access_block.summaries]
+}
+
 resource "aws_s3_bucket" "media" {
   bucket        = "s3-mindwell-media-${var.environment}-euw1"
   force_destroy = false
@@ -508,6 +596,49 @@ resource "aws_s3_bucket_public_access_block" "media" {
   restrict_public_buckets = true
 }
 
+resource "aws_s3_bucket_lifecycle_configuration" "media" {
+  bucket = aws_s3_bucket.media.id
+
+  rule {
+    id     = "noncurrent-versions"
+    status = "Enabled"
+
+    filter {}
+
+    noncurrent_version_expiration {
+      noncurrent_days = 90
+    }
+
+    abort_incomplete_multipart_upload {
+      days_after_initiation = 7
+    }
+  }
+
+  depends_on = [aws_s3_bucket_versioning.media]
+}
+
+resource "aws_s3_bucket_policy" "media" {
+  bucket = aws_s3_bucket.media.id
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [
+      {
+        Sid       = "DenyInsecureTransport"
+        Effect    = "Deny"
+        Principal = "*"
+        Action    = "s3:*"
+        Resource  = [aws_s3_bucket.media.arn, "${aws_s3_bucket.media.arn}/*"]
+        Condition = {
+          Bool = {
+            "aws:SecureTransport" = "false"
+          }
+        }
+      },
+    ]
+  })
+  depends_on = [aws_s3_bucket_public_access_block.media]
+}
+
 resource "aws_secretsmanager_secret" "openai_api_key" {
   name                    = "mindwell/${var.environment}/openai-api-key"
   description             = "OpenAI API key for MindWell agents running in AWS"
@@ -525,8 +656,6 @@ resource "aws_secretsmanager_secret_version" "openai_api_key" {
   secret_string_wo         = var.openai_api_key
   secret_string_wo_version = var.openai_api_key_version
 }
-
-data "aws_caller_identity" "current" {}
 
 resource "aws_iam_role" "ci_runner" {
   name = "role-mindwell-${var.environment}"
