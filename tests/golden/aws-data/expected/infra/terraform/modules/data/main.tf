@@ -700,6 +700,61 @@ resource "aws_eks_node_group" "cluster_system" {
   ]
 }
 
+resource "aws_iam_role" "cluster_fargate" {
+  name = "eks-data-${var.environment}-euw1-fargate"
+  assume_role_policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [
+      {
+        Effect = "Allow"
+        Principal = {
+          Service = "eks-fargate-pods.amazonaws.com"
+        }
+        Action = "sts:AssumeRole"
+        Condition = {
+          ArnLike = {
+            "aws:SourceArn" = "arn:aws:eks:eu-west-1:${data.aws_caller_identity.current.account_id}:fargateprofile/${aws_eks_cluster.cluster.name}/*"
+          }
+        }
+      },
+    ]
+  })
+  tags = {
+    owner       = "platform"
+    cost_center = "cc-7"
+    environment = var.environment
+    project     = "data"
+  }
+}
+
+resource "aws_iam_role_policy_attachment" "cluster_fargate" {
+  role       = aws_iam_role.cluster_fargate.name
+  policy_arn = "arn:aws:iam::aws:policy/AmazonEKSFargatePodExecutionRolePolicy"
+}
+
+resource "aws_eks_fargate_profile" "cluster_jobs" {
+  cluster_name           = aws_eks_cluster.cluster.name
+  fargate_profile_name   = "jobs"
+  pod_execution_role_arn = aws_iam_role.cluster_fargate.arn
+  subnet_ids = [
+    aws_subnet.main_private_a.id,
+    aws_subnet.main_private_b.id,
+    aws_subnet.main_private_c.id,
+  ]
+  tags = {
+    owner       = "platform"
+    cost_center = "cc-7"
+    environment = var.environment
+    project     = "data"
+  }
+
+  selector {
+    namespace = "jobs"
+  }
+
+  depends_on = [aws_iam_role_policy_attachment.cluster_fargate]
+}
+
 resource "aws_eks_addon" "cluster_vpc_cni" {
   cluster_name                = aws_eks_cluster.cluster.name
   addon_name                  = "vpc-cni"
@@ -737,7 +792,7 @@ resource "aws_eks_addon" "cluster_coredns" {
     environment = var.environment
     project     = "data"
   }
-  depends_on = [aws_eks_node_group.cluster_system]
+  depends_on = [aws_eks_node_group.cluster_system, aws_eks_fargate_profile.cluster_jobs]
 }
 
 resource "aws_eks_addon" "cluster_eks_pod_identity_agent" {
@@ -860,6 +915,15 @@ resource "aws_vpc_security_group_ingress_rule" "db_from_cluster" {
   description                  = "PostgreSQL from cluster"
 }
 
+resource "aws_vpc_security_group_ingress_rule" "db_from_cluster_fargate" {
+  security_group_id            = aws_security_group.db.id
+  referenced_security_group_id = aws_eks_cluster.cluster.vpc_config[0].cluster_security_group_id
+  ip_protocol                  = "tcp"
+  from_port                    = 5432
+  to_port                      = 5432
+  description                  = "PostgreSQL from cluster (Fargate)"
+}
+
 resource "aws_elasticache_replication_group" "sessions" {
   replication_group_id       = "redis-data-${var.environment}-euw1"
   description                = "redis sessions of data"
@@ -922,6 +986,15 @@ resource "aws_vpc_security_group_ingress_rule" "sessions_from_cluster" {
   from_port                    = 6379
   to_port                      = 6379
   description                  = "redis from cluster"
+}
+
+resource "aws_vpc_security_group_ingress_rule" "sessions_from_cluster_fargate" {
+  security_group_id            = aws_security_group.sessions.id
+  referenced_security_group_id = aws_eks_cluster.cluster.vpc_config[0].cluster_security_group_id
+  ip_protocol                  = "tcp"
+  from_port                    = 6379
+  to_port                      = 6379
+  description                  = "redis from cluster (Fargate)"
 }
 
 resource "aws_docdb_cluster" "audit" {
@@ -1019,6 +1092,15 @@ resource "aws_vpc_security_group_ingress_rule" "audit_from_cluster" {
   from_port                    = 27017
   to_port                      = 27017
   description                  = "DocumentDB from cluster"
+}
+
+resource "aws_vpc_security_group_ingress_rule" "audit_from_cluster_fargate" {
+  security_group_id            = aws_security_group.audit.id
+  referenced_security_group_id = aws_eks_cluster.cluster.vpc_config[0].cluster_security_group_id
+  ip_protocol                  = "tcp"
+  from_port                    = 27017
+  to_port                      = 27017
+  description                  = "DocumentDB from cluster (Fargate)"
 }
 
 resource "aws_opensearch_domain" "search" {
@@ -1209,6 +1291,15 @@ resource "aws_vpc_security_group_ingress_rule" "search_from_cluster" {
   from_port                    = 443
   to_port                      = 443
   description                  = "OpenSearch from cluster"
+}
+
+resource "aws_vpc_security_group_ingress_rule" "search_from_cluster_fargate" {
+  security_group_id            = aws_security_group.search.id
+  referenced_security_group_id = aws_eks_cluster.cluster.vpc_config[0].cluster_security_group_id
+  ip_protocol                  = "tcp"
+  from_port                    = 443
+  to_port                      = 443
+  description                  = "OpenSearch from cluster (Fargate)"
 }
 
 resource "aws_eip" "main_nat_b" {
