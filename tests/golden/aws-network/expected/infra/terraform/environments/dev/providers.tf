@@ -2,4 +2,13 @@
 
 provider "aws" {
   region = "eu-west-1"
+
+  default_tags {
+    tags = {
+      owner       = "platform"
+      cost_center = "cc-7"
+      environment = "dev"
+      project     = "net"
+    }
+  }
 }
