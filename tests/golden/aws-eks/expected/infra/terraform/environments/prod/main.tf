@@ -17,4 +17,5 @@ module "kube" {
   main_private_b_via_b_enabled                 = true
   main_private_c_via_c_enabled                 = true
   jwt_signing_key                              = var.jwt_signing_key
+  jwt_signing_key_version                      = var.jwt_signing_key_version
 }

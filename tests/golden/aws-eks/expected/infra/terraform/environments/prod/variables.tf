@@ -5,3 +5,9 @@ variable "jwt_signing_key" {
   description = "Secret jwt_signing_key, supplied at deployment."
   sensitive   = true
 }
+
+variable "jwt_signing_key_version" {
+  type        = number
+  description = "Version of secret jwt_signing_key in write-only attributes: bump it to send a new value (Terraform keeps the value out of state)."
+  default     = 1
+}

@@ -1324,8 +1324,9 @@ resource "aws_secretsmanager_secret" "jwt_signing" {
 }
 
 resource "aws_secretsmanager_secret_version" "jwt_signing" {
-  secret_id     = aws_secretsmanager_secret.jwt_signing.id
-  secret_string = var.jwt_signing_key
+  secret_id                = aws_secretsmanager_secret.jwt_signing.id
+  secret_string_wo         = var.jwt_signing_key
+  secret_string_wo_version = var.jwt_signing_key_version
 }
 
 resource "aws_iam_role" "media_api" {

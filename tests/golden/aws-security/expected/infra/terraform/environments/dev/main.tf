@@ -7,4 +7,5 @@ module "keys" {
   shared_deletion_window_in_days = 7
   api_url_value                  = "https://api.dev.example.com"
   signing_key                    = var.signing_key
+  signing_key_version            = var.signing_key_version
 }

@@ -7,4 +7,5 @@ module "keys" {
   shared_deletion_window_in_days = 30
   api_url_value                  = "https://api.example.com"
   signing_key                    = var.signing_key
+  signing_key_version            = var.signing_key_version
 }

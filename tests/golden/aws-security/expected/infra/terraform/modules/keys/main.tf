@@ -109,11 +109,12 @@ resource "aws_ssm_parameter" "allowed_origins" {
 }
 
 resource "aws_ssm_parameter" "signing_key" {
-  name   = "/keys/${var.environment}/signing-key"
-  type   = "SecureString"
-  value  = var.signing_key
-  key_id = aws_kms_key.shared.arn
-  tier   = "Standard"
+  name             = "/keys/${var.environment}/signing-key"
+  type             = "SecureString"
+  value_wo         = var.signing_key
+  value_wo_version = var.signing_key_version
+  key_id           = aws_kms_key.shared.arn
+  tier             = "Standard"
   tags = {
     owner       = "platform"
     cost_center = "cc-7"
