@@ -451,11 +451,13 @@ static ir_value *merge_values(factor_ctx *fc, ir_value **vals, const bool *prese
     ir_value *tmpl = env_template(fc, vals, present);
     if (tmpl)
         return tmpl;
-    ir_value *prefix = prefix_list(fc, vals, present, path);
-    if (prefix)
-        return prefix;
     for (size_t i = 0; i < fc->nenvs; i++) {
         if (present[i] && !printable_as_param(vals[i])) {
+            /* plain values become a parameter as they are; references only
+             * as a count of the longest list */
+            ir_value *prefix = prefix_list(fc, vals, present, path);
+            if (prefix)
+                return prefix;
             diag_error(fc->p->d, vals[i]->loc,
                        "a value that refers to other resources differs between environments (%s); "
                        "make the difference a plain value", path_text(fc->a, path));
