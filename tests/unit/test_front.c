@@ -675,7 +675,7 @@ TEST(compile_cidr_subnet_and_range_carve_a_range)
     run neg = compile_text(cat(carve, "carve c { net = 10.0.0.0/16  bits = 1 }\n"
                                       "kind counted { provider = azure  terraform { resource azurerm_x this { n = range(-1) } } }\n"
                                       "counted k {}\n"));
-    CHECK_CONTAINS(neg.diags, "range(): takes a whole number from 0 to 1024");
+    CHECK_CONTAINS(neg.diags, "range(): takes a whole number from 0 to 100000");
     compile_free(&neg.c);
 }
 
