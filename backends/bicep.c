@@ -558,11 +558,24 @@ static void note_xref(bicep_ctx *bc, bicep_tmpl *from, bicep_tmpl *to, const ir_
     vec_push(bc->a, &from->ins, x);
 }
 
+/* The block a child resource names as its parent (`parent = account`). */
+static const ir_block *parent_block(const ir_block *b)
+{
+    const ir_entry *p = ir_block_get(b, "parent");
+    return p && p->value && p->value->kind == IR_REF && !p->value->ref_path ? p->value->ref_block : NULL;
+}
+
 static void note_existing(bicep_ctx *bc, bicep_tmpl *t, const ir_block *b)
 {
     for (size_t i = 0; i < t->existing.len; i++)
         if (((const bicep_existing *)t->existing.items[i])->block == b)
             return;
+    /* A child resource is looked up under its parent (a name alone does
+     * not find a database in an account), so its parents are looked up
+     * too, unless this template makes them. */
+    const ir_block *parent = parent_block(b);
+    if (parent && ptrmap_get(&bc->tmpl_of, parent) != t)
+        note_existing(bc, t, parent);
     bicep_existing *x = arena_alloc(bc->a, sizeof *x);
     x->block = b;
     x->sym = b->name;
@@ -716,9 +729,19 @@ static void bicep_existing_block(bicep_ctx *bc, strbuf *sb, const bicep_existing
                    "name, or one that differs only by the environment)", bc->s->name, b->name);
         return;
     }
-    sb_printf(sb, "\nresource %s '%s' existing = {\n  name: ", x->sym, b->type);
+    sb_printf(sb, "\nresource %s '%s' existing = {\n", x->sym, b->type);
+    const ir_block *parent = parent_block(b);
+    if (parent) {
+        const char *psym = existing_sym(bc, parent);
+        sb_printf(sb, "  parent: %s\n", psym ? psym : parent->name);
+    }
+    sb_puts(sb, "  name: ");
     bicep_value(bc, sb, name->value, 2);
     sb_putc(sb, '\n');
+    if (parent) {               /* its parent says where it is */
+        sb_puts(sb, "}\n");
+        return;
+    }
     /* In the group the module is deployed to, it is looked up there: Bicep
      * takes it as a parent or an extension's scope only then. */
     const ir_value *here = bc->at ? bc->at->scope : NULL;
