@@ -40,6 +40,7 @@ resource cache 'Microsoft.Cache/redis@2024-11-01' = {
     disableAccessKeyAuthentication: true
     redisConfiguration: {
       'aad-enabled': 'true'
+      databases: '22'
     }
   }
   zones: cacheZonesEnabled ? [
