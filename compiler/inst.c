@@ -415,8 +415,9 @@ src_loc inst_attr_loc(const ebody *b, const char *name, src_loc dflt)
     return dflt;
 }
 
-/* Attributes every resource has without declaring them: its name, tags and
- * instance number, and where its provider places resources, its region. */
+/* Attributes every resource has without declaring them: its name, tags,
+ * instance number and abbreviation (naming tokens), and where its provider
+ * places resources, its region. */
 /* Is name the region key of the provider of b's resource (b its body)? */
 static bool region_key(const ebody *b, const char *name)
 {
@@ -430,7 +431,7 @@ static bool implicit_attr(const ebody *b, const char *name)
         return false;
     const provider_decl *pd = b->owner->k->prov;
     return strcmp(name, "name") == 0 || strcmp(name, "tags") == 0 || strcmp(name, "instance") == 0 ||
-           (pd && pd->region_key && strcmp(name, pd->region_key) == 0);
+           strcmp(name, "abbrev") == 0 || (pd && pd->region_key && strcmp(name, pd->region_key) == 0);
 }
 
 typedef struct body_ctx {
@@ -801,8 +802,14 @@ static const char *name_token(void *ctx, const char *tok, size_t n)
     env_state *es = tc->es;
     instance *in = tc->in;
 #define TOK(s) (n == sizeof s - 1 && strncmp(tok, s, n) == 0)
-    if (TOK("abbrev"))
+    if (TOK("abbrev")) {
+        /* a resource may name its own role in place of its kind's
+         * abbreviation: two web apps of one kind, "api" and "adminapi" */
+        value *own = in ? inst_body_get(inst_body(es, in), "abbrev") : NULL;
+        if (own && own->kind == V_STRING)
+            return own->text;
         return !in ? tc->abbrev : in->k->naming.abbrev ? in->k->naming.abbrev : in->k->name;
+    }
     if (TOK("project"))
         return es->p->project_name;
     if (TOK("env"))
