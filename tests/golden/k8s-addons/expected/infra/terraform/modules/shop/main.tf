@@ -296,3 +296,28 @@ resource "helm_release" "csi_azure" {
   ]
   depends_on = [helm_release.csi_driver]
 }
+
+resource "helm_release" "ingress" {
+  name             = "ingress-nginx"
+  repository       = "https://kubernetes.github.io/ingress-nginx"
+  chart            = "ingress-nginx"
+  version          = "4.14.1"
+  namespace        = "ingress-nginx"
+  create_namespace = true
+  atomic           = true
+  cleanup_on_fail  = true
+  max_history      = 10
+  values = [
+    jsonencode({
+      controller = {
+        service = {
+          externalTrafficPolicy = "Local"
+          annotations = {
+            "service.beta.kubernetes.io/azure-load-balancer-health-probe-request-path" = "/healthz"
+            "service.beta.kubernetes.io/azure-dns-label-name"                          = "shop-${var.environment}-ingress"
+          }
+        }
+      }
+    }),
+  ]
+}
