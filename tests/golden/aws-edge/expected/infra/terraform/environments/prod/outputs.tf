@@ -35,3 +35,11 @@ output "public_graphql_target_group_arn" {
 output "public_web_target_group_arn" {
   value = module.edge.public_web_target_group_arn
 }
+
+output "public_mesh_target_group_arn" {
+  value = module.edge.public_mesh_target_group_arn
+}
+
+output "lb_controller_arn" {
+  value = module.edge.lb_controller_arn
+}

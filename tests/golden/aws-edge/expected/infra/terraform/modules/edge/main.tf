@@ -932,6 +932,42 @@ resource "aws_vpc_security_group_ingress_rule" "public_backend_from_public_3000"
   description                  = "load balancer public on 3000"
 }
 
+resource "aws_vpc_security_group_egress_rule" "public_to_targets_8080" {
+  security_group_id            = aws_security_group.public.id
+  referenced_security_group_id = aws_security_group.cluster.id
+  ip_protocol                  = "tcp"
+  from_port                    = 8080
+  to_port                      = 8080
+  description                  = "targets on 8080"
+}
+
+resource "aws_vpc_security_group_ingress_rule" "public_backend_from_public_8080" {
+  security_group_id            = aws_security_group.cluster.id
+  referenced_security_group_id = aws_security_group.public.id
+  ip_protocol                  = "tcp"
+  from_port                    = 8080
+  to_port                      = 8080
+  description                  = "load balancer public on 8080"
+}
+
+resource "aws_vpc_security_group_egress_rule" "public_to_targets_15021" {
+  security_group_id            = aws_security_group.public.id
+  referenced_security_group_id = aws_security_group.cluster.id
+  ip_protocol                  = "tcp"
+  from_port                    = 15021
+  to_port                      = 15021
+  description                  = "targets on 15021"
+}
+
+resource "aws_vpc_security_group_ingress_rule" "public_backend_from_public_15021" {
+  security_group_id            = aws_security_group.cluster.id
+  referenced_security_group_id = aws_security_group.public.id
+  ip_protocol                  = "tcp"
+  from_port                    = 15021
+  to_port                      = 15021
+  description                  = "load balancer public on 15021"
+}
+
 resource "aws_lb_listener" "public_http" {
   load_balancer_arn = aws_lb.public.arn
   port              = 80
@@ -979,6 +1015,7 @@ resource "aws_lb_listener" "public_https" {
 }
 
 resource "aws_lb_target_group" "public_graphql" {
+  name                 = "edge-public-graphql-4000-${var.environment}"
   port                 = 4000
   protocol             = "HTTP"
   target_type          = "ip"
@@ -1072,6 +1109,63 @@ resource "aws_lb_listener_rule" "public_web" {
   condition {
     path_pattern {
       values = ["/*"]
+    }
+  }
+}
+
+resource "aws_lb_target_group" "public_mesh" {
+  name                 = "edge-public-mesh-8080-${var.environment}"
+  port                 = 8080
+  protocol             = "HTTP"
+  target_type          = "ip"
+  vpc_id               = aws_vpc.main.id
+  deregistration_delay = "30"
+  tags = {
+    owner       = "platform"
+    cost_center = "cc-7"
+    environment = var.environment
+    project     = "edge"
+    Name        = "alb-edge-${var.environment}-euw1-mesh"
+  }
+
+  health_check {
+    path                = "/healthz/ready"
+    port                = "15021"
+    matcher             = "200-399"
+    interval            = 15
+    healthy_threshold   = 2
+    unhealthy_threshold = 3
+  }
+
+  lifecycle {
+    create_before_destroy = true
+  }
+}
+
+resource "aws_lb_listener_rule" "public_mesh" {
+  listener_arn = aws_lb_listener.public_https.arn
+  priority     = 50
+  tags = {
+    owner       = "platform"
+    cost_center = "cc-7"
+    environment = var.environment
+    project     = "edge"
+  }
+
+  action {
+    type             = "forward"
+    target_group_arn = aws_lb_target_group.public_mesh.arn
+  }
+
+  condition {
+    path_pattern {
+      values = ["/*"]
+    }
+  }
+
+  condition {
+    host_header {
+      values = ["api.edge.example"]
     }
   }
 }
@@ -1228,6 +1322,88 @@ resource "aws_wafv2_web_acl_logging_configuration" "public" {
   resource_arn            = aws_wafv2_web_acl.public.arn
   log_destination_configs = [aws_cloudwatch_log_group.public_waf.arn]
   depends_on              = [aws_cloudwatch_log_resource_policy.public_waf]
+}
+
+resource "aws_iam_role" "lb_controller" {
+  name = "role-edge-${var.environment}"
+  assume_role_policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [
+      {
+        Effect = "Allow"
+        Principal = {
+          Service = "pods.eks.amazonaws.com"
+        }
+        Action = ["sts:AssumeRole", "sts:TagSession"]
+        Condition = {
+          StringEquals = {
+            "aws:SourceAccount" = data.aws_caller_identity.current.account_id
+          }
+          ArnEquals = {
+            "aws:SourceArn" = aws_eks_cluster.cluster.arn
+          }
+        }
+      },
+    ]
+  })
+  tags = {
+    owner       = "platform"
+    cost_center = "cc-7"
+    environment = var.environment
+    project     = "edge"
+  }
+}
+
+resource "aws_eks_pod_identity_association" "lb_controller" {
+  cluster_name    = aws_eks_cluster.cluster.name
+  namespace       = "kube-system"
+  service_account = "aws-load-balancer-controller"
+  role_arn        = aws_iam_role.lb_controller.arn
+  tags = {
+    owner       = "platform"
+    cost_center = "cc-7"
+    environment = var.environment
+    project     = "edge"
+  }
+}
+
+resource "aws_iam_role_policy" "lb_controller" {
+  name = "workload"
+  role = aws_iam_role.lb_controller.id
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [
+      {
+        Sid    = "RegisterTargets"
+        Effect = "Allow"
+        Action = ["elasticloadbalancing:RegisterTargets", "elasticloadbalancing:DeregisterTargets"]
+        Resource = [
+          aws_lb_target_group.public_graphql.arn,
+          aws_lb_target_group.public_web.arn,
+          aws_lb_target_group.public_mesh.arn,
+        ]
+      },
+      {
+        Sid    = "DescribeTargets"
+        Effect = "Allow"
+        Action = [
+          "elasticloadbalancing:DescribeLoadBalancers",
+          "elasticloadbalancing:DescribeTargetGroups",
+          "elasticloadbalancing:DescribeTargetHealth",
+          "elasticloadbalancing:DescribeListeners",
+          "elasticloadbalancing:DescribeRules",
+          "elasticloadbalancing:DescribeTags",
+          "ec2:DescribeInstances",
+          "ec2:DescribeNetworkInterfaces",
+          "ec2:DescribeSubnets",
+          "ec2:DescribeSecurityGroups",
+          "ec2:DescribeVpcs",
+          "ec2:DescribeAvailabilityZones",
+        ]
+        Resource = "*"
+      },
+    ]
+  })
 }
 
 resource "aws_eip" "main_nat_b" {

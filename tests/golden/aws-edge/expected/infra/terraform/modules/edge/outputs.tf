@@ -35,3 +35,11 @@ output "public_graphql_target_group_arn" {
 output "public_web_target_group_arn" {
   value = aws_lb_target_group.public_web.arn
 }
+
+output "public_mesh_target_group_arn" {
+  value = aws_lb_target_group.public_mesh.arn
+}
+
+output "lb_controller_arn" {
+  value = aws_iam_role.lb_controller.arn
+}

@@ -3,3 +3,7 @@
 output "lb_controller_arn" {
   value = module.shop.lb_controller_arn
 }
+
+output "main_id" {
+  value = module.shop.main_id
+}

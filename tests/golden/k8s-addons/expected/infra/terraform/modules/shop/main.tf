@@ -173,6 +173,459 @@ resource "helm_release" "lb" {
   ]
 }
 
+resource "aws_vpc" "main" {
+  cidr_block           = "10.60.0.0/16"
+  enable_dns_support   = true
+  enable_dns_hostnames = true
+  tags = {
+    owner       = "platform"
+    cost_center = "cc-7"
+    environment = var.environment
+    project     = "shop"
+    Name        = "vpc-shop-${var.environment}-euw1"
+  }
+}
+
+resource "aws_default_security_group" "main" {
+  vpc_id = aws_vpc.main.id
+  tags = {
+    owner       = "platform"
+    cost_center = "cc-7"
+    environment = var.environment
+    project     = "shop"
+    Name        = "vpc-shop-${var.environment}-euw1-default"
+  }
+}
+
+resource "aws_internet_gateway" "main" {
+  vpc_id = aws_vpc.main.id
+  tags = {
+    owner       = "platform"
+    cost_center = "cc-7"
+    environment = var.environment
+    project     = "shop"
+    Name        = "vpc-shop-${var.environment}-euw1"
+  }
+}
+
+resource "aws_subnet" "main_public_a" {
+  vpc_id                  = aws_vpc.main.id
+  availability_zone       = "eu-west-1a"
+  cidr_block              = "10.60.0.0/20"
+  map_public_ip_on_launch = false
+  tags = {
+    owner                    = "platform"
+    cost_center              = "cc-7"
+    environment              = var.environment
+    project                  = "shop"
+    Name                     = "vpc-shop-${var.environment}-euw1-public-a"
+    "kubernetes.io/role/elb" = "1"
+  }
+}
+
+resource "aws_subnet" "main_private_a" {
+  vpc_id            = aws_vpc.main.id
+  availability_zone = "eu-west-1a"
+  cidr_block        = "10.60.48.0/20"
+  tags = {
+    owner                             = "platform"
+    cost_center                       = "cc-7"
+    environment                       = var.environment
+    project                           = "shop"
+    Name                              = "vpc-shop-${var.environment}-euw1-private-a"
+    "kubernetes.io/role/internal-elb" = "1"
+  }
+}
+
+resource "aws_subnet" "main_data_a" {
+  vpc_id            = aws_vpc.main.id
+  availability_zone = "eu-west-1a"
+  cidr_block        = "10.60.96.0/20"
+  tags = {
+    owner       = "platform"
+    cost_center = "cc-7"
+    environment = var.environment
+    project     = "shop"
+    Name        = "vpc-shop-${var.environment}-euw1-data-a"
+  }
+}
+
+resource "aws_subnet" "main_public_b" {
+  vpc_id                  = aws_vpc.main.id
+  availability_zone       = "eu-west-1b"
+  cidr_block              = "10.60.16.0/20"
+  map_public_ip_on_launch = false
+  tags = {
+    owner                    = "platform"
+    cost_center              = "cc-7"
+    environment              = var.environment
+    project                  = "shop"
+    Name                     = "vpc-shop-${var.environment}-euw1-public-b"
+    "kubernetes.io/role/elb" = "1"
+  }
+}
+
+resource "aws_subnet" "main_private_b" {
+  vpc_id            = aws_vpc.main.id
+  availability_zone = "eu-west-1b"
+  cidr_block        = "10.60.64.0/20"
+  tags = {
+    owner                             = "platform"
+    cost_center                       = "cc-7"
+    environment                       = var.environment
+    project                           = "shop"
+    Name                              = "vpc-shop-${var.environment}-euw1-private-b"
+    "kubernetes.io/role/internal-elb" = "1"
+  }
+}
+
+resource "aws_subnet" "main_data_b" {
+  vpc_id            = aws_vpc.main.id
+  availability_zone = "eu-west-1b"
+  cidr_block        = "10.60.112.0/20"
+  tags = {
+    owner       = "platform"
+    cost_center = "cc-7"
+    environment = var.environment
+    project     = "shop"
+    Name        = "vpc-shop-${var.environment}-euw1-data-b"
+  }
+}
+
+resource "aws_subnet" "main_public_c" {
+  vpc_id                  = aws_vpc.main.id
+  availability_zone       = "eu-west-1c"
+  cidr_block              = "10.60.32.0/20"
+  map_public_ip_on_launch = false
+  tags = {
+    owner                    = "platform"
+    cost_center              = "cc-7"
+    environment              = var.environment
+    project                  = "shop"
+    Name                     = "vpc-shop-${var.environment}-euw1-public-c"
+    "kubernetes.io/role/elb" = "1"
+  }
+}
+
+resource "aws_subnet" "main_private_c" {
+  vpc_id            = aws_vpc.main.id
+  availability_zone = "eu-west-1c"
+  cidr_block        = "10.60.80.0/20"
+  tags = {
+    owner                             = "platform"
+    cost_center                       = "cc-7"
+    environment                       = var.environment
+    project                           = "shop"
+    Name                              = "vpc-shop-${var.environment}-euw1-private-c"
+    "kubernetes.io/role/internal-elb" = "1"
+  }
+}
+
+resource "aws_subnet" "main_data_c" {
+  vpc_id            = aws_vpc.main.id
+  availability_zone = "eu-west-1c"
+  cidr_block        = "10.60.128.0/20"
+  tags = {
+    owner       = "platform"
+    cost_center = "cc-7"
+    environment = var.environment
+    project     = "shop"
+    Name        = "vpc-shop-${var.environment}-euw1-data-c"
+  }
+}
+
+resource "aws_route_table" "main_public" {
+  vpc_id = aws_vpc.main.id
+  tags = {
+    owner       = "platform"
+    cost_center = "cc-7"
+    environment = var.environment
+    project     = "shop"
+    Name        = "vpc-shop-${var.environment}-euw1-public"
+  }
+}
+
+resource "aws_route" "main_public_internet" {
+  route_table_id         = aws_route_table.main_public.id
+  destination_cidr_block = "0.0.0.0/0"
+  gateway_id             = aws_internet_gateway.main.id
+}
+
+resource "aws_route_table_association" "main_public_a" {
+  subnet_id      = aws_subnet.main_public_a.id
+  route_table_id = aws_route_table.main_public.id
+}
+
+resource "aws_route_table_association" "main_public_b" {
+  subnet_id      = aws_subnet.main_public_b.id
+  route_table_id = aws_route_table.main_public.id
+}
+
+resource "aws_route_table_association" "main_public_c" {
+  subnet_id      = aws_subnet.main_public_c.id
+  route_table_id = aws_route_table.main_public.id
+}
+
+resource "aws_eip" "main_nat_a" {
+  domain = "vpc"
+  tags = {
+    owner       = "platform"
+    cost_center = "cc-7"
+    environment = var.environment
+    project     = "shop"
+    Name        = "vpc-shop-${var.environment}-euw1-nat-a"
+  }
+}
+
+resource "aws_nat_gateway" "main_a" {
+  allocation_id = aws_eip.main_nat_a.id
+  subnet_id     = aws_subnet.main_public_a.id
+  tags = {
+    owner       = "platform"
+    cost_center = "cc-7"
+    environment = var.environment
+    project     = "shop"
+    Name        = "vpc-shop-${var.environment}-euw1-a"
+  }
+  depends_on = [aws_internet_gateway.main]
+}
+
+resource "aws_eip" "main_nat_b" {
+  domain = "vpc"
+  tags = {
+    owner       = "platform"
+    cost_center = "cc-7"
+    environment = var.environment
+    project     = "shop"
+    Name        = "vpc-shop-${var.environment}-euw1-nat-b"
+  }
+}
+
+resource "aws_nat_gateway" "main_b" {
+  allocation_id = aws_eip.main_nat_b.id
+  subnet_id     = aws_subnet.main_public_b.id
+  tags = {
+    owner       = "platform"
+    cost_center = "cc-7"
+    environment = var.environment
+    project     = "shop"
+    Name        = "vpc-shop-${var.environment}-euw1-b"
+  }
+  depends_on = [aws_internet_gateway.main]
+}
+
+resource "aws_eip" "main_nat_c" {
+  domain = "vpc"
+  tags = {
+    owner       = "platform"
+    cost_center = "cc-7"
+    environment = var.environment
+    project     = "shop"
+    Name        = "vpc-shop-${var.environment}-euw1-nat-c"
+  }
+}
+
+resource "aws_nat_gateway" "main_c" {
+  allocation_id = aws_eip.main_nat_c.id
+  subnet_id     = aws_subnet.main_public_c.id
+  tags = {
+    owner       = "platform"
+    cost_center = "cc-7"
+    environment = var.environment
+    project     = "shop"
+    Name        = "vpc-shop-${var.environment}-euw1-c"
+  }
+  depends_on = [aws_internet_gateway.main]
+}
+
+resource "aws_route_table" "main_private_a" {
+  vpc_id = aws_vpc.main.id
+  tags = {
+    owner       = "platform"
+    cost_center = "cc-7"
+    environment = var.environment
+    project     = "shop"
+    Name        = "vpc-shop-${var.environment}-euw1-private-a"
+  }
+}
+
+resource "aws_route" "main_private_a_via_a" {
+  route_table_id         = aws_route_table.main_private_a.id
+  destination_cidr_block = "0.0.0.0/0"
+  nat_gateway_id         = aws_nat_gateway.main_a.id
+}
+
+resource "aws_route_table_association" "main_private_a" {
+  subnet_id      = aws_subnet.main_private_a.id
+  route_table_id = aws_route_table.main_private_a.id
+}
+
+resource "aws_route_table" "main_private_b" {
+  vpc_id = aws_vpc.main.id
+  tags = {
+    owner       = "platform"
+    cost_center = "cc-7"
+    environment = var.environment
+    project     = "shop"
+    Name        = "vpc-shop-${var.environment}-euw1-private-b"
+  }
+}
+
+resource "aws_route" "main_private_b_via_b" {
+  route_table_id         = aws_route_table.main_private_b.id
+  destination_cidr_block = "0.0.0.0/0"
+  nat_gateway_id         = aws_nat_gateway.main_b.id
+}
+
+resource "aws_route_table_association" "main_private_b" {
+  subnet_id      = aws_subnet.main_private_b.id
+  route_table_id = aws_route_table.main_private_b.id
+}
+
+resource "aws_route_table" "main_private_c" {
+  vpc_id = aws_vpc.main.id
+  tags = {
+    owner       = "platform"
+    cost_center = "cc-7"
+    environment = var.environment
+    project     = "shop"
+    Name        = "vpc-shop-${var.environment}-euw1-private-c"
+  }
+}
+
+resource "aws_route" "main_private_c_via_c" {
+  route_table_id         = aws_route_table.main_private_c.id
+  destination_cidr_block = "0.0.0.0/0"
+  nat_gateway_id         = aws_nat_gateway.main_c.id
+}
+
+resource "aws_route_table_association" "main_private_c" {
+  subnet_id      = aws_subnet.main_private_c.id
+  route_table_id = aws_route_table.main_private_c.id
+}
+
+resource "aws_route_table" "main_data" {
+  vpc_id = aws_vpc.main.id
+  tags = {
+    owner       = "platform"
+    cost_center = "cc-7"
+    environment = var.environment
+    project     = "shop"
+    Name        = "vpc-shop-${var.environment}-euw1-data"
+  }
+}
+
+resource "aws_route_table_association" "main_data_a" {
+  subnet_id      = aws_subnet.main_data_a.id
+  route_table_id = aws_route_table.main_data.id
+}
+
+resource "aws_route_table_association" "main_data_b" {
+  subnet_id      = aws_subnet.main_data_b.id
+  route_table_id = aws_route_table.main_data.id
+}
+
+resource "aws_route_table_association" "main_data_c" {
+  subnet_id      = aws_subnet.main_data_c.id
+  route_table_id = aws_route_table.main_data.id
+}
+
+resource "aws_cloudwatch_log_group" "main_flow_logs" {
+  name              = "/aws/vpc/flow-logs/vpc-shop-${var.environment}-euw1"
+  retention_in_days = 365
+  tags = {
+    owner       = "platform"
+    cost_center = "cc-7"
+    environment = var.environment
+    project     = "shop"
+  }
+}
+
+resource "aws_iam_role" "main_flow_logs" {
+  name = "vpc-shop-${var.environment}-euw1-flow-logs"
+  assume_role_policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [
+      {
+        Effect = "Allow"
+        Principal = {
+          Service = "vpc-flow-logs.amazonaws.com"
+        }
+        Action = "sts:AssumeRole"
+        Condition = {
+          StringEquals = {
+            "aws:SourceAccount" = data.aws_caller_identity.current.account_id
+          }
+          ArnLike = {
+            "aws:SourceArn" = "arn:aws:ec2:eu-west-1:${data.aws_caller_identity.current.account_id}:vpc-flow-log/*"
+          }
+        }
+      },
+    ]
+  })
+  tags = {
+    owner       = "platform"
+    cost_center = "cc-7"
+    environment = var.environment
+    project     = "shop"
+  }
+}
+
+resource "aws_iam_role_policy" "main_flow_logs" {
+  name = "write-flow-logs"
+  role = aws_iam_role.main_flow_logs.id
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [
+      {
+        Effect   = "Allow"
+        Action   = ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"]
+        Resource = "${aws_cloudwatch_log_group.main_flow_logs.arn}:*"
+      },
+    ]
+  })
+}
+
+resource "aws_flow_log" "main" {
+  vpc_id                   = aws_vpc.main.id
+  traffic_type             = "ALL"
+  log_destination_type     = "cloud-watch-logs"
+  log_destination          = aws_cloudwatch_log_group.main_flow_logs.arn
+  iam_role_arn             = aws_iam_role.main_flow_logs.arn
+  max_aggregation_interval = 60
+  tags = {
+    owner       = "platform"
+    cost_center = "cc-7"
+    environment = var.environment
+    project     = "shop"
+  }
+}
+
+resource "helm_release" "lb_declared" {
+  name             = "aws-load-balancer-controller"
+  repository       = "https://aws.github.io/eks-charts"
+  chart            = "aws-load-balancer-controller"
+  version          = "3.5.0"
+  namespace        = "lb"
+  create_namespace = true
+  atomic           = true
+  cleanup_on_fail  = true
+  max_history      = 10
+  values = [
+    jsonencode({
+      clusterName = "cluster-stub-shop-${var.environment}-euw1"
+      region      = "eu-west-1"
+      vpcId       = aws_vpc.main.id
+      serviceAccount = {
+        name = "aws-load-balancer-controller"
+        annotations = {
+          "eks.amazonaws.com/role-arn" = aws_iam_role.lb_controller.arn
+        }
+      }
+    }),
+  ]
+}
+
 resource "helm_release" "certs" {
   name             = "cert-manager"
   repository       = "oci://quay.io/jetstack/charts"

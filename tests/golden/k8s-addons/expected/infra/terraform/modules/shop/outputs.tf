@@ -3,3 +3,7 @@
 output "lb_controller_arn" {
   value = aws_iam_role.lb_controller.arn
 }
+
+output "main_id" {
+  value = aws_vpc.main.id
+}
