@@ -136,6 +136,10 @@ output "backups_arn" {
   value = module.mindflow.backups_arn
 }
 
+output "tfstate_arn" {
+  value = module.mindflow.tfstate_arn
+}
+
 output "audit_logs_arn" {
   value = module.mindflow.audit_logs_arn
 }

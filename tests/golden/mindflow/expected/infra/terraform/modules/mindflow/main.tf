@@ -2894,6 +2894,114 @@ resource "aws_s3_bucket_policy" "backups" {
   depends_on = [aws_s3_bucket_public_access_block.backups]
 }
 
+resource "aws_s3_bucket" "tfstate" {
+  bucket        = "s3-mindflow-tfstate-${var.environment}-euw1"
+  force_destroy = false
+  tags = {
+    owner       = "platform"
+    cost_center = "cc-3003"
+    environment = var.environment
+    project     = "mindflow"
+  }
+}
+
+resource "aws_s3_bucket_versioning" "tfstate" {
+  bucket = aws_s3_bucket.tfstate.id
+
+  versioning_configuration {
+    status = "Enabled"
+  }
+}
+
+resource "aws_kms_key" "tfstate" {
+  description             = "Encryption key of S3 bucket s3-mindflow-tfstate-${var.environment}-euw1"
+  enable_key_rotation     = true
+  deletion_window_in_days = 30
+  tags = {
+    owner       = "platform"
+    cost_center = "cc-3003"
+    environment = var.environment
+    project     = "mindflow"
+  }
+}
+
+resource "aws_kms_alias" "tfstate" {
+  name          = "alias/s3-mindflow-tfstate-${var.environment}-euw1"
+  target_key_id = aws_kms_key.tfstate.key_id
+}
+
+resource "aws_s3_bucket_server_side_encryption_configuration" "tfstate" {
+  bucket = aws_s3_bucket.tfstate.id
+
+  rule {
+    apply_server_side_encryption_by_default {
+      sse_algorithm     = "aws:kms"
+      kms_master_key_id = aws_kms_key.tfstate.arn
+    }
+
+    bucket_key_enabled = true
+  }
+}
+
+resource "aws_s3_bucket_ownership_controls" "tfstate" {
+  bucket = aws_s3_bucket.tfstate.id
+
+  rule {
+    object_ownership = "BucketOwnerEnforced"
+  }
+}
+
+resource "aws_s3_bucket_public_access_block" "tfstate" {
+  bucket                  = aws_s3_bucket.tfstate.id
+  block_public_acls       = true
+  ignore_public_acls      = true
+  block_public_policy     = true
+  restrict_public_buckets = true
+}
+
+resource "aws_s3_bucket_lifecycle_configuration" "tfstate" {
+  bucket = aws_s3_bucket.tfstate.id
+
+  rule {
+    id     = "noncurrent-versions"
+    status = "Enabled"
+
+    filter {}
+
+    noncurrent_version_expiration {
+      noncurrent_days = 90
+    }
+
+    abort_incomplete_multipart_upload {
+      days_after_initiation = 7
+    }
+  }
+
+  depends_on = [aws_s3_bucket_versioning.tfstate]
+}
+
+resource "aws_s3_bucket_policy" "tfstate" {
+  bucket = aws_s3_bucket.tfstate.id
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [
+      {
+        Sid       = "DenyInsecureTransport"
+        Effect    = "Deny"
+        Principal = "*"
+        Action    = "s3:*"
+        Resource  = [aws_s3_bucket.tfstate.arn, "${aws_s3_bucket.tfstate.arn}/*"]
+        Condition = {
+          Bool = {
+            "aws:SecureTransport" = "false"
+          }
+        }
+      },
+    ]
+  })
+  depends_on = [aws_s3_bucket_public_access_block.tfstate]
+}
+
 resource "aws_s3_bucket" "audit_logs" {
   bucket        = "s3-mindflow-audit-logs-${var.environment}-euw1"
   force_destroy = false

@@ -136,6 +136,10 @@ output "backups_arn" {
   value = aws_s3_bucket.backups.arn
 }
 
+output "tfstate_arn" {
+  value = aws_s3_bucket.tfstate.arn
+}
+
 output "audit_logs_arn" {
   value = aws_s3_bucket.audit_logs.arn
 }
