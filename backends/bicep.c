@@ -21,9 +21,9 @@
  * project names (az.getSecret / a Key Vault reference), never the files.
  */
 #include "backends.h"
+#include "out_json.h"
 
 #include <ctype.h>
-#include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -864,33 +864,16 @@ static void bicep_template(bicep_ctx *bc, bicep_tmpl *t, const char *dir)
 
 /* ---- parameters files ---- */
 
-static json_t *ir_json(bicep_ctx *bc, const ir_value *v, int *ok)
+/* A parameter's value, known when the compiler runs (else reported). */
+static json_t *param_json(bicep_ctx *bc, const ir_value *v, int *ok)
 {
-    switch (v->kind) {
-    case IR_NULL: return json_null();
-    case IR_BOOL: return json_boolean(v->boolean);
-    case IR_NUMBER: {
-        json_t *n = json_loads(v->text, JSON_DECODE_ANY, NULL);
-        return n ? n : json_string(v->text);
-    }
-    case IR_STRING: return json_string(v->text);
-    case IR_LIST: {
-        json_t *a = json_array();
-        for (size_t i = 0; i < v->items.len; i++)
-            json_array_append_new(a, ir_json(bc, v->items.items[i], ok));
-        return a;
-    }
-    case IR_OBJECT: {
-        json_t *o = json_object();
-        for (size_t i = 0; i < v->items.len; i++)
-            json_object_set_new(o, v->keys.items[i], ir_json(bc, v->items.items[i], ok));
-        return o;
-    }
-    default:
-        diag_error(bc->d, v->loc, "a Bicep parameter value must be known at compile time");
+    const ir_value *bad = NULL;
+    json_t *j = out_json_value(v, &bad);
+    if (bad) {
+        diag_error(bc->d, bad->loc, "a Bicep parameter value must be known at compile time");
         *ok = 0;
-        return json_null();
     }
+    return j;
 }
 
 static json_t *secret_reference(const ir_param *pm)
@@ -934,7 +917,7 @@ static void bicep_json_params(bicep_ctx *bc, const char *dir, const char *env, s
             entry = secret_reference(pm);
         } else {
             entry = json_object();
-            json_object_set_new(entry, "value", ir_json(bc, pm->values[at], &ok));
+            json_object_set_new(entry, "value", param_json(bc, pm->values[at], &ok));
         }
         json_object_set_new(params, param_name(bc, pm), entry);
     }
@@ -943,13 +926,9 @@ static void bicep_json_params(bicep_ctx *bc, const char *dir, const char *env, s
                         json_string("https://schema.management.azure.com/schemas/2019-04-01/deploymentParameters.json#"));
     json_object_set_new(doc, "contentVersion", json_string("1.0.0.0"));
     json_object_set_new(doc, "parameters", params);
-    char *text = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-    json_decref(doc);
-    if (ok && text) {
-        const char *with_nl = arena_printf(bc->a, "%s\n", text);
-        out_add(bc->o, arena_printf(bc->a, "%s/params.%s.json", dir, env), with_nl, strlen(with_nl), NULL);
-    }
-    free(text);
+    const char *text = out_json_text(bc->a, doc);
+    if (ok)
+        out_add(bc->o, arena_printf(bc->a, "%s/params.%s.json", dir, env), text, strlen(text), NULL);
 }
 
 /* The part of a Key Vault resource id after /<key>/: its subscription,

@@ -1,9 +1,11 @@
 /* files.c — the plain files a program or a kind declares (the `file` kind,
  * stdlib/files.infra): each at its path under the files' root, as its
- * content says, executable when asked. The generated-file header is added
+ * content says (or its `json` value, written through jansson in the order
+ * its keys were written), executable when asked. The generated-file header is added
  * afterwards in the comment syntax the block names, or the one its file
  * name's ending has in the block's table of them (none for JSON). */
 #include "backends.h"
+#include "out_json.h"
 
 #include <string.h>
 
@@ -36,9 +38,29 @@ static const char *comment_of(const ir_block *b, const char *path)
     return best;
 }
 
+/* The file's `json` value as a JSON document, or NULL after saying which
+ * part of it JSON cannot hold: anything not known when the compiler runs. */
+static const char *json_content(out_set *o, diag_ctx *d, const ir_entry *e, const char *path)
+{
+    const ir_value *bad = NULL;
+    const char *text = out_json_text(o->a, out_json_value(e->value, &bad));
+    if (!bad)
+        return text;
+    diag_error(d, bad->loc, "file %s: its json cannot hold this value (%s); a file's json holds "
+               "only values known when the compiler runs", path,
+               bad->kind == IR_STRING ? "a string that is not UTF-8" : "known only at deployment");
+    return NULL;
+}
+
 static void file_out(const ir_program *p, out_set *o, diag_ctx *d, strmap *seen, const ir_block *b)
 {
     const char *path = text_of(b, "path"), *content = text_of(b, "content");
+    const ir_entry *json = ir_block_get(b, "json");
+    if (json && json->value && json->value->kind != IR_NULL && path) {
+        content = json_content(o, d, json, path);
+        if (!content)
+            return;
+    }
     if (!path || !content) {
         diag_error(d, b->loc, "a file needs its path and its content as plain strings");
         return;
