@@ -17,6 +17,30 @@ param cosmosHolidayPeakDbPropertiesOptionsEnabled bool
 @description('Per-environment value of memory_sku_name.')
 param memorySkuName string
 
+@description('Per-environment value of catalogIndex_sku_name.')
+param catalogIndexSkuName string
+
+@description('Per-environment value of catalogIndex_properties_replicaCount.')
+param catalogIndexPropertiesReplicaCount int
+
+@description('Per-environment value of supportKb_sku_name.')
+param supportKbSkuName string
+
+@description('Per-environment value of supportKb_properties_replicaCount.')
+param supportKbPropertiesReplicaCount int
+
+@description('Per-environment value of catalogAiChat_sku_capacity.')
+param catalogAiChatSkuCapacity int
+
+@description('Per-environment value of enrichmentAiChat_sku_capacity.')
+param enrichmentAiChatSkuCapacity int
+
+@description('Per-environment value of supportAiChat_sku_capacity.')
+param supportAiChatSkuCapacity int
+
+@description('Per-environment value of pmClassifyAiChat_sku_capacity.')
+param pmClassifyAiChatSkuCapacity int
+
 @description('Whether cache_zones exists in this environment.')
 param cacheZonesEnabled bool
 
@@ -416,6 +440,80 @@ module productManagementAssortmentOptimization 'modules/product-management-assor
   ]
 }
 
+module catalogIndex 'modules/catalog-index.bicep' = {
+  name: 'catalog-index-${environment}'
+  scope: app
+  params: {
+    environment: environment
+    catalogIndexSkuName: catalogIndexSkuName
+    catalogIndexPropertiesReplicaCount: catalogIndexPropertiesReplicaCount
+    hubId: hub.outputs.hubId
+    hubPrivateEndpointsId: hub.outputs.hubPrivateEndpointsId
+    logsId: logs.outputs.logsId
+  }
+}
+
+module supportKb 'modules/support-kb.bicep' = {
+  name: 'support-kb-${environment}'
+  scope: app
+  params: {
+    environment: environment
+    supportKbSkuName: supportKbSkuName
+    supportKbPropertiesReplicaCount: supportKbPropertiesReplicaCount
+    hubPrivateEndpointsId: hub.outputs.hubPrivateEndpointsId
+    privatelinkSearchWindowsNetId: catalogIndex.outputs.privatelinkSearchWindowsNetId
+    logsId: logs.outputs.logsId
+  }
+}
+
+module catalogAi 'modules/catalog-ai.bicep' = {
+  name: 'catalog-ai-${environment}'
+  scope: app
+  params: {
+    environment: environment
+    catalogAiChatSkuCapacity: catalogAiChatSkuCapacity
+    hubId: hub.outputs.hubId
+    hubPrivateEndpointsId: hub.outputs.hubPrivateEndpointsId
+    logsId: logs.outputs.logsId
+  }
+}
+
+module enrichmentAi 'modules/enrichment-ai.bicep' = {
+  name: 'enrichment-ai-${environment}'
+  scope: app
+  params: {
+    environment: environment
+    enrichmentAiChatSkuCapacity: enrichmentAiChatSkuCapacity
+    hubPrivateEndpointsId: hub.outputs.hubPrivateEndpointsId
+    privatelinkOpenaiAzureComId: catalogAi.outputs.privatelinkOpenaiAzureComId
+    logsId: logs.outputs.logsId
+  }
+}
+
+module supportAi 'modules/support-ai.bicep' = {
+  name: 'support-ai-${environment}'
+  scope: app
+  params: {
+    environment: environment
+    supportAiChatSkuCapacity: supportAiChatSkuCapacity
+    hubPrivateEndpointsId: hub.outputs.hubPrivateEndpointsId
+    privatelinkOpenaiAzureComId: catalogAi.outputs.privatelinkOpenaiAzureComId
+    logsId: logs.outputs.logsId
+  }
+}
+
+module pmClassifyAi 'modules/pm-classify-ai.bicep' = {
+  name: 'pm-classify-ai-${environment}'
+  scope: app
+  params: {
+    environment: environment
+    pmClassifyAiChatSkuCapacity: pmClassifyAiChatSkuCapacity
+    hubPrivateEndpointsId: hub.outputs.hubPrivateEndpointsId
+    privatelinkOpenaiAzureComId: catalogAi.outputs.privatelinkOpenaiAzureComId
+    logsId: logs.outputs.logsId
+  }
+}
+
 module events 'modules/events.bicep' = {
   name: 'events-${environment}'
   scope: app
@@ -485,6 +583,12 @@ module cluster 'modules/cluster.bicep' = {
     eventsId: events.outputs.eventsId
     vaultId: vault.outputs.vaultId
     memoryId: memory.outputs.memoryId
+    catalogIndexId: catalogIndex.outputs.catalogIndexId
+    supportKbId: supportKb.outputs.supportKbId
+    catalogAiId: catalogAi.outputs.catalogAiId
+    enrichmentAiId: enrichmentAi.outputs.enrichmentAiId
+    supportAiId: supportAi.outputs.supportAiId
+    pmClassifyAiId: pmClassifyAi.outputs.pmClassifyAiId
   }
   dependsOn: [
     cache
@@ -517,6 +621,18 @@ module insights 'modules/insights.bicep' = {
 output cosmosEndpoint string = cosmos.outputs.cosmosEndpoint
 
 output memoryBlobEndpoint string = memory.outputs.memoryBlobEndpoint
+
+output catalogIndexEndpoint string = catalogIndex.outputs.catalogIndexEndpoint
+
+output supportKbEndpoint string = supportKb.outputs.supportKbEndpoint
+
+output catalogAiEndpoint string = catalogAi.outputs.catalogAiEndpoint
+
+output enrichmentAiEndpoint string = enrichmentAi.outputs.enrichmentAiEndpoint
+
+output supportAiEndpoint string = supportAi.outputs.supportAiEndpoint
+
+output pmClassifyAiEndpoint string = pmClassifyAi.outputs.pmClassifyAiEndpoint
 
 output cacheHostname string = cache.outputs.cacheHostname
 

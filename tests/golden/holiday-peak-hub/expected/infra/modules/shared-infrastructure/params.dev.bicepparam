@@ -11,6 +11,14 @@ param cosmosPropertiesCapabilities = [
 ]
 param cosmosHolidayPeakDbPropertiesOptionsEnabled = false
 param memorySkuName = 'Standard_LRS'
+param catalogIndexSkuName = 'basic'
+param catalogIndexPropertiesReplicaCount = 1
+param supportKbSkuName = 'basic'
+param supportKbPropertiesReplicaCount = 1
+param catalogAiChatSkuCapacity = 10
+param enrichmentAiChatSkuCapacity = 10
+param supportAiChatSkuCapacity = 10
+param pmClassifyAiChatSkuCapacity = 10
 param cacheZonesEnabled = false
 param clusterPropertiesAgentPoolProfiles0VmSize = 'Standard_B4ms'
 param clusterPropertiesAgentPoolProfiles0Count = 1

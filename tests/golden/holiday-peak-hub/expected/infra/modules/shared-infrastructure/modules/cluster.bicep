@@ -60,6 +60,24 @@ param vaultId string
 @description('id of memory, from modules/memory.bicep.')
 param memoryId string
 
+@description('id of catalogIndex, from modules/catalog-index.bicep.')
+param catalogIndexId string
+
+@description('id of supportKb, from modules/support-kb.bicep.')
+param supportKbId string
+
+@description('id of catalogAi, from modules/catalog-ai.bicep.')
+param catalogAiId string
+
+@description('id of enrichmentAi, from modules/enrichment-ai.bicep.')
+param enrichmentAiId string
+
+@description('id of supportAi, from modules/support-ai.bicep.')
+param supportAiId string
+
+@description('id of pmClassifyAi, from modules/pm-classify-ai.bicep.')
+param pmClassifyAiId string
+
 resource hub 'Microsoft.Network/virtualNetworks@2025-09-01' existing = {
   name: 'holidaypeakhub-${environment}-vnet'
 }
@@ -101,6 +119,30 @@ resource memory 'Microsoft.Storage/storageAccounts@2026-04-01' existing = {
 
 resource cache 'Microsoft.Cache/redis@2024-11-01' existing = {
   name: 'holidaypeakhub-${environment}-redis'
+}
+
+resource catalogIndex 'Microsoft.Search/searchServices@2025-05-01' existing = {
+  name: 'holidaypeakhub-${environment}-catalog-index-srch'
+}
+
+resource supportKb 'Microsoft.Search/searchServices@2025-05-01' existing = {
+  name: 'holidaypeakhub-${environment}-support-kb-srch'
+}
+
+resource catalogAi 'Microsoft.CognitiveServices/accounts@2025-06-01' existing = {
+  name: 'holidaypeakhub-${environment}-catalog-ai-oai'
+}
+
+resource enrichmentAi 'Microsoft.CognitiveServices/accounts@2025-06-01' existing = {
+  name: 'holidaypeakhub-${environment}-enrichment-ai-oai'
+}
+
+resource supportAi 'Microsoft.CognitiveServices/accounts@2025-06-01' existing = {
+  name: 'holidaypeakhub-${environment}-support-ai-oai'
+}
+
+resource pmClassifyAi 'Microsoft.CognitiveServices/accounts@2025-06-01' existing = {
+  name: 'holidaypeakhub-${environment}-pm-classify-ai-oai'
 }
 
 resource cluster 'Microsoft.ContainerService/managedClusters@2026-05-01' = {
@@ -402,5 +444,65 @@ resource clusterGrantCacheRedisDataContributor 'Microsoft.Cache/redis/accessPoli
     objectId: cluster.properties.identityProfile.kubeletidentity.objectId
     objectIdAlias: 'cluster'
     accessPolicyName: 'Data Contributor'
+  }
+}
+
+resource clusterGrantCatalogIndexSearchIndexDataReader 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(catalogIndexId, cluster.id, '1407120a-92aa-4202-b7e9-c0e197c71c8f')
+  scope: catalogIndex
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', '1407120a-92aa-4202-b7e9-c0e197c71c8f')
+    principalId: cluster.properties.identityProfile.kubeletidentity.objectId
+    principalType: 'ServicePrincipal'
+  }
+}
+
+resource clusterGrantSupportKbSearchIndexDataReader 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(supportKbId, cluster.id, '1407120a-92aa-4202-b7e9-c0e197c71c8f')
+  scope: supportKb
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', '1407120a-92aa-4202-b7e9-c0e197c71c8f')
+    principalId: cluster.properties.identityProfile.kubeletidentity.objectId
+    principalType: 'ServicePrincipal'
+  }
+}
+
+resource clusterGrantCatalogAiCognitiveServicesOpenaiUser 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(catalogAiId, cluster.id, '5e0bd9bd-7b93-4f28-af87-19fc36ad61bd')
+  scope: catalogAi
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', '5e0bd9bd-7b93-4f28-af87-19fc36ad61bd')
+    principalId: cluster.properties.identityProfile.kubeletidentity.objectId
+    principalType: 'ServicePrincipal'
+  }
+}
+
+resource clusterGrantEnrichmentAiCognitiveServicesOpenaiUser 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(enrichmentAiId, cluster.id, '5e0bd9bd-7b93-4f28-af87-19fc36ad61bd')
+  scope: enrichmentAi
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', '5e0bd9bd-7b93-4f28-af87-19fc36ad61bd')
+    principalId: cluster.properties.identityProfile.kubeletidentity.objectId
+    principalType: 'ServicePrincipal'
+  }
+}
+
+resource clusterGrantSupportAiCognitiveServicesOpenaiUser 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(supportAiId, cluster.id, '5e0bd9bd-7b93-4f28-af87-19fc36ad61bd')
+  scope: supportAi
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', '5e0bd9bd-7b93-4f28-af87-19fc36ad61bd')
+    principalId: cluster.properties.identityProfile.kubeletidentity.objectId
+    principalType: 'ServicePrincipal'
+  }
+}
+
+resource clusterGrantPmClassifyAiCognitiveServicesOpenaiUser 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(pmClassifyAiId, cluster.id, '5e0bd9bd-7b93-4f28-af87-19fc36ad61bd')
+  scope: pmClassifyAi
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', '5e0bd9bd-7b93-4f28-af87-19fc36ad61bd')
+    principalId: cluster.properties.identityProfile.kubeletidentity.objectId
+    principalType: 'ServicePrincipal'
   }
 }
