@@ -1,7 +1,7 @@
 /* files.c — the plain files a program or a kind declares (the `file` kind,
  * stdlib/files.infra): each at its path under the files' root, as its
- * content says (or its `json` value, written through jansson in the order
- * its keys were written), executable when asked. The generated-file header is added
+ * content says (or its `json` value, through jansson, keys in the order
+ * written), executable when asked. The generated-file header is added
  * afterwards in the comment syntax the block names, or the one its file
  * name's ending has in the block's table of them (none for JSON). */
 #include "backends.h"
