@@ -7,9 +7,13 @@ module "hph" {
   db_backup_retention_days           = 7
   db_geo_redundant_backup_enabled    = false
   db_high_availability_enabled       = false
+  audit_sku_name                     = "B_Standard_B1ms"
   audit_geo_redundant_backup_enabled = false
   analytics_enabled                  = false
   analytics_fqdn_enabled             = false
+  audit_copy_enabled                 = false
+  audit_copy_fqdn_enabled            = false
+  audit_copy_endpoint_enabled        = false
   postgres_admin_password            = var.postgres_admin_password
   postgres_admin_password_version    = var.postgres_admin_password_version
   audit_postgres_password            = var.audit_postgres_password

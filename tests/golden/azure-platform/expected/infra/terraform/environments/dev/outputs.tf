@@ -32,3 +32,7 @@ output "audit_fqdn" {
 output "analytics_fqdn" {
   value = module.hph.analytics_fqdn
 }
+
+output "audit_copy_fqdn" {
+  value = module.hph.audit_copy_fqdn
+}

@@ -7,9 +7,13 @@ module "hph" {
   db_backup_retention_days           = 35
   db_geo_redundant_backup_enabled    = true
   db_high_availability_enabled       = true
+  audit_sku_name                     = "GP_Standard_D2ds_v5"
   audit_geo_redundant_backup_enabled = true
   analytics_enabled                  = true
   analytics_fqdn_enabled             = true
+  audit_copy_enabled                 = true
+  audit_copy_fqdn_enabled            = true
+  audit_copy_endpoint_enabled        = true
   postgres_admin_password            = var.postgres_admin_password
   postgres_admin_password_version    = var.postgres_admin_password_version
   audit_postgres_password            = var.audit_postgres_password

@@ -415,7 +415,7 @@ resource "azurerm_postgresql_flexible_server" "audit" {
   location                          = azurerm_resource_group.main.location
   resource_group_name               = azurerm_resource_group.main.name
   version                           = "16"
-  sku_name                          = "B_Standard_B1ms"
+  sku_name                          = var.audit_sku_name
   storage_mb                        = 131072
   auto_grow_enabled                 = true
   zone                              = "1"
@@ -740,7 +740,7 @@ resource "azurerm_consumption_budget_subscription" "monthly" {
 resource "azurerm_postgresql_flexible_server" "analytics" {
   count = var.analytics_enabled ? 1 : 0
 
-  name                          = "psql-hph-prod-eus"
+  name                          = "psql-hph-analytics-prod-eus"
   location                      = azurerm_virtual_network.core.location
   resource_group_name           = azurerm_resource_group.main.name
   create_mode                   = "Replica"
@@ -765,7 +765,7 @@ resource "azurerm_postgresql_flexible_server" "analytics" {
 resource "azurerm_private_dns_zone" "analytics" {
   count = var.analytics_enabled ? 1 : 0
 
-  name                = "psql-hph-prod-eus.private.postgres.database.azure.com"
+  name                = "psql-hph-analytics-prod-eus.private.postgres.database.azure.com"
   resource_group_name = azurerm_resource_group.main.name
   tags = {
     owner       = "platform"
@@ -778,7 +778,7 @@ resource "azurerm_private_dns_zone" "analytics" {
 resource "azurerm_private_dns_zone_virtual_network_link" "analytics" {
   count = var.analytics_enabled ? 1 : 0
 
-  name                  = "psql-hph-prod-eus-link"
+  name                  = "psql-hph-analytics-prod-eus-link"
   resource_group_name   = azurerm_resource_group.main.name
   private_dns_zone_name = azurerm_private_dns_zone.analytics[0].name
   virtual_network_id    = azurerm_virtual_network.core.id
@@ -789,4 +789,58 @@ resource "azurerm_private_dns_zone_virtual_network_link" "analytics" {
     environment = "prod"
     project     = "hph"
   }
+}
+
+resource "azurerm_postgresql_flexible_server" "audit_copy" {
+  count = var.audit_copy_enabled ? 1 : 0
+
+  name                          = "psql-hph-audit-copy-prod-eus"
+  location                      = azurerm_virtual_network.core.location
+  resource_group_name           = azurerm_resource_group.main.name
+  create_mode                   = "Replica"
+  source_server_id              = azurerm_postgresql_flexible_server.audit.id
+  version                       = "16"
+  sku_name                      = "GP_Standard_D2ds_v5"
+  storage_mb                    = 131072
+  auto_grow_enabled             = true
+  zone                          = "1"
+  public_network_access_enabled = false
+  tags = {
+    owner       = "platform"
+    cost_center = "cc-21"
+    environment = "prod"
+    project     = "hph"
+  }
+}
+
+resource "azurerm_private_endpoint" "audit_copy_endpoint" {
+  count = var.audit_copy_endpoint_enabled ? 1 : 0
+
+  name                          = "pep-psql-hph-audit-copy-prod-eus"
+  location                      = azurerm_virtual_network.core.location
+  resource_group_name           = azurerm_resource_group.main.name
+  subnet_id                     = azurerm_subnet.core_endpoints.id
+  custom_network_interface_name = "nic-pep-psql-hph-audit-copy-prod-eus"
+  tags = {
+    owner       = "platform"
+    cost_center = "cc-21"
+    environment = "prod"
+    project     = "hph"
+  }
+
+  private_service_connection {
+    name                           = "psql-hph-audit-copy-prod-eus-postgresqlServer"
+    private_connection_resource_id = azurerm_postgresql_flexible_server.audit_copy[0].id
+    subresource_names              = ["postgresqlServer"]
+    is_manual_connection           = false
+  }
+
+  private_dns_zone_group {
+    name                 = "privatelink_postgres_database_azure_com"
+    private_dns_zone_ids = [azurerm_private_dns_zone.privatelink_postgres_database_azure_com.id]
+  }
+
+  depends_on = [
+    azurerm_private_dns_zone_virtual_network_link.privatelink_postgres_database_azure_com_core,
+  ]
 }

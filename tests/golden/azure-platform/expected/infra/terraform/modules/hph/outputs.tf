@@ -32,3 +32,7 @@ output "audit_fqdn" {
 output "analytics_fqdn" {
   value = var.analytics_fqdn_enabled ? azurerm_postgresql_flexible_server.analytics[0].fqdn : null
 }
+
+output "audit_copy_fqdn" {
+  value = var.audit_copy_fqdn_enabled ? azurerm_postgresql_flexible_server.audit_copy[0].fqdn : null
+}

@@ -20,6 +20,11 @@ variable "db_high_availability_enabled" {
   description = "Whether db_high_availability exists in this environment."
 }
 
+variable "audit_sku_name" {
+  type        = string
+  description = "Per-environment value of audit_sku_name."
+}
+
 variable "audit_geo_redundant_backup_enabled" {
   type        = bool
   description = "Per-environment value of audit_geo_redundant_backup_enabled."
@@ -33,6 +38,21 @@ variable "analytics_enabled" {
 variable "analytics_fqdn_enabled" {
   type        = bool
   description = "Whether analytics_fqdn exists in this environment."
+}
+
+variable "audit_copy_enabled" {
+  type        = bool
+  description = "Whether audit_copy exists in this environment."
+}
+
+variable "audit_copy_fqdn_enabled" {
+  type        = bool
+  description = "Whether audit_copy_fqdn exists in this environment."
+}
+
+variable "audit_copy_endpoint_enabled" {
+  type        = bool
+  description = "Whether audit_copy_endpoint exists in this environment."
 }
 
 variable "postgres_admin_password" {
