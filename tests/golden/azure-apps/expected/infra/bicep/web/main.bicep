@@ -13,6 +13,15 @@ module weblogs 'modules/weblogs.bicep' = {
   }
 }
 
+module webinsights 'modules/webinsights.bicep' = {
+  name: 'webinsights-${environment}'
+  scope: resourceGroup('rg-rs-${environment}-eus')
+  params: {
+    environment: environment
+    weblogsId: weblogs.outputs.weblogsId
+  }
+}
+
 module edge 'modules/edge.bicep' = {
   name: 'edge-${environment}'
   scope: resourceGroup('rg-rs-${environment}-eus')
@@ -46,6 +55,8 @@ module site 'modules/site.bicep' = {
     environment: environment
     siteIdId: siteId.outputs.siteIdId
     publicId: public.outputs.publicId
+    webinsightsPropertiesConnectionString: webinsights.outputs.webinsightsPropertiesConnectionString
+    siteIdPropertiesClientId: siteId.outputs.siteIdClientId
   }
 }
 

@@ -12,6 +12,12 @@ param siteIdId string
 @description('id of public, from modules/public.bicep.')
 param publicId string
 
+@description('properties.ConnectionString of webinsights, from modules/webinsights.bicep.')
+param webinsightsPropertiesConnectionString string
+
+@description('properties.clientId of siteId, from modules/site_id.bicep.')
+param siteIdPropertiesClientId string
+
 resource site 'Microsoft.App/containerApps@2026-01-01' = {
   name: 'ca-rs-site-${environment}-eus'
   location: location
@@ -33,7 +39,12 @@ resource site 'Microsoft.App/containerApps@2026-01-01' = {
     configuration: {
       activeRevisionsMode: 'Single'
       registries: []
-      secrets: []
+      secrets: [
+        {
+          name: 'appinsights-connection-string'
+          value: webinsightsPropertiesConnectionString
+        }
+      ]
       ingress: {
         external: true
         targetPort: 80
@@ -48,6 +59,7 @@ resource site 'Microsoft.App/containerApps@2026-01-01' = {
       }
     }
     template: {
+      terminationGracePeriodSeconds: 45
       containers: [
         {
           name: 'site'
@@ -56,7 +68,16 @@ resource site 'Microsoft.App/containerApps@2026-01-01' = {
             cpu: json('0.25')
             memory: '0.5Gi'
           }
-          env: []
+          env: [
+            {
+              name: 'AZURE_CLIENT_ID'
+              value: siteIdPropertiesClientId
+            }
+            {
+              name: 'APPLICATIONINSIGHTS_CONNECTION_STRING'
+              secretRef: 'appinsights-connection-string'
+            }
+          ]
           probes: [
             {
               type: 'Liveness'

@@ -4,6 +4,11 @@ output "main_name" {
   value = module.rs.main_name
 }
 
+output "insights_connection_string" {
+  value     = module.rs.insights_connection_string
+  sensitive = true
+}
+
 output "jobs_endpoint" {
   value = module.rs.jobs_endpoint
 }

@@ -25,6 +25,20 @@ resource "azurerm_log_analytics_workspace" "logs" {
   }
 }
 
+resource "azurerm_application_insights" "insights" {
+  name                = "appi-rs-insights-${var.environment}-eus"
+  location            = azurerm_resource_group.main.location
+  resource_group_name = azurerm_resource_group.main.name
+  workspace_id        = azurerm_log_analytics_workspace.logs.id
+  application_type    = "web"
+  tags = {
+    owner       = "platform"
+    cost_center = "cc-4711"
+    environment = var.environment
+    project     = "rs"
+  }
+}
+
 resource "azurerm_virtual_network" "core" {
   name                = "vnet-rs-core-${var.environment}-eus"
   location            = azurerm_resource_group.main.location
@@ -324,6 +338,11 @@ resource "azurerm_container_app" "api" {
       memory = "2Gi"
 
       env {
+        name  = "AZURE_CLIENT_ID"
+        value = azurerm_user_assigned_identity.api_id.client_id
+      }
+
+      env {
         name  = "LOG_LEVEL"
         value = "info"
       }
@@ -378,15 +397,31 @@ resource "azurerm_container_app" "worker" {
     identity = azurerm_user_assigned_identity.worker_id.id
   }
 
+  secret {
+    name  = "appinsights-connection-string"
+    value = azurerm_application_insights.insights.connection_string
+  }
+
   template {
-    min_replicas = 0
-    max_replicas = 30
+    min_replicas                     = 0
+    max_replicas                     = 30
+    termination_grace_period_seconds = 300
 
     container {
       name   = "worker"
       image  = "${azurerm_container_registry.images.login_server}/report-worker:1.4.2"
       cpu    = 0.5
       memory = "1Gi"
+
+      env {
+        name  = "AZURE_CLIENT_ID"
+        value = azurerm_user_assigned_identity.worker_id.client_id
+      }
+
+      env {
+        name        = "APPLICATIONINSIGHTS_CONNECTION_STRING"
+        secret_name = "appinsights-connection-string"
+      }
     }
 
     custom_scale_rule {

@@ -4,6 +4,11 @@ output "main_name" {
   value = azurerm_resource_group.main.name
 }
 
+output "insights_connection_string" {
+  value     = azurerm_application_insights.insights.connection_string
+  sensitive = true
+}
+
 output "jobs_endpoint" {
   value = azurerm_servicebus_namespace.jobs.endpoint
 }
