@@ -29,6 +29,7 @@ module "compute" {
   blobs_id                                     = module.storage.blobs_id
   bus_id                                       = module.messaging.bus_id
   bus_report_jobs_id                           = module.messaging.bus_report_jobs_id
+  bus_execution_events_delivery_id             = module.messaging.bus_execution_events_delivery_id
   vault_vault_uri                              = module.storage.vault_uri
   insights_connection_string                   = module.monitoring.insights_connection_string
   bus_name                                     = module.messaging.bus_name

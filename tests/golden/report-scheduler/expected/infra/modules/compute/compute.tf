@@ -153,6 +153,13 @@ resource "azurerm_role_assignment" "worker_id_grant_bus_report_jobs_azure_servic
   principal_type       = "ServicePrincipal"
 }
 
+resource "azurerm_role_assignment" "worker_id_grant_bus_execution_events_delivery_azure_service_bus_data_owner" {
+  scope                = var.bus_execution_events_delivery_id
+  role_definition_name = "Azure Service Bus Data Owner"
+  principal_id         = azurerm_user_assigned_identity.worker_id.principal_id
+  principal_type       = "ServicePrincipal"
+}
+
 resource "azurerm_container_registry" "images" {
   name                          = "crscheduler${var.environment}eus"
   location                      = azurerm_resource_group.apps.location

@@ -130,6 +130,11 @@ variable "bus_report_jobs_id" {
   description = "id of azurerm_servicebus_queue.bus_report_jobs, from module messaging."
 }
 
+variable "bus_execution_events_delivery_id" {
+  type        = string
+  description = "id of azurerm_servicebus_subscription.bus_execution_events_delivery, from module messaging."
+}
+
 variable "vault_vault_uri" {
   type        = string
   description = "vault_uri of azurerm_key_vault.vault, from module storage."

@@ -16,6 +16,10 @@ output "bus_report_jobs_id" {
   value = azurerm_servicebus_queue.bus_report_jobs.id
 }
 
+output "bus_execution_events_delivery_id" {
+  value = azurerm_servicebus_subscription.bus_execution_events_delivery.id
+}
+
 output "bus_name" {
   value = azurerm_servicebus_namespace.bus.name
 }
