@@ -150,9 +150,13 @@ static void dot_id(FILE *out, const char *s)
     fputc('"', out);
 }
 
+/* newrank: dot ranks the whole graph at once rather than cluster by
+ * cluster, so stacks that refer to each other both ways (a network's NSGs
+ * log to the monitoring stack, whose policies name the network's group)
+ * still lay out; graphviz 2.43 otherwise stops with "trouble in init_rank". */
 static void print_dot(graph *g, FILE *out)
 {
-    fputs("digraph infra {\n  rankdir=LR;\n  node [shape=box, style=rounded, fontname=\"Helvetica\"];\n"
+    fputs("digraph infra {\n  rankdir=LR;\n  newrank=true;\n  node [shape=box, style=rounded, fontname=\"Helvetica\"];\n"
           "  edge [fontname=\"Helvetica\", fontsize=10];\n", out);
     ptrvec stacks = {0};
     for (size_t i = 0; i < g->nodes.len; i++) {
