@@ -203,10 +203,39 @@ static value *fn_replace(eval_ctx *cx, const ast_expr *c, value **args, size_t n
     return val_string(cx->a, sb.data, c->loc);
 }
 
+/* join over references (known once applied): one interpolation, the
+ * separator between the items' parts. */
+static value *join_refs(eval_ctx *cx, const ast_expr *c, const char *sep, const value *list)
+{
+    value *out = val_new(cx->a, V_INTERP, c->loc);
+    for (size_t i = 0; i < list->items.len; i++) {
+        value *item = list->items.items[i];
+        if (i && *sep)
+            vec_push(cx->a, &out->items, val_string(cx->a, sep, c->loc));
+        if (item->kind == V_INTERP) {
+            for (size_t j = 0; j < item->items.len; j++)
+                vec_push(cx->a, &out->items, item->items.items[j]);
+        } else if (item->kind == V_TREF || item->kind == V_RAW) {
+            vec_push(cx->a, &out->items, item);
+        } else {
+            const char *t = val_to_text(cx->a, item);
+            if (!t)
+                return bad(cx, c, "can only join plain values and references");
+            vec_push(cx->a, &out->items, val_string(cx->a, t, c->loc));
+        }
+    }
+    return out;
+}
+
 static value *fn_join(eval_ctx *cx, const ast_expr *c, value **args, size_t n)
 {
     if (n != 2 || !str_arg(args[0]) || args[1]->kind != V_LIST)
         return bad(cx, c, "takes a separator and a list");
+    for (size_t i = 0; i < args[1]->items.len; i++) {
+        value_kind k = ((const value *)args[1]->items.items[i])->kind;
+        if (k == V_TREF || k == V_RAW || k == V_INTERP)
+            return join_refs(cx, c, args[0]->text, args[1]);
+    }
     strbuf sb;
     sb_init(&sb, cx->a);
     for (size_t i = 0; i < args[1]->items.len; i++) {

@@ -992,6 +992,37 @@ static void read_body(eval_ctx *cx, const instance *in)
     read_varying(cx->es, (!own && in->body_varies) || in->defaults_vary);
 }
 
+/* Does a lowering make an output of this name? A label computed per block
+ * ("${r.label}_endpoint") may be any name: the lowering itself tells. */
+static bool makes_output(const ptrvec *items, const char *name)
+{
+    for (size_t i = 0; i < items->len; i++) {
+        const ast_item *it = items->items[i];
+        if (it->kind == IT_BLOCK && strcmp(it->name, "output") == 0 && it->labels.len == 1) {
+            const char *w = ast_word(it->labels.items[0]);
+            if (!w || strcmp(w, name) == 0)
+                return true;
+        } else if (it->kind != IT_BLOCK && (makes_output(&it->body, name) || makes_output(&it->else_body, name))) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* `db.endpoint` outside a Terraform lowering: the value of the output the
+ * resource's Terraform lowering makes, known once Terraform applies it. The
+ * lowering that writes it out resolves it (lower.c, output_ref). */
+static value *output_ref(eval_ctx *cx, instance *in, const char *name, src_loc loc)
+{
+    const ast_item *tf = in->k->lower[TARGET_TERRAFORM];
+    if (!tf || !makes_output(&tf->body, name))
+        return NULL;
+    value *v = val_new(cx->a, V_TREF, loc);
+    v->ref.owner = &in->r;
+    v->ref.output = name;
+    return v;
+}
+
 static value *resource_member(eval_ctx *cx, instance *in, const char *name, src_loc loc)
 {
     env_state *es = cx->es;
@@ -1023,6 +1054,9 @@ static value *resource_member(eval_ctx *cx, instance *in, const char *name, src_
         v->ref.path = name;
         return v;
     }
+    v = output_ref(cx, in, name, loc);
+    if (v)
+        return v;
     ptrvec *names = schema_names(cx->a, &in->k->sch);
     for (size_t i = 0; i < in->children.len; i++)
         vec_push(cx->a, names, (void *)((const instance *)in->children.items[i])->r.label);

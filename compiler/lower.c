@@ -1390,10 +1390,48 @@ static bool sensitive_attr(lower_ctx *lc, const ir_block *b, const char *path)
     return false;
 }
 
+/* `db.endpoint` written in a program: the value of the output db's
+ * Terraform lowering makes, once db is lowered. Only Terraform knows it
+ * (after apply); another target has no way to read it. */
+static void output_ref(lower_ctx *lc, pending_ref *pr)
+{
+    const tref *r = &pr->ref;
+    instance *owner = inst_in_env(lc->es, r->owner);
+    pr->ir->kind = IR_NULL;
+    if (!owner) {
+        diag_error(lc->es->d, pr->loc, "'%s' does not exist in environment %s", r->owner->path, lc->es->env);
+        return;
+    }
+    if (lc->target != TARGET_TERRAFORM || owner->r.target != TARGET_TERRAFORM) {
+        diag_error(lc->es->d, pr->loc, "'%s.%s' is known once Terraform applies %s '%s': a %s %s cannot take it "
+                   "(an ssm_parameter can carry it to where it is read)", r->owner->path, r->output,
+                   owner->k->name, r->owner->path, target_table[lc->target].name,
+                   lc->in->raw ? "block" : "lowering");
+        return;
+    }
+    if (!lower_dependency(lc, owner, pr->loc, false))
+        return;
+    for (size_t i = 0; i < owner->r.blocks.len; i++) {
+        const ir_block *b = owner->r.blocks.items[i];
+        const ir_entry *e = b->kind == IRB_OUTPUT ? ir_block_get(b, "value") : NULL;
+        if (e && e->value && strcmp(owner->locals.items[i], r->output) == 0) {
+            *pr->ir = *e->value;
+            pr->ir->loc = pr->loc;
+            return;
+        }
+    }
+    diag_error(lc->es->d, pr->loc, "%s '%s' has no output '%s' in environment %s", owner->k->name, r->owner->path,
+               r->output, lc->es->env);
+}
+
 static void resolve_ref(lower_ctx *lc, pending_ref *pr)
 {
     tref *r = &pr->ref;
     const ir_block *b = NULL;
+    if (r->output) {
+        output_ref(lc, pr);
+        return;
+    }
     if (r->type && strcmp(r->type, "local") == 0 && r->local && lc->target == TARGET_TERRAFORM && !r->is_data) {
         b = locals_block(lc, r->local);
         if (!b)

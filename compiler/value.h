@@ -49,6 +49,8 @@ typedef struct tref {
     const char *local;          /* the lowering-local block name */
     const char *path;           /* target-syntax path after the block, or NULL */
     const resource *owner;      /* whose lowering the block is in */
+    const char *output;         /* the owner's Terraform output of this name (`db.endpoint`
+                                   in a program): its value once the owner is lowered */
 } tref;
 
 /* value.flags: each bit has one meaning. */
