@@ -992,21 +992,25 @@ static void read_body(eval_ctx *cx, const instance *in)
     read_varying(cx->es, (!own && in->body_varies) || in->defaults_vary);
 }
 
-/* Does a lowering make an output of this name? A label computed per block
- * ("${r.label}_endpoint") may be any name: the lowering itself tells. */
-static bool makes_output(const ptrvec *items, const char *name)
+/* The outputs a lowering makes, by name, into names (for "did you mean");
+ * true if one is name, or has a label computed per block
+ * ("${r.label}_endpoint"), which may be any name: the lowering tells. */
+static bool makes_output(arena *a, const ptrvec *items, const char *name, ptrvec *names)
 {
+    bool found = false;
     for (size_t i = 0; i < items->len; i++) {
         const ast_item *it = items->items[i];
         if (it->kind == IT_BLOCK && strcmp(it->name, "output") == 0 && it->labels.len == 1) {
             const char *w = ast_word(it->labels.items[0]);
-            if (!w || strcmp(w, name) == 0)
-                return true;
-        } else if (it->kind != IT_BLOCK && (makes_output(&it->body, name) || makes_output(&it->else_body, name))) {
-            return true;
+            found |= !w || strcmp(w, name) == 0;
+            if (w && names)
+                vec_push(a, names, (void *)w);
+        } else if (it->kind != IT_BLOCK) {
+            found |= makes_output(a, &it->body, name, names);
+            found |= makes_output(a, &it->else_body, name, names);
         }
     }
-    return false;
+    return found;
 }
 
 /* `db.endpoint` outside a Terraform lowering: the value of the output the
@@ -1015,7 +1019,7 @@ static bool makes_output(const ptrvec *items, const char *name)
 static value *output_ref(eval_ctx *cx, instance *in, const char *name, src_loc loc)
 {
     const ast_item *tf = in->k->lower[TARGET_TERRAFORM];
-    if (!tf || !makes_output(&tf->body, name))
+    if (!tf || !makes_output(cx->a, &tf->body, name, NULL))
         return NULL;
     value *v = val_new(cx->a, V_TREF, loc);
     v->ref.owner = &in->r;
@@ -1060,9 +1064,13 @@ static value *resource_member(eval_ctx *cx, instance *in, const char *name, src_
     ptrvec *names = schema_names(cx->a, &in->k->sch);
     for (size_t i = 0; i < in->children.len; i++)
         vec_push(cx->a, names, (void *)((const instance *)in->children.items[i])->r.label);
+    if (in->k->lower[TARGET_TERRAFORM])
+        makes_output(cx->a, &in->k->lower[TARGET_TERRAFORM]->body, name, names);
     diag_error(es->d, loc, "%s '%s' has no attribute or child '%s'%s", in->k->name, in->r.path, name,
                diag_did_you_mean(cx->a, name, names));
-    return val_null(cx->a, loc);
+    value *none = val_null(cx->a, loc);
+    none->flags |= VAL_ERROR;   /* reported: what reads it says nothing more */
+    return none;
 }
 
 static value *host_member(eval_ctx *cx, value *obj, const char *name, src_loc loc)

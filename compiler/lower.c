@@ -184,6 +184,12 @@ static const strmap *lowering_roots(lower_ctx *lc, const ast_item *lowering)
 
 static ir_value *tref_to_ir(lower_ctx *lc, value *v)
 {
+    if (v->ref.output && lc->target != TARGET_TERRAFORM) {
+        diag_error(lc->es->d, v->loc, "'%s.%s' is known once Terraform applies it: %s cannot take it (an "
+                   "ssm_parameter can carry it to where it is read)", v->ref.owner->path, v->ref.output,
+                   target_table[lc->target].title);
+        return NULL;
+    }
     ir_value *r = arena_alloc(lc->es->a, sizeof *r);
     r->kind = IR_REF;
     r->loc = v->loc;
@@ -1392,7 +1398,7 @@ static bool sensitive_attr(lower_ctx *lc, const ir_block *b, const char *path)
 
 /* `db.endpoint` written in a program: the value of the output db's
  * Terraform lowering makes, once db is lowered. Only Terraform knows it
- * (after apply); another target has no way to read it. */
+ * (after apply): tref_to_ir refuses it elsewhere. */
 static void output_ref(lower_ctx *lc, pending_ref *pr)
 {
     const tref *r = &pr->ref;
@@ -1402,11 +1408,10 @@ static void output_ref(lower_ctx *lc, pending_ref *pr)
         diag_error(lc->es->d, pr->loc, "'%s' does not exist in environment %s", r->owner->path, lc->es->env);
         return;
     }
-    if (lc->target != TARGET_TERRAFORM || owner->r.target != TARGET_TERRAFORM) {
-        diag_error(lc->es->d, pr->loc, "'%s.%s' is known once Terraform applies %s '%s': a %s %s cannot take it "
-                   "(an ssm_parameter can carry it to where it is read)", r->owner->path, r->output,
-                   owner->k->name, r->owner->path, target_table[lc->target].name,
-                   lc->in->raw ? "block" : "lowering");
+    if (owner->r.target != TARGET_TERRAFORM) {
+        diag_error(lc->es->d, pr->loc, "'%s.%s' is a Terraform output, and %s '%s' is in stack '%s' (%s)",
+                   r->owner->path, r->output, owner->k->name, r->owner->path, owner->r.stack,
+                   target_table[owner->r.target].name);
         return;
     }
     if (!lower_dependency(lc, owner, pr->loc, false))

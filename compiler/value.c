@@ -192,6 +192,7 @@ bool val_equal(const value *x, const value *y)
     case V_TREF:
         return x->ref.is_data == y->ref.is_data && str_eq(x->ref.type, y->ref.type) &&
                str_eq(x->ref.local, y->ref.local) && str_eq(x->ref.path, y->ref.path) &&
+               str_eq(x->ref.output, y->ref.output) &&
                (x->ref.owner == y->ref.owner ||
                 (x->ref.owner && y->ref.owner && strcmp(x->ref.owner->path, y->ref.owner->path) == 0));
     case V_MAP:

@@ -33,5 +33,9 @@ module "data" {
   db_replica_reads_enabled                            = false
   db_reads_endpoint_enabled                           = false
   audit_i2_enabled                                    = false
+  cache_endpoint_enabled                              = false
+  cache_endpoint_arn_enabled                          = false
+  db_reader_enabled                                   = false
+  db_reader_arn_enabled                               = false
   redis_auth_token                                    = var.redis_auth_token
 }

@@ -33,5 +33,9 @@ module "data" {
   db_replica_reads_enabled                            = true
   db_reads_endpoint_enabled                           = true
   audit_i2_enabled                                    = true
+  cache_endpoint_enabled                              = true
+  cache_endpoint_arn_enabled                          = true
+  db_reader_enabled                                   = true
+  db_reader_arn_enabled                               = true
   redis_auth_token                                    = var.redis_auth_token
 }

@@ -56,6 +56,26 @@ output "search_endpoint" {
   value = module.data.search_endpoint
 }
 
+output "db_writer_arn" {
+  value = module.data.db_writer_arn
+}
+
+output "audit_endpoints_arn" {
+  value = module.data.audit_endpoints_arn
+}
+
+output "search_url_arn" {
+  value = module.data.search_url_arn
+}
+
 output "db_reads_endpoint" {
   value = module.data.db_reads_endpoint
+}
+
+output "cache_endpoint_arn" {
+  value = module.data.cache_endpoint_arn
+}
+
+output "db_reader_arn" {
+  value = module.data.db_reader_arn
 }

@@ -1302,6 +1302,45 @@ resource "aws_vpc_security_group_ingress_rule" "search_from_cluster_fargate" {
   description                  = "OpenSearch from cluster (Fargate)"
 }
 
+resource "aws_ssm_parameter" "db_writer" {
+  name  = "/data/${var.environment}/db-writer"
+  type  = "String"
+  value = aws_db_instance.db.address
+  tier  = "Standard"
+  tags = {
+    owner       = "platform"
+    cost_center = "cc-7"
+    environment = var.environment
+    project     = "data"
+  }
+}
+
+resource "aws_ssm_parameter" "audit_endpoints" {
+  name  = "/data/${var.environment}/audit-endpoints"
+  type  = "StringList"
+  value = "${aws_docdb_cluster.audit.endpoint},${aws_docdb_cluster.audit.reader_endpoint}"
+  tier  = "Standard"
+  tags = {
+    owner       = "platform"
+    cost_center = "cc-7"
+    environment = var.environment
+    project     = "data"
+  }
+}
+
+resource "aws_ssm_parameter" "search_url" {
+  name  = "/data/${var.environment}/search-url"
+  type  = "String"
+  value = "https://${aws_opensearch_domain.search.endpoint}"
+  tier  = "Standard"
+  tags = {
+    owner       = "platform"
+    cost_center = "cc-7"
+    environment = var.environment
+    project     = "data"
+  }
+}
+
 resource "aws_eip" "main_nat_b" {
   count = var.main_nat_b_enabled ? 1 : 0
 
@@ -1410,6 +1449,36 @@ resource "aws_docdb_cluster_instance" "audit_i2" {
   instance_class             = "db.t4g.medium"
   auto_minor_version_upgrade = true
   copy_tags_to_snapshot      = true
+  tags = {
+    owner       = "platform"
+    cost_center = "cc-7"
+    environment = "prod"
+    project     = "data"
+  }
+}
+
+resource "aws_ssm_parameter" "cache_endpoint" {
+  count = var.cache_endpoint_enabled ? 1 : 0
+
+  name  = "/data/prod/cache-endpoint"
+  type  = "String"
+  value = aws_elasticache_replication_group.sessions.configuration_endpoint_address
+  tier  = "Standard"
+  tags = {
+    owner       = "platform"
+    cost_center = "cc-7"
+    environment = "prod"
+    project     = "data"
+  }
+}
+
+resource "aws_ssm_parameter" "db_reader" {
+  count = var.db_reader_enabled ? 1 : 0
+
+  name  = "/data/prod/db-reader"
+  type  = "String"
+  value = aws_db_instance.db_replica_reads[0].address
+  tier  = "Standard"
   tags = {
     owner       = "platform"
     cost_center = "cc-7"

@@ -56,6 +56,26 @@ output "search_endpoint" {
   value = aws_opensearch_domain.search.endpoint
 }
 
+output "db_writer_arn" {
+  value = aws_ssm_parameter.db_writer.arn
+}
+
+output "audit_endpoints_arn" {
+  value = aws_ssm_parameter.audit_endpoints.arn
+}
+
+output "search_url_arn" {
+  value = aws_ssm_parameter.search_url.arn
+}
+
 output "db_reads_endpoint" {
   value = var.db_reads_endpoint_enabled ? aws_db_instance.db_replica_reads[0].address : null
+}
+
+output "cache_endpoint_arn" {
+  value = var.cache_endpoint_arn_enabled ? aws_ssm_parameter.cache_endpoint[0].arn : null
+}
+
+output "db_reader_arn" {
+  value = var.db_reader_arn_enabled ? aws_ssm_parameter.db_reader[0].arn : null
 }

@@ -150,6 +150,26 @@ variable "audit_i2_enabled" {
   description = "Whether audit_i2 exists in this environment."
 }
 
+variable "cache_endpoint_enabled" {
+  type        = bool
+  description = "Whether cache_endpoint exists in this environment."
+}
+
+variable "cache_endpoint_arn_enabled" {
+  type        = bool
+  description = "Whether cache_endpoint_arn exists in this environment."
+}
+
+variable "db_reader_enabled" {
+  type        = bool
+  description = "Whether db_reader exists in this environment."
+}
+
+variable "db_reader_arn_enabled" {
+  type        = bool
+  description = "Whether db_reader_arn exists in this environment."
+}
+
 variable "redis_auth_token" {
   type        = string
   description = "Secret redis_auth_token, supplied at deployment."

@@ -4,6 +4,18 @@ output "secrets_reader_arn" {
   value = module.shop.secrets_reader_arn
 }
 
+output "orders_url" {
+  value = module.shop.orders_url
+}
+
+output "orders_arn" {
+  value = module.shop.orders_arn
+}
+
+output "orders_url_arn" {
+  value = module.shop.orders_url_arn
+}
+
 output "main_name" {
   value = module.shop.main_name
 }

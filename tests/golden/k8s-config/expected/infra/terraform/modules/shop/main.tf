@@ -71,6 +71,93 @@ resource "aws_iam_role_policy" "secrets_reader" {
   })
 }
 
+resource "aws_sqs_queue" "orders" {
+  name                       = "sqs-shop-${var.environment}-euw1"
+  fifo_queue                 = false
+  visibility_timeout_seconds = 30
+  message_retention_seconds  = 345600
+  receive_wait_time_seconds  = 20
+  sqs_managed_sse_enabled    = true
+  redrive_policy = jsonencode({
+    deadLetterTargetArn = aws_sqs_queue.orders_dlq.arn
+    maxReceiveCount     = 5
+  })
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [
+      {
+        Sid       = "DenyInsecureTransport"
+        Effect    = "Deny"
+        Principal = "*"
+        Action    = "sqs:*"
+        Resource  = "arn:aws:sqs:eu-west-1:${data.aws_caller_identity.current.account_id}:sqs-shop-${var.environment}-euw1"
+        Condition = {
+          Bool = {
+            "aws:SecureTransport" = "false"
+          }
+        }
+      },
+    ]
+  })
+  tags = {
+    owner       = "platform"
+    cost_center = "cc-7"
+    environment = var.environment
+    project     = "shop"
+  }
+}
+
+resource "aws_sqs_queue" "orders_dlq" {
+  name                      = "sqs-shop-${var.environment}-euw1-dlq"
+  fifo_queue                = false
+  message_retention_seconds = 1209600
+  sqs_managed_sse_enabled   = true
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [
+      {
+        Sid       = "DenyInsecureTransport"
+        Effect    = "Deny"
+        Principal = "*"
+        Action    = "sqs:*"
+        Resource  = "arn:aws:sqs:eu-west-1:${data.aws_caller_identity.current.account_id}:sqs-shop-${var.environment}-euw1-dlq"
+        Condition = {
+          Bool = {
+            "aws:SecureTransport" = "false"
+          }
+        }
+      },
+    ]
+  })
+  tags = {
+    owner       = "platform"
+    cost_center = "cc-7"
+    environment = var.environment
+    project     = "shop"
+  }
+}
+
+resource "aws_sqs_queue_redrive_allow_policy" "orders_dlq" {
+  queue_url = aws_sqs_queue.orders_dlq.id
+  redrive_allow_policy = jsonencode({
+    redrivePermission = "byQueue"
+    sourceQueueArns   = [aws_sqs_queue.orders.arn]
+  })
+}
+
+resource "aws_ssm_parameter" "orders_url" {
+  name  = "/shop/${var.environment}/orders-url"
+  type  = "String"
+  value = aws_sqs_queue.orders.url
+  tier  = "Standard"
+  tags = {
+    owner       = "platform"
+    cost_center = "cc-7"
+    environment = var.environment
+    project     = "shop"
+  }
+}
+
 resource "azurerm_resource_group" "main" {
   name     = "rg-shop-${var.environment}-euw"
   location = "westeurope"

@@ -4,6 +4,18 @@ output "secrets_reader_arn" {
   value = aws_iam_role.secrets_reader.arn
 }
 
+output "orders_url" {
+  value = aws_sqs_queue.orders.url
+}
+
+output "orders_arn" {
+  value = aws_sqs_queue.orders.arn
+}
+
+output "orders_url_arn" {
+  value = aws_ssm_parameter.orders_url.arn
+}
+
 output "main_name" {
   value = azurerm_resource_group.main.name
 }
