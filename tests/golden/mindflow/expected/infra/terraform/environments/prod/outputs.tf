@@ -152,6 +152,34 @@ output "cors_origins_arn" {
   value = module.mindflow.cors_origins_arn
 }
 
+output "db_host_arn" {
+  value = module.mindflow.db_host_arn
+}
+
+output "cache_endpoint_arn" {
+  value = module.mindflow.cache_endpoint_arn
+}
+
+output "docdb_host_arn" {
+  value = module.mindflow.docdb_host_arn
+}
+
+output "search_url_arn" {
+  value = module.mindflow.search_url_arn
+}
+
+output "events_topic_arn" {
+  value = module.mindflow.events_topic_arn
+}
+
+output "queue_urls_arn" {
+  value = module.mindflow.queue_urls_arn
+}
+
+output "media_cdn_arn" {
+  value = module.mindflow.media_cdn_arn
+}
+
 output "container_logs_name" {
   value = module.mindflow.container_logs_name
 }
@@ -170,6 +198,10 @@ output "api_activity_arn" {
 
 output "external_secrets_arn" {
   value = module.mindflow.external_secrets_arn
+}
+
+output "parameter_reader_arn" {
+  value = module.mindflow.parameter_reader_arn
 }
 
 output "gateway_pods_arn" {
@@ -202,4 +234,8 @@ output "db_read_1_endpoint" {
 
 output "db_read_2_endpoint" {
   value = module.mindflow.db_read_2_endpoint
+}
+
+output "db_readers_arn" {
+  value = module.mindflow.db_readers_arn
 }

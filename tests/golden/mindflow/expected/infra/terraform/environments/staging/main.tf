@@ -47,6 +47,7 @@ module "mindflow" {
   tracing_rule_1_fixed_rate                            = 0.05
   tracing_rule_2_fixed_rate                            = 0.05
   tracing_rule_3_fixed_rate                            = 0.05
+  parameter_reader_policy_statement_0_resource_count   = 7
   core_nat_b_enabled                                   = true
   core_b_enabled                                       = true
   core_nat_c_enabled                                   = true
@@ -60,6 +61,8 @@ module "mindflow" {
   db_read_1_endpoint_enabled                           = false
   db_read_2_endpoint_enabled                           = false
   logs_i3_enabled                                      = false
+  db_readers_enabled                                   = false
+  db_readers_arn_enabled                               = false
   jwt_signing_key                                      = var.jwt_signing_key
   jwt_signing_key_version                              = var.jwt_signing_key_version
   oauth_client_secret                                  = var.oauth_client_secret

@@ -3235,6 +3235,97 @@ resource "aws_ssm_parameter" "cors_origins" {
   }
 }
 
+resource "aws_ssm_parameter" "db_host" {
+  name  = "/mindflow/${var.environment}/db-host"
+  type  = "String"
+  value = aws_db_instance.db.address
+  tier  = "Standard"
+  tags = {
+    owner       = "platform"
+    cost_center = "cc-3003"
+    environment = var.environment
+    project     = "mindflow"
+  }
+}
+
+resource "aws_ssm_parameter" "cache_endpoint" {
+  name  = "/mindflow/${var.environment}/cache-endpoint"
+  type  = "String"
+  value = aws_elasticache_replication_group.cache.configuration_endpoint_address
+  tier  = "Standard"
+  tags = {
+    owner       = "platform"
+    cost_center = "cc-3003"
+    environment = var.environment
+    project     = "mindflow"
+  }
+}
+
+resource "aws_ssm_parameter" "docdb_host" {
+  name  = "/mindflow/${var.environment}/docdb-host"
+  type  = "String"
+  value = aws_docdb_cluster.logs.endpoint
+  tier  = "Standard"
+  tags = {
+    owner       = "platform"
+    cost_center = "cc-3003"
+    environment = var.environment
+    project     = "mindflow"
+  }
+}
+
+resource "aws_ssm_parameter" "search_url" {
+  name  = "/mindflow/${var.environment}/search-url"
+  type  = "String"
+  value = "https://${aws_opensearch_domain.search.endpoint}"
+  tier  = "Standard"
+  tags = {
+    owner       = "platform"
+    cost_center = "cc-3003"
+    environment = var.environment
+    project     = "mindflow"
+  }
+}
+
+resource "aws_ssm_parameter" "events_topic" {
+  name  = "/mindflow/${var.environment}/events-topic"
+  type  = "String"
+  value = aws_sns_topic.domain_events.arn
+  tier  = "Standard"
+  tags = {
+    owner       = "platform"
+    cost_center = "cc-3003"
+    environment = var.environment
+    project     = "mindflow"
+  }
+}
+
+resource "aws_ssm_parameter" "queue_urls" {
+  name  = "/mindflow/${var.environment}/queue-urls"
+  type  = "StringList"
+  value = "${aws_sqs_queue.notifications.url},${aws_sqs_queue.audit_trail.url},${aws_sqs_queue.search_index.url}"
+  tier  = "Standard"
+  tags = {
+    owner       = "platform"
+    cost_center = "cc-3003"
+    environment = var.environment
+    project     = "mindflow"
+  }
+}
+
+resource "aws_ssm_parameter" "media_cdn" {
+  name  = "/mindflow/${var.environment}/media-cdn"
+  type  = "String"
+  value = aws_cloudfront_distribution.media_cdn_media.domain_name
+  tier  = "Standard"
+  tags = {
+    owner       = "platform"
+    cost_center = "cc-3003"
+    environment = var.environment
+    project     = "mindflow"
+  }
+}
+
 resource "aws_cloudwatch_log_group" "container_logs" {
   name              = "/aws/containerinsights/eks-mindflow-${var.environment}-euw1/application"
   retention_in_days = var.container_logs_retention_in_days
@@ -3627,6 +3718,66 @@ resource "aws_iam_role_policy" "external_secrets" {
           aws_secretsmanager_secret.oauth_client.arn,
           aws_secretsmanager_secret.smtp_credentials.arn,
         ]
+      },
+    ]
+  })
+}
+
+data "aws_iam_policy_document" "parameter_reader_trust" {
+  statement {
+    effect  = "Allow"
+    actions = ["sts:AssumeRoleWithWebIdentity"]
+
+    principals {
+      type        = "Federated"
+      identifiers = [aws_iam_openid_connect_provider.cluster.arn]
+    }
+
+    condition {
+      test     = "StringEquals"
+      variable = "${aws_iam_openid_connect_provider.cluster.url}:sub"
+      values   = ["system:serviceaccount:external-secrets-system:aws-parameters"]
+    }
+
+    condition {
+      test     = "StringEquals"
+      variable = "${aws_iam_openid_connect_provider.cluster.url}:aud"
+      values   = ["sts.amazonaws.com"]
+    }
+  }
+}
+
+resource "aws_iam_role" "parameter_reader" {
+  name               = "role-mindflow-parameter-reader-${var.environment}"
+  assume_role_policy = data.aws_iam_policy_document.parameter_reader_trust.json
+  tags = {
+    owner       = "platform"
+    cost_center = "cc-3003"
+    environment = var.environment
+    project     = "mindflow"
+  }
+}
+
+resource "aws_iam_role_policy" "parameter_reader" {
+  name = "workload"
+  role = aws_iam_role.parameter_reader.id
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [
+      {
+        Sid    = "ReadParameters"
+        Effect = "Allow"
+        Action = ["ssm:GetParameter", "ssm:GetParameters"]
+        Resource = slice([
+          aws_ssm_parameter.db_host.arn,
+          aws_ssm_parameter.cache_endpoint.arn,
+          aws_ssm_parameter.docdb_host.arn,
+          aws_ssm_parameter.search_url.arn,
+          aws_ssm_parameter.events_topic.arn,
+          aws_ssm_parameter.queue_urls.arn,
+          aws_ssm_parameter.media_cdn.arn,
+          aws_ssm_parameter.db_readers[0].arn,
+        ], 0, var.parameter_reader_policy_statement_0_resource_count)
       },
     ]
   })
@@ -4230,6 +4381,21 @@ resource "aws_docdb_cluster_instance" "logs_i3" {
   instance_class             = "db.r6g.large"
   auto_minor_version_upgrade = true
   copy_tags_to_snapshot      = true
+  tags = {
+    owner       = "platform"
+    cost_center = "cc-3003"
+    environment = "prod"
+    project     = "mindflow"
+  }
+}
+
+resource "aws_ssm_parameter" "db_readers" {
+  count = var.db_readers_enabled ? 1 : 0
+
+  name  = "/mindflow/prod/db-readers"
+  type  = "StringList"
+  value = "${aws_db_instance.db_replica_read_1[0].address},${aws_db_instance.db_replica_read_2[0].address}"
+  tier  = "Standard"
   tags = {
     owner       = "platform"
     cost_center = "cc-3003"

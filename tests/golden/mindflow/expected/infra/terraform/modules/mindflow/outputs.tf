@@ -152,6 +152,34 @@ output "cors_origins_arn" {
   value = aws_ssm_parameter.cors_origins.arn
 }
 
+output "db_host_arn" {
+  value = aws_ssm_parameter.db_host.arn
+}
+
+output "cache_endpoint_arn" {
+  value = aws_ssm_parameter.cache_endpoint.arn
+}
+
+output "docdb_host_arn" {
+  value = aws_ssm_parameter.docdb_host.arn
+}
+
+output "search_url_arn" {
+  value = aws_ssm_parameter.search_url.arn
+}
+
+output "events_topic_arn" {
+  value = aws_ssm_parameter.events_topic.arn
+}
+
+output "queue_urls_arn" {
+  value = aws_ssm_parameter.queue_urls.arn
+}
+
+output "media_cdn_arn" {
+  value = aws_ssm_parameter.media_cdn.arn
+}
+
 output "container_logs_name" {
   value = aws_cloudwatch_log_group.container_logs.name
 }
@@ -170,6 +198,10 @@ output "api_activity_arn" {
 
 output "external_secrets_arn" {
   value = aws_iam_role.external_secrets.arn
+}
+
+output "parameter_reader_arn" {
+  value = aws_iam_role.parameter_reader.arn
 }
 
 output "gateway_pods_arn" {
@@ -202,4 +234,8 @@ output "db_read_1_endpoint" {
 
 output "db_read_2_endpoint" {
   value = var.db_read_2_endpoint_enabled ? aws_db_instance.db_replica_read_2[0].address : null
+}
+
+output "db_readers_arn" {
+  value = var.db_readers_arn_enabled ? aws_ssm_parameter.db_readers[0].arn : null
 }

@@ -165,6 +165,11 @@ variable "tracing_rule_3_fixed_rate" {
   description = "Per-environment value of tracing_rule_3_fixed_rate."
 }
 
+variable "parameter_reader_policy_statement_0_resource_count" {
+  type        = number
+  description = "How many of parameter_reader_policy_Statement_0_Resource this environment has."
+}
+
 variable "core_nat_b_enabled" {
   type        = bool
   description = "Whether core_nat_b exists in this environment."
@@ -228,6 +233,16 @@ variable "db_read_2_endpoint_enabled" {
 variable "logs_i3_enabled" {
   type        = bool
   description = "Whether logs_i3 exists in this environment."
+}
+
+variable "db_readers_enabled" {
+  type        = bool
+  description = "Whether db_readers exists in this environment."
+}
+
+variable "db_readers_arn_enabled" {
+  type        = bool
+  description = "Whether db_readers_arn exists in this environment."
 }
 
 variable "jwt_signing_key" {
