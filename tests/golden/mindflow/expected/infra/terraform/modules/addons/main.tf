@@ -50,6 +50,18 @@ resource "helm_release" "mesh_istiod" {
         defaultConfig = {
           holdApplicationUntilProxyStarts = true
         }
+        extensionProviders = [
+          {
+            name = "jaeger"
+            opentelemetry = {
+              service = "jaeger.mindflow-monitoring.svc.cluster.local"
+              port    = 4317
+            }
+          },
+        ]
+        defaultProviders = {
+          tracing = ["jaeger"]
+        }
       }
     }),
   ]
@@ -74,6 +86,70 @@ resource "helm_release" "mesh_gateway" {
     }),
   ]
   depends_on = [helm_release.mesh_istiod]
+}
+
+resource "helm_release" "traces" {
+  name             = "jaeger"
+  repository       = "https://jaegertracing.github.io/helm-charts"
+  chart            = "jaeger"
+  version          = "4.11.1"
+  namespace        = "mindflow-monitoring"
+  create_namespace = true
+  atomic           = true
+  cleanup_on_fail  = true
+  max_history      = 10
+  values = [
+    jsonencode({
+      jaeger = {
+        podSecurityContext = {
+          runAsNonRoot = true
+          runAsUser    = 10001
+          runAsGroup   = 10001
+          fsGroup      = 10001
+          seccompProfile = {
+            type = "RuntimeDefault"
+          }
+        }
+        securityContext = {
+          allowPrivilegeEscalation = false
+          capabilities = {
+            drop = ["ALL"]
+          }
+        }
+      }
+    }),
+  ]
+}
+
+resource "helm_release" "mesh_map" {
+  name             = "kiali-server"
+  repository       = "https://kiali.org/helm-charts"
+  chart            = "kiali-server"
+  version          = "2.24.0"
+  namespace        = "istio-system"
+  create_namespace = true
+  atomic           = true
+  cleanup_on_fail  = true
+  max_history      = 10
+  values = [
+    jsonencode({
+      istio_namespace = "istio-system"
+      auth = {
+        strategy = "token"
+      }
+      external_services = {
+        prometheus = {
+          url = "http://kube-prometheus-stack-prometheus.mindflow-monitoring.svc.cluster.local:9090"
+        }
+        tracing = {
+          enabled      = true
+          provider     = "jaeger"
+          use_grpc     = true
+          internal_url = "http://jaeger.mindflow-monitoring.svc.cluster.local:16685"
+        }
+      }
+    }),
+  ]
 }
 
 resource "helm_release" "secrets" {
