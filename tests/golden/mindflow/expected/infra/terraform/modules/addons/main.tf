@@ -195,6 +195,21 @@ resource "helm_release" "lb" {
   ]
 }
 
+resource "helm_release" "scaling" {
+  name             = "keda"
+  repository       = "https://kedacore.github.io/charts"
+  chart            = "keda"
+  version          = "2.20.2"
+  namespace        = "keda"
+  create_namespace = true
+  atomic           = true
+  cleanup_on_fail  = true
+  max_history      = 10
+  values = [
+    jsonencode({}),
+  ]
+}
+
 resource "helm_release" "monitoring" {
   name             = "kube-prometheus-stack"
   repository       = "https://prometheus-community.github.io/helm-charts"
