@@ -49,6 +49,10 @@ output "api_fqdn" {
   value = module.rs.api_fqdn
 }
 
+output "ingress_public_ip" {
+  value = module.rs.ingress_public_ip
+}
+
 output "portal_hostname" {
   value = module.rs.portal_hostname
 }

@@ -52,6 +52,14 @@ resource "azurerm_virtual_network" "core" {
   }
 }
 
+resource "azurerm_subnet" "core_edge" {
+  name                 = "snet-rs-edge-${var.environment}-eus"
+  resource_group_name  = azurerm_resource_group.main.name
+  virtual_network_name = azurerm_virtual_network.core.name
+  address_prefixes     = ["10.20.0.0/24"]
+  service_endpoints    = ["Microsoft.KeyVault"]
+}
+
 resource "azurerm_subnet" "core_apps" {
   name                 = "snet-rs-apps-${var.environment}-eus"
   resource_group_name  = azurerm_resource_group.main.name
@@ -148,9 +156,10 @@ resource "azurerm_key_vault" "secrets" {
   }
 
   network_acls {
-    default_action = "Deny"
-    bypass         = "AzureServices"
-    ip_rules       = []
+    default_action             = "Deny"
+    bypass                     = "AzureServices"
+    ip_rules                   = []
+    virtual_network_subnet_ids = [azurerm_subnet.core_edge.id]
   }
 }
 
@@ -262,6 +271,45 @@ resource "azurerm_container_app_environment" "platform" {
   }
 }
 
+resource "azurerm_private_dns_zone" "platform_dns" {
+  name                = azurerm_container_app_environment.platform.default_domain
+  resource_group_name = azurerm_resource_group.main.name
+  tags = {
+    owner       = "platform"
+    cost_center = "cc-4711"
+    environment = var.environment
+    project     = "rs"
+  }
+}
+
+resource "azurerm_private_dns_a_record" "platform_apps" {
+  name                = "*"
+  zone_name           = azurerm_private_dns_zone.platform_dns.name
+  resource_group_name = azurerm_resource_group.main.name
+  ttl                 = 300
+  records             = [azurerm_container_app_environment.platform.static_ip_address]
+  tags = {
+    owner       = "platform"
+    cost_center = "cc-4711"
+    environment = var.environment
+    project     = "rs"
+  }
+}
+
+resource "azurerm_private_dns_zone_virtual_network_link" "platform_dns_link" {
+  name                  = azurerm_virtual_network.core.name
+  resource_group_name   = azurerm_resource_group.main.name
+  private_dns_zone_name = azurerm_private_dns_zone.platform_dns.name
+  virtual_network_id    = azurerm_virtual_network.core.id
+  registration_enabled  = false
+  tags = {
+    owner       = "platform"
+    cost_center = "cc-4711"
+    environment = var.environment
+    project     = "rs"
+  }
+}
+
 resource "azurerm_monitor_diagnostic_setting" "platform_diagnostics" {
   name                       = "diag-cae-rs-platform-${var.environment}-eus"
   target_resource_id         = azurerm_container_app_environment.platform.id
@@ -306,7 +354,7 @@ resource "azurerm_container_app" "api" {
   }
 
   ingress {
-    external_enabled           = false
+    external_enabled           = true
     target_port                = 8000
     transport                  = "auto"
     allow_insecure_connections = false
@@ -456,6 +504,206 @@ resource "azurerm_container_app" "worker" {
       }
     }
   }
+}
+
+resource "azurerm_application_gateway" "ingress" {
+  name                = "agw-rs-${var.environment}-eus"
+  location            = azurerm_resource_group.main.location
+  resource_group_name = azurerm_resource_group.main.name
+  zones               = ["1", "2", "3"]
+  firewall_policy_id  = azurerm_web_application_firewall_policy.ingress.id
+  http2_enabled       = true
+  tags = {
+    owner       = "platform"
+    cost_center = "cc-4711"
+    environment = var.environment
+    project     = "rs"
+  }
+
+  sku {
+    name = "WAF_v2"
+    tier = "WAF_v2"
+  }
+
+  autoscale_configuration {
+    min_capacity = 2
+    max_capacity = 10
+  }
+
+  identity {
+    type         = "UserAssigned"
+    identity_ids = [azurerm_user_assigned_identity.ingress.id]
+  }
+
+  gateway_ip_configuration {
+    name      = "gateway"
+    subnet_id = azurerm_subnet.core_edge.id
+  }
+
+  frontend_ip_configuration {
+    name                 = "public"
+    public_ip_address_id = azurerm_public_ip.ingress.id
+  }
+
+  frontend_port {
+    name = "https"
+    port = 443
+  }
+
+  frontend_port {
+    name = "http"
+    port = 80
+  }
+
+  ssl_certificate {
+    name                = "api-reports-example-com"
+    key_vault_secret_id = "${azurerm_key_vault.secrets.vault_uri}secrets/api-reports-example-com"
+  }
+
+  ssl_policy {
+    policy_type = "Predefined"
+    policy_name = "AppGwSslPolicy20220101"
+  }
+
+  backend_address_pool {
+    name  = "api"
+    fqdns = [azurerm_container_app.api.ingress[0].fqdn]
+  }
+
+  backend_http_settings {
+    name                                = "api"
+    port                                = 443
+    protocol                            = "Https"
+    cookie_based_affinity               = "Disabled"
+    request_timeout                     = 30
+    pick_host_name_from_backend_address = true
+    probe_name                          = "api"
+  }
+
+  probe {
+    name                                      = "api"
+    protocol                                  = "Https"
+    path                                      = "/healthz"
+    interval                                  = 30
+    timeout                                   = 30
+    unhealthy_threshold                       = 3
+    pick_host_name_from_backend_http_settings = true
+
+    match {
+      status_code = ["200-399"]
+    }
+  }
+
+  http_listener {
+    name                           = "api-https"
+    frontend_ip_configuration_name = "public"
+    frontend_port_name             = "https"
+    protocol                       = "Https"
+    ssl_certificate_name           = "api-reports-example-com"
+    host_names                     = ["api.reports.example.com"]
+    require_sni                    = true
+  }
+
+  http_listener {
+    name                           = "api-http"
+    frontend_ip_configuration_name = "public"
+    frontend_port_name             = "http"
+    protocol                       = "Http"
+    host_names                     = ["api.reports.example.com"]
+  }
+
+  redirect_configuration {
+    name                 = "api-to-https"
+    redirect_type        = "Permanent"
+    target_listener_name = "api-https"
+    include_path         = true
+    include_query_string = true
+  }
+
+  request_routing_rule {
+    name                       = "api"
+    priority                   = 100
+    rule_type                  = "Basic"
+    http_listener_name         = "api-https"
+    backend_address_pool_name  = "api"
+    backend_http_settings_name = "api"
+  }
+
+  request_routing_rule {
+    name                        = "api-to-https"
+    priority                    = 101
+    rule_type                   = "Basic"
+    http_listener_name          = "api-http"
+    redirect_configuration_name = "api-to-https"
+  }
+
+  depends_on = [azurerm_role_assignment.ingress]
+}
+
+resource "azurerm_public_ip" "ingress" {
+  name                = "pip-agw-rs-${var.environment}-eus"
+  location            = azurerm_resource_group.main.location
+  resource_group_name = azurerm_resource_group.main.name
+  allocation_method   = "Static"
+  sku                 = "Standard"
+  zones               = ["1", "2", "3"]
+  tags = {
+    owner       = "platform"
+    cost_center = "cc-4711"
+    environment = var.environment
+    project     = "rs"
+  }
+}
+
+resource "azurerm_web_application_firewall_policy" "ingress" {
+  name                = "waf-agw-rs-${var.environment}-eus"
+  location            = azurerm_resource_group.main.location
+  resource_group_name = azurerm_resource_group.main.name
+  tags = {
+    owner       = "platform"
+    cost_center = "cc-4711"
+    environment = var.environment
+    project     = "rs"
+  }
+
+  policy_settings {
+    enabled                     = true
+    mode                        = "Prevention"
+    request_body_check          = true
+    max_request_body_size_in_kb = 128
+    file_upload_limit_in_mb     = 100
+  }
+
+  managed_rules {
+    managed_rule_set {
+      type    = "OWASP"
+      version = "3.2"
+    }
+
+    managed_rule_set {
+      type    = "Microsoft_BotManagerRuleSet"
+      version = "1.0"
+    }
+  }
+}
+
+resource "azurerm_user_assigned_identity" "ingress" {
+  name                = "id-agw-rs-${var.environment}-eus"
+  location            = azurerm_resource_group.main.location
+  resource_group_name = azurerm_resource_group.main.name
+  tags = {
+    owner       = "platform"
+    cost_center = "cc-4711"
+    environment = var.environment
+    project     = "rs"
+  }
+}
+
+resource "azurerm_role_assignment" "ingress" {
+  scope                = azurerm_key_vault.secrets.id
+  role_definition_name = "Key Vault Secrets User"
+  principal_id         = azurerm_user_assigned_identity.ingress.principal_id
+  principal_type       = "ServicePrincipal"
 }
 
 resource "azurerm_service_plan" "web" {

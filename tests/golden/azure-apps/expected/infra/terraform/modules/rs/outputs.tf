@@ -49,6 +49,10 @@ output "api_fqdn" {
   value = azurerm_container_app.api.ingress[0].fqdn
 }
 
+output "ingress_public_ip" {
+  value = azurerm_public_ip.ingress.ip_address
+}
+
 output "portal_hostname" {
   value = azurerm_linux_web_app.portal.default_hostname
 }
