@@ -6,52 +6,6 @@ param environment string
 @description('Region of the resources: the resource group\'s.')
 param location string = resourceGroup().location
 
-resource failover 'Microsoft.Network/trafficmanagerprofiles@2022-04-01' = {
-  name: 'traf-rs-failover-${environment}'
-  location: 'global'
-  tags: {
-    owner: 'platform'
-    cost_center: 'cc-4711'
-    environment: environment
-    project: 'rs'
-  }
-  properties: {
-    trafficRoutingMethod: 'Priority'
-    dnsConfig: {
-      relativeName: 'traf-rs-failover-${environment}'
-      ttl: 30
-    }
-    monitorConfig: {
-      protocol: 'HTTPS'
-      port: 443
-      path: '/healthz'
-      intervalInSeconds: 30
-      timeoutInSeconds: 10
-      toleratedNumberOfFailures: 3
-    }
-    endpoints: [
-      {
-        name: 'primary'
-        type: 'Microsoft.Network/trafficManagerProfiles/externalEndpoints'
-        properties: {
-          target: 'reports.example.com'
-          priority: 1
-        }
-      }
-      {
-        name: 'secondary'
-        type: 'Microsoft.Network/trafficManagerProfiles/externalEndpoints'
-        properties: {
-          target: 'dr.reports.example.com'
-          priority: 2
-        }
-      }
-    ]
-  }
-}
-
-output failoverFqdn string = failover.properties.dnsConfig.fqdn
-
 resource hub 'Microsoft.Network/virtualNetworks@2025-09-01' = {
   name: 'vnet-rs-hub-${environment}-eus'
   location: location
@@ -418,6 +372,9 @@ resource edgeIp 'Microsoft.Network/publicIPAddresses@2025-09-01' = {
   }
   properties: {
     publicIPAllocationMethod: 'Static'
+    dnsSettings: {
+      domainNameLabel: 'rs-edge-${environment}'
+    }
   }
 }
 
@@ -476,6 +433,58 @@ resource edgeGrant 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
 }
 
 output edgePublicIp string = edgeIp.properties.ipAddress
+
+resource failover 'Microsoft.Network/trafficmanagerprofiles@2022-04-01' = {
+  name: 'traf-rs-failover-${environment}'
+  location: 'global'
+  tags: {
+    owner: 'platform'
+    cost_center: 'cc-4711'
+    environment: environment
+    project: 'rs'
+  }
+  properties: {
+    trafficRoutingMethod: 'Priority'
+    dnsConfig: {
+      relativeName: 'traf-rs-failover-${environment}'
+      ttl: 30
+    }
+    monitorConfig: {
+      protocol: 'HTTPS'
+      port: 443
+      path: '/healthz'
+      intervalInSeconds: 30
+      timeoutInSeconds: 10
+      toleratedNumberOfFailures: 3
+      customHeaders: [
+        {
+          name: 'host'
+          value: 'edge.example.com'
+        }
+      ]
+    }
+    endpoints: [
+      {
+        name: 'primary'
+        type: 'Microsoft.Network/trafficManagerProfiles/azureEndpoints'
+        properties: {
+          targetResourceId: edgeIp.id
+          priority: 1
+        }
+      }
+      {
+        name: 'secondary'
+        type: 'Microsoft.Network/trafficManagerProfiles/externalEndpoints'
+        properties: {
+          target: 'dr.reports.example.com'
+          priority: 2
+        }
+      }
+    ]
+  }
+}
+
+output failoverFqdn string = failover.properties.dnsConfig.fqdn
 
 resource zone 'Microsoft.Network/dnsZones@2018-05-01' = {
   name: 'edge.example.com'

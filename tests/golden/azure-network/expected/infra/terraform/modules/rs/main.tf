@@ -513,6 +513,7 @@ resource "azurerm_public_ip" "ingress" {
   allocation_method   = "Static"
   sku                 = "Standard"
   zones               = var.ingress_zones_2
+  domain_name_label   = "rs-reports-${var.environment}"
   tags = {
     owner       = "platform"
     cost_center = "cc-4711"
@@ -618,11 +619,11 @@ resource "azurerm_traffic_manager_profile" "front" {
   }
 }
 
-resource "azurerm_traffic_manager_external_endpoint" "front_blue" {
-  name       = "blue"
-  profile_id = azurerm_traffic_manager_profile.front.id
-  target     = "blue.reports.example.com"
-  weight     = 90
+resource "azurerm_traffic_manager_azure_endpoint" "front_blue" {
+  name               = "blue"
+  profile_id         = azurerm_traffic_manager_profile.front.id
+  target_resource_id = azurerm_public_ip.ingress.id
+  weight             = 90
 }
 
 resource "azurerm_traffic_manager_external_endpoint" "front_green" {
