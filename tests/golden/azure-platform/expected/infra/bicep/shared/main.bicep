@@ -6,6 +6,9 @@ param environment string
 @description('Region of the resources: the resource group\'s.')
 param location string = resourceGroup().location
 
+@description('Whether hubweb_properties_SamplingPercentage exists in this environment.')
+param hubwebPropertiesSamplingPercentageEnabled bool
+
 @description('Per-environment value of hubdb_properties_backup_geoRedundantBackup.')
 param hubdbPropertiesBackupGeoRedundantBackup string
 
@@ -52,6 +55,7 @@ resource hubweb 'Microsoft.Insights/components@2020-02-02' = {
   properties: {
     Application_Type: 'web'
     WorkspaceResourceId: hublogs.id
+    SamplingPercentage: hubwebPropertiesSamplingPercentageEnabled ? 25 : null
   }
 }
 

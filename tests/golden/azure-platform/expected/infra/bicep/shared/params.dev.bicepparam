@@ -3,6 +3,7 @@
 using 'main.bicep'
 
 param environment = 'dev'
+param hubwebPropertiesSamplingPercentageEnabled = false
 param hubdbPropertiesBackupGeoRedundantBackup = 'Disabled'
 param hubPostgresPassword = az.getSecret('00000000-0000-0000-0000-000000000000', 'rg-bootstrap', 'kv-bootstrap', 'hub-postgres-password')
 param slackWebhook = az.getSecret('00000000-0000-0000-0000-000000000000', 'rg-bootstrap', 'kv-bootstrap', 'slack-webhook')

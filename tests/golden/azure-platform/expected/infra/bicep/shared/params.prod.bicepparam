@@ -3,6 +3,7 @@
 using 'main.bicep'
 
 param environment = 'prod'
+param hubwebPropertiesSamplingPercentageEnabled = true
 param hubdbPropertiesBackupGeoRedundantBackup = 'Enabled'
 param hubPostgresPassword = az.getSecret('00000000-0000-0000-0000-000000000000', 'rg-bootstrap', 'kv-bootstrap', 'hub-postgres-password')
 param slackWebhook = az.getSecret('00000000-0000-0000-0000-000000000000', 'rg-bootstrap', 'kv-bootstrap', 'slack-webhook')

@@ -4,6 +4,7 @@ module "hph" {
   source = "../../modules/hph"
 
   environment                        = "dev"
+  web_sampling_percentage_enabled    = false
   db_backup_retention_days           = 7
   db_geo_redundant_backup_enabled    = false
   db_high_availability_enabled       = false

@@ -4,6 +4,7 @@ module "hph" {
   source = "../../modules/hph"
 
   environment                        = "prod"
+  web_sampling_percentage_enabled    = true
   db_backup_retention_days           = 35
   db_geo_redundant_backup_enabled    = true
   db_high_availability_enabled       = true

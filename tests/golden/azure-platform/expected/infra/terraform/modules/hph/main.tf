@@ -37,6 +37,7 @@ resource "azurerm_application_insights" "web" {
     environment = var.environment
     project     = "hph"
   }
+  sampling_percentage = var.web_sampling_percentage_enabled ? 25 : null
 }
 
 resource "azurerm_virtual_network" "core" {

@@ -5,6 +5,11 @@ variable "environment" {
   description = "Deployment environment name."
 }
 
+variable "web_sampling_percentage_enabled" {
+  type        = bool
+  description = "Whether web_sampling_percentage exists in this environment."
+}
+
 variable "db_backup_retention_days" {
   type        = number
   description = "Per-environment value of db_backup_retention_days."
