@@ -54,14 +54,28 @@ static const char *path_text(arena *a, const fpath *p)
     return sb.data;
 }
 
+static int is_upper(char c) { return c >= 'A' && c <= 'Z'; }
+static int is_lower_or_digit(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); }
+
+/* Whether the capital at c starts a word: after a lower-case letter or
+ * digit (retentionIn), or as the last capital of an acronym before a
+ * lower-case letter (HTTPServer). Capitals in a row are one word: a map key
+ * API_BASE_URL is api_base_url, not a_p_i_b_a_s_e_u_r_l. */
+static int starts_word(const char *path, const char *c)
+{
+    if (c == path)
+        return 0;
+    return is_lower_or_digit(c[-1]) || (is_upper(c[-1]) && c[1] >= 'a' && c[1] <= 'z');
+}
+
 static const char *param_name(factor_ctx *fc, const char *path)
 {
     /* snake_case, splitting camelCase words: retentionInDays -> retention_in_days */
     strbuf sb;
     sb_init(&sb, fc->a);
     for (const char *c = path; *c; c++) {
-        if (*c >= 'A' && *c <= 'Z') {
-            if (sb.len && sb.data[sb.len - 1] != '_')
+        if (is_upper(*c)) {
+            if (sb.len && sb.data[sb.len - 1] != '_' && starts_word(path, c))
                 sb_putc(&sb, '_');
             sb_putc(&sb, (char)(*c - 'A' + 'a'));
         } else if ((*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9')) {
