@@ -13,17 +13,24 @@ module "compute" {
   scheduler_template_min_replicas              = var.scheduler_template_min_replicas
   scheduler_template_max_replicas              = var.scheduler_template_max_replicas
   worker_template_max_replicas                 = var.worker_template_max_replicas
-  ui_sku_tier                                  = var.ui_sku_tier
-  ui_sku_size                                  = var.ui_sku_size
-  ui_app_settings_a_p_i_b_a_s_e_u_r_l          = var.ui_app_settings_a_p_i_b_a_s_e_u_r_l
+  ingress_name                                 = var.ingress_name
   ingress_zones                                = var.ingress_zones
   ingress_autoscale_configuration_min_capacity = var.ingress_autoscale_configuration_min_capacity
   ingress_autoscale_configuration_max_capacity = var.ingress_autoscale_configuration_max_capacity
   ingress_http_listener_host_names             = var.ingress_http_listener_host_names
   ingress_http_listener_1_host_names           = var.ingress_http_listener_1_host_names
+  ingress_name_2                               = var.ingress_name_2
   ingress_zones_2                              = var.ingress_zones_2
+  ingress_name_3                               = var.ingress_name_3
+  ingress_name_4                               = var.ingress_name_4
+  ingress_diagnostics_name                     = var.ingress_diagnostics_name
+  ui_sku_tier                                  = var.ui_sku_tier
+  ui_sku_size                                  = var.ui_sku_size
+  ui_app_settings_api_base_url                 = var.ui_app_settings_api_base_url
   ui_reports_example_com_enabled               = var.ui_reports_example_com_enabled
   core_backend_id                              = module.network.core_backend_id
+  core_name                                    = module.network.core_name
+  core_id                                      = module.network.core_id
   logs_id                                      = module.monitoring.logs_id
   vault_id                                     = module.storage.vault_id
   blobs_id                                     = module.storage.blobs_id
@@ -52,23 +59,25 @@ module "network" {
 module "monitoring" {
   source = "../../modules/monitoring"
 
-  environment           = "dev"
-  monthly_amount        = var.monthly_amount
-  pagerduty_webhook_url = var.pagerduty_webhook_url
-  slack_webhook_url     = var.slack_webhook_url
-  bus_id                = module.messaging.bus_id
-  postgres_id           = module.database.postgres_id
-  net_id                = module.network.net_id
-  apps_id               = module.compute.apps_id
-  db_id                 = module.database.db_id
-  store_id              = module.storage.store_id
-  msg_id                = module.messaging.msg_id
+  environment                          = "dev"
+  insights_sampling_percentage_enabled = var.insights_sampling_percentage_enabled
+  monthly_amount                       = var.monthly_amount
+  pagerduty_webhook_url                = var.pagerduty_webhook_url
+  slack_webhook_url                    = var.slack_webhook_url
+  bus_id                               = module.messaging.bus_id
+  postgres_id                          = module.database.postgres_id
+  net_id                               = module.network.net_id
+  apps_id                              = module.compute.apps_id
+  db_id                                = module.database.db_id
+  store_id                             = module.storage.store_id
+  msg_id                               = module.messaging.msg_id
 }
 
 module "storage" {
   source = "../../modules/storage"
 
   environment                                                  = "dev"
+  vault_network_acls_virtual_network_subnet_ids_count          = var.vault_network_acls_virtual_network_subnet_ids_count
   privatelink_vaultcore_azure_net_core_name                    = var.privatelink_vaultcore_azure_net_core_name
   blobs_name                                                   = var.blobs_name
   blobs_account_replication_type                               = var.blobs_account_replication_type
@@ -84,6 +93,7 @@ module "storage" {
   database_url                                                 = var.database_url
   database_url_version                                         = var.database_url_version
   core_frontend_id                                             = module.network.core_frontend_id
+  dr_core_frontend_id                                          = module.dr.dr_core_frontend_id
   net_name                                                     = module.network.net_name
   core_id                                                      = module.network.core_id
   core_location                                                = module.network.core_location
@@ -154,17 +164,36 @@ module "dr" {
   dr_core_backend_enabled                                 = var.dr_core_backend_enabled
   dr_data_enabled                                         = var.dr_data_enabled
   dr_core_data_enabled                                    = var.dr_core_data_enabled
+  dr_frontend_enabled                                     = var.dr_frontend_enabled
+  dr_core_frontend_enabled                                = var.dr_core_frontend_enabled
   standby_enabled                                         = var.standby_enabled
   standby_fqdn_enabled                                    = var.standby_fqdn_enabled
   privatelink_postgres_database_azure_com_enabled         = var.privatelink_postgres_database_azure_com_enabled
   privatelink_postgres_database_azure_com_dr_core_enabled = var.privatelink_postgres_database_azure_com_dr_core_enabled
   standby_endpoint_enabled                                = var.standby_endpoint_enabled
   dr_platform_enabled                                     = var.dr_platform_enabled
+  dr_platform_dns_enabled                                 = var.dr_platform_dns_enabled
+  dr_platform_apps_enabled                                = var.dr_platform_apps_enabled
+  dr_platform_dns_link_enabled                            = var.dr_platform_dns_link_enabled
   dr_platform_default_domain_enabled                      = var.dr_platform_default_domain_enabled
   dr_platform_static_ip_enabled                           = var.dr_platform_static_ip_enabled
+  dr_platform_diagnostics_enabled                         = var.dr_platform_diagnostics_enabled
+  dr_api_enabled                                          = var.dr_api_enabled
+  dr_api_fqdn_enabled                                     = var.dr_api_fqdn_enabled
+  dr_ingress_enabled                                      = var.dr_ingress_enabled
+  dr_ingress_public_ip_enabled                            = var.dr_ingress_public_ip_enabled
+  dr_ingress_diagnostics_enabled                          = var.dr_ingress_diagnostics_enabled
   front_enabled                                           = var.front_enabled
   front_primary_enabled                                   = var.front_primary_enabled
   front_secondary_enabled                                 = var.front_secondary_enabled
   front_fqdn_enabled                                      = var.front_fqdn_enabled
   postgres_id                                             = module.database.postgres_id
+  logs_id                                                 = module.monitoring.logs_id
+  api_id_id                                               = module.compute.api_id_id
+  images_login_server                                     = module.compute.images_login_server
+  vault_vault_uri                                         = module.storage.vault_uri
+  insights_connection_string                              = module.monitoring.insights_connection_string
+  api_id_client_id                                        = module.compute.api_id_client_id
+  vault_id                                                = module.storage.vault_id
+  ingress_id                                              = module.compute.ingress_id
 }

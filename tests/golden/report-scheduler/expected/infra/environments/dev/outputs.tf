@@ -44,12 +44,12 @@ output "api_fqdn" {
   value = module.compute.api_fqdn
 }
 
-output "ui_hostname" {
-  value = module.compute.ui_hostname
-}
-
 output "ingress_public_ip" {
   value = module.compute.ingress_public_ip
+}
+
+output "ui_hostname" {
+  value = module.compute.ui_hostname
 }
 
 output "net_name" {
@@ -119,6 +119,14 @@ output "dr_platform_default_domain" {
 
 output "dr_platform_static_ip" {
   value = module.dr.dr_platform_static_ip
+}
+
+output "dr_api_fqdn" {
+  value = module.dr.dr_api_fqdn
+}
+
+output "dr_ingress_public_ip" {
+  value = module.dr.dr_ingress_public_ip
 }
 
 output "front_fqdn" {

@@ -45,19 +45,9 @@ variable "worker_template_max_replicas" {
   description = "Per-environment value of worker_template_max_replicas."
 }
 
-variable "ui_sku_tier" {
+variable "ingress_name" {
   type        = string
-  description = "Per-environment value of ui_sku_tier."
-}
-
-variable "ui_sku_size" {
-  type        = string
-  description = "Per-environment value of ui_sku_size."
-}
-
-variable "ui_app_settings_a_p_i_b_a_s_e_u_r_l" {
-  type        = string
-  description = "Per-environment value of ui_app_settings_API_BASE_URL."
+  description = "Per-environment value of ingress_name."
 }
 
 variable "ingress_zones" {
@@ -85,9 +75,44 @@ variable "ingress_http_listener_1_host_names" {
   description = "Per-environment value of ingress_http_listener_1_host_names."
 }
 
+variable "ingress_name_2" {
+  type        = string
+  description = "Per-environment value of ingress_name."
+}
+
 variable "ingress_zones_2" {
   type        = list(string)
   description = "Per-environment value of ingress_zones."
+}
+
+variable "ingress_name_3" {
+  type        = string
+  description = "Per-environment value of ingress_name."
+}
+
+variable "ingress_name_4" {
+  type        = string
+  description = "Per-environment value of ingress_name."
+}
+
+variable "ingress_diagnostics_name" {
+  type        = string
+  description = "Per-environment value of ingress_diagnostics_name."
+}
+
+variable "ui_sku_tier" {
+  type        = string
+  description = "Per-environment value of ui_sku_tier."
+}
+
+variable "ui_sku_size" {
+  type        = string
+  description = "Per-environment value of ui_sku_size."
+}
+
+variable "ui_app_settings_api_base_url" {
+  type        = string
+  description = "Per-environment value of ui_app_settings_API_BASE_URL."
 }
 
 variable "ui_reports_example_com_enabled" {
@@ -110,6 +135,11 @@ variable "shield_enabled" {
   description = "Whether shield exists in this environment."
 }
 
+variable "insights_sampling_percentage_enabled" {
+  type        = bool
+  description = "Whether insights_sampling_percentage exists in this environment."
+}
+
 variable "monthly_amount" {
   type        = number
   description = "Per-environment value of monthly_amount."
@@ -125,6 +155,11 @@ variable "slack_webhook_url" {
   type        = string
   description = "Secret slack_webhook_url, supplied at deployment."
   sensitive   = true
+}
+
+variable "vault_network_acls_virtual_network_subnet_ids_count" {
+  type        = number
+  description = "How many of vault_network_acls_virtual_network_subnet_ids this environment has."
 }
 
 variable "privatelink_vaultcore_azure_net_core_name" {
@@ -371,6 +406,16 @@ variable "dr_core_data_enabled" {
   description = "Whether dr_core_data exists in this environment."
 }
 
+variable "dr_frontend_enabled" {
+  type        = bool
+  description = "Whether dr_frontend exists in this environment."
+}
+
+variable "dr_core_frontend_enabled" {
+  type        = bool
+  description = "Whether dr_core_frontend exists in this environment."
+}
+
 variable "standby_enabled" {
   type        = bool
   description = "Whether standby exists in this environment."
@@ -401,6 +446,21 @@ variable "dr_platform_enabled" {
   description = "Whether dr_platform exists in this environment."
 }
 
+variable "dr_platform_dns_enabled" {
+  type        = bool
+  description = "Whether dr_platform_dns exists in this environment."
+}
+
+variable "dr_platform_apps_enabled" {
+  type        = bool
+  description = "Whether dr_platform_apps exists in this environment."
+}
+
+variable "dr_platform_dns_link_enabled" {
+  type        = bool
+  description = "Whether dr_platform_dns_link exists in this environment."
+}
+
 variable "dr_platform_default_domain_enabled" {
   type        = bool
   description = "Whether dr_platform_default_domain exists in this environment."
@@ -409,6 +469,36 @@ variable "dr_platform_default_domain_enabled" {
 variable "dr_platform_static_ip_enabled" {
   type        = bool
   description = "Whether dr_platform_static_ip exists in this environment."
+}
+
+variable "dr_platform_diagnostics_enabled" {
+  type        = bool
+  description = "Whether dr_platform_diagnostics exists in this environment."
+}
+
+variable "dr_api_enabled" {
+  type        = bool
+  description = "Whether dr_api exists in this environment."
+}
+
+variable "dr_api_fqdn_enabled" {
+  type        = bool
+  description = "Whether dr_api_fqdn exists in this environment."
+}
+
+variable "dr_ingress_enabled" {
+  type        = bool
+  description = "Whether dr_ingress exists in this environment."
+}
+
+variable "dr_ingress_public_ip_enabled" {
+  type        = bool
+  description = "Whether dr_ingress_public_ip exists in this environment."
+}
+
+variable "dr_ingress_diagnostics_enabled" {
+  type        = bool
+  description = "Whether dr_ingress_diagnostics exists in this environment."
 }
 
 variable "front_enabled" {

@@ -33,6 +33,45 @@ resource "azurerm_container_app_environment" "platform" {
   }
 }
 
+resource "azurerm_private_dns_zone" "platform_dns" {
+  name                = azurerm_container_app_environment.platform.default_domain
+  resource_group_name = azurerm_resource_group.apps.name
+  tags = {
+    owner       = "reports-platform"
+    cost_center = "cc-4100"
+    environment = var.environment
+    project     = "scheduler"
+  }
+}
+
+resource "azurerm_private_dns_a_record" "platform_apps" {
+  name                = "*"
+  zone_name           = azurerm_private_dns_zone.platform_dns.name
+  resource_group_name = azurerm_resource_group.apps.name
+  ttl                 = 300
+  records             = [azurerm_container_app_environment.platform.static_ip_address]
+  tags = {
+    owner       = "reports-platform"
+    cost_center = "cc-4100"
+    environment = var.environment
+    project     = "scheduler"
+  }
+}
+
+resource "azurerm_private_dns_zone_virtual_network_link" "platform_dns_link" {
+  name                  = var.core_name
+  resource_group_name   = azurerm_resource_group.apps.name
+  private_dns_zone_name = azurerm_private_dns_zone.platform_dns.name
+  virtual_network_id    = var.core_id
+  registration_enabled  = false
+  tags = {
+    owner       = "reports-platform"
+    cost_center = "cc-4100"
+    environment = var.environment
+    project     = "scheduler"
+  }
+}
+
 resource "azurerm_monitor_diagnostic_setting" "platform_diagnostics" {
   name                       = var.platform_diagnostics_name
   target_resource_id         = azurerm_container_app_environment.platform.id
@@ -266,7 +305,7 @@ resource "azurerm_container_app" "api" {
   }
 
   ingress {
-    external_enabled           = false
+    external_enabled           = true
     target_port                = 8000
     transport                  = "auto"
     allow_insecure_connections = false
@@ -515,25 +554,8 @@ resource "azurerm_container_app" "worker" {
   }
 }
 
-resource "azurerm_static_web_app" "ui" {
-  name                = "swa-scheduler-${var.environment}-eus"
-  location            = azurerm_resource_group.apps.location
-  resource_group_name = azurerm_resource_group.apps.name
-  sku_tier            = var.ui_sku_tier
-  sku_size            = var.ui_sku_size
-  app_settings = {
-    API_BASE_URL = var.ui_app_settings_a_p_i_b_a_s_e_u_r_l
-  }
-  tags = {
-    owner       = "reports-platform"
-    cost_center = "cc-4100"
-    environment = var.environment
-    project     = "scheduler"
-  }
-}
-
 resource "azurerm_application_gateway" "ingress" {
-  name                = "agw-scheduler-${var.environment}-eus"
+  name                = var.ingress_name
   location            = azurerm_resource_group.apps.location
   resource_group_name = azurerm_resource_group.apps.name
   zones               = var.ingress_zones
@@ -593,7 +615,7 @@ resource "azurerm_application_gateway" "ingress" {
 
   backend_address_pool {
     name  = "api"
-    fqdns = ["api.internal.reports.example.com"]
+    fqdns = [azurerm_container_app.api.ingress[0].fqdn]
   }
 
   backend_http_settings {
@@ -667,12 +689,13 @@ resource "azurerm_application_gateway" "ingress" {
 }
 
 resource "azurerm_public_ip" "ingress" {
-  name                = "pip-agw-scheduler-${var.environment}-eus"
+  name                = var.ingress_name_2
   location            = azurerm_resource_group.apps.location
   resource_group_name = azurerm_resource_group.apps.name
   allocation_method   = "Static"
   sku                 = "Standard"
   zones               = var.ingress_zones_2
+  domain_name_label   = "rs-scheduler-api-${var.environment}"
   tags = {
     owner       = "reports-platform"
     cost_center = "cc-4100"
@@ -682,7 +705,7 @@ resource "azurerm_public_ip" "ingress" {
 }
 
 resource "azurerm_web_application_firewall_policy" "ingress" {
-  name                = "waf-agw-scheduler-${var.environment}-eus"
+  name                = var.ingress_name_3
   location            = azurerm_resource_group.apps.location
   resource_group_name = azurerm_resource_group.apps.name
   tags = {
@@ -734,7 +757,7 @@ resource "azurerm_web_application_firewall_policy" "ingress" {
 }
 
 resource "azurerm_user_assigned_identity" "ingress" {
-  name                = "id-agw-scheduler-${var.environment}-eus"
+  name                = var.ingress_name_4
   location            = azurerm_resource_group.apps.location
   resource_group_name = azurerm_resource_group.apps.name
   tags = {
@@ -753,7 +776,7 @@ resource "azurerm_role_assignment" "ingress" {
 }
 
 resource "azurerm_monitor_diagnostic_setting" "ingress_diagnostics" {
-  name                       = "diag-agw-scheduler-${var.environment}-eus"
+  name                       = var.ingress_diagnostics_name
   target_resource_id         = azurerm_application_gateway.ingress.id
   log_analytics_workspace_id = var.logs_id
 
@@ -763,6 +786,23 @@ resource "azurerm_monitor_diagnostic_setting" "ingress_diagnostics" {
 
   enabled_metric {
     category = "AllMetrics"
+  }
+}
+
+resource "azurerm_static_web_app" "ui" {
+  name                = "swa-scheduler-${var.environment}-eus"
+  location            = azurerm_resource_group.apps.location
+  resource_group_name = azurerm_resource_group.apps.name
+  sku_tier            = var.ui_sku_tier
+  sku_size            = var.ui_sku_size
+  app_settings = {
+    API_BASE_URL = var.ui_app_settings_api_base_url
+  }
+  tags = {
+    owner       = "reports-platform"
+    cost_center = "cc-4100"
+    environment = var.environment
+    project     = "scheduler"
   }
 }
 

@@ -44,14 +44,22 @@ output "api_fqdn" {
   value = azurerm_container_app.api.ingress[0].fqdn
 }
 
-output "ui_hostname" {
-  value = azurerm_static_web_app.ui.default_host_name
-}
-
 output "ingress_public_ip" {
   value = azurerm_public_ip.ingress.ip_address
 }
 
+output "ui_hostname" {
+  value = azurerm_static_web_app.ui.default_host_name
+}
+
 output "apps_id" {
   value = azurerm_resource_group.apps.id
+}
+
+output "api_id_id" {
+  value = azurerm_user_assigned_identity.api_id.id
+}
+
+output "ingress_id" {
+  value = azurerm_public_ip.ingress.id
 }

@@ -50,19 +50,9 @@ variable "worker_template_max_replicas" {
   description = "Per-environment value of worker_template_max_replicas."
 }
 
-variable "ui_sku_tier" {
+variable "ingress_name" {
   type        = string
-  description = "Per-environment value of ui_sku_tier."
-}
-
-variable "ui_sku_size" {
-  type        = string
-  description = "Per-environment value of ui_sku_size."
-}
-
-variable "ui_app_settings_a_p_i_b_a_s_e_u_r_l" {
-  type        = string
-  description = "Per-environment value of ui_app_settings_API_BASE_URL."
+  description = "Per-environment value of ingress_name."
 }
 
 variable "ingress_zones" {
@@ -90,9 +80,44 @@ variable "ingress_http_listener_1_host_names" {
   description = "Per-environment value of ingress_http_listener_1_host_names."
 }
 
+variable "ingress_name_2" {
+  type        = string
+  description = "Per-environment value of ingress_name."
+}
+
 variable "ingress_zones_2" {
   type        = list(string)
   description = "Per-environment value of ingress_zones."
+}
+
+variable "ingress_name_3" {
+  type        = string
+  description = "Per-environment value of ingress_name."
+}
+
+variable "ingress_name_4" {
+  type        = string
+  description = "Per-environment value of ingress_name."
+}
+
+variable "ingress_diagnostics_name" {
+  type        = string
+  description = "Per-environment value of ingress_diagnostics_name."
+}
+
+variable "ui_sku_tier" {
+  type        = string
+  description = "Per-environment value of ui_sku_tier."
+}
+
+variable "ui_sku_size" {
+  type        = string
+  description = "Per-environment value of ui_sku_size."
+}
+
+variable "ui_app_settings_api_base_url" {
+  type        = string
+  description = "Per-environment value of ui_app_settings_API_BASE_URL."
 }
 
 variable "ui_reports_example_com_enabled" {
@@ -103,6 +128,16 @@ variable "ui_reports_example_com_enabled" {
 variable "core_backend_id" {
   type        = string
   description = "id of azurerm_subnet.core_backend, from module network."
+}
+
+variable "core_name" {
+  type        = string
+  description = "name of azurerm_virtual_network.core, from module network."
+}
+
+variable "core_id" {
+  type        = string
+  description = "id of azurerm_virtual_network.core, from module network."
 }
 
 variable "logs_id" {

@@ -42,6 +42,18 @@ resource "azurerm_network_security_group" "dr_backend" {
   }
 
   security_rule {
+    name                       = "from_gateway"
+    priority                   = 100
+    direction                  = "Inbound"
+    access                     = "Allow"
+    protocol                   = "Tcp"
+    source_port_range          = "*"
+    destination_port_ranges    = ["443", "80"]
+    source_address_prefix      = "10.41.0.0/24"
+    destination_address_prefix = "*"
+  }
+
+  security_rule {
     name                       = "load_balancer"
     priority                   = 110
     direction                  = "Inbound"
@@ -169,6 +181,85 @@ resource "azurerm_subnet_network_security_group_association" "dr_core_data" {
   network_security_group_id = azurerm_network_security_group.dr_data[0].id
 }
 
+resource "azurerm_network_security_group" "dr_frontend" {
+  count = var.dr_frontend_enabled ? 1 : 0
+
+  name                = "nsg-scheduler-dr-frontend-prod-wus3"
+  location            = azurerm_resource_group.dr[0].location
+  resource_group_name = azurerm_resource_group.dr[0].name
+  tags = {
+    owner       = "reports-platform"
+    cost_center = "cc-4100"
+    environment = "prod"
+    project     = "scheduler"
+  }
+
+  security_rule {
+    name                       = "https"
+    priority                   = 100
+    direction                  = "Inbound"
+    access                     = "Allow"
+    protocol                   = "Tcp"
+    source_port_range          = "*"
+    destination_port_ranges    = ["443", "80"]
+    source_address_prefix      = "Internet"
+    destination_address_prefix = "*"
+  }
+
+  security_rule {
+    name                       = "gateway_manager"
+    priority                   = 110
+    direction                  = "Inbound"
+    access                     = "Allow"
+    protocol                   = "Tcp"
+    source_port_range          = "*"
+    destination_port_range     = "65200-65535"
+    source_address_prefix      = "GatewayManager"
+    destination_address_prefix = "*"
+  }
+
+  security_rule {
+    name                       = "load_balancer"
+    priority                   = 120
+    direction                  = "Inbound"
+    access                     = "Allow"
+    protocol                   = "*"
+    source_port_range          = "*"
+    destination_port_range     = "*"
+    source_address_prefix      = "AzureLoadBalancer"
+    destination_address_prefix = "*"
+  }
+
+  security_rule {
+    name                       = "deny-all-inbound"
+    priority                   = 4096
+    direction                  = "Inbound"
+    access                     = "Deny"
+    protocol                   = "*"
+    source_port_range          = "*"
+    destination_port_range     = "*"
+    source_address_prefix      = "*"
+    destination_address_prefix = "*"
+  }
+}
+
+resource "azurerm_subnet" "dr_core_frontend" {
+  count = var.dr_core_frontend_enabled ? 1 : 0
+
+  name                 = "snet-scheduler-frontend-prod-wus3"
+  resource_group_name  = azurerm_resource_group.dr[0].name
+  virtual_network_name = azurerm_virtual_network.dr_core[0].name
+  address_prefixes     = ["10.41.0.0/24"]
+  service_endpoints    = ["Microsoft.KeyVault"]
+}
+
+resource "azurerm_subnet_network_security_group_association" "dr_core_frontend" {
+  count = var.dr_core_frontend_enabled ? 1 : 0
+
+  subnet_id                 = azurerm_subnet.dr_core_frontend[0].id
+  network_security_group_id = azurerm_network_security_group.dr_frontend[0].id
+}
+
 resource "azurerm_postgresql_flexible_server" "standby" {
   count = var.standby_enabled ? 1 : 0
 
@@ -261,6 +352,7 @@ resource "azurerm_container_app_environment" "dr_platform" {
   infrastructure_subnet_id       = azurerm_subnet.dr_core_backend[0].id
   internal_load_balancer_enabled = true
   zone_redundancy_enabled        = true
+  logs_destination               = "azure-monitor"
   mutual_tls_enabled             = true
   tags = {
     owner       = "reports-platform"
@@ -272,6 +364,432 @@ resource "azurerm_container_app_environment" "dr_platform" {
   workload_profile {
     name                  = "Consumption"
     workload_profile_type = "Consumption"
+  }
+}
+
+resource "azurerm_private_dns_zone" "dr_platform_dns" {
+  count = var.dr_platform_dns_enabled ? 1 : 0
+
+  name                = azurerm_container_app_environment.dr_platform[0].default_domain
+  resource_group_name = azurerm_resource_group.dr[0].name
+  tags = {
+    owner       = "reports-platform"
+    cost_center = "cc-4100"
+    environment = "prod"
+    project     = "scheduler"
+  }
+}
+
+resource "azurerm_private_dns_a_record" "dr_platform_apps" {
+  count = var.dr_platform_apps_enabled ? 1 : 0
+
+  name                = "*"
+  zone_name           = azurerm_private_dns_zone.dr_platform_dns[0].name
+  resource_group_name = azurerm_resource_group.dr[0].name
+  ttl                 = 300
+  records             = [azurerm_container_app_environment.dr_platform[0].static_ip_address]
+  tags = {
+    owner       = "reports-platform"
+    cost_center = "cc-4100"
+    environment = "prod"
+    project     = "scheduler"
+  }
+}
+
+resource "azurerm_private_dns_zone_virtual_network_link" "dr_platform_dns_link" {
+  count = var.dr_platform_dns_link_enabled ? 1 : 0
+
+  name                  = azurerm_virtual_network.dr_core[0].name
+  resource_group_name   = azurerm_resource_group.dr[0].name
+  private_dns_zone_name = azurerm_private_dns_zone.dr_platform_dns[0].name
+  virtual_network_id    = azurerm_virtual_network.dr_core[0].id
+  registration_enabled  = false
+  tags = {
+    owner       = "reports-platform"
+    cost_center = "cc-4100"
+    environment = "prod"
+    project     = "scheduler"
+  }
+}
+
+resource "azurerm_monitor_diagnostic_setting" "dr_platform_diagnostics" {
+  count = var.dr_platform_diagnostics_enabled ? 1 : 0
+
+  name                       = "diag-cae-scheduler-dr-platform-prod-wus3"
+  target_resource_id         = azurerm_container_app_environment.dr_platform[0].id
+  log_analytics_workspace_id = var.logs_id
+
+  enabled_log {
+    category_group = "allLogs"
+  }
+
+  enabled_metric {
+    category = "AllMetrics"
+  }
+}
+
+resource "azurerm_container_app" "dr_api" {
+  count = var.dr_api_enabled ? 1 : 0
+
+  name                         = "ca-scheduler-dr-api-prod-wus3"
+  resource_group_name          = azurerm_resource_group.dr[0].name
+  container_app_environment_id = azurerm_container_app_environment.dr_platform[0].id
+  revision_mode                = "Single"
+  workload_profile_name        = "Consumption"
+  tags = {
+    owner       = "reports-platform"
+    cost_center = "cc-4100"
+    environment = "prod"
+    project     = "scheduler"
+  }
+
+  identity {
+    type         = "UserAssigned"
+    identity_ids = [var.api_id_id]
+  }
+
+  registry {
+    server   = var.images_login_server
+    identity = var.api_id_id
+  }
+
+  secret {
+    name                = "database-url"
+    key_vault_secret_id = "${var.vault_vault_uri}secrets/database-url"
+    identity            = var.api_id_id
+  }
+
+  secret {
+    name  = "appinsights-connection-string"
+    value = var.insights_connection_string
+  }
+
+  ingress {
+    external_enabled           = true
+    target_port                = 8000
+    transport                  = "auto"
+    allow_insecure_connections = false
+
+    traffic_weight {
+      latest_revision = true
+      percentage      = 100
+    }
+  }
+
+  template {
+    min_replicas                     = 0
+    max_replicas                     = 30
+    termination_grace_period_seconds = 30
+
+    container {
+      name   = "dr-api"
+      image  = "${var.images_login_server}/report-scheduler/api:1.0.0"
+      cpu    = 1
+      memory = "2Gi"
+
+      env {
+        name  = "AZURE_CLIENT_ID"
+        value = var.api_id_client_id
+      }
+
+      env {
+        name  = "ENVIRONMENT"
+        value = "prod"
+      }
+
+      env {
+        name  = "SERVICE_NAME"
+        value = "api"
+      }
+
+      env {
+        name  = "RATE_LIMIT_PER_MINUTE"
+        value = "100"
+      }
+
+      env {
+        name        = "DATABASE_URL"
+        secret_name = "database-url"
+      }
+
+      env {
+        name        = "APPLICATIONINSIGHTS_CONNECTION_STRING"
+        secret_name = "appinsights-connection-string"
+      }
+
+      liveness_probe {
+        transport = "HTTP"
+        port      = 8000
+        path      = "/healthz"
+      }
+
+      readiness_probe {
+        transport = "HTTP"
+        port      = 8000
+        path      = "/healthz"
+      }
+    }
+
+    http_scale_rule {
+      name                = "http"
+      concurrent_requests = "50"
+    }
+
+    custom_scale_rule {
+      name             = "cpu"
+      custom_rule_type = "cpu"
+      metadata = {
+        type  = "Utilization"
+        value = "70"
+      }
+    }
+  }
+}
+
+resource "azurerm_application_gateway" "dr_ingress" {
+  count = var.dr_ingress_enabled ? 1 : 0
+
+  name                = "agw-scheduler-dr-ingress-prod-wus3"
+  location            = azurerm_resource_group.dr[0].location
+  resource_group_name = azurerm_resource_group.dr[0].name
+  zones               = ["1", "2", "3"]
+  firewall_policy_id  = azurerm_web_application_firewall_policy.dr_ingress[0].id
+  http2_enabled       = true
+  tags = {
+    owner       = "reports-platform"
+    cost_center = "cc-4100"
+    environment = "prod"
+    project     = "scheduler"
+  }
+
+  sku {
+    name = "WAF_v2"
+    tier = "WAF_v2"
+  }
+
+  autoscale_configuration {
+    min_capacity = 0
+    max_capacity = 10
+  }
+
+  identity {
+    type         = "UserAssigned"
+    identity_ids = [azurerm_user_assigned_identity.dr_ingress[0].id]
+  }
+
+  gateway_ip_configuration {
+    name      = "gateway"
+    subnet_id = azurerm_subnet.dr_core_frontend[0].id
+  }
+
+  frontend_ip_configuration {
+    name                 = "public"
+    public_ip_address_id = azurerm_public_ip.dr_ingress[0].id
+  }
+
+  frontend_port {
+    name = "https"
+    port = 443
+  }
+
+  frontend_port {
+    name = "http"
+    port = 80
+  }
+
+  ssl_certificate {
+    name                = "api-reports-example-com"
+    key_vault_secret_id = "${var.vault_vault_uri}secrets/api-reports-example-com"
+  }
+
+  ssl_policy {
+    policy_type = "Predefined"
+    policy_name = "AppGwSslPolicy20220101"
+  }
+
+  backend_address_pool {
+    name  = "api"
+    fqdns = [azurerm_container_app.dr_api[0].ingress[0].fqdn]
+  }
+
+  backend_http_settings {
+    name                                = "api"
+    port                                = 443
+    protocol                            = "Https"
+    cookie_based_affinity               = "Disabled"
+    request_timeout                     = 60
+    pick_host_name_from_backend_address = true
+    probe_name                          = "api"
+  }
+
+  probe {
+    name                                      = "api"
+    protocol                                  = "Https"
+    path                                      = "/healthz"
+    interval                                  = 30
+    timeout                                   = 30
+    unhealthy_threshold                       = 3
+    pick_host_name_from_backend_http_settings = true
+
+    match {
+      status_code = ["200-399"]
+    }
+  }
+
+  http_listener {
+    name                           = "api-https"
+    frontend_ip_configuration_name = "public"
+    frontend_port_name             = "https"
+    protocol                       = "Https"
+    ssl_certificate_name           = "api-reports-example-com"
+    host_names                     = ["api.reports.example.com"]
+    require_sni                    = true
+  }
+
+  http_listener {
+    name                           = "api-http"
+    frontend_ip_configuration_name = "public"
+    frontend_port_name             = "http"
+    protocol                       = "Http"
+    host_names                     = ["api.reports.example.com"]
+  }
+
+  redirect_configuration {
+    name                 = "api-to-https"
+    redirect_type        = "Permanent"
+    target_listener_name = "api-https"
+    include_path         = true
+    include_query_string = true
+  }
+
+  request_routing_rule {
+    name                       = "api"
+    priority                   = 100
+    rule_type                  = "Basic"
+    http_listener_name         = "api-https"
+    backend_address_pool_name  = "api"
+    backend_http_settings_name = "api"
+  }
+
+  request_routing_rule {
+    name                        = "api-to-https"
+    priority                    = 101
+    rule_type                   = "Basic"
+    http_listener_name          = "api-http"
+    redirect_configuration_name = "api-to-https"
+  }
+
+  depends_on = [azurerm_role_assignment.dr_ingress[0]]
+}
+
+resource "azurerm_public_ip" "dr_ingress" {
+  count = var.dr_ingress_enabled ? 1 : 0
+
+  name                = "pip-agw-scheduler-dr-ingress-prod-wus3"
+  location            = azurerm_resource_group.dr[0].location
+  resource_group_name = azurerm_resource_group.dr[0].name
+  allocation_method   = "Static"
+  sku                 = "Standard"
+  zones               = ["1", "2", "3"]
+  domain_name_label   = "rs-scheduler-api-dr"
+  tags = {
+    owner       = "reports-platform"
+    cost_center = "cc-4100"
+    environment = "prod"
+    project     = "scheduler"
+  }
+}
+
+resource "azurerm_web_application_firewall_policy" "dr_ingress" {
+  count = var.dr_ingress_enabled ? 1 : 0
+
+  name                = "waf-agw-scheduler-dr-ingress-prod-wus3"
+  location            = azurerm_resource_group.dr[0].location
+  resource_group_name = azurerm_resource_group.dr[0].name
+  tags = {
+    owner       = "reports-platform"
+    cost_center = "cc-4100"
+    environment = "prod"
+    project     = "scheduler"
+  }
+
+  policy_settings {
+    enabled                     = true
+    mode                        = "Prevention"
+    request_body_check          = true
+    max_request_body_size_in_kb = 128
+    file_upload_limit_in_mb     = 100
+  }
+
+  managed_rules {
+    managed_rule_set {
+      type    = "OWASP"
+      version = "3.2"
+    }
+
+    managed_rule_set {
+      type    = "Microsoft_BotManagerRuleSet"
+      version = "1.0"
+    }
+  }
+
+  custom_rules {
+    name                 = "ratelimit"
+    priority             = 10
+    rule_type            = "RateLimitRule"
+    rate_limit_duration  = "OneMin"
+    rate_limit_threshold = 600
+    group_rate_limit_by  = "ClientAddr"
+    action               = "Block"
+
+    match_conditions {
+      match_variables {
+        variable_name = "RemoteAddr"
+      }
+
+      operator           = "IPMatch"
+      negation_condition = true
+      match_values       = ["255.255.255.255/32"]
+    }
+  }
+}
+
+resource "azurerm_user_assigned_identity" "dr_ingress" {
+  count = var.dr_ingress_enabled ? 1 : 0
+
+  name                = "id-agw-scheduler-dr-ingress-prod-wus3"
+  location            = azurerm_resource_group.dr[0].location
+  resource_group_name = azurerm_resource_group.dr[0].name
+  tags = {
+    owner       = "reports-platform"
+    cost_center = "cc-4100"
+    environment = "prod"
+    project     = "scheduler"
+  }
+}
+
+resource "azurerm_role_assignment" "dr_ingress" {
+  count = var.dr_ingress_enabled ? 1 : 0
+
+  scope                = var.vault_id
+  role_definition_name = "Key Vault Secrets User"
+  principal_id         = azurerm_user_assigned_identity.dr_ingress[0].principal_id
+  principal_type       = "ServicePrincipal"
+}
+
+resource "azurerm_monitor_diagnostic_setting" "dr_ingress_diagnostics" {
+  count = var.dr_ingress_diagnostics_enabled ? 1 : 0
+
+  name                       = "diag-agw-scheduler-dr-ingress-prod-wus3"
+  target_resource_id         = azurerm_application_gateway.dr_ingress[0].id
+  log_analytics_workspace_id = var.logs_id
+
+  enabled_log {
+    category_group = "allLogs"
+  }
+
+  enabled_metric {
+    category = "AllMetrics"
   }
 }
 
@@ -300,23 +818,28 @@ resource "azurerm_traffic_manager_profile" "front" {
     interval_in_seconds          = 30
     timeout_in_seconds           = 10
     tolerated_number_of_failures = 3
+
+    custom_header {
+      name  = "host"
+      value = "api.reports.example.com"
+    }
   }
 }
 
-resource "azurerm_traffic_manager_external_endpoint" "front_primary" {
+resource "azurerm_traffic_manager_azure_endpoint" "front_primary" {
   count = var.front_primary_enabled ? 1 : 0
 
-  name       = "primary"
-  profile_id = azurerm_traffic_manager_profile.front[0].id
-  target     = "api.reports.example.com"
-  priority   = 1
+  name               = "primary"
+  profile_id         = azurerm_traffic_manager_profile.front[0].id
+  target_resource_id = var.ingress_id
+  priority           = 1
 }
 
-resource "azurerm_traffic_manager_external_endpoint" "front_secondary" {
+resource "azurerm_traffic_manager_azure_endpoint" "front_secondary" {
   count = var.front_secondary_enabled ? 1 : 0
 
-  name       = "secondary"
-  profile_id = azurerm_traffic_manager_profile.front[0].id
-  target     = "api-dr.reports.example.com"
-  priority   = 2
+  name               = "secondary"
+  profile_id         = azurerm_traffic_manager_profile.front[0].id
+  target_resource_id = azurerm_public_ip.dr_ingress[0].id
+  priority           = 2
 }

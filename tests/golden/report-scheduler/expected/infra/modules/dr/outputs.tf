@@ -16,6 +16,18 @@ output "dr_platform_static_ip" {
   value = var.dr_platform_static_ip_enabled ? azurerm_container_app_environment.dr_platform[0].static_ip_address : null
 }
 
+output "dr_api_fqdn" {
+  value = var.dr_api_fqdn_enabled ? azurerm_container_app.dr_api[0].ingress[0].fqdn : null
+}
+
+output "dr_ingress_public_ip" {
+  value = var.dr_ingress_public_ip_enabled ? azurerm_public_ip.dr_ingress[0].ip_address : null
+}
+
 output "front_fqdn" {
   value = var.front_fqdn_enabled ? azurerm_traffic_manager_profile.front[0].fqdn : null
+}
+
+output "dr_core_frontend_id" {
+  value = var.dr_core_frontend_enabled ? azurerm_subnet.dr_core_frontend[0].id : null
 }

@@ -40,6 +40,16 @@ variable "dr_core_data_enabled" {
   description = "Whether dr_core_data exists in this environment."
 }
 
+variable "dr_frontend_enabled" {
+  type        = bool
+  description = "Whether dr_frontend exists in this environment."
+}
+
+variable "dr_core_frontend_enabled" {
+  type        = bool
+  description = "Whether dr_core_frontend exists in this environment."
+}
+
 variable "standby_enabled" {
   type        = bool
   description = "Whether standby exists in this environment."
@@ -70,6 +80,21 @@ variable "dr_platform_enabled" {
   description = "Whether dr_platform exists in this environment."
 }
 
+variable "dr_platform_dns_enabled" {
+  type        = bool
+  description = "Whether dr_platform_dns exists in this environment."
+}
+
+variable "dr_platform_apps_enabled" {
+  type        = bool
+  description = "Whether dr_platform_apps exists in this environment."
+}
+
+variable "dr_platform_dns_link_enabled" {
+  type        = bool
+  description = "Whether dr_platform_dns_link exists in this environment."
+}
+
 variable "dr_platform_default_domain_enabled" {
   type        = bool
   description = "Whether dr_platform_default_domain exists in this environment."
@@ -78,6 +103,36 @@ variable "dr_platform_default_domain_enabled" {
 variable "dr_platform_static_ip_enabled" {
   type        = bool
   description = "Whether dr_platform_static_ip exists in this environment."
+}
+
+variable "dr_platform_diagnostics_enabled" {
+  type        = bool
+  description = "Whether dr_platform_diagnostics exists in this environment."
+}
+
+variable "dr_api_enabled" {
+  type        = bool
+  description = "Whether dr_api exists in this environment."
+}
+
+variable "dr_api_fqdn_enabled" {
+  type        = bool
+  description = "Whether dr_api_fqdn exists in this environment."
+}
+
+variable "dr_ingress_enabled" {
+  type        = bool
+  description = "Whether dr_ingress exists in this environment."
+}
+
+variable "dr_ingress_public_ip_enabled" {
+  type        = bool
+  description = "Whether dr_ingress_public_ip exists in this environment."
+}
+
+variable "dr_ingress_diagnostics_enabled" {
+  type        = bool
+  description = "Whether dr_ingress_diagnostics exists in this environment."
 }
 
 variable "front_enabled" {
@@ -103,4 +158,45 @@ variable "front_fqdn_enabled" {
 variable "postgres_id" {
   type        = string
   description = "id of azurerm_postgresql_flexible_server.postgres, from module database."
+}
+
+variable "logs_id" {
+  type        = string
+  description = "id of azurerm_log_analytics_workspace.logs, from module monitoring."
+}
+
+variable "api_id_id" {
+  type        = string
+  description = "id of azurerm_user_assigned_identity.api_id, from module compute."
+}
+
+variable "images_login_server" {
+  type        = string
+  description = "login_server of azurerm_container_registry.images, from module compute."
+}
+
+variable "vault_vault_uri" {
+  type        = string
+  description = "vault_uri of azurerm_key_vault.vault, from module storage."
+}
+
+variable "insights_connection_string" {
+  type        = string
+  description = "connection_string of azurerm_application_insights.insights, from module monitoring."
+  sensitive   = true
+}
+
+variable "api_id_client_id" {
+  type        = string
+  description = "client_id of azurerm_user_assigned_identity.api_id, from module compute."
+}
+
+variable "vault_id" {
+  type        = string
+  description = "id of azurerm_key_vault.vault, from module storage."
+}
+
+variable "ingress_id" {
+  type        = string
+  description = "id of azurerm_public_ip.ingress, from module compute."
 }

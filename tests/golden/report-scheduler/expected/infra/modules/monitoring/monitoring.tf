@@ -37,6 +37,7 @@ resource "azurerm_application_insights" "insights" {
     environment = var.environment
     project     = "scheduler"
   }
+  sampling_percentage = var.insights_sampling_percentage_enabled ? 25 : null
 }
 
 resource "azurerm_application_insights_workbook" "operations" {

@@ -5,6 +5,11 @@ variable "environment" {
   description = "Deployment environment name."
 }
 
+variable "insights_sampling_percentage_enabled" {
+  type        = bool
+  description = "Whether insights_sampling_percentage exists in this environment."
+}
+
 variable "monthly_amount" {
   type        = number
   description = "Per-environment value of monthly_amount."

@@ -8,16 +8,20 @@ output "core_backend_id" {
   value = azurerm_subnet.core_backend.id
 }
 
+output "core_name" {
+  value = azurerm_virtual_network.core.name
+}
+
+output "core_id" {
+  value = azurerm_virtual_network.core.id
+}
+
 output "core_frontend_id" {
   value = azurerm_subnet.core_frontend.id
 }
 
 output "net_id" {
   value = azurerm_resource_group.net.id
-}
-
-output "core_id" {
-  value = azurerm_virtual_network.core.id
 }
 
 output "core_location" {

@@ -34,7 +34,7 @@ resource "azurerm_key_vault" "vault" {
     default_action             = "Deny"
     bypass                     = "AzureServices"
     ip_rules                   = ["203.0.113.0/24"]
-    virtual_network_subnet_ids = [var.core_frontend_id]
+    virtual_network_subnet_ids = slice([var.core_frontend_id, var.dr_core_frontend_id], 0, var.vault_network_acls_virtual_network_subnet_ids_count)
   }
 }
 

@@ -5,6 +5,11 @@ variable "environment" {
   description = "Deployment environment name."
 }
 
+variable "vault_network_acls_virtual_network_subnet_ids_count" {
+  type        = number
+  description = "How many of vault_network_acls_virtual_network_subnet_ids this environment has."
+}
+
 variable "privatelink_vaultcore_azure_net_core_name" {
   type        = string
   description = "Per-environment value of privatelink_vaultcore_azure_net_core_name."
@@ -80,6 +85,11 @@ variable "database_url_version" {
 variable "core_frontend_id" {
   type        = string
   description = "id of azurerm_subnet.core_frontend, from module network."
+}
+
+variable "dr_core_frontend_id" {
+  type        = string
+  description = "id of azurerm_subnet.dr_core_frontend, from module dr."
 }
 
 variable "net_name" {
