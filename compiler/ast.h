@@ -84,6 +84,8 @@ typedef struct ast_item {
     src_loc name_loc;
     const char *name;
     ptrvec labels;          /* IT_BLOCK: ast_expr* (EX_IDENT or EX_STRING) */
+    ast_expr *name_expr;    /* IT_BLOCK: a type computed by a string's interpolations
+                               ("deploy-${env}" { }), where the block stands; else NULL */
     ast_expr *value;
     ast_type *type;
     ptrvec body, else_body; /* ast_item* */

@@ -837,7 +837,8 @@ static bool when_holds(expander *ex, const ast_item *it)
 {
     if (!ex->env) {
         diag_error(ex->cx.d, it->loc, "`when` cannot stand here: this is made once for every environment "
-                   "(use `envs`, the list of their names)");
+                   "(in a `for env in envs { }` its items are made per environment, and a `when` there holds "
+                   "where it names the one)");
         return false;
     }
     observe(&ex->cx);
@@ -872,8 +873,22 @@ static void expand_for(expander *ex, const ast_item *it, scope *sc)
             diag_error(ex->cx.d, it->value->loc, "for needs a list or a map, got a %s", val_kind_name(list->kind));
         return;
     }
-    for (size_t i = 0; i < list->items.len && step(&ex->cx, it->loc); i++)
-        expand_items(ex, &it->body, scope_bind(a, sc, it->name, list->items.items[i]));
+    /* Made once for every environment (a workflow), `for env in envs`
+     * makes its items per environment: a `when` in them holds where it
+     * names that one. */
+    bool per_env = ex->per_env_loops && !ex->env && strcmp(it->name, "env") == 0;
+    for (size_t i = 0; i < list->items.len && step(&ex->cx, it->loc); i++) {
+        value *x = list->items.items[i];
+        if (per_env && x->kind != V_STRING) {
+            diag_error(ex->cx.d, it->value->loc, "for env in ...: the list holds environments' names");
+            return;
+        }
+        if (per_env)
+            ex->env = eval_text(&ex->cx, x);
+        expand_items(ex, &it->body, scope_bind(a, sc, it->name, x));
+        if (per_env)
+            ex->env = NULL;
+    }
 }
 
 void expand_items(expander *ex, const ptrvec *items, scope *sc)

@@ -169,6 +169,8 @@ typedef struct expander expander;
 struct expander {
     eval_ctx cx;                /* conditions and lists are evaluated here (cx.sc per item) */
     const char *env;            /* `when` holds where it names env; NULL: nowhere */
+    bool per_env_loops;         /* made once for every environment (workflows): in `for env
+                                   in LIST { }`, env is each environment in turn */
     int overriding;             /* holding `when`s around the item being handed over */
     /* Every other item, with the scope it stands in. */
     void (*item)(expander *ex, const ast_item *it, scope *sc);

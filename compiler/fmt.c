@@ -177,6 +177,19 @@ static void put_key(fmt *f, const char *k)
     sb_putc(&f->sb, '"');
 }
 
+/* A block's type: a word, or a string where a word would not parse as
+ * one (a keyword that starts a statement, a name with a dot). */
+static void put_block_type(fmt *f, const char *t)
+{
+    static const char *statements[] = {"kind", "if", "for", "in", "use"};
+    for (size_t i = 0; i < sizeof statements / sizeof statements[0]; i++)
+        if (!strcmp(t, statements[i])) {
+            sb_printf(&f->sb, "\"%s\"", t);
+            return;
+        }
+    put_key(f, t);
+}
+
 /* ---- expressions ---- */
 
 enum { P_COND, P_OR, P_AND, P_CMP, P_SUM, P_PRODUCT, P_UNARY, P_POSTFIX, P_PRIMARY };
@@ -536,7 +549,10 @@ static void print_item(fmt *f, const ast_item *it, bool inline_)
         print_annots(f, &it->annots);
         break;
     case IT_BLOCK:
-        put(f, it->name);
+        if (it->name_expr)
+            print_expr(f, it->name_expr, P_PRIMARY);
+        else
+            put_block_type(f, it->name);
         for (size_t i = 0; i < it->labels.len; i++) {
             put(f, " ");
             print_expr(f, it->labels.items[i], P_PRIMARY);
@@ -755,6 +771,7 @@ static void dump_items(strbuf *sb, const ptrvec *items)
     for (size_t i = 0; i < items->len; i++) {
         const ast_item *it = items->items[i];
         sb_printf(sb, "{%d %s", (int)it->kind, it->name ? it->name : "");
+        dump_expr(sb, it->name_expr);
         for (size_t j = 0; j < it->labels.len; j++)
             dump_expr(sb, it->labels.items[j]);
         dump_expr(sb, it->value);

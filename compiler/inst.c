@@ -1282,11 +1282,54 @@ static value *fn_secret_names(eval_ctx *cx, const ast_expr *c, value **args, siz
     return list;
 }
 
+/* in_env(resource, "prod"): the resource as that environment has it, as a
+ * map of its attributes (defaults included; the environment's name put in
+ * where a string holds it) and nested blocks, or null where it does not
+ * exist. For what is made once for every environment (a workflow's job per
+ * environment): what differs comes from the resource's own `when`s, read
+ * environment by environment. */
+static value *fn_in_env(eval_ctx *cx, const ast_expr *c, value **args, size_t n)
+{
+    env_state *es = cx->es;
+    if (n != 2 || args[0]->kind != V_RESOURCE || args[1]->kind != V_STRING)
+        return call_error(cx, c, "takes a resource and an environment's name");
+    const char *name = eval_text(cx, args[1]);
+    env_state *o = NULL;
+    for (size_t i = 0; es->all && i < es->p->envs.len && !o; i++)
+        if (es->all[i] && strcmp(es->all[i]->env, name) == 0)
+            o = es->all[i];
+    if (!o) {
+        diag_error(cx->d, c->loc, "in_env(): no environment '%s'%s", name,
+                   diag_did_you_mean(cx->a, name, (ptrvec *)&es->p->envs));
+        return val_null(cx->a, c->loc);
+    }
+    inst_observed(es);     /* what it reads is that environment's */
+    instance *in = inst_in_env(o, args[0]->res);
+    if (!in)
+        return val_null(cx->a, c->loc);
+    ebody *b = inst_body(o, in);
+    eval_ctx there = inst_eval_ctx(o, o->globals, in, -1);
+    there.a = cx->a;
+    value *m = val_new(cx->a, V_MAP, c->loc);
+    val_map_set(cx->a, m, "label", val_string(cx->a, in->r.label, c->loc));
+    for (size_t i = 0; i < in->k->sch.attrs.len; i++) {
+        const attr_decl *ad = in->k->sch.attrs.items[i];
+        bool found;
+        value *v = schema_attr(o, b, ad->name, c->loc, &found);
+        val_map_set(cx->a, m, ad->name, eval_concrete(&there, v ? v : val_null(cx->a, c->loc)));
+    }
+    for (size_t i = 0; i < in->k->sch.blocks.len; i++) {
+        const schema *bs = in->k->sch.blocks.items[i];
+        val_map_set(cx->a, m, bs->name, blocks_of(cx->a, b, bs->name, c->loc));
+    }
+    return m;
+}
+
 static eval_fn host_function(const char *name)
 {
     static const struct { const char *name; eval_fn fn; } fns[] = {
         {"sole", fn_sole}, {"earlier_siblings", fn_earlier_siblings}, {"secret_names", fn_secret_names},
-        {"referrers", fn_referrers},
+        {"referrers", fn_referrers}, {"in_env", fn_in_env},
     };
     for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++)
         if (strcmp(fns[i].name, name) == 0)

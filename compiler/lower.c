@@ -25,6 +25,7 @@ typedef struct lower_ctx {
     bool named_badly;       /* a name of its blocks was reported (name_error) */
     ptrmap *depths;         /* ir_entry* and ir_block* -> 1 + the `when` depth it was set at */
     bool once;              /* lowering for no environment (workflows): no `when` holds */
+    const char *once_env;   /* once, inside `for env in envs`: the environment a `when` names */
     ir_block *top;          /* the target block being lowered: its annotations are collected */
     const strmap *roots;    /* the words the kind's lowering names its blocks with (eval.h) */
 } lower_ctx;
@@ -756,14 +757,16 @@ static void body_item(lower_ctx *lc, ir_block *b, const ast_item *it, scope *sc,
     } else if (it->kind == IT_BLOCK) {
         if (it->labels.len)
             diag_error(es->d, it->loc, "a nested block in a lowering takes no name");
-        ir_block *nb = overridden_block(lc, b, it->name, depth);
+        /* "deploy-${e}" { }: the type computed where the block stands */
+        const char *type = it->name_expr ? label_str(lc, it->name_expr, sc) : it->name;
+        ir_block *nb = overridden_block(lc, b, type, depth);
         if (nb) {
             lower_items(lc, nb, &it->body, sc, depth);
             return;
         }
-        nb = ir_block_new(es->a, IRB_NESTED, it->name, NULL, it->loc);
+        nb = ir_block_new(es->a, IRB_NESTED, type, NULL, it->loc);
         lower_items(lc, nb, &it->body, sc, depth);
-        set_depth(lc, ir_block_nested(es->a, b, it->name, nb), depth);
+        set_depth(lc, ir_block_nested(es->a, b, type, nb), depth);
     } else {
         diag_error(es->d, it->loc, "this cannot stand in a target block");
     }
@@ -1218,20 +1221,23 @@ static void deploy_scope(lower_ctx *lc, const ast_item *it, scope *sc)
 static void lower_item(expander *ex, const ast_item *it, scope *sc)
 {
     items_ctx *ic = ex->ctx;
+    const char *outer = ic->lc->once_env;
+    ic->lc->once_env = ex->env;     /* what the item holds expands in the same environment */
     if (ic->b)
         body_item(ic->lc, ic->b, it, sc, ic->depth + ex->overriding);
     else if (it->kind == IT_ATTR && strcmp(it->name, "scope") == 0 && ic->lc->target == TARGET_BICEP)
         deploy_scope(ic->lc, it, sc);
     else
         target_block(ic->lc, it, sc, ic->depth + ex->overriding);
+    ic->lc->once_env = outer;
 }
 
 /* A lowering's items (b NULL) or a target block's, for/when/if/let expanded. */
 static void lower_items(lower_ctx *lc, ir_block *b, const ptrvec *items, scope *sc, int depth)
 {
     items_ctx ic = {lc, b, depth};
-    expander ex = {.cx = lower_eval_ctx(lc, sc, (int)lc->target), .env = lc->once ? NULL : lc->es->env,
-                   .item = lower_item, .ctx = &ic};
+    expander ex = {.cx = lower_eval_ctx(lc, sc, (int)lc->target), .env = lc->once ? lc->once_env : lc->es->env,
+                   .per_env_loops = lc->once, .item = lower_item, .ctx = &ic};
     expand_items(&ex, items, sc);
 }
 

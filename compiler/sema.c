@@ -746,11 +746,17 @@ static void sema_top_item(program *p, const ast_item *it)
 
 /* `when` names must be declared environments: checked once here, wherever
  * the `when` stands (declarations, bodies, lowerings, raw blocks) and
- * whether or not anything reaches it. */
-static void check_whens(program *p, const ptrvec *items)
+ * whether or not anything reaches it. A block whose type is computed
+ * ("deploy-${e}" { }) is a key of a target's output, so it stands only in
+ * a target block's blocks: in_target counts the levels into one (0: none,
+ * 1: its own items, which are the target's blocks). */
+static void check_whens(program *p, const ptrvec *items, int in_target)
 {
     for (size_t i = 0; i < items->len; i++) {
         const ast_item *it = items->items[i];
+        if (it->kind == IT_BLOCK && it->name_expr && in_target < 2)
+            diag_error(p->d, it->loc, "a block's type is computed (\"...${...}\" { }) only inside a target block's "
+                       "blocks (a workflow's jobs), where it becomes a key of the output");
         if (it->kind == IT_WHEN) {
             for (size_t e = 0; e < it->envs.len; e++) {
                 bool known = false;
@@ -760,8 +766,10 @@ static void check_whens(program *p, const ptrvec *items)
                     diag_error(p->d, it->loc, "unknown environment '%s' in when", (const char *)it->envs.items[e]);
             }
         }
-        check_whens(p, &it->body);
-        check_whens(p, &it->else_body);
+        bool block = it->kind == IT_BLOCK;
+        int deeper = in_target ? in_target + block : block && target_by_name(it->name) >= 0;
+        check_whens(p, &it->body, deeper);
+        check_whens(p, &it->else_body, in_target);
     }
 }
 
@@ -785,7 +793,7 @@ program *sema_program(arena *a, diag_ctx *d, ptrvec *files)
     sema_uses(p);
     if (p->envs.len)
         for (size_t f = 0; f < files->len; f++)
-            check_whens(p, &((const ast_file *)files->items[f])->items);
+            check_whens(p, &((const ast_file *)files->items[f])->items, 0);
     region_type(p);
     fill_refs(p);
     if (!p->project_schema)

@@ -30,6 +30,8 @@ static void push(parse_state *ps, ptrvec *v, void *x);
 static ast_expr *num(parse_state *ps, const char *text, YYLTYPE l);
 static ast_expr *map_of(parse_state *ps, const ptrvec *pairs, YYLTYPE l);
 static ast_expr *str_append(parse_state *ps, ast_expr *s, ast_expr *part);
+static const char *plain_key(parse_state *ps, ast_expr *s);
+static const char *block_type_text(parse_state *ps, ast_expr *s);
 }
 
 %union {
@@ -96,6 +98,9 @@ decl_item
     : IDENT labels '{' items '}'
                                 { $$ = item(ps, IT_BLOCK, @1); $$->name = $1; $$->name_loc = L(ps, @1);
                                   $$->labels = $2; $$->body = $4; }
+    | string '{' items '}'      { $$ = item(ps, IT_BLOCK, @1); $$->name_loc = L(ps, @1); $$->body = $3;
+                                  $$->name = ast_word($1);
+                                  if (!$$->name) { $$->name_expr = $1; $$->name = block_type_text(ps, $1); } }
     | KIND IDENT '{' items '}'  { $$ = item(ps, IT_KIND, @1); $$->name = $2; $$->name_loc = L(ps, @2);
                                   $$->body = $4; }
     | attr_decl                 { $$ = $1; }
@@ -137,7 +142,7 @@ key
     | FOR                       { $$ = "for"; }
     | IMPORT                    { $$ = "import"; }
     | ENVIRONMENTS              { $$ = "environments"; }
-    | STR_BEGIN STR_TEXT STR_END { $$ = $2; }
+    | string                    { $$ = plain_key(ps, $1); }
     ;
 
 labels
@@ -317,6 +322,27 @@ static void yyerror(YYLTYPE *loc, void *scanner, parse_state *ps, const char *ms
     if (ps->at_eof && ps->eof_explained)
         return;     /* the scanner said which bracket the end of the file left open */
     diag_error(ps->d, L(ps, *loc), "%s", msg);
+}
+
+/* A name written as a string ("alb.ingress.kubernetes.io/scheme" = ...)
+ * is plain text: an interpolation there would be a name made up at run
+ * time, which only a computed block type may be. */
+static const char *plain_key(parse_state *ps, ast_expr *s)
+{
+    const char *t = ast_word(s);
+    if (t)
+        return t;
+    diag_error(ps->d, s->loc, "an attribute's name is plain text (a computed name is for a nested block: \"NAME\" { ... })");
+    ps->out->syntax_errors++;
+    return "invalid";
+}
+
+/* A block whose type is a string with interpolations: its type is
+ * computed where it stands (a workflow's job named after an environment);
+ * name is a stand-in, for messages about it elsewhere. */
+static const char *block_type_text(parse_state *ps, ast_expr *s)
+{
+    return arena_printf(ps->a, "\"...\" (line %d)", s->loc.line);
 }
 
 static void push(parse_state *ps, ptrvec *v, void *x)

@@ -155,6 +155,7 @@ static int emit_annot(gen *g, const ast_annot *an)
 static int emit_item(gen *g, const ast_item *it)
 {
     int labels = emit_list(g, &it->labels, NODE_EXPR), value = emit_expr(g, it->value);
+    int name_expr = emit_expr(g, it->name_expr);
     int type = emit_type(g, it->type);
     int body = emit_list(g, &it->body, NODE_ITEM), else_body = emit_list(g, &it->else_body, NODE_ITEM);
     /* `when` lists environment names; `environments` their blocks */
@@ -172,6 +173,7 @@ static int emit_item(gen *g, const ast_item *it)
         sb_printf(&g->defs, ", .file = &src_%d", g->file);
     vec(g, "labels", labels, it->labels.len);
     ref(g, "value", "e", value);
+    ref(g, "name_expr", "e", name_expr);
     ref(g, "type", "t", type);
     vec(g, "body", body, it->body.len);
     vec(g, "else_body", else_body, it->else_body.len);

@@ -746,7 +746,8 @@ static bool same_item(const ast_item *x, const ast_item *y)
 {
     if (x->kind != y->kind || !same_loc(x->loc, y->loc) || !same_loc(x->name_loc, y->name_loc) ||
         !same_text(x->name, y->name) || !x->file != !y->file || !same_exprs(&x->labels, &y->labels) ||
-        !same_expr(x->value, y->value) || !same_type(x->type, y->type) || !same_items(&x->body, &y->body) ||
+        !same_expr(x->value, y->value) || !same_expr(x->name_expr, y->name_expr) || !same_type(x->type, y->type) ||
+        !same_items(&x->body, &y->body) ||
         !same_items(&x->else_body, &y->else_body) || x->annots.len != y->annots.len)
         return false;
     if (!(x->kind == IT_ENVIRONMENTS ? same_items(&x->envs, &y->envs) : same_texts(&x->envs, &y->envs)))
