@@ -686,6 +686,26 @@ static void sema_environments(program *p, const ast_item *it)
         diag_error(p->d, it->loc, "at least one environment is needed");
 }
 
+/* A program's let does not replace one of the stdlib's: its kinds read
+ * that (the action pins, the naming data), and a replacement lacking a key
+ * breaks them far from the cause. What a project may change is a setting. */
+static void stdlib_let_kept(program *p, const ast_item *it)
+{
+    if (!it->loc.file || it->loc.file->stdlib)
+        return;
+    for (size_t i = 0; i < p->lets.len; i++) {
+        const ast_item *o = p->lets.items[i];
+        if (strcmp(o->name, it->name) != 0 || !o->loc.file || !o->loc.file->stdlib)
+            continue;
+        diag_error(p->d, it->loc, "`let %s` is the stdlib's (%s), which its kinds read: a program's would replace it; "
+                   "%s", it->name, o->loc.file->path,
+                   strcmp(it->name, "actions") == 0
+                       ? "override one action's pin in the project, `github { actions { checkout = \"owner/action@<sha> # vX.Y.Z\" } }`, and the others stay"
+                       : "choose another name");
+        return;
+    }
+}
+
 static void sema_top_item(program *p, const ast_item *it)
 {
     switch (it->kind) {
@@ -693,6 +713,7 @@ static void sema_top_item(program *p, const ast_item *it)
         sema_kind(p, it);
         break;
     case IT_LET:
+        stdlib_let_kept(p, it);
         vec_push(p->a, &p->lets, (void *)it);
         break;
     case IT_USE:
