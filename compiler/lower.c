@@ -127,6 +127,8 @@ static eval_ctx lower_eval_ctx(lower_ctx *lc, scope *sc, int target)
     eval_ctx cx = inst_eval_ctx(lc->es, sc, lc->in, target);
     cx.a = lc->es->scratch;
     cx.roots = target >= 0 ? lc->roots : NULL;
+    if (lc->once_env)
+        cx.env = lc->once_env;
     return cx;
 }
 
@@ -750,7 +752,10 @@ static void body_item(lower_ctx *lc, ir_block *b, const ast_item *it, scope *sc,
             return;
         }
         eval_ctx cx = lower_eval_ctx(lc, sc, (int)lc->target);
-        lower_attr(lc, b, it, to_ir(lc, eval_expr(&cx, it->value)), depth);
+        value *v = eval_expr(&cx, it->value);
+        if (lc->once_env)   /* in `for env in envs`: a name holding the environment's is that one's */
+            v = eval_concrete(&cx, v);
+        lower_attr(lc, b, it, to_ir(lc, v), depth);
         annotate(lc, it);
     } else if (it->kind == IT_ANNOT) {
         annotate(lc, it);
