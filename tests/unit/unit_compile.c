@@ -38,11 +38,12 @@ unit_run unit_compile(const char *stdlib, const char *project, const char *sourc
     snprintf(prog, sizeof prog, "%s/prog", dir);
     mkdir(std, 0755);
     mkdir(prog, 0755);
-    put(std, "k.infra", stdlib);
+    if (stdlib)
+        put(std, "k.infra", stdlib);
     put(prog, "a.infra", project);
     put(prog, "b.infra", source);
     char *paths[] = {prog};
-    compile_opts o = {.stdlib_dir = std, .paths = paths, .npaths = 1};
+    compile_opts o = {.stdlib_dir = stdlib ? std : NULL, .paths = paths, .npaths = 1};
     unit_run r = {0};
     r.rc = compile_run(&r.c, &o);
     r.diags = unit_diag_lines(r.c.a, &r.c.d);

@@ -13,7 +13,7 @@ typedef struct unit_run {
 } unit_run;
 
 /* Compiles project (a.infra) and source (b.infra) with stdlib (k.infra) as
- * the stdlib. Free with compile_free(&r.c). */
+ * the stdlib (NULL: the embedded one). Free with compile_free(&r.c). */
 unit_run unit_compile(const char *stdlib, const char *project, const char *source);
 
 /* The diagnostics as "line:col: message" lines, for exact assertions. */
