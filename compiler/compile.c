@@ -271,6 +271,7 @@ static void stamp_headers(compilation *c, const char *source)
 
 int compile_run(compilation *c, const compile_opts *o)
 {
+    *c = (compilation){0};
     c->a = arena_new();
     diag_init(&c->d, c->a);
     out_init(&c->out, c->a);
@@ -283,6 +284,7 @@ int compile_run(compilation *c, const compile_opts *o)
     }
     program *p = sema_program(c->a, &c->d, &files);
     p->source_desc = o->source_desc ? arena_strdup(c->a, o->source_desc) : source_desc(c->a, o);
+    p->target_dir = o->target_dir && *o->target_dir ? arena_strdup(c->a, o->target_dir) : NULL;
     c->declared_envs = p->declared_envs;
     filter_envs(p, o);
     if (!check_program_shape(p, &files))

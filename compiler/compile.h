@@ -15,6 +15,8 @@ typedef struct compile_opts {
     char **only_envs;           /* --env filters; NULL/0 = all */
     int nonly_envs;
     const char *source_desc;    /* how generated headers name the sources; NULL: the paths */
+    const char *target_dir;     /* where the target lies in the repository whose workflows
+                                   build it ("deploy"); NULL: at its root (repo_path()) */
 } compile_opts;
 
 typedef struct compilation {

@@ -270,7 +270,26 @@ static const char *hooks_dir(gitrepo *g, arena *a)
     return dir ? dir : arena_printf(a, "%shooks", git_repository_commondir(g->repo));
 }
 
-int gitrepo_install_hook(gitrepo *g, const char *infrac_path, diag_ctx *d)
+/* s for a shell's single quotes (without them): each ' as '\''. */
+static const char *shell_quoted(arena *a, const char *s)
+{
+    strbuf q;
+    sb_init(&q, a);
+    for (const char *c = s; *c; c++)
+        sb_puts(&q, *c == '\'' ? "'\\''" : (char[]){*c, 0});
+    return q.data;
+}
+
+/* The hook's line that checks one target: the work tree's root (target
+ * NULL), or a subdirectory, from the root where git runs hooks. */
+static const char *hook_line(arena *a, const char *target)
+{
+    if (!target)
+        return "\"$infrac\" check --staged || exit 1\n";
+    return arena_printf(a, "\"$infrac\" check --staged -o '%s' || exit 1\n", shell_quoted(a, target));
+}
+
+int gitrepo_install_hook(gitrepo *g, const char *infrac_path, const char *target, diag_ctx *d)
 {
     const char *hooks = hooks_dir(g, d->a);
     const char *hook = arena_printf(d->a, "%s/pre-commit", hooks);
@@ -281,17 +300,28 @@ int gitrepo_install_hook(gitrepo *g, const char *infrac_path, diag_ctx *d)
                    "to it by hand, or remove it and run this again", hook);
         return -1;
     }
-    strbuf quoted;      /* the path in single quotes, each ' as '\'' */
-    sb_init(&quoted, d->a);
-    for (const char *c = infrac_path; *c; c++)
-        sb_puts(&quoted, *c == '\'' ? "'\\''" : (char[]){*c, 0});
+    /* The targets it checks: those an earlier install named (a work tree
+     * may hold several), and this one. */
+    strbuf lines;
+    sb_init(&lines, d->a);
+    const char *mine = hook_line(d->a, target);
+    for (const char *l = old; l && *l;) {
+        const char *nl = strchr(l, '\n');
+        size_t n = nl ? (size_t)(nl - l) + 1 : strlen(l);
+        const char *line = strncmp(l, "exec \"$infrac\" check --staged\n", 30) == 0 ? hook_line(d->a, NULL) : l;
+        size_t ln = line == l ? n : strlen(line);      /* an older hook's one line: the root */
+        if (strncmp(line, "\"$infrac\" check --staged", 24) == 0 && (strlen(mine) != ln || strncmp(line, mine, ln) != 0))
+            sb_putn(&lines, line, ln);
+        l += n;
+    }
+    sb_puts(&lines, mine);
     const char *script = arena_printf(d->a,
         "#!/bin/sh\n"
         HOOK_MARK ": refuses a commit whose generated\n"
         "# infrastructure files are stale, missing or edited by hand.\n"
         "infrac='%s'\n"
         "[ -x \"$infrac\" ] || infrac=infrac\n"
-        "exec \"$infrac\" check --staged\n", quoted.data);
+        "%s", shell_quoted(d->a, infrac_path), lines.data);
     writer w;
     writer_init(&w, hooks, d->a, d);
     if (writer_make_target(&w) != 0 || writer_put(&w, "pre-commit", script, strlen(script)) != 0)

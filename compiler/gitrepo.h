@@ -45,7 +45,9 @@ int gitrepo_foreign_staged(gitrepo *g, const strmap *ours, ptrvec *out, arena *a
 int gitrepo_commit(gitrepo *g, const ptrvec *paths, const char *message, diag_ctx *d);
 
 /* Writes a pre-commit hook running `infrac check --staged` where git runs
- * hooks: core.hooksPath when set, else the hooks of the common directory. */
-int gitrepo_install_hook(gitrepo *g, const char *infrac_path, diag_ctx *d);
+ * hooks: core.hooksPath when set, else the hooks of the common directory.
+ * target: the subdirectory of the work tree it checks (`-o target`), NULL
+ * for the root; the targets an earlier install named are kept. */
+int gitrepo_install_hook(gitrepo *g, const char *infrac_path, const char *target, diag_ctx *d);
 
 #endif

@@ -1325,11 +1325,26 @@ static value *fn_in_env(eval_ctx *cx, const ast_expr *c, value **args, size_t n)
     return m;
 }
 
+/* repo_path("infra/terraform"): a path of the target as a workflow names
+ * it. Workflows run at the root of the repository (and `build -o deploy`
+ * puts them there), so the target's files are under its directory. */
+static value *fn_repo_path(eval_ctx *cx, const ast_expr *c, value **args, size_t n)
+{
+    if (n != 1 || args[0]->kind != V_STRING)
+        return call_error(cx, c, "takes a path of the target");
+    const char *dir = cx->es->p->target_dir, *path = eval_text(cx, args[0]);
+    if (!dir)
+        return val_string(cx->a, path, c->loc);
+    if (!*path || strcmp(path, ".") == 0)
+        return val_string(cx->a, dir, c->loc);
+    return val_string(cx->a, arena_printf(cx->a, "%s/%s", dir, path), c->loc);
+}
+
 static eval_fn host_function(const char *name)
 {
     static const struct { const char *name; eval_fn fn; } fns[] = {
         {"sole", fn_sole}, {"earlier_siblings", fn_earlier_siblings}, {"secret_names", fn_secret_names},
-        {"referrers", fn_referrers}, {"in_env", fn_in_env},
+        {"referrers", fn_referrers}, {"in_env", fn_in_env}, {"repo_path", fn_repo_path},
     };
     for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++)
         if (strcmp(fns[i].name, name) == 0)

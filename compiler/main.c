@@ -146,10 +146,11 @@ static const command commands[] = {
       "when all is up to date. Without PATH, the program recorded in the manifest of the\n"
       "nearest directory upward that has one.",
       check_opts, 0, -1, CLI_FILE, NULL}, cmd_check},
-    {{"hook", "install [REPO]", "install a git pre-commit hook that runs `infrac check --staged`",
-      "Writes a pre-commit hook into the git repository holding REPO (default: the current\n"
+    {{"hook", "install [TARGET]", "install a git pre-commit hook that runs `infrac check --staged`",
+      "Writes a pre-commit hook into the git repository holding TARGET (default: the current\n"
       "directory), where git runs hooks (core.hooksPath, or the hooks linked worktrees share).\n"
-      "An existing hook that infrac did not write is left alone.",
+      "A TARGET below the work tree's root (built with -o) is checked with -o; installing\n"
+      "for another target adds it. An existing hook that infrac did not write is left alone.",
       hook_opts, 1, 2, CLI_WORDS, "install"}, cmd_hook},
     {{"explain", "RULE | --list | --markdown", "print a policy rule's rationale, fix and scanner ids",
       "Prints a policy rule's severity, pack, rationale, fix, matching Checkov and Trivy ids\n"
@@ -308,7 +309,7 @@ static int cmd_check(cli *c)
 static int cmd_hook(cli *c)
 {
     if (!c->npaths || strcmp(c->paths[0], "install") != 0 || c->npaths > 2)
-        return usage_error(c->cmd, "usage: infrac hook install [REPO]", NULL);
+        return usage_error(c->cmd, "usage: infrac hook install [TARGET]", NULL);
     return repocmd_hook_install(c->npaths == 2 ? c->paths[1] : NULL);
 }
 

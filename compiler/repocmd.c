@@ -29,6 +29,7 @@ typedef struct session {
     const char *dir;            /* the target */
     const char *root;           /* the git work tree holding the target, else NULL */
     bool subdir;                /* the target is a subdirectory of root */
+    const char *target_rel;     /* then its path from root ("deploy") */
     const char *apart;          /* root, when the target's .github/ goes there (place_files) */
     repo_manifest program;      /* sources, envs and stdlib, relative to the target */
     ptrvec paths;               /* the sources as compiled (relative to here) */
@@ -136,6 +137,9 @@ static int find_target(session *s)
     bool same = s->root && stat(s->dir, &t) == 0 && stat(s->root, &r) == 0 && t.st_dev == r.st_dev &&
                 t.st_ino == r.st_ino;
     s->subdir = s->root && !same;
+    /* now, while relative paths mean what they were typed to (--staged
+     * compiles in a scratch directory) */
+    s->target_rel = s->subdir ? repo_relpath(s->a, s->dir, s->root) : NULL;
     return 0;
 }
 
@@ -368,10 +372,27 @@ static void from_previous(session *s, const repo_manifest *have, repo_reader rd)
     out_sort(&s->comp.out);
 }
 
+static bool has_github_files(const out_set *o);
+
+/* Workflows run at the root of the repository, where a target in a
+ * subdirectory has them written (place_files): the paths they name (their
+ * triggers, working directories, `infrac check -o`) are then under the
+ * target's directory. Whether they go there is known once the program is
+ * seen to have workflows (git is asked only then), so such a program is
+ * compiled again with the target's place. */
 static int compile_paths(session *s)
 {
     compile_opts co = {.stdlib_dir = s->stdlib, .paths = (char **)s->paths.items, .npaths = (int)s->paths.len,
                        .only_envs = (char **)s->envs.items, .nonly_envs = (int)s->envs.len, .source_desc = s->desc};
+    int rc = compile_run(&s->comp, &co);
+    const char *rel = s->target_rel;
+    if (rc != 0 || !rel || strncmp(rel, "..", 2) == 0 || !strcmp(rel, ".") || !has_github_files(&s->comp.out))
+        return rc;
+    gitrepo *g = session_git(s);
+    if (!g || gitrepo_ignores(g, arena_printf(s->a, "%s/", rel)) == 1)
+        return rc;
+    compile_free(&s->comp);
+    co.target_dir = rel;
     return compile_run(&s->comp, &co);
 }
 
@@ -890,6 +911,18 @@ int repocmd_check(const repocmd_opts *o)
 
 /* ---- hook ---- */
 
+/* The target a hook checks: REPO, when it is a subdirectory of the work
+ * tree (a target built with -o), from the root where hooks run; NULL for
+ * the root itself. */
+static const char *hook_target(arena *a, gitrepo *g, const char *repo)
+{
+    char real[PATH_MAX];
+    if (!realpath(repo, real))
+        return NULL;
+    const char *rel = repo_relpath(a, real, gitrepo_workdir(g));
+    return strcmp(rel, ".") == 0 || strncmp(rel, "..", 2) == 0 ? NULL : rel;
+}
+
 int repocmd_hook_install(const char *repo)
 {
     arena *a = arena_new();
@@ -904,7 +937,7 @@ int repocmd_hook_install(const char *repo)
     if (!g)
         diag_error(&d, (src_loc){0}, "hook install: %s: %s", repo ? repo : ".", why);
     else
-        rc = gitrepo_install_hook(g, n > 0 ? self : "infrac", &d) == 0 ? 0 : 2;
+        rc = gitrepo_install_hook(g, n > 0 ? self : "infrac", hook_target(a, g, repo ? repo : "."), &d) == 0 ? 0 : 2;
     diag_print(&d, stderr, diag_want_colour(stderr));
     gitrepo_close(g);
     arena_free(a);

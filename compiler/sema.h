@@ -172,6 +172,8 @@ typedef struct program {
     strmap local_envs;          /* names of the local environments (`local { target = compose }`):
                                    lowered to their stand-ins only, deployed nowhere */
     const char *source_desc;    /* how generated headers name the program */
+    const char *target_dir;     /* where the target lies in its repository, for the paths
+                                   workflows name (repo_path()); NULL: at its root */
 } program;
 
 /* Sorts the files' top-level items into a program; errors go to d. `when`
