@@ -464,6 +464,8 @@ static ptrvec *schema_names(arena *a, const schema *sch)
  * nearest name it does. */
 static void unknown_setting(env_state *es, const ebody *b, const ast_item *it, const char *what)
 {
+    if (it->name_expr)      /* a computed type: reported where the program is read */
+        return;
     const char *hint = diag_did_you_mean(es->a, it->name, schema_names(es->a, b->sch));
     if (b->owner)
         diag_error(es->d, it->name_loc, "unknown %s '%s' in %s '%s'%s", what, it->name, b->sch->name,
@@ -1301,7 +1303,9 @@ static value *fn_in_env(eval_ctx *cx, const ast_expr *c, value **args, size_t n)
     if (!o) {
         diag_error(cx->d, c->loc, "in_env(): no environment '%s'%s", name,
                    diag_did_you_mean(cx->a, name, (ptrvec *)&es->p->envs));
-        return val_null(cx->a, c->loc);
+        value *v = val_null(cx->a, c->loc);
+        v->flags |= VAL_ERROR;
+        return v;
     }
     inst_observed(es);     /* what it reads is that environment's */
     instance *in = inst_in_env(o, args[0]->res);
