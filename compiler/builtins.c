@@ -762,7 +762,8 @@ const char *eval_builtins_unsorted(void)
 value *eval_call(eval_ctx *cx, const ast_expr *e)
 {
     const builtin *b = bsearch(e->text, builtins, sizeof builtins / sizeof builtins[0], sizeof builtins[0], by_name);
-    eval_fn fn = b ? b->fn : cx->host ? cx->host->function(e->text) : NULL;
+    bool pass = b && b->passes;
+    eval_fn fn = b ? b->fn : cx->host ? cx->host->function(e->text, &pass) : NULL;
     if (!fn) {
         ptrvec names = {0};
         for (size_t i = 0; i < sizeof builtins / sizeof builtins[0]; i++)
@@ -770,7 +771,6 @@ value *eval_call(eval_ctx *cx, const ast_expr *e)
         diag_error(cx->d, e->loc, "unknown function '%s'%s", e->text, diag_did_you_mean(cx->a, e->text, &names));
         return val_null(cx->a, e->loc);
     }
-    bool pass = b && b->passes;
     value **args = arena_alloc(cx->a, (e->items.len + 1) * sizeof *args);
     for (size_t j = 0; j < e->items.len; j++) {
         args[j] = eval_expr(cx, e->items.items[j]);

@@ -74,8 +74,10 @@ typedef struct eval_host {
     void (*names)(eval_ctx *cx, ptrvec *out);
     /* A member of a V_RESOURCE or V_BLOCK value; reports and returns null when there is none. */
     value *(*member)(eval_ctx *cx, value *obj, const char *name, src_loc loc);
-    /* The host's function of that name, or NULL. */
-    eval_fn (*function)(const char *name);
+    /* The host's function of that name, or NULL; *passes: it takes strings
+     * that hold the environment's name as they are (in_env puts another's
+     * in), rather than read as this environment has them. */
+    eval_fn (*function)(const char *name, bool *passes);
     /* Evaluation looked at the environment's name (see eval_text): what is
      * being evaluated differs between environments. */
     void (*observed)(eval_ctx *cx);

@@ -1289,12 +1289,13 @@ static value *fn_secret_names(eval_ctx *cx, const ast_expr *c, value **args, siz
  * where a string holds it) and nested blocks, or null where it does not
  * exist. For what is made once for every environment (a workflow's job per
  * environment): what differs comes from the resource's own `when`s, read
- * environment by environment. */
+ * environment by environment. in_env(value, "prod") of any other value is
+ * it with that environment's name where it holds the environment's. */
 static value *fn_in_env(eval_ctx *cx, const ast_expr *c, value **args, size_t n)
 {
     env_state *es = cx->es;
-    if (n != 2 || args[0]->kind != V_RESOURCE || args[1]->kind != V_STRING)
-        return call_error(cx, c, "takes a resource and an environment's name");
+    if (n != 2 || args[1]->kind != V_STRING)
+        return call_error(cx, c, "takes a resource (or a value) and an environment's name");
     const char *name = eval_text(cx, args[1]);
     env_state *o = NULL;
     for (size_t i = 0; es->all && i < es->p->envs.len && !o; i++)
@@ -1308,6 +1309,11 @@ static value *fn_in_env(eval_ctx *cx, const ast_expr *c, value **args, size_t n)
         return v;
     }
     inst_observed(es);     /* what it reads is that environment's */
+    if (args[0]->kind != V_RESOURCE) {
+        eval_ctx there = *cx;
+        there.env = o->env;
+        return eval_concrete(&there, args[0]);
+    }
     instance *in = inst_in_env(o, args[0]->res);
     if (!in)
         return val_null(cx->a, c->loc);
@@ -1344,15 +1350,18 @@ static value *fn_repo_path(eval_ctx *cx, const ast_expr *c, value **args, size_t
     return val_string(cx->a, arena_printf(cx->a, "%s/%s", dir, path), c->loc);
 }
 
-static eval_fn host_function(const char *name)
+static eval_fn host_function(const char *name, bool *passes)
 {
-    static const struct { const char *name; eval_fn fn; } fns[] = {
-        {"sole", fn_sole}, {"earlier_siblings", fn_earlier_siblings}, {"secret_names", fn_secret_names},
-        {"referrers", fn_referrers}, {"in_env", fn_in_env}, {"repo_path", fn_repo_path},
+    static const struct { const char *name; eval_fn fn; bool passes; } fns[] = {
+        {"sole", fn_sole, false}, {"earlier_siblings", fn_earlier_siblings, false},
+        {"secret_names", fn_secret_names, false}, {"referrers", fn_referrers, false},
+        {"in_env", fn_in_env, true}, {"repo_path", fn_repo_path, false},
     };
     for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++)
-        if (strcmp(fns[i].name, name) == 0)
+        if (strcmp(fns[i].name, name) == 0) {
+            *passes = fns[i].passes;
             return fns[i].fn;
+        }
     return NULL;
 }
 

@@ -286,3 +286,38 @@ TEST(a_misspelt_action_pin_is_an_error)
     CHECK_CONTAINS(r.diags, "did you mean 'checkout'");
     compile_free(&r.c);
 }
+
+/* ---- images across environments ---- */
+
+TEST(an_image_whose_repository_is_each_environments_is_built_once_and_promoted)
+{
+    unit_run r = unit_compile(NULL,
+        "project shop {\n"
+        "  org  = \"sh\"\n"
+        "  tags = { owner = \"platform\", cost_center = \"cc-1\" }\n"
+        "  aws { region = eu-west-1 }\n"
+        "}\n"
+        "environments { dev staging prod }\n",
+        "pipeline ship {\n"
+        "  secret_scan = false\n"
+        "  trivy       = false\n"
+        "  deploy_run  = \"./deploy.sh\"\n"
+        "  image api { registry = ecr  server = \"1.dkr.ecr.eu-west-1.amazonaws.com\"  repository = \"shop/${env}/api\" }\n"
+        "}\n");
+    CHECK(r.rc == 0);
+    CHECK_STR(r.diags, "");
+    const char *yml = unit_file_text(&r, ".github/workflows/ship.yml");
+    /* built into the first environment's repository */
+    CHECK_CONTAINS(yml, "images: 1.dkr.ecr.eu-west-1.amazonaws.com/shop/dev/api\n");
+    CHECK(!strstr(yml, "shop/staging/api:scan"));
+    /* each later environment copies it into its own, the first needs none */
+    CHECK_CONTAINS(yml, "docker buildx imagetools create --tag \"1.dkr.ecr.eu-west-1.amazonaws.com/shop/staging/api:$IMAGE_TAG\" "
+                        "\"1.dkr.ecr.eu-west-1.amazonaws.com/shop/dev/api:$IMAGE_TAG\"\n");
+    CHECK_CONTAINS(yml, "--tag \"1.dkr.ecr.eu-west-1.amazonaws.com/shop/prod/api:$IMAGE_TAG\"");
+    CHECK(!strstr(yml, "--tag \"1.dkr.ecr.eu-west-1.amazonaws.com/shop/dev/api"));
+    wf w = wf_read(yml);
+    CHECK_STR(NEEDS(&w, "deploy-dev"), "image-api");
+    CHECK_STR(NEEDS(&w, "deploy-staging"), "deploy-dev");
+    wf_free(&w);
+    compile_free(&r.c);
+}
