@@ -372,11 +372,21 @@ static const char *output_type(const ir_value *v)
     }
 }
 
+/* An output that shows a secret is @secure(): its value stays out of the
+ * deployment history (Bicep 0.35 and later). */
+static bool output_secure(const ir_block *b)
+{
+    const ir_entry *val = ir_block_get(b, "value");
+    return val && ir_value_secret(val->value);
+}
+
 static void bicep_output(bicep_ctx *bc, strbuf *sb, const ir_block *b)
 {
     const ir_entry *val = ir_block_get(b, "value");
     if (!val || !val->value)
         return;
+    if (output_secure(b))
+        sb_puts(sb, "@secure()\n");
     sb_printf(sb, "output %s %s = ", b->name, output_type(val->value));
     if (b->cond)
         sb_printf(sb, "%s ? ", camel(bc->a, b->cond->name));
@@ -587,14 +597,16 @@ static void note_existing(bicep_ctx *bc, bicep_tmpl *t, const ir_block *b)
 
 /* A reference from t: to its own block, another template's (an attribute
  * passed in; a whole resource looked up with `existing`), or another
- * stack's (`existing`). */
+ * stack's (`existing`). A secret (the stdlib's sensitive_attributes) is
+ * read from the resource looked up, never passed in: a module's outputs
+ * and parameters are kept in the deployment history. */
 static void note_ref(bicep_ctx *bc, bicep_tmpl *t, const ir_value *v)
 {
     const ir_stack *owner = ptrmap_get(&bc->owner, v->ref_block);
     bicep_tmpl *to = ptrmap_get(&bc->tmpl_of, v->ref_block);
     if (owner == bc->s && to == t)
         return;
-    if (owner == bc->s && v->ref_path && !(v->ref_path[0] == '['))
+    if (owner == bc->s && v->ref_path && !(v->ref_path[0] == '[') && !v->sensitive)
         note_xref(bc, t, to, v);
     else
         note_existing(bc, t, v->ref_block);
@@ -832,7 +844,8 @@ static void bicep_extra_outputs(bicep_ctx *bc, strbuf *sb, const bicep_tmpl *t)
             const ir_block *b = m->blocks.items[j];
             const ir_entry *val = b->kind == IRB_OUTPUT ? ir_block_get(b, "value") : NULL;
             if (val && val->value)
-                sb_printf(sb, "\noutput %s %s = %s.outputs.%s\n", b->name, output_type(val->value), m->sym, b->name);
+                sb_printf(sb, "\n%soutput %s %s = %s.outputs.%s\n", output_secure(b) ? "@secure()\n" : "", b->name,
+                          output_type(val->value), m->sym, b->name);
         }
     }
 }

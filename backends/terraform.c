@@ -470,20 +470,6 @@ static void tf_param_variable(tf_ctx *tc, strbuf *sb, const ir_param *pm)
     tf_variable(tc, sb, pm->name, tf_type_name(pm->type), pm->doc, pm->dflt, pm->sensitive);
 }
 
-/* Does v show a secret: a sensitive input, or an attribute the provider
- * marks sensitive? */
-static bool refers_to_secret(const ir_value *v)
-{
-    if (!v)
-        return false;
-    if ((v->kind == IR_PARAM && v->param->sensitive) || (v->kind == IR_REF && v->sensitive))
-        return true;
-    for (size_t i = 0; i < v->items.len; i++)
-        if (refers_to_secret(v->items.items[i]))
-            return true;
-    return false;
-}
-
 /* The attribute behind a cross-module reference is a string (an id, a name)
  * unless the reference is to a whole block. */
 static void tf_xref_variable(tf_ctx *tc, strbuf *sb, const tf_xref *x)
@@ -518,7 +504,7 @@ static bool output_sensitive(const ir_block *b)
 {
     const ir_entry *val = ir_block_get(b, "value");
     const ir_entry *flag = ir_block_get(b, "sensitive");
-    return (val && refers_to_secret(val->value)) ||
+    return (val && ir_value_secret(val->value)) ||
            (flag && flag->value && flag->value->kind == IR_BOOL && flag->value->boolean);
 }
 

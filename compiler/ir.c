@@ -124,6 +124,18 @@ static bool ref_target_equal(const ir_block *x, const ir_block *y)
     return str_eq(x->type, y->type) && str_eq(x->name, y->name);
 }
 
+bool ir_value_secret(const ir_value *v)
+{
+    if (!v)
+        return false;
+    if ((v->kind == IR_PARAM && v->param->sensitive) || (v->kind == IR_REF && v->sensitive))
+        return true;
+    for (size_t i = 0; i < v->items.len; i++)
+        if (ir_value_secret(v->items.items[i]))
+            return true;
+    return false;
+}
+
 static bool items_equal(const ir_value *x, const ir_value *y);
 
 bool ir_value_equal(const ir_value *x, const ir_value *y)

@@ -225,6 +225,9 @@ const ir_entry *ir_block_get(const ir_block *b, const char *key); /* first entry
 const char *ir_root(const ir_program *p, ir_target t);
 
 bool ir_value_equal(const ir_value *x, const ir_value *y);
+/* Does v show a secret: a sensitive input, or an attribute the provider
+ * marks sensitive (anywhere inside it)? */
+bool ir_value_secret(const ir_value *v);
 bool ir_block_equal(const ir_block *x, const ir_block *y);
 
 #endif

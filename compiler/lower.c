@@ -1013,10 +1013,16 @@ static const provider_decl *provider_of(lower_ctx *lc, const char *type)
 }
 
 /* The stdlib's fact table (a map of block type -> value) entry of b's
- * type, in Terraform (the tables list Terraform types). */
+ * type: a Terraform type, or a Bicep one without its apiVersion (a fact
+ * about a resource type holds in all its versions). */
 static value *fact_of(lower_ctx *lc, const value *table, const ir_block *b)
 {
-    value *v = table && lc->target == TARGET_TERRAFORM ? val_map_get(table, b->type) : NULL;
+    if (!table || (lc->target != TARGET_TERRAFORM && lc->target != TARGET_BICEP))
+        return NULL;
+    const char *type = b->type, *at = strchr(type, '@');
+    if (at)
+        type = arena_strndup(lc->es->scratch, type, (size_t)(at - type));
+    value *v = val_map_get(table, type);
     return v && v->kind != V_NULL ? v : NULL;
 }
 
@@ -1392,16 +1398,18 @@ static const ir_block *block_named(lower_ctx *lc, const tref *r, src_loc loc, si
 }
 
 /* Does path (after the block) read an attribute the provider marks
- * sensitive? Its first segment names the attribute. */
+ * sensitive? The facts name its leading segments: one in Terraform
+ * (`connection_string`), a property path in Bicep
+ * (`properties.ConnectionString`); what lies under one is sensitive too. */
 static bool sensitive_attr(lower_ctx *lc, const ir_block *b, const char *path)
 {
     value *list = fact_of(lc, lc->es->sensitive, b);
     if (!list || !path)
         return false;
-    size_t n = strcspn(path, ".[");
     for (size_t i = 0; list->kind == V_LIST && i < list->items.len; i++) {
         const value *a = list->items.items[i];
-        if (a->kind == V_STRING && strlen(a->text) == n && strncmp(a->text, path, n) == 0)
+        size_t n = a->kind == V_STRING ? strlen(a->text) : 0;
+        if (n && strncmp(a->text, path, n) == 0 && (!path[n] || path[n] == '.' || path[n] == '['))
             return true;
     }
     return false;

@@ -55,9 +55,11 @@ module site 'modules/site.bicep' = {
     environment: environment
     siteIdId: siteId.outputs.siteIdId
     publicId: public.outputs.publicId
-    webinsightsPropertiesConnectionString: webinsights.outputs.webinsightsPropertiesConnectionString
     siteIdPropertiesClientId: siteId.outputs.siteIdClientId
   }
+  dependsOn: [
+    webinsights
+  ]
 }
 
 module apps 'modules/apps.bicep' = {
@@ -106,6 +108,9 @@ module siteLogs 'modules/site_logs.bicep' = {
     public
   ]
 }
+
+@secure()
+output webinsightsConnectionString string = webinsights.outputs.webinsightsConnectionString
 
 output publicDefaultDomain string = public.outputs.publicDefaultDomain
 

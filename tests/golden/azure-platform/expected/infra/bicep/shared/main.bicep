@@ -59,6 +59,9 @@ resource hubweb 'Microsoft.Insights/components@2020-02-02' = {
   }
 }
 
+@secure()
+output hubwebConnectionString string = hubweb.properties.ConnectionString
+
 resource hubnet 'Microsoft.Network/virtualNetworks@2025-09-01' = {
   name: 'vnet-hph-hubnet-${environment}-eus'
   location: location

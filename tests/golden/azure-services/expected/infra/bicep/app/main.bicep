@@ -39,6 +39,9 @@ resource appweb 'Microsoft.Insights/components@2020-02-02' = {
   }
 }
 
+@secure()
+output appwebConnectionString string = appweb.properties.ConnectionString
+
 resource notify 'Microsoft.Communication/communicationServices@2026-03-18' = {
   name: 'acs-mys-notify-${environment}'
   location: 'global'

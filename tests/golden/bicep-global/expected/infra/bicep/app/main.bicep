@@ -57,6 +57,9 @@ module ui 'modules/ui.bicep' = {
   }
 }
 
+@secure()
+output webConnectionString string = web.outputs.webConnectionString
+
 output vaultUri string = vault.outputs.vaultUri
 
 output uiHostname string = ui.outputs.uiHostname

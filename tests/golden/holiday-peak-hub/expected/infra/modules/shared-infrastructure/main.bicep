@@ -645,3 +645,6 @@ output clusterOidcIssuerUrl string = cluster.outputs.clusterOidcIssuerUrl
 output clusterKubeletObjectId string = cluster.outputs.clusterKubeletObjectId
 
 output gatewayGatewayUrl string = gateway.outputs.gatewayGatewayUrl
+
+@secure()
+output insightsConnectionString string = insights.outputs.insightsConnectionString

@@ -188,6 +188,9 @@ module appDashboard 'modules/app-dashboard.bicep' = {
   }
 }
 
+@secure()
+output appInsightsConnectionString string = appInsights.outputs.appInsightsConnectionString
+
 output appVaultUri string = appVault.outputs.appVaultUri
 
 output mediaBlobEndpoint string = media.outputs.mediaBlobEndpoint

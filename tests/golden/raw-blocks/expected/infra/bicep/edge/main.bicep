@@ -58,3 +58,6 @@ resource edge 'Microsoft.Insights/components@2020-02-02' = {
     WorkspaceResourceId: logs.id
   }
 }
+
+@secure()
+output edgeConnectionString string = edge.properties.ConnectionString

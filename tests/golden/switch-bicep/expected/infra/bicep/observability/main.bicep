@@ -47,6 +47,9 @@ resource web 'Microsoft.Insights/components@2020-02-02' = {
   }
 }
 
+@secure()
+output webConnectionString string = web.properties.ConnectionString
+
 resource vault 'Microsoft.KeyVault/vaults@2026-02-01' = {
   name: 'kv-telemetry-${environment}-eun'
   location: location

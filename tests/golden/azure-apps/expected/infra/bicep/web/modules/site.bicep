@@ -12,11 +12,12 @@ param siteIdId string
 @description('id of public, from modules/public.bicep.')
 param publicId string
 
-@description('properties.ConnectionString of webinsights, from modules/webinsights.bicep.')
-param webinsightsPropertiesConnectionString string
-
 @description('properties.clientId of siteId, from modules/site_id.bicep.')
 param siteIdPropertiesClientId string
+
+resource webinsights 'Microsoft.Insights/components@2020-02-02' existing = {
+  name: 'appi-rs-webinsights-${environment}-eus'
+}
 
 resource site 'Microsoft.App/containerApps@2026-01-01' = {
   name: 'ca-rs-site-${environment}-eus'
@@ -42,7 +43,7 @@ resource site 'Microsoft.App/containerApps@2026-01-01' = {
       secrets: [
         {
           name: 'appinsights-connection-string'
-          value: webinsightsPropertiesConnectionString
+          value: webinsights.properties.ConnectionString
         }
       ]
       ingress: {

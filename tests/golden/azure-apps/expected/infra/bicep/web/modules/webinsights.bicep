@@ -25,4 +25,5 @@ resource webinsights 'Microsoft.Insights/components@2020-02-02' = {
   }
 }
 
-output webinsightsPropertiesConnectionString string = webinsights.properties.ConnectionString
+@secure()
+output webinsightsConnectionString string = webinsights.properties.ConnectionString

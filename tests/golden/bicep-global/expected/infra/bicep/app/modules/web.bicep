@@ -26,3 +26,6 @@ resource web 'Microsoft.Insights/components@2020-02-02' = {
     WorkspaceResourceId: sharedLogs.id
   }
 }
+
+@secure()
+output webConnectionString string = web.properties.ConnectionString

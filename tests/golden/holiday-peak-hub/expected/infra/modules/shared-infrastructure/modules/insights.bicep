@@ -24,3 +24,6 @@ resource insights 'Microsoft.Insights/components@2020-02-02' = {
     WorkspaceResourceId: logsId
   }
 }
+
+@secure()
+output insightsConnectionString string = insights.properties.ConnectionString

@@ -25,4 +25,7 @@ resource appInsights 'Microsoft.Insights/components@2020-02-02' = {
   }
 }
 
+@secure()
+output appInsightsConnectionString string = appInsights.properties.ConnectionString
+
 output appInsightsId string = appInsights.id
