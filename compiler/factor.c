@@ -15,6 +15,7 @@ typedef struct factor_ctx {
     arena *tmp;             /* what merging one block needs only while it runs */
     ir_stack *stack;        /* the merged stack being built */
     strmap param_names;     /* names taken in that stack */
+    strmap by_shape;        /* a path without occurrences -> ptrvec of that stack's params */
     ptrmap merged;          /* an environment's block -> the merged block, every stack */
     strmap by_key;          /* global_key -> merged block: for blocks no stack holds */
 } factor_ctx;
@@ -43,6 +44,20 @@ static void path_put(strbuf *sb, const fpath *p)
     if (p->seg && p->num >= 0)
         sb_putc(sb, '_');
     if (p->num >= 0)
+        sb_puts(sb, arena_int(sb->a, p->num));
+}
+
+/* The path with its occurrence numbers left out: the second listener's
+ * host names stand where the first's do. Indexes stay. */
+static void shape_put(strbuf *sb, const fpath *p)
+{
+    if (p->up) {
+        shape_put(sb, p->up);
+        sb_putc(sb, '_');
+    }
+    if (p->seg)
+        sb_puts(sb, p->seg);
+    else if (p->num >= 0)
         sb_puts(sb, arena_int(sb->a, p->num));
 }
 
@@ -134,6 +149,33 @@ static ir_param *new_param(factor_ctx *fc, const char *path, ir_value **vals, sr
     pm->doc = arena_cat(fc->a, "Per-environment value of ", path, ".", NULL);
     strmap_put(&fc->param_names, pm->name, pm);
     vec_push(fc->a, &fc->stack->params, pm);
+    return pm;
+}
+
+/* The parameter for vals at path: one the stack has already at a path
+ * that differs only by occurrence (another listener of the same gateway)
+ * holding the same value in every environment, else a new one. Two
+ * parameters to keep equal by hand would drift apart. */
+static ir_param *shared_param(factor_ctx *fc, const fpath *path, ir_value **vals, src_loc loc)
+{
+    strbuf sb;
+    sb_init(&sb, fc->a);
+    shape_put(&sb, path);
+    ptrvec *same = strmap_get(&fc->by_shape, sb.data);
+    for (size_t k = 0; same && k < same->len; k++) {
+        ir_param *pm = same->items[k];
+        bool equal = true;
+        for (size_t i = 0; i < fc->nenvs && equal; i++)
+            equal = vals[i] ? ir_value_equal(pm->values[i], vals[i]) : false;
+        if (equal)
+            return pm;
+    }
+    ir_param *pm = new_param(fc, path_text(fc->a, path), vals, loc);
+    if (!same) {
+        same = arena_alloc(fc->a, sizeof *same);
+        strmap_put(&fc->by_shape, sb.data, same);
+    }
+    vec_push(fc->a, same, pm);
     return pm;
 }
 
@@ -481,7 +523,7 @@ static ir_value *merge_values(factor_ctx *fc, ir_value **vals, const bool *prese
     ir_value **pv = arena_alloc(fc->tmp, fc->nenvs * sizeof *pv);
     for (size_t i = 0; i < fc->nenvs; i++)
         pv[i] = present[i] ? vals[i] : NULL;
-    return param_ref(fc, new_param(fc, path_text(fc->a, path), pv, first->loc), first->loc);
+    return param_ref(fc, shared_param(fc, path, pv, first->loc), first->loc);
 }
 
 static ir_block *merge_blocks(factor_ctx *fc, ir_block **blocks, const fpath *path);
@@ -896,6 +938,7 @@ ir_program *env_factor(const program *p, arena *a, const lower_out *per_env, con
             out->params_bicepparam = s->params_bicepparam;
             fc.stack = out;
             strmap_init(&fc.param_names, a);
+            strmap_init(&fc.by_shape, a);
             out->env_param = env_param(&fc);
             if (out->global)
                 as_global(&fc, out);

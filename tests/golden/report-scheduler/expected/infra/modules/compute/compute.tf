@@ -657,7 +657,7 @@ resource "azurerm_application_gateway" "ingress" {
     frontend_ip_configuration_name = "public"
     frontend_port_name             = "http"
     protocol                       = "Http"
-    host_names                     = var.ingress_http_listener_1_host_names
+    host_names                     = var.ingress_http_listener_host_names
   }
 
   redirect_configuration {
@@ -694,7 +694,7 @@ resource "azurerm_public_ip" "ingress" {
   resource_group_name = azurerm_resource_group.apps.name
   allocation_method   = "Static"
   sku                 = "Standard"
-  zones               = var.ingress_zones_2
+  zones               = var.ingress_zones
   domain_name_label   = "rs-scheduler-api-${var.environment}"
   tags = {
     owner       = "reports-platform"

@@ -75,19 +75,9 @@ variable "ingress_http_listener_host_names" {
   description = "Per-environment value of ingress_http_listener_host_names."
 }
 
-variable "ingress_http_listener_1_host_names" {
-  type        = list(string)
-  description = "Per-environment value of ingress_http_listener_1_host_names."
-}
-
 variable "ingress_name_2" {
   type        = string
   description = "Per-environment value of ingress_name."
-}
-
-variable "ingress_zones_2" {
-  type        = list(string)
-  description = "Per-environment value of ingress_zones."
 }
 
 variable "ingress_name_3" {

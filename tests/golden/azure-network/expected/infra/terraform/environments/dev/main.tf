@@ -8,6 +8,5 @@ module "rs" {
   ingress_zones                                = ["1"]
   ingress_autoscale_configuration_min_capacity = 0
   ingress_autoscale_configuration_max_capacity = 2
-  ingress_zones_2                              = ["1"]
   shield_enabled                               = false
 }

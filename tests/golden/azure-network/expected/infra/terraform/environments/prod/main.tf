@@ -8,6 +8,5 @@ module "rs" {
   ingress_zones                                = ["1", "2", "3"]
   ingress_autoscale_configuration_min_capacity = 2
   ingress_autoscale_configuration_max_capacity = 10
-  ingress_zones_2                              = ["1", "2", "3"]
   shield_enabled                               = true
 }

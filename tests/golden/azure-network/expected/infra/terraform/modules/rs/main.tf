@@ -512,7 +512,7 @@ resource "azurerm_public_ip" "ingress" {
   resource_group_name = azurerm_resource_group.main.name
   allocation_method   = "Static"
   sku                 = "Standard"
-  zones               = var.ingress_zones_2
+  zones               = var.ingress_zones
   domain_name_label   = "rs-reports-${var.environment}"
   tags = {
     owner       = "platform"

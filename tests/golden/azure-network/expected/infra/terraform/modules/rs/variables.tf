@@ -25,11 +25,6 @@ variable "ingress_autoscale_configuration_max_capacity" {
   description = "Per-environment value of ingress_autoscale_configuration_max_capacity."
 }
 
-variable "ingress_zones_2" {
-  type        = list(string)
-  description = "Per-environment value of ingress_zones."
-}
-
 variable "shield_enabled" {
   type        = bool
   description = "Whether shield exists in this environment."
