@@ -33,31 +33,20 @@ static fpath path_key(const fpath *up, const char *key, long occ)
     return (fpath){up, key, occ ? occ : -1};
 }
 
-static void path_put(strbuf *sb, const fpath *p)
+/* With occurrences false, the path's shape: its occurrence numbers left
+ * out (the second listener's host names stand where the first's do);
+ * indexes stay. */
+static void path_put(strbuf *sb, const fpath *p, bool occurrences)
 {
     if (p->up) {
-        path_put(sb, p->up);
+        path_put(sb, p->up, occurrences);
         sb_putc(sb, '_');
     }
     if (p->seg)
         sb_puts(sb, p->seg);
-    if (p->seg && p->num >= 0)
+    if (p->seg && p->num >= 0 && occurrences)
         sb_putc(sb, '_');
-    if (p->num >= 0)
-        sb_puts(sb, arena_int(sb->a, p->num));
-}
-
-/* The path with its occurrence numbers left out: the second listener's
- * host names stand where the first's do. Indexes stay. */
-static void shape_put(strbuf *sb, const fpath *p)
-{
-    if (p->up) {
-        shape_put(sb, p->up);
-        sb_putc(sb, '_');
-    }
-    if (p->seg)
-        sb_puts(sb, p->seg);
-    else if (p->num >= 0)
+    if (p->num >= 0 && (occurrences || !p->seg))
         sb_puts(sb, arena_int(sb->a, p->num));
 }
 
@@ -65,7 +54,7 @@ static const char *path_text(arena *a, const fpath *p)
 {
     strbuf sb;
     sb_init(&sb, a);
-    path_put(&sb, p);
+    path_put(&sb, p, true);
     return sb.data;
 }
 
@@ -160,7 +149,7 @@ static ir_param *shared_param(factor_ctx *fc, const fpath *path, ir_value **vals
 {
     strbuf sb;
     sb_init(&sb, fc->a);
-    shape_put(&sb, path);
+    path_put(&sb, path, false);
     ptrvec *same = strmap_get(&fc->by_shape, sb.data);
     for (size_t k = 0; same && k < same->len; k++) {
         ir_param *pm = same->items[k];
