@@ -321,3 +321,100 @@ TEST(an_image_whose_repository_is_each_environments_is_built_once_and_promoted)
     wf_free(&w);
     compile_free(&r.c);
 }
+
+/* ---- Container Apps ---- */
+
+static const char *container_apps =
+    "resource_group main {}\n"
+    "network core {\n"
+    "  address = 10.40.0.0/16\n"
+    "  subnet apps { address = 10.40.0.0/23  delegate = container_apps }\n"
+    "}\n"
+    "container_env platform { subnet = core.apps }\n"
+    "identity api-id {}\n"
+    "identity worker-id {}\n"
+    "container_registry images { pull = [api-id, worker-id] }\n"
+    "container_app api {\n"
+    "  environment = platform  identity = api-id  registry = images\n"
+    "  image = \"shop/api:1.0.0\"  port = 8000\n"
+    "}\n"
+    "container_app worker {\n"
+    "  environment = platform  identity = worker-id  registry = images\n"
+    "  image = \"shop/worker:1.0.0\"\n"
+    "}\n";
+
+TEST(pipeline_deploys_container_apps_with_a_canary_revision_in_prod_only)
+{
+    char *src = malloc(4096);
+    snprintf(src, 4096, "%s"
+        "pipeline ship {\n"
+        "  terraform = true\n"
+        "  azure     = true\n"
+        "  chain     = [\"dev\", \"prod\"]\n"
+        "  apps      = [api, worker]\n"
+        "  test unit { run = \"make test\" }\n"
+        "  image api { registry = acr  server = \"crshop.azurecr.io\"  repository = \"shop/api\" }\n"
+        "  image worker { registry = acr  server = \"crshop.azurecr.io\"  repository = \"shop/worker\" }\n"
+        "  when prod { canary { apps = [api]  weight = 20%%  threshold = 0.02  wait = 10m } }\n"
+        "}\n", container_apps);
+    unit_run r = unit_compile(NULL, project, src);
+    CHECK(r.rc == 0);
+    CHECK_STR(r.diags, "");
+    const char *yml = unit_file_text(&r, ".github/workflows/ship.yml");
+    wf w = wf_read(yml);
+    CHECK(w.ok);
+    char names[512];
+    /* staging is out of the chain: prod follows dev */
+    CHECK_STR(job_names(&w, names, sizeof names),
+              "static-analysis unit scan image-api image-worker plan-dev deploy-dev plan-prod deploy-prod");
+    CHECK_STR(NEEDS(&w, "deploy-dev"), "plan-dev image-api image-worker");
+    CHECK_STR(NEEDS(&w, "plan-prod"), "deploy-dev");
+    CHECK_STR(NEEDS(&w, "deploy-prod"), "plan-prod");
+    CHECK_STR(ENVIRONMENT(&w, "deploy-dev"), "dev");
+    CHECK_STR(ENVIRONMENT(&w, "deploy-prod"), "prod");
+    CHECK(!member(&w, job(&w, "plan-prod"), "environment"));
+    /* the canary's wait is in prod's timeout */
+    CHECK_STR(text_of(&w, member(&w, job(&w, "deploy-prod"), "timeout-minutes"), buf, sizeof buf), "40");
+    CHECK_STR(text_of(&w, member(&w, job(&w, "deploy-dev"), "timeout-minutes"), buf, sizeof buf), "30");
+    /* each app gets the image of its repository, by the commit's SHA */
+    CHECK_CONTAINS(yml, "az containerapp update --name \"ca-shop-worker-dev-euw\" --resource-group \"rg-shop-dev-euw\" "
+                        "--image \"crshop.azurecr.io/shop/worker:$IMAGE_TAG\" --output none\n");
+    /* prod's API: a new revision beside the previous one, at 20%, its 5xx
+     * share checked, then all the traffic; dev's has no canary */
+    CHECK_CONTAINS(yml, "--revision-weight \"$previous=80\" \"$canary=20\"");
+    CHECK_CONTAINS(yml, "statusCodeCategory eq '5xx'");
+    CHECK_CONTAINS(yml, "--revision-weight \"$CANARY_API=100\"");
+    CHECK_CONTAINS(yml, "canary=\"ca-shop-api-prod-euw--r$GITHUB_RUN_ID-$GITHUB_RUN_ATTEMPT\"\n");
+    CHECK(!strstr(yml, "ca-shop-api-dev-euw--r"));
+    wf_free(&w);
+    /* Terraform leaves the image, revisions and traffic to the pipeline;
+     * the canary app keeps revisions side by side where it has a canary */
+    const char *tf = unit_file_text(&r, "infra/terraform/modules/shop/main.tf");
+    CHECK_CONTAINS(tf, "template[0].container[0].image");
+    CHECK_CONTAINS(tf, "ingress[0].traffic_weight");
+    compile_free(&r.c);
+    free(src);
+}
+
+TEST(a_container_app_no_pipeline_deploys_keeps_its_image_in_terraform)
+{
+    unit_run r = unit_compile(NULL, project, container_apps);
+    CHECK(r.rc == 0);
+    CHECK(!strstr(unit_file_text(&r, "infra/terraform/modules/shop/main.tf"), "ignore_changes"));
+    compile_free(&r.c);
+}
+
+TEST(a_pipeline_app_without_an_image_block_is_an_error)
+{
+    char *src = malloc(4096);
+    snprintf(src, 4096, "%s"
+        "pipeline ship {\n"
+        "  apps = [api]\n"
+        "  image other { registry = acr  server = \"crshop.azurecr.io\"  repository = \"shop/other\" }\n"
+        "}\n", container_apps);
+    unit_run r = unit_compile(NULL, project, src);
+    CHECK(r.rc == 2);
+    CHECK_CONTAINS(r.diags, "pipeline ship deploys api, whose image no `image` block builds");
+    compile_free(&r.c);
+    free(src);
+}
