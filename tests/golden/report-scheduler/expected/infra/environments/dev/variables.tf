@@ -20,6 +20,11 @@ variable "images_georeplications_enabled" {
   description = "Whether images_georeplications exists in this environment."
 }
 
+variable "api_revision_mode" {
+  type        = string
+  description = "Per-environment value of api_revision_mode."
+}
+
 variable "api_template_min_replicas" {
   type        = number
   description = "Per-environment value of api_template_min_replicas."
@@ -359,6 +364,11 @@ variable "postgres_admin_password_version" {
   type        = number
   description = "Version of secret postgres_admin_password in write-only attributes: bump it to send a new value (Terraform keeps the value out of state)."
   default     = 1
+}
+
+variable "gate_reviewers_enabled" {
+  type        = bool
+  description = "Whether gate_reviewers exists in this environment."
 }
 
 variable "dr_enabled" {

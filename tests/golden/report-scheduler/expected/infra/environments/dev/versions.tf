@@ -8,5 +8,9 @@ terraform {
       source  = "hashicorp/azurerm"
       version = ">= 4.65.0, < 5.0"
     }
+    github = {
+      source  = "integrations/github"
+      version = "~> 6.13"
+    }
   }
 }

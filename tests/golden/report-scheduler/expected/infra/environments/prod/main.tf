@@ -8,6 +8,7 @@ module "compute" {
   platform_zone_redundancy_enabled             = var.platform_zone_redundancy_enabled
   platform_diagnostics_name                    = var.platform_diagnostics_name
   images_georeplications_enabled               = var.images_georeplications_enabled
+  api_revision_mode                            = var.api_revision_mode
   api_template_min_replicas                    = var.api_template_min_replicas
   api_template_max_replicas                    = var.api_template_max_replicas
   scheduler_template_min_replicas              = var.scheduler_template_min_replicas
@@ -149,6 +150,13 @@ module "database" {
   rdb_primary_blob_endpoint                                                = module.storage.rdb_primary_blob_endpoint
   rdb_name                                                                 = module.storage.rdb_name
   rdb_id                                                                   = module.storage.rdb_id
+}
+
+module "delivery" {
+  source = "../../modules/delivery"
+
+  environment            = "prod"
+  gate_reviewers_enabled = var.gate_reviewers_enabled
 }
 
 module "dr" {

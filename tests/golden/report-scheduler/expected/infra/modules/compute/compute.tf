@@ -274,7 +274,7 @@ resource "azurerm_container_app" "api" {
   name                         = "ca-scheduler-api-${var.environment}-eus"
   resource_group_name          = azurerm_resource_group.apps.name
   container_app_environment_id = azurerm_container_app_environment.platform.id
-  revision_mode                = "Single"
+  revision_mode                = var.api_revision_mode
   workload_profile_name        = "Consumption"
   tags = {
     owner       = "reports-platform"
@@ -384,6 +384,14 @@ resource "azurerm_container_app" "api" {
       }
     }
   }
+
+  lifecycle {
+    ignore_changes = [
+      template[0].container[0].image,
+      template[0].revision_suffix,
+      ingress[0].traffic_weight,
+    ]
+  }
 }
 
 resource "azurerm_container_app" "scheduler" {
@@ -455,6 +463,10 @@ resource "azurerm_container_app" "scheduler" {
         secret_name = "appinsights-connection-string"
       }
     }
+  }
+
+  lifecycle {
+    ignore_changes = [template[0].container[0].image, template[0].revision_suffix]
   }
 }
 
@@ -551,6 +563,10 @@ resource "azurerm_container_app" "worker" {
         subscriptionName = var.bus_execution_events_delivery_name
       }
     }
+  }
+
+  lifecycle {
+    ignore_changes = [template[0].container[0].image, template[0].revision_suffix]
   }
 }
 

@@ -25,6 +25,11 @@ variable "images_georeplications_enabled" {
   description = "Whether images_georeplications exists in this environment."
 }
 
+variable "api_revision_mode" {
+  type        = string
+  description = "Per-environment value of api_revision_mode."
+}
+
 variable "api_template_min_replicas" {
   type        = number
   description = "Per-environment value of api_template_min_replicas."
