@@ -84,7 +84,12 @@ static void check_unique(pol_state *ps, env_state *es, instance *in, const char 
     strmap_put(here, key, in);
     if (strcmp(sc, "global") != 0 || es->p->envs.len < 2)
         return;
-    /* A globally unique name must differ between environments too. */
+    /* A globally unique name must differ between the environments that
+     * deploy it: not in a local one (its stand-in is a container, no cloud
+     * name), nor for a global stack's resource, which is one deployment
+     * shared by every environment and so rightly has one name. */
+    if (es->local || inst_global(in))
+        return;
     const char *seen = strmap_get(&ps->global_names, key);
     if (seen && strcmp(seen, es->env) != 0)
         pol_name_finding(ps, "naming.unique", &in->r, at, arena_printf(es->a,
