@@ -907,7 +907,10 @@ void expand_items(expander *ex, const ptrvec *items, scope *sc)
             expand_items(ex, val_truthy(eval_in(ex, it->value, sc)) ? &it->body : &it->else_body, sc);
             break;
         case IT_FOR:
-            expand_for(ex, it, sc);
+            if (ex->defer)
+                ex->defer(ex, it, sc);
+            else
+                expand_for(ex, it, sc);
             break;
         case IT_LET:
             sc = scope_bind(ex->cx.a, sc, it->name, eval_in(ex, it->value, sc));

@@ -177,6 +177,9 @@ struct expander {
     /* Every other item, with the scope it stands in. */
     void (*item)(expander *ex, const ast_item *it, scope *sc);
     void *ctx;                  /* the item function's */
+    /* When set, `for` items are handed here unexpanded (with the scope
+     * they stand in), to be expanded later with expand_items. */
+    void (*defer)(expander *ex, const ast_item *it, scope *sc);
 };
 
 /* Expands for/when/if/let in items, handing every other item to ex->item. */

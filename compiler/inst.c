@@ -139,7 +139,19 @@ typedef struct gather_ctx {
     const ast_item *stack_decl;     /* that block */
     scope *stack_sc;                /* where it stands */
     int depth;          /* holding `when`s around the items (expand_clash) */
+    ptrvec *deferred;   /* gather_deferral*: the program's `for`s, gathered last; NULL: now */
 } gather_ctx;
+
+/* A `for` among the program's declarations, gathered after everything else
+ * so that its list may name resources declared below it (as a `let` may). */
+typedef struct gather_deferral {
+    gather_ctx g;
+    const ast_item *it;
+    scope *sc;
+    int overriding;
+    size_t at;          /* where its resources go in es->instances: where it stands */
+    size_t from, to;    /* where they were gathered */
+} gather_deferral;
 
 static void gather_items(gather_ctx g, const ptrvec *items, scope *sc);
 
@@ -357,10 +369,51 @@ static void gather_item(expander *ex, const ast_item *it, scope *sc)
     }
 }
 
+static void gather_defer(expander *ex, const ast_item *it, scope *sc)
+{
+    gather_ctx *g = ex->ctx;
+    gather_deferral *d = arena_alloc(g->es->a, sizeof *d);
+    *d = (gather_deferral){*g, it, sc, ex->overriding, g->es->instances.len, 0, 0};
+    d->g.deferred = NULL;
+    vec_push(g->es->a, g->deferred, d);
+}
+
 static void gather_items(gather_ctx g, const ptrvec *items, scope *sc)
 {
-    expander ex = {.cx = inst_eval_ctx(g.es, sc, NULL, -1), .env = g.es->env, .item = gather_item, .ctx = &g};
+    expander ex = {.cx = inst_eval_ctx(g.es, sc, NULL, -1), .env = g.es->env, .item = gather_item, .ctx = &g,
+                   .defer = g.deferred && !g.parent ? gather_defer : NULL};
     expand_items(&ex, items, sc);
+}
+
+/* Gathers the deferred `for`s, every other resource known by then, and
+ * puts their resources where the `for`s stand, so that the order of the
+ * instances (and of everything made from them) is the program's. */
+static void gather_deferred(env_state *es, ptrvec *deferred)
+{
+    size_t before = es->instances.len;
+    for (size_t i = 0; i < deferred->len; i++) {
+        gather_deferral *d = deferred->items[i];
+        d->from = es->instances.len;
+        expander ex = {.cx = inst_eval_ctx(es, d->sc, NULL, -1), .env = es->env, .item = gather_item,
+                       .ctx = &d->g, .overriding = d->overriding};
+        ptrvec one = {(void **)&d->it, 1, 1};
+        expand_items(&ex, &one, d->sc);
+        d->to = es->instances.len;
+    }
+    if (es->instances.len == before)
+        return;
+    ptrvec ordered = {0};
+    size_t next = 0;
+    for (size_t i = 0; i < deferred->len; i++) {
+        gather_deferral *d = deferred->items[i];
+        for (; next < d->at; next++)
+            vec_push(es->a, &ordered, es->instances.items[next]);
+        for (size_t j = d->from; j < d->to; j++)
+            vec_push(es->a, &ordered, es->instances.items[j]);
+    }
+    for (; next < before; next++)
+        vec_push(es->a, &ordered, es->instances.items[next]);
+    es->instances = ordered;
 }
 
 /* ---- bodies ---- */
@@ -1630,8 +1683,10 @@ env_state *inst_gather(const program *p, arena *a, diag_ctx *d, int env_index)
     strmap_init(&es->lets_varying, a);
     strmap_init(&es->raw_blocks, a);
     env_globals(es);
-    gather_ctx g = {.es = es, .stack = p->project_name, .target = TARGET_TERRAFORM};
+    ptrvec deferred = {0};
+    gather_ctx g = {.es = es, .stack = p->project_name, .target = TARGET_TERRAFORM, .deferred = &deferred};
     gather_items(g, &p->decls, es->globals);
+    gather_deferred(es, &deferred);
     for (size_t i = 0; i < es->instances.len; i++) {
         instance *in = es->instances.items[i];
         for (int t = 0; in->raw && t < TARGET_COUNT; t++)

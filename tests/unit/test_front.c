@@ -180,6 +180,27 @@ TEST(compile_names_follow_the_template_and_fold_to_the_charset)
     compile_free(&r.c);
 }
 
+/* A `for` may range over resources declared below it, inside a `when`
+ * too, as a `let` may. */
+TEST(compile_for_over_resources_declared_later)
+{
+    run r = compile_text("when prod {\n"
+                         "  for n in [core.a, edge.b] { store \"${n.parent.label}-logs\" { subnet = n } }\n"
+                         "}\n"
+                         "for n in [core.a] { store \"${n.parent.label}-all\" { subnet = n } }\n"
+                         "network core { address = 10.0.0.0/16  subnet a { address = 10.0.1.0/24 } }\n"
+                         "network edge { address = 10.1.0.0/16  subnet b { address = 10.1.1.0/24 } }\n");
+    CHECK(r.rc == 0);
+    CHECK_STR(r.diags, "");
+    const ir_stack *s = stack0(&r);
+    const ir_block *logs = block_named(s, "edge_logs");
+    CHECK(logs && logs->cond && logs->cond->values[0]->boolean == false && logs->cond->values[1]->boolean == true);
+    const ir_value *sub = logs ? ir_block_get(logs, "subnet_id")->value : NULL;
+    CHECK(sub && sub->kind == IR_REF && strcmp(sub->ref_block->name, "edge_b") == 0);
+    CHECK(block_named(s, "core_all") != NULL);
+    compile_free(&r.c);
+}
+
 TEST(compile_values_that_differ_become_parameters)
 {
     run r = compile_text("network core { address = 10.0.0.0/16  subnet a { address = 10.0.1.0/24 } }\n"
