@@ -70,12 +70,22 @@ module apps 'modules/apps.bicep' = {
   }
 }
 
+module adminInsights 'modules/admin-insights.bicep' = {
+  name: 'admin-insights-${environment}'
+  scope: resourceGroup('rg-rs-${environment}-eus')
+  params: {
+    environment: environment
+    weblogsId: weblogs.outputs.weblogsId
+  }
+}
+
 module admin 'modules/admin.bicep' = {
   name: 'admin-${environment}'
   scope: resourceGroup('rg-rs-${environment}-eus')
   params: {
     environment: environment
     appsId: apps.outputs.appsId
+    adminInsightsPropertiesConnectionString: adminInsights.outputs.adminInsightsPropertiesConnectionString
   }
 }
 

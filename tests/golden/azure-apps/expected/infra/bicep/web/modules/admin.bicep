@@ -9,6 +9,9 @@ param location string = resourceGroup().location
 @description('id of apps, from modules/apps.bicep.')
 param appsId string
 
+@description('properties.ConnectionString of adminInsights, from modules/admin-insights.bicep.')
+param adminInsightsPropertiesConnectionString string
+
 resource admin 'Microsoft.Web/sites@2025-03-01' = {
   name: 'app-rs-admin-${environment}-eus'
   location: location
@@ -35,7 +38,20 @@ resource admin 'Microsoft.Web/sites@2025-03-01' = {
       alwaysOn: false
       healthCheckPath: '/healthz'
       remoteDebuggingEnabled: false
-      appSettings: []
+      appSettings: [
+        {
+          name: 'ApplicationInsightsAgent_EXTENSION_VERSION'
+          value: '~3'
+        }
+        {
+          name: 'XDT_MicrosoftApplicationInsights_Mode'
+          value: 'recommended'
+        }
+        {
+          name: 'APPLICATIONINSIGHTS_CONNECTION_STRING'
+          value: adminInsightsPropertiesConnectionString
+        }
+      ]
     }
   }
 }

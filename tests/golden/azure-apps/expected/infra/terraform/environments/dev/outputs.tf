@@ -53,6 +53,11 @@ output "ingress_public_ip" {
   value = module.rs.ingress_public_ip
 }
 
+output "portal_insights_connection_string" {
+  value     = module.rs.portal_insights_connection_string
+  sensitive = true
+}
+
 output "portal_hostname" {
   value = module.rs.portal_hostname
 }

@@ -722,6 +722,20 @@ resource "azurerm_service_plan" "web" {
   }
 }
 
+resource "azurerm_application_insights" "portal_insights" {
+  name                = "appi-rs-portal-insights-${var.environment}-eus"
+  location            = azurerm_resource_group.main.location
+  resource_group_name = azurerm_resource_group.main.name
+  workspace_id        = azurerm_log_analytics_workspace.logs.id
+  application_type    = "web"
+  tags = {
+    owner       = "platform"
+    cost_center = "cc-4711"
+    environment = var.environment
+    project     = "rs"
+  }
+}
+
 resource "azurerm_linux_web_app" "portal" {
   name                                           = "app-rs-portal-${var.environment}-eus"
   location                                       = azurerm_resource_group.main.location
@@ -733,8 +747,11 @@ resource "azurerm_linux_web_app" "portal" {
   ftp_publish_basic_authentication_enabled       = false
   webdeploy_publish_basic_authentication_enabled = false
   app_settings = {
-    ASPNETCORE_ENVIRONMENT = "Production"
-    JWT_KEY                = "@Microsoft.KeyVault(SecretUri=${azurerm_key_vault.secrets.vault_uri}secrets/jwt-key)"
+    ASPNETCORE_ENVIRONMENT                     = "Production"
+    ApplicationInsightsAgent_EXTENSION_VERSION = "~3"
+    XDT_MicrosoftApplicationInsights_Mode      = "recommended"
+    APPLICATIONINSIGHTS_CONNECTION_STRING      = azurerm_application_insights.portal_insights.connection_string
+    JWT_KEY                                    = "@Microsoft.KeyVault(SecretUri=${azurerm_key_vault.secrets.vault_uri}secrets/jwt-key)"
   }
   tags = {
     owner       = "platform"

@@ -53,6 +53,11 @@ output "ingress_public_ip" {
   value = azurerm_public_ip.ingress.ip_address
 }
 
+output "portal_insights_connection_string" {
+  value     = azurerm_application_insights.portal_insights.connection_string
+  sensitive = true
+}
+
 output "portal_hostname" {
   value = azurerm_linux_web_app.portal.default_hostname
 }
