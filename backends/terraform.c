@@ -6,14 +6,18 @@
  * environment's parameter values (or var.X, with the values in its
  * terraform.tfvars), configures the providers they use, and holds the import
  * blocks of what they adopt. The global stacks have a root module of their
- * own (environments/global). Values and bodies are printed by hcl.c, in
+ * own (environments/global), and a stack with `root = "addons"` one in each
+ * environment's (environments/<env>/addons), deployed after it: cluster
+ * add-ons whose providers need the cluster to exist. Values and bodies are
+ * printed by hcl.c, in
  * exactly the layout `terraform fmt` gives them; this file decides which
  * files and blocks there are.
  *
  * A reference from one module to a block of another cannot be a resource
  * address: the owning module outputs the attribute, the using module takes it
  * as a variable, and each root module wires module.<owner>.<output> to it
- * (or, from a global module, the global root's output through remote state).
+ * (or, from a module of another root, that root's output through remote
+ * state).
  */
 #include "backends.h"
 #include "hcl.h"
@@ -31,6 +35,7 @@ typedef struct tf_xref {
     const char *var_name;       /* the variable of `from` that carries it */
     const char *out_name;       /* the output of `to` that provides it */
     bool new_output;            /* out_name is an output added for references */
+    src_loc at;                 /* the resource that refers (or the block) */
 } tf_xref;
 
 typedef struct tf_ctx {
@@ -44,21 +49,25 @@ typedef struct tf_ctx {
                                    addresses are module.<stack>.<address> */
     bool whole;                 /* addresses name whole resources, not instances (moved) */
     const char *required_version;   /* of every module and root module */
-    strmap global_out;          /* "<stack>|<module output>" -> the global root's output */
+    strmap root_out;            /* "<stack>|<module output>" -> its root module's output */
     ptrmap owner;               /* top-level block -> its Terraform stack */
     ptrmap xref_at;             /* referred block -> ptrvec* of the tf_xref* to it */
     ptrmap taken;               /* stack -> tf_names*: variable and output names in use */
     ptrvec xrefs;               /* tf_xref*, in the order first met */
+    const ir_block *collecting; /* the top-level block whose references are collected */
 } tf_ctx;
 
-/* A root module: an environment's, or the global one, which deploys the
- * global stacks once (as an environment named "global"). */
+/* A root module: an environment's, one of the roots of its own that
+ * stacks with `root` have in each environment, or the global one, which
+ * deploys the global stacks once (as an environment named "global"). */
 typedef struct tf_root {
     const char *dir;
     const char *name;           /* the environment's name, or "global" */
+    const char *state;          /* its state's name: the environment's, <env>-<root>, global */
     size_t env;                 /* whose parameter values and provider configurations it
                                    takes (the global one: the first environment's) */
     bool global;
+    const char *layer;          /* the stacks' `root`; NULL: the environment's own */
 } tf_root;
 
 /* The names a module's variables ('v') and outputs ('o') use. */
@@ -67,6 +76,33 @@ typedef struct tf_names {
 } tf_names;
 
 static const src_loc tf_noloc = {0};
+
+static bool same_path(const char *x, const char *y);
+
+static bool is_tf(const ir_stack *s)
+{
+    return s->target == TARGET_TERRAFORM;
+}
+
+/* Whether root module root deploys stack s. */
+static bool in_root(const ir_stack *s, const tf_root *root)
+{
+    return is_tf(s) && s->global == root->global && same_path(s->root, root->layer);
+}
+
+/* The order roots are deployed in: global, the environment's, then its own
+ * roots; a module reads only what a root deployed before it made. */
+static int root_rank(const ir_stack *s)
+{
+    return s->global ? 0 : s->root ? 2 : 1;
+}
+
+/* The terraform_remote_state a module of another root reads s's root
+ * through. */
+static const char *state_source(const ir_stack *s)
+{
+    return s->global ? "global" : s->root ? s->root : "environment";
+}
 
 /* ---- small helpers ---- */
 
@@ -222,6 +258,7 @@ static void add_xref(tf_ctx *tc, const ir_stack *s, const ir_stack *owner, const
     x->from = s;
     x->to = owner;
     x->ref = v;
+    x->at = tc->collecting->origin ? tc->collecting->origin->loc : tc->collecting->loc;
     x->var_name = unique_name(tc, 'v', s, xref_base(tc, v));
     x->out_name = existing_output(tc, owner, v);
     x->new_output = x->out_name == NULL;
@@ -263,10 +300,6 @@ static void collect_block(tf_ctx *tc, const ir_stack *s, const ir_block *b)
     }
 }
 
-static bool is_tf(const ir_stack *s)
-{
-    return s->target == TARGET_TERRAFORM;
-}
 
 /* Names each module already uses, so that names made up for cross-module
  * references cannot clash with them. */
@@ -290,8 +323,10 @@ static void collect_xrefs(tf_ctx *tc)
             take_module_names(tc, tc->p->stacks.items[i]);
     for (size_t i = 0; i < tc->p->stacks.len; i++) {
         const ir_stack *s = tc->p->stacks.items[i];
-        for (size_t j = 0; is_tf(s) && j < s->blocks.len; j++)
+        for (size_t j = 0; is_tf(s) && j < s->blocks.len; j++) {
+            tc->collecting = s->blocks.items[j];
             collect_block(tc, s, s->blocks.items[j]);
+        }
     }
 }
 
@@ -430,7 +465,7 @@ static void tf_root_imports(tf_ctx *tc, strbuf *sb, const tf_root *root)
     tc->in_root = true;
     for (size_t i = 0; i < tc->p->stacks.len; i++) {
         const ir_stack *s = tc->p->stacks.items[i];
-        for (size_t j = 0; is_tf(s) && s->global == root->global && j < s->blocks.len; j++) {
+        for (size_t j = 0; in_root(s, root) && j < s->blocks.len; j++) {
             const ir_block *b = s->blocks.items[j];
             if (b->kind != IRB_IMPORT || !exists_in(b, root->env))
                 continue;
@@ -827,11 +862,11 @@ static const char *root_name(tf_ctx *tc, const ir_stack *s, const ir_param *pm)
     return pm->name;
 }
 
-/* The output of the global root module a global block's attribute is read
- * from by the environments (the global root is written first). */
-static const char *global_output(tf_ctx *tc, const tf_xref *x)
+/* The output of another root module a block's attribute is read from
+ * (that root is written first). */
+static const char *root_output(tf_ctx *tc, const tf_xref *x)
 {
-    const char *name = strmap_get(&tc->global_out, arena_printf(tc->a, "%s|%s", x->to->name, x->out_name));
+    const char *name = strmap_get(&tc->root_out, arena_printf(tc->a, "%s|%s", x->to->name, x->out_name));
     return name ? name : x->out_name;
 }
 
@@ -851,8 +886,9 @@ static void tf_module_call(tf_ctx *tc, strbuf *sb, const ir_stack *s, const tf_r
         const tf_xref *x = tc->xrefs.items[i];
         if (x->from != s)
             continue;
-        const char *from = x->to->global && !root->global
-                               ? arena_printf(tc->a, "data.terraform_remote_state.global.outputs.%s", global_output(tc, x))
+        const char *from = !in_root(x->to, root)
+                               ? arena_printf(tc->a, "data.terraform_remote_state.%s.outputs.%s", state_source(x->to),
+                                              root_output(tc, x))
                                : arena_printf(tc->a, "module.%s.%s", x->to->name, x->out_name);
         ir_block_attr(tc->a, &args, x->var_name, tf_raw(tc, from));
     }
@@ -885,8 +921,9 @@ static void tf_root_variables(tf_ctx *tc, strbuf *sb, ir_block *tfvars, const ir
 }
 
 /* Every module output, passed on so that `terraform output` shows it; a name
- * two modules share gets the second module's name in front. */
-static void tf_root_outputs(tf_ctx *tc, strbuf *sb, const ir_stack *s, strmap *declared)
+ * two modules share gets the second module's name in front. exported: the
+ * "<stack>|<output>" this root module passes on. */
+static void tf_root_outputs(tf_ctx *tc, strbuf *sb, const ir_stack *s, strmap *declared, strmap *exported)
 {
     for (size_t i = 0; i < s->blocks.len; i++) {
         const ir_block *b = s->blocks.items[i];
@@ -896,8 +933,9 @@ static void tf_root_outputs(tf_ctx *tc, strbuf *sb, const ir_stack *s, strmap *d
         if (strmap_has(declared, name))
             name = arena_printf(tc->a, "%s_%s", s->name, b->name);
         strmap_put(declared, name, (void *)b);
-        if (s->global)
-            strmap_put(&tc->global_out, arena_printf(tc->a, "%s|%s", s->name, b->name), (void *)name);
+        const char *key = arena_printf(tc->a, "%s|%s", s->name, b->name);
+        strmap_put(&tc->root_out, key, (void *)name);
+        strmap_put(exported, key, (void *)name);
         ir_block out = {.kind = IRB_OUTPUT, .name = name};
         ir_block_attr(tc->a, &out, "value", tf_raw(tc, arena_printf(tc->a, "module.%s.%s", s->name, b->name)));
         if (output_sensitive(b))
@@ -924,19 +962,20 @@ static void tf_backend(tf_ctx *tc, strbuf *sb, const tf_root *root)
 {
     sb_puts(sb, "terraform {\n");
     hcl_block(&tc->hp, sb, arena_printf(tc->a, "backend %s", tf_quote(tc, tc->p->tf.backend_type)),
-              backend_body(tc, root->name), 2);
+              backend_body(tc, root->state), 2);
     sb_puts(sb, "}\n");
 }
 
-/* The global root module's state, read by an environment whose modules
- * refer to global blocks: where the backend keeps it, or beside it. */
-static void tf_remote_state(tf_ctx *tc, strbuf *sb, const tf_root *root, const tf_root *global)
+/* The state of another root module (global, or the environment's),
+ * read by a root whose modules refer to its blocks: where the backend
+ * keeps it, or beside it. */
+static void tf_remote_state(tf_ctx *tc, strbuf *sb, const tf_root *root, const tf_root *from, const char *source)
 {
     ir_block body = {.kind = IRB_NESTED};
     ir_value *cfg = ir_object(tc->a, tf_noloc);
     if (tc->p->tf.backend_type) {
         ir_block_attr(tc->a, &body, "backend", tf_str(tc, tc->p->tf.backend_type));
-        const ir_block *be = backend_body(tc, global->name);
+        const ir_block *be = backend_body(tc, from->state);
         for (size_t i = 0; i < be->entries.len; i++) {
             const ir_entry *e = be->entries.items[i];
             ir_object_set(tc->a, cfg, e->key, e->value);
@@ -944,38 +983,41 @@ static void tf_remote_state(tf_ctx *tc, strbuf *sb, const tf_root *root, const t
     } else {
         ir_block_attr(tc->a, &body, "backend", tf_str(tc, "local"));
         ir_object_set(tc->a, cfg, "path", tf_str(tc, rel_path(tc, root->dir, arena_printf(tc->a, "%s/terraform.tfstate",
-                                                                                              global->dir))));
+                                                                                              from->dir))));
     }
     ir_block_attr(tc->a, &body, "config", cfg);
     tf_sep(sb);
-    hcl_block(&tc->hp, sb, "data \"terraform_remote_state\" \"global\"", &body, 0);
+    hcl_block(&tc->hp, sb, arena_printf(tc->a, "data \"terraform_remote_state\" %s", tf_quote(tc, source)), &body, 0);
 }
 
-static bool reads_global(tf_ctx *tc)
+/* Whether a module of root refers to a block of a stack whose state is
+ * read through source. */
+static bool reads_state(tf_ctx *tc, const tf_root *root, const char *source)
 {
     for (size_t i = 0; i < tc->xrefs.len; i++) {
         const tf_xref *x = tc->xrefs.items[i];
-        if (x->to->global && !x->from->global)
+        if (in_root(x->from, root) && !in_root(x->to, root) && strcmp(state_source(x->to), source) == 0)
             return true;
     }
     return false;
 }
 
-/* The global root's outputs the environments read: every attribute of a
- * global block an environment's module refers to, where the global
- * modules' own outputs do not already give it. */
-static void tf_global_outputs(tf_ctx *tc, strbuf *sb, strmap *declared)
+/* The outputs of a root module that the roots deployed after it read:
+ * every attribute of its blocks their modules refer to, where its modules'
+ * own outputs do not already give it. */
+static void tf_read_outputs(tf_ctx *tc, strbuf *sb, const tf_root *root, strmap *declared, strmap *exported)
 {
     for (size_t i = 0; i < tc->xrefs.len; i++) {
         const tf_xref *x = tc->xrefs.items[i];
         const char *key = arena_printf(tc->a, "%s|%s", x->to->name, x->out_name);
-        if (!x->to->global || x->from->global || strmap_has(&tc->global_out, key))
+        if (!in_root(x->to, root) || in_root(x->from, root) || strmap_has(exported, key))
             continue;
         const char *name = x->out_name;
         if (strmap_has(declared, name))
             name = arena_printf(tc->a, "%s_%s", x->to->name, x->out_name);
         strmap_put(declared, name, (void *)x);
-        strmap_put(&tc->global_out, key, (void *)name);
+        strmap_put(exported, key, (void *)name);
+        strmap_put(&tc->root_out, key, (void *)name);
         ir_block out = {.kind = IRB_OUTPUT, .name = name};
         ir_block_attr(tc->a, &out, "value", tf_raw(tc, arena_printf(tc->a, "module.%s.%s", x->to->name, x->out_name)));
         tf_output(tc, sb, &out);
@@ -1001,22 +1043,24 @@ static void tf_provider_blocks(tf_ctx *tc, strbuf *sb, const ptrvec *providers, 
 /* The module calls, secrets and outputs of one root module, and the
  * providers its modules use. */
 static void tf_root_modules(tf_ctx *tc, const tf_root *root, strbuf *main_tf, strbuf *vars, ir_block *tfvars,
-                            strbuf *outs, strmap *out_names, ptrvec *providers)
+                            strbuf *outs, strmap *out_names, strmap *exported, ptrvec *providers)
 {
     strmap var_names;
     strmap_init(&var_names, tc->a);
     for (size_t i = 0; i < tc->p->stacks.len; i++) {
         const ir_stack *s = tc->p->stacks.items[i];
-        if (!is_tf(s) || s->global != root->global)
+        if (!in_root(s, root))
             continue;
         tf_module_call(tc, main_tf, s, root);
         tf_root_variables(tc, vars, tfvars, s, &var_names, root->env);
-        tf_root_outputs(tc, outs, s, out_names);
+        tf_root_outputs(tc, outs, s, out_names, exported);
         tf_providers(tc, s, providers);
     }
 }
 
-static void tf_write_root(tf_ctx *tc, const tf_root *root, const tf_root *global)
+/* Writes root module root; global and env are the roots it may read
+ * (NULL: none, or itself). */
+static void tf_write_root(tf_ctx *tc, const tf_root *root, const tf_root *global, const tf_root *env)
 {
     strbuf main_tf, vars, outs, prov, ver, be, imports, tfvars;
     strbuf *all[] = {&main_tf, &vars, &outs, &prov, &ver, &be, &imports, &tfvars};
@@ -1024,13 +1068,15 @@ static void tf_write_root(tf_ctx *tc, const tf_root *root, const tf_root *global
         sb_init(all[i], tc->a);
     ptrvec providers = {0};
     ir_block values = {.kind = IRB_NESTED};
-    strmap out_names;
+    strmap out_names, exported;
     strmap_init(&out_names, tc->a);
-    if (!root->global && global && reads_global(tc))
-        tf_remote_state(tc, &main_tf, root, global);
-    tf_root_modules(tc, root, &main_tf, &vars, &values, &outs, &out_names, &providers);
-    if (root->global)
-        tf_global_outputs(tc, &outs, &out_names);
+    strmap_init(&exported, tc->a);
+    if (global && reads_state(tc, root, "global"))
+        tf_remote_state(tc, &main_tf, root, global, "global");
+    if (env && reads_state(tc, root, "environment"))
+        tf_remote_state(tc, &main_tf, root, env, "environment");
+    tf_root_modules(tc, root, &main_tf, &vars, &values, &outs, &out_names, &exported, &providers);
+    tf_read_outputs(tc, &outs, root, &out_names, &exported);
     if (values.entries.len)
         hcl_body(&tc->hp, &tfvars, &values, 0);
     tf_provider_blocks(tc, &prov, &providers, root->env);
@@ -1047,17 +1093,54 @@ static void tf_write_root(tf_ctx *tc, const tf_root *root, const tf_root *global
     tf_add(tc, root->dir, "versions.tf", &ver);
 }
 
-/* The root modules: one per environment, and the global one when a stack
- * is global (beside them, named "global", which no environment may be). */
+/* The roots of their own the stacks ask for (`root`), each once, in
+ * program order. */
+static void tf_layers(tf_ctx *tc, ptrvec *layers)
+{
+    for (size_t i = 0; i < tc->p->stacks.len; i++) {
+        const ir_stack *s = tc->p->stacks.items[i];
+        bool seen = !is_tf(s) || !s->root;
+        for (size_t j = 0; j < layers->len && !seen; j++)
+            seen = strcmp(layers->items[j], s->root) == 0;
+        if (!seen)
+            vec_push(tc->a, layers, (void *)s->root);
+    }
+}
+
+/* A module reads what roots deployed before its own made: a global block,
+ * or from a root of its own the environment's; not the other way. */
+static bool roots_in_order(tf_ctx *tc)
+{
+    bool ok = true;
+    for (size_t i = 0; i < tc->xrefs.len; i++) {
+        const tf_xref *x = tc->xrefs.items[i];
+        if (root_rank(x->to) < root_rank(x->from) || (x->to->global == x->from->global &&
+                                                      same_path(x->to->root, x->from->root)))
+            continue;
+        diag_error(tc->d, x->at, "stack %s refers to a block of stack %s, which is deployed after it (%s): "
+                   "a root module reads only the global one and, from a root of its own, its environment's",
+                   x->from->name, x->to->name, x->to->root ? "from a root module of its own" : "its environment's");
+        ok = false;
+    }
+    return ok;
+}
+
+/* The root modules: one per environment (and, under it, one per `root` of
+ * its stacks), and the global one when a stack is global (beside them,
+ * named "global", which no environment may be). */
 static void tf_roots(tf_ctx *tc)
 {
     bool any_global = false, any_env = false;
     for (size_t i = 0; i < tc->p->stacks.len; i++) {
         const ir_stack *s = tc->p->stacks.items[i];
         any_global |= is_tf(s) && s->global;
-        any_env |= is_tf(s) && !s->global;
+        any_env |= is_tf(s) && !s->global && !s->root;
     }
-    tf_root global = {.name = "global", .global = true, .env = 0};
+    ptrvec layers = {0};
+    tf_layers(tc, &layers);
+    if (!roots_in_order(tc))
+        return;
+    tf_root global = {.name = "global", .state = "global", .global = true, .env = 0};
     global.dir = target_path(tc->a, ir_root(tc->p, TARGET_TERRAFORM),
                              arena_printf(tc->a, "%s/global", tc->p->tf.envs_dir ? tc->p->tf.envs_dir : "environments"));
     for (size_t e = 0; any_global && e < tc->p->nenvs; e++)
@@ -1067,10 +1150,17 @@ static void tf_roots(tf_ctx *tc)
             return;
         }
     if (any_global && tc->p->nenvs)
-        tf_write_root(tc, &global, NULL);
-    for (size_t e = 0; any_env && e < tc->p->nenvs; e++) {
-        tf_root root = {.dir = tf_env_dir(tc, e), .name = tc->p->envs[e], .env = e};
-        tf_write_root(tc, &root, any_global ? &global : NULL);
+        tf_write_root(tc, &global, NULL, NULL);
+    for (size_t e = 0; e < tc->p->nenvs; e++) {
+        tf_root root = {.dir = tf_env_dir(tc, e), .name = tc->p->envs[e], .state = tc->p->envs[e], .env = e};
+        if (any_env)
+            tf_write_root(tc, &root, any_global ? &global : NULL, NULL);
+        for (size_t l = 0; l < layers.len; l++) {
+            const char *layer = layers.items[l];
+            tf_root own = {.dir = arena_printf(tc->a, "%s/%s", root.dir, layer), .name = root.name,
+                           .state = arena_printf(tc->a, "%s-%s", root.name, layer), .env = e, .layer = layer};
+            tf_write_root(tc, &own, any_global ? &global : NULL, any_env ? &root : NULL);
+        }
     }
 }
 
@@ -1081,7 +1171,7 @@ void tf_emit(const ir_program *p, out_set *o, diag_ctx *d)
     ptrmap_init(&tc.owner, tc.a);
     ptrmap_init(&tc.xref_at, tc.a);
     ptrmap_init(&tc.taken, tc.a);
-    strmap_init(&tc.global_out, tc.a);
+    strmap_init(&tc.root_out, tc.a);
     collect_xrefs(&tc);
     out_add_env_rule(o, target_path(tc.a, ir_root(p, TARGET_TERRAFORM), p->tf.envs_dir ? p->tf.envs_dir : "environments"),
                      NULL, NULL);

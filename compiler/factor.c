@@ -921,6 +921,7 @@ ir_program *env_factor(const program *p, arena *a, const lower_out *per_env, con
             out->path = s->path;
             out->target = s->target;
             out->global = s->global;
+            out->root = s->root;
             out->scope = s->scope;
             out->modules = s->modules;
             out->params_json = s->params_json;

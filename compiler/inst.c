@@ -250,7 +250,7 @@ static void gather_resource(gather_ctx g, const ast_item *it, const kind *k, sco
  * region of its resources (a provider's region key: location, region). */
 static bool stack_setting(const program *p, const char *name)
 {
-    static const char *const words[] = {"target", "scope", "global", "path", "modules", "params"};
+    static const char *const words[] = {"target", "scope", "global", "root", "path", "modules", "params"};
     for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
         if (strcmp(words[i], name) == 0)
             return true;
@@ -362,8 +362,8 @@ static void gather_item(expander *ex, const ast_item *it, scope *sc)
                        diag_did_you_mean(es->a, it->name, &es->p->kind_names));
     } else if (!g.parent && it->kind == IT_ATTR && g.in_stack) {
         if (first_env(es) && !stack_setting(es->p, it->name))
-            diag_error(es->d, it->name_loc, "unknown stack setting '%s' (a stack takes target, scope, global, path, "
-                       "modules, params and its providers' region)", it->name);
+            diag_error(es->d, it->name_loc, "unknown stack setting '%s' (a stack takes target, scope, global, root, "
+                       "path, modules, params and its providers' region)", it->name);
     } else if (!g.parent && first_env(es)) {
         diag_error(es->d, it->loc, "only resources, stacks, for, when and if can stand here");
     }

@@ -162,6 +162,9 @@ typedef struct ir_stack {
     bool global;                /* `global = true`: deployed once for every environment, as an
                                    environment of its own named "global"; the environments refer
                                    to it (remote state, `existing`) */
+    const char *root;           /* Terraform: `root = "addons"`: deployed from a root module
+                                   of its own in each environment (environments/<env>/addons),
+                                   after the environment's; NULL: the environment's */
 } ir_stack;
 
 /* Terraform root-module settings, per environment (from the project block). */

@@ -365,6 +365,29 @@ static bool stack_global(lower_ctx *lc)
     return e && e->kind == EX_BOOL && e->num != 0;
 }
 
+/* A declared Terraform stack's `root = "addons"`: the directory, under each
+ * environment's root module, of the root module it is deployed from. */
+static const char *stack_root(lower_ctx *lc, bool global)
+{
+    const ast_expr *e = lc->in && target_table[lc->target].grouping == GROUP_DECLARED
+                            ? inst_stack_setting(lc->in, "root") : NULL;
+    if (!e)
+        return NULL;
+    const char *root = ast_word(e);
+    const char *why = !root ? "it is not a plain string" : out_name_problem(lc->es->a, root);
+    if (!why && lc->target != TARGET_TERRAFORM)
+        why = "only a Terraform stack has root modules";
+    if (!why && global)
+        why = "a global stack is deployed from the global root module";
+    if (why) {
+        if (lc->es->index == 0)
+            diag_error(lc->es->d, e->loc, "a stack's root is the directory of its own root module in each "
+                       "environment's: %s", why);
+        return NULL;
+    }
+    return root;
+}
+
 static ir_stack *stack_for(lower_ctx *lc, const char *name, ir_target target)
 {
     arena *a = lc->es->a;
@@ -376,6 +399,7 @@ static ir_stack *stack_for(lower_ctx *lc, const char *name, ir_target target)
     s->target = target;
     s->path = stack_path(lc);
     s->global = stack_global(lc);
+    s->root = stack_root(lc, s->global);
     if (target == TARGET_BICEP)
         bicep_settings(lc, s);
     vec_push(a, &lc->out->stacks, s);

@@ -340,12 +340,17 @@ void moved_add(out_set *out, const ptrvec *old_paths, moved_read_fn read, void *
         const char *file = arena_printf(a, "%s%smoved.tf", root->path, *root->path ? "/" : "");
         if (root->called || !root->calls.len || out_find(out, file))
             continue;       /* a module; or a root kept as it was (--env) */
-        const tf_dir *old_root = NULL;  /* the same environment's, wherever the layout put it */
-        for (size_t j = 0; j < old.order.len && !old_root; j++) {
-            const tf_dir *o = old.order.items[j];
-            if (!o->called && o->calls.len && strcmp(base_name(o->path), base_name(root->path)) == 0)
-                old_root = o;
-        }
+        /* the same root, or the same environment's wherever the layout put
+         * it: a root of a stack's own (environments/dev/addons) is found
+         * where it was before its base name would match another's */
+        const tf_dir *old_root = NULL;
+        for (int by_base = 0; by_base < 2 && !old_root; by_base++)
+            for (size_t j = 0; j < old.order.len && !old_root; j++) {
+                const tf_dir *o = old.order.items[j];
+                if (!o->called && o->calls.len && (by_base ? strcmp(base_name(o->path), base_name(root->path))
+                                                           : strcmp(o->path, root->path)) == 0)
+                    old_root = o;
+            }
         if (!old_root)
             continue;
         flat was, is;
