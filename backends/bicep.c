@@ -71,6 +71,8 @@ struct bicep_tmpl {
     ptrvec ins;                 /* bicep_xref* it takes */
     ptrvec outs;                /* bicep_xref* it gives */
     ptrvec existing;            /* bicep_existing* */
+    const bicep_tmpl *after;    /* a part's module: the module of the step before it */
+    bool away;                  /* a part's module deployed to a group of its own (a zone's) */
 };
 
 static void bicep_value(bicep_ctx *bc, strbuf *sb, const ir_value *v, int indent);
@@ -273,11 +275,18 @@ static void bicep_entry_value(bicep_ctx *bc, strbuf *sb, const ir_entry *e, int 
         sb_puts(sb, " : null");
 }
 
+/* The entries that say where a block is deployed (its group, its part of
+ * its resource's lowering): the printer's, not Bicep properties. */
+static bool printer_entry(const char *key)
+{
+    return !strcmp(key, IR_DEPLOY_SCOPE) || !strcmp(key, IR_DEPLOY_PART) || !strcmp(key, IR_DEPLOY_AWAY);
+}
+
 static void bicep_body(bicep_ctx *bc, strbuf *sb, const ir_block *b, int indent)
 {
     for (size_t i = 0; i < b->entries.len; i++) {
         const ir_entry *e = b->entries.items[i];
-        if (strcmp(e->key, IR_DEPLOY_SCOPE) == 0)
+        if (printer_entry(e->key))
             continue;       /* where it is deployed: said by the module's scope */
         size_t count = 0, first = i;
         for (size_t j = 0; j < b->entries.len; j++) {
@@ -428,6 +437,13 @@ static const ir_value *deploy_scope_of(const ir_block *b)
     return e ? e->value : NULL;
 }
 
+/* The part of its resource's lowering a block is in (`part = "dns"`), or NULL. */
+static const char *deploy_part_of(const ir_block *b)
+{
+    const ir_entry *e = ir_block_get(b, IR_DEPLOY_PART);
+    return e && e->value && e->value->kind == IR_STRING ? e->value->text : NULL;
+}
+
 static bicep_tmpl *new_tmpl(bicep_ctx *bc, const char *file, const char *label)
 {
     bicep_tmpl *t = arena_alloc(bc->a, sizeof *t);
@@ -471,19 +487,40 @@ static void assign_blocks(bicep_ctx *bc)
     ptrmap_init(&bc->tmpl_of, bc->a);
     bc->main = new_tmpl(bc, "main.bicep", NULL);
     bc->main->is_main = true;
-    strmap by_resource, taken;
+    strmap by_resource, taken, last_step, told;     /* last_step: a resource's latest module */
     strmap_init(&by_resource, bc->a);
+    strmap_init(&told, bc->a);
+    strmap_init(&last_step, bc->a);
     strmap_init(&taken, bc->a);
     for (size_t i = 0; i < bc->s->blocks.len; i++) {
         const ir_block *b = bc->s->blocks.items[i];
         bicep_tmpl *t = bc->main;
+        const char *part = deploy_part_of(b);
+        if (part && !bc->s->modules) {
+            const resource *r = component_of(b);
+            const char *who = r ? r->path : b->name;
+            if (!strmap_has(&told, who))        /* said once per resource */
+                diag_error(bc->d, r ? r->loc : b->loc, "%s is deployed in parts (its Bicep lowering's `part`), a "
+                           "module each: its stack needs modules = true", who);
+            strmap_put(&told, who, NULL);
+            part = NULL;
+        }
         if (bc->s->modules && !(is_resource_group(b) && !at_resource_group(bc->s))) {
             const resource *r = component_of(b);
             const char *key = r ? r->path : "";
+            const char *label = r && !out_name_problem(bc->a, r->label) ? r->label : "resources";
+            const char *whole = key;
+            if (part) {     /* a module of its own, after its resource's step before */
+                key = arena_printf(bc->a, "%s#%s", key, part);
+                label = arena_printf(bc->a, "%s-%s", label, part);
+            }
             t = strmap_get(&by_resource, key);
             if (!t) {
-                t = new_module(bc, &taken, r && !out_name_problem(bc->a, r->label) ? r->label : "resources");
+                t = new_module(bc, &taken, label);
+                t->away = part && ir_block_get(b, IR_DEPLOY_AWAY);
+                t->after = part ? strmap_get(&last_step, whole) : NULL;
                 strmap_put(&by_resource, key, t);
+                strmap_put(&last_step, whole, t);
             }
         }
         vec_push(bc->a, &t->blocks, (void *)b);
@@ -634,7 +671,7 @@ static void walk_block(bicep_ctx *bc, bicep_tmpl *t, const ir_block *b)
         note_param(bc, t, e->cond);
         if (e->block)
             walk_block(bc, t, e->block);
-        else if (strcmp(e->key, IR_DEPLOY_SCOPE) != 0)
+        else if (!printer_entry(e->key))
             walk_value(bc, t, e->value);
     }
 }
@@ -784,6 +821,13 @@ static void module_depends(bicep_ctx *bc, strbuf *sb, const bicep_tmpl *m)
         if (!known)
             vec_push(bc->a, &deps, (void *)t);
     }
+    bool known = !m->after;     /* a part: after its resource's step before it */
+    for (size_t j = 0; j < m->ins.len && !known; j++)
+        known = ((const bicep_xref *)m->ins.items[j])->to == m->after;
+    for (size_t j = 0; j < deps.len && !known; j++)
+        known = deps.items[j] == m->after;
+    if (!known)
+        vec_push(bc->a, &deps, (void *)m->after);
     if (!deps.len)
         return;
     sb_puts(sb, "  dependsOn: [\n");
@@ -796,7 +840,12 @@ static void module_depends(bicep_ctx *bc, strbuf *sb, const bicep_tmpl *m)
 static void bicep_module_call(bicep_ctx *bc, strbuf *sb, const bicep_tmpl *m)
 {
     sb_printf(sb, "\nmodule %s '%s' = {\n  name: '%s-${environment}'\n", m->sym, m->file, m->label);
-    if (!at_resource_group(bc->s)) {
+    if (at_resource_group(bc->s) && m->away && m->scope) {
+        /* a part in another group than its resource's (the deployment's) */
+        sb_puts(sb, "  scope: resourceGroup(");
+        bicep_group_name(bc, sb, m->scope);
+        sb_puts(sb, ")\n");
+    } else if (!at_resource_group(bc->s)) {
         if (!m->scope) {
             const ir_block *first = m->blocks.items[0];
             diag_error(bc->d, first->loc, "%s is deployed at %s scope into a resource group, and its kind's Bicep "
@@ -836,6 +885,10 @@ static void bicep_extra_outputs(bicep_ctx *bc, strbuf *sb, const bicep_tmpl *t)
         const bicep_xref *x = t->outs.items[i];
         sb_printf(sb, "\noutput %s string = ", x->output);
         bicep_value(bc, sb, x->ref, 0);
+        /* an attribute read with .? (absent in some deployments): '' there, so
+         * the module that takes it is given a string */
+        if (x->ref->ref_path && strstr(x->ref->ref_path, ".?"))
+            sb_puts(sb, " ?? ''");
         sb_putc(sb, '\n');
     }
     for (size_t i = 1; t->is_main && i < bc->tmpls.len; i++) {

@@ -88,6 +88,8 @@ struct ir_param {
  * lowering's `scope = self.group`. Not a Bicep property: the printer reads
  * it to place modules and `existing` references; no program can spell it. */
 #define IR_DEPLOY_SCOPE "@scope"
+#define IR_DEPLOY_PART "@part"     /* Bicep: the part of its resource's lowering it is in */
+#define IR_DEPLOY_AWAY "@away"     /* Bicep: its part names a scope of its own (another group) */
 
 /* A key/value attribute or a nested block inside a block. */
 typedef struct ir_entry {

@@ -14,6 +14,14 @@ typedef struct pending_ref {
     size_t made;            /* how many blocks the lowering had made when it was written */
 } pending_ref;
 
+/* A part of a Bicep lowering (`part = "dns"`): its blocks from start on,
+ * deployed as a module of their own, to its scope (NULL: the lowering's). */
+typedef struct lower_part {
+    size_t start;
+    const char *name;
+    ir_value *scope;
+} lower_part;
+
 typedef struct lower_ctx {
     env_state *es;
     lower_secrets *secrets;
@@ -22,6 +30,8 @@ typedef struct lower_ctx {
     ir_target target;
     ptrvec pending;         /* pending_ref* */
     ir_value *deploy_scope; /* Bicep: the resource group the lowering's `scope` names */
+    ptrvec parts;           /* lower_part*: the lowering's parts after its first */
+    size_t parts_end;       /* the blocks from here on (its traits') are the first part's */
     bool named_badly;       /* a name of its blocks was reported (name_error) */
     ptrmap *depths;         /* ir_entry* and ir_block* -> 1 + the `when` depth it was set at */
     bool once;              /* lowering for no environment (workflows): no `when` holds */
@@ -1226,6 +1236,15 @@ static const ir_block *primary_block(lower_ctx *lc, instance *owner, src_loc loc
  * are deployed to. A group whose Bicep block is in the same stack is
  * referred to; one elsewhere (made by Terraform, another deployment) is
  * named. */
+/* The scope of the part being lowered (before any part: the lowering's). */
+static void set_scope(lower_ctx *lc, ir_value *v)
+{
+    if (lc->parts.len)
+        ((lower_part *)lc->parts.items[lc->parts.len - 1])->scope = v;
+    else
+        lc->deploy_scope = v;
+}
+
 static void deploy_scope(lower_ctx *lc, const ast_item *it, scope *sc)
 {
     eval_ctx cx = lower_eval_ctx(lc, sc, -1);
@@ -1246,11 +1265,34 @@ static void deploy_scope(lower_ctx *lc, const ast_item *it, scope *sc)
             r->kind = IR_REF;
             r->loc = it->loc;
             r->ref_block = rg;
-            lc->deploy_scope = r;
+            set_scope(lc, r);
         }
         return;
     }
-    lc->deploy_scope = ir_string(a, inst_name(lc->es, owner), it->loc);
+    set_scope(lc, ir_string(a, inst_name(lc->es, owner), it->loc));
+}
+
+/* `part = "dns"` in a Bicep lowering: the blocks after it are deployed on
+ * their own (a module <label>-dns), after what they refer to, where a
+ * `scope` after it says: what must be made in another resource group
+ * between two steps of the resource (the records a custom domain's binding
+ * waits for), or a resource put twice (a binding, then its certificate). */
+static void deploy_part(lower_ctx *lc, const ast_item *it, scope *sc)
+{
+    eval_ctx cx = lower_eval_ctx(lc, sc, -1);
+    value *v = eval_expr(&cx, it->value);
+    const char *why = v->kind != V_STRING ? "it is not a string" : out_name_problem(lc->es->a, v->text);
+    for (size_t i = 0; !why && i < lc->parts.len; i++)
+        if (strcmp(((const lower_part *)lc->parts.items[i])->name, v->text) == 0)
+            why = "another part has that name";
+    if (why) {
+        diag_error(lc->es->d, it->value->loc, "a lowering's part names the module its blocks go to: %s", why);
+        return;
+    }
+    lower_part *pt = arena_alloc(lc->es->a, sizeof *pt);
+    pt->start = lc->in->r.blocks.len;
+    pt->name = v->text;
+    vec_push(lc->es->a, &lc->parts, pt);
 }
 
 static void lower_item(expander *ex, const ast_item *it, scope *sc)
@@ -1262,6 +1304,8 @@ static void lower_item(expander *ex, const ast_item *it, scope *sc)
         body_item(ic->lc, ic->b, it, sc, ic->depth + ex->overriding);
     else if (it->kind == IT_ATTR && strcmp(it->name, "scope") == 0 && ic->lc->target == TARGET_BICEP)
         deploy_scope(ic->lc, it, sc);
+    else if (it->kind == IT_ATTR && strcmp(it->name, "part") == 0 && ic->lc->target == TARGET_BICEP)
+        deploy_part(ic->lc, it, sc);
     else
         target_block(ic->lc, it, sc, ic->depth + ex->overriding);
     ic->lc->once_env = outer;
@@ -1283,6 +1327,7 @@ static void lower_kind(lower_ctx *lc, const ast_item *lowering, scope *sc)
     if (!lc->in->raw)
         lc->roots = lowering_roots(lc, lowering);
     lower_items(lc, NULL, &lowering->body, sc, 0);
+    lc->parts_end = lc->in->r.blocks.len;
     const kind *k = lc->in->k;
     for (size_t i = 0; i < k->uses.len; i++) {
         const trait_use *u = k->uses.items[i];
@@ -1737,10 +1782,21 @@ static void lower_deployed(lower_ctx *lc, instance *in, scope *sc)
         resolve_ref(lc, lc->pending.items[i]);
     if (iac)
         annotation_blocks(lc);
-    for (size_t i = 0; lc->deploy_scope && i < in->r.blocks.len; i++) {
+    for (size_t i = 0; i < in->r.blocks.len; i++) {
         ir_block *b = in->r.blocks.items[i];
-        if ((uintptr_t)in->targets.items[i] == TARGET_BICEP && (b->kind == IRB_RESOURCE || b->kind == IRB_DATA))
-            ir_block_attr(es->a, b, IR_DEPLOY_SCOPE, lc->deploy_scope);
+        if ((uintptr_t)in->targets.items[i] != TARGET_BICEP || (b->kind != IRB_RESOURCE && b->kind != IRB_DATA))
+            continue;
+        const lower_part *pt = NULL;
+        for (size_t j = 0; j < lc->parts.len && i < lc->parts_end; j++)
+            if (((const lower_part *)lc->parts.items[j])->start <= i)
+                pt = lc->parts.items[j];
+        ir_value *where = pt && pt->scope ? pt->scope : lc->deploy_scope;
+        if (where)
+            ir_block_attr(es->a, b, IR_DEPLOY_SCOPE, where);
+        if (pt)
+            ir_block_attr(es->a, b, IR_DEPLOY_PART, ir_string(es->a, pt->name, b->loc));
+        if (pt && pt->scope)
+            ir_block_attr(es->a, b, IR_DEPLOY_AWAY, ir_bool(es->a, true, b->loc));
     }
     for (int t = 0; t < TARGET_COUNT; t++) {    /* the targets every resource may add to */
         if (target_table[t].iac || !target_table[t].per_env || target_table[t].local || !in->k->lower[t])
