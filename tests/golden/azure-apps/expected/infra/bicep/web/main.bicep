@@ -89,6 +89,41 @@ module admin 'modules/admin.bicep' = {
   }
 }
 
+module adminDns 'modules/admin-dns.bicep' = {
+  name: 'admin-dns-${environment}'
+  scope: resourceGroup('rg-rs-${environment}-eus')
+  params: {
+    environment: environment
+    adminPropertiesDefaultHostName: admin.outputs.adminHostname
+    adminPropertiesCustomDomainVerificationId: admin.outputs.adminDomainVerificationId
+  }
+}
+
+module adminDomains 'modules/admin-domains.bicep' = {
+  name: 'admin-domains-${environment}'
+  scope: resourceGroup('rg-rs-${environment}-eus')
+  params: {
+    environment: environment
+    appsId: apps.outputs.appsId
+  }
+  dependsOn: [
+    admin
+    adminDns
+  ]
+}
+
+module adminSni 'modules/admin-sni.bicep' = {
+  name: 'admin-sni-${environment}'
+  scope: resourceGroup('rg-rs-${environment}-eus')
+  params: {
+    environment: environment
+    adminDomainCertificatePropertiesThumbprint: adminDomains.outputs.adminDomainCertificatePropertiesThumbprint
+  }
+  dependsOn: [
+    admin
+  ]
+}
+
 module pwa 'modules/pwa.bicep' = {
   name: 'pwa-${environment}'
   scope: resourceGroup('rg-rs-${environment}-eus')

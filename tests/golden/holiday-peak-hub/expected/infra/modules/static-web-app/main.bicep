@@ -11,8 +11,8 @@ param uiSkuName string
 @description('Per-environment value of ui_sku_tier.')
 param uiSkuTier string
 
-@description('Whether uiWwwHolidaypeakhubCom exists in this environment.')
-param uiWwwHolidaypeakhubComEnabled bool
+@description('Whether uiDomain exists in this environment.')
+param uiDomainEnabled bool
 
 module ui 'modules/ui.bicep' = {
   name: 'ui-${environment}'
@@ -21,7 +21,7 @@ module ui 'modules/ui.bicep' = {
     environment: environment
     uiSkuName: uiSkuName
     uiSkuTier: uiSkuTier
-    uiWwwHolidaypeakhubComEnabled: uiWwwHolidaypeakhubComEnabled
+    uiDomainEnabled: uiDomainEnabled
   }
 }
 

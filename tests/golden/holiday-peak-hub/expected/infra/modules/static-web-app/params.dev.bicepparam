@@ -5,4 +5,4 @@ using 'main.bicep'
 param environment = 'dev'
 param uiSkuName = 'Free'
 param uiSkuTier = 'Free'
-param uiWwwHolidaypeakhubComEnabled = false
+param uiDomainEnabled = false

@@ -5,4 +5,4 @@ using 'main.bicep'
 param environment = 'prod'
 param uiSkuName = 'Standard'
 param uiSkuTier = 'Standard'
-param uiWwwHolidaypeakhubComEnabled = true
+param uiDomainEnabled = true

@@ -72,30 +72,6 @@ resource adminScm 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@2025-0
   }
 }
 
-resource adminAdminExampleCom 'Microsoft.Web/sites/hostNameBindings@2025-03-01' = {
-  parent: admin
-  name: 'admin.example.com'
-  properties: {
-    siteName: 'app-rs-admin-${environment}-eus'
-    hostNameType: 'Verified'
-  }
-}
-
-resource adminAdminExampleComCertificate 'Microsoft.Web/certificates@2025-03-01' = {
-  name: 'admin.example.com-app-rs-admin-${environment}-eus'
-  location: location
-  tags: {
-    owner: 'platform'
-    cost_center: 'cc-4711'
-    environment: environment
-    project: 'rs'
-  }
-  properties: {
-    serverFarmId: appsId
-    canonicalName: 'admin.example.com'
-  }
-}
-
 output adminHostname string = admin.properties.defaultHostName
 
 output adminDomainVerificationId string = admin.properties.customDomainVerificationId

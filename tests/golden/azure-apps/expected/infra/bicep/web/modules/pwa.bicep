@@ -31,7 +31,7 @@ resource pwaSettings 'Microsoft.Web/staticSites/config@2025-03-01' = {
   }
 }
 
-resource pwaWwwExampleCom 'Microsoft.Web/staticSites/customDomains@2025-03-01' = {
+resource pwaDomain 'Microsoft.Web/staticSites/customDomains@2025-03-01' = {
   parent: pwa
   name: 'www.example.com'
   properties: {

@@ -16,5 +16,6 @@ module "rs" {
   web_zone_balancing_enabled                         = false
   ui_sku_tier                                        = "Free"
   ui_sku_size                                        = "Free"
-  ui_reports_example_com_enabled                     = false
+  ui_domain_enabled                                  = false
+  ui_domain_validation_enabled                       = false
 }

@@ -58,6 +58,10 @@ output "portal_insights_connection_string" {
   sensitive = true
 }
 
+output "reports_name_servers" {
+  value = module.rs.reports_name_servers
+}
+
 output "portal_hostname" {
   value = module.rs.portal_hostname
 }

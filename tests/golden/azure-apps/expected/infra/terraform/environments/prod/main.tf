@@ -16,5 +16,6 @@ module "rs" {
   web_zone_balancing_enabled                         = true
   ui_sku_tier                                        = "Standard"
   ui_sku_size                                        = "Standard"
-  ui_reports_example_com_enabled                     = true
+  ui_domain_enabled                                  = true
+  ui_domain_validation_enabled                       = true
 }

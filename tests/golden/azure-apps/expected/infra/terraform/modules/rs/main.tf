@@ -736,6 +736,17 @@ resource "azurerm_application_insights" "portal_insights" {
   }
 }
 
+resource "azurerm_dns_zone" "reports" {
+  name                = "reports.example.com"
+  resource_group_name = azurerm_resource_group.main.name
+  tags = {
+    owner       = "platform"
+    cost_center = "cc-4711"
+    environment = var.environment
+    project     = "rs"
+  }
+}
+
 resource "azurerm_linux_web_app" "portal" {
   name                                           = "app-rs-portal-${var.environment}-eus"
   location                                       = azurerm_resource_group.main.location
@@ -780,14 +791,12 @@ resource "azurerm_linux_web_app" "portal" {
   }
 }
 
-resource "azurerm_app_service_custom_hostname_binding" "portal_portal_reports_example_com" {
-  hostname            = "portal.reports.example.com"
-  app_service_name    = azurerm_linux_web_app.portal.name
+resource "azurerm_dns_cname_record" "portal_domain" {
+  name                = "portal"
+  zone_name           = azurerm_dns_zone.reports.name
   resource_group_name = azurerm_resource_group.main.name
-}
-
-resource "azurerm_app_service_managed_certificate" "portal_portal_reports_example_com" {
-  custom_hostname_binding_id = azurerm_app_service_custom_hostname_binding.portal_portal_reports_example_com.id
+  ttl                 = 3600
+  record              = azurerm_linux_web_app.portal.default_hostname
   tags = {
     owner       = "platform"
     cost_center = "cc-4711"
@@ -796,9 +805,43 @@ resource "azurerm_app_service_managed_certificate" "portal_portal_reports_exampl
   }
 }
 
-resource "azurerm_app_service_certificate_binding" "portal_portal_reports_example_com" {
-  hostname_binding_id = azurerm_app_service_custom_hostname_binding.portal_portal_reports_example_com.id
-  certificate_id      = azurerm_app_service_managed_certificate.portal_portal_reports_example_com.id
+resource "azurerm_dns_txt_record" "portal_domain_asuid" {
+  name                = "asuid.portal"
+  zone_name           = azurerm_dns_zone.reports.name
+  resource_group_name = azurerm_resource_group.main.name
+  ttl                 = 3600
+  tags = {
+    owner       = "platform"
+    cost_center = "cc-4711"
+    environment = var.environment
+    project     = "rs"
+  }
+
+  record {
+    value = azurerm_linux_web_app.portal.custom_domain_verification_id
+  }
+}
+
+resource "azurerm_app_service_custom_hostname_binding" "portal_domain" {
+  hostname            = "portal.reports.example.com"
+  app_service_name    = azurerm_linux_web_app.portal.name
+  resource_group_name = azurerm_resource_group.main.name
+  depends_on          = [azurerm_dns_cname_record.portal_domain, azurerm_dns_txt_record.portal_domain_asuid]
+}
+
+resource "azurerm_app_service_managed_certificate" "portal_domain" {
+  custom_hostname_binding_id = azurerm_app_service_custom_hostname_binding.portal_domain.id
+  tags = {
+    owner       = "platform"
+    cost_center = "cc-4711"
+    environment = var.environment
+    project     = "rs"
+  }
+}
+
+resource "azurerm_app_service_certificate_binding" "portal_domain" {
+  hostname_binding_id = azurerm_app_service_custom_hostname_binding.portal_domain.id
+  certificate_id      = azurerm_app_service_managed_certificate.portal_domain.id
   ssl_state           = "SniEnabled"
 }
 
@@ -934,10 +977,46 @@ resource "azurerm_monitor_diagnostic_setting" "audit" {
   }
 }
 
-resource "azurerm_static_web_app_custom_domain" "ui_reports_example_com" {
-  count = var.ui_reports_example_com_enabled ? 1 : 0
+resource "azurerm_dns_a_record" "ui_domain" {
+  count = var.ui_domain_enabled ? 1 : 0
+
+  name                = "@"
+  zone_name           = azurerm_dns_zone.reports.name
+  resource_group_name = azurerm_resource_group.main.name
+  ttl                 = 3600
+  target_resource_id  = azurerm_static_web_app.ui.id
+  tags = {
+    owner       = "platform"
+    cost_center = "cc-4711"
+    environment = "prod"
+    project     = "rs"
+  }
+}
+
+resource "azurerm_static_web_app_custom_domain" "ui_domain" {
+  count = var.ui_domain_enabled ? 1 : 0
 
   static_web_app_id = azurerm_static_web_app.ui.id
   domain_name       = "reports.example.com"
-  validation_type   = "cname-delegation"
+  validation_type   = "dns-txt-token"
+  depends_on        = [azurerm_dns_a_record.ui_domain[0]]
+}
+
+resource "azurerm_dns_txt_record" "ui_domain_validation" {
+  count = var.ui_domain_validation_enabled ? 1 : 0
+
+  name                = "@"
+  zone_name           = azurerm_dns_zone.reports.name
+  resource_group_name = azurerm_resource_group.main.name
+  ttl                 = 3600
+  tags = {
+    owner       = "platform"
+    cost_center = "cc-4711"
+    environment = "prod"
+    project     = "rs"
+  }
+
+  record {
+    value = azurerm_static_web_app_custom_domain.ui_domain[0].validation_token
+  }
 }

@@ -58,6 +58,10 @@ output "portal_insights_connection_string" {
   sensitive = true
 }
 
+output "reports_name_servers" {
+  value = azurerm_dns_zone.reports.name_servers
+}
+
 output "portal_hostname" {
   value = azurerm_linux_web_app.portal.default_hostname
 }

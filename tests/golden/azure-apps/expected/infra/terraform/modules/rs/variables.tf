@@ -65,7 +65,12 @@ variable "ui_sku_size" {
   description = "Per-environment value of ui_sku_size."
 }
 
-variable "ui_reports_example_com_enabled" {
+variable "ui_domain_enabled" {
   type        = bool
-  description = "Whether ui_reports_example_com exists in this environment."
+  description = "Whether ui_domain exists in this environment."
+}
+
+variable "ui_domain_validation_enabled" {
+  type        = bool
+  description = "Whether ui_domain_validation exists in this environment."
 }

@@ -12,8 +12,8 @@ param uiSkuName string
 @description('Per-environment value of ui_sku_tier.')
 param uiSkuTier string
 
-@description('Whether uiWwwHolidaypeakhubCom exists in this environment.')
-param uiWwwHolidaypeakhubComEnabled bool
+@description('Whether uiDomain exists in this environment.')
+param uiDomainEnabled bool
 
 resource ui 'Microsoft.Web/staticSites@2025-03-01' = {
   name: 'holidaypeakhub-${environment}-swa'
@@ -42,7 +42,7 @@ resource uiSettings 'Microsoft.Web/staticSites/config@2025-03-01' = {
 
 output uiHostname string = ui.properties.defaultHostname
 
-resource uiWwwHolidaypeakhubCom 'Microsoft.Web/staticSites/customDomains@2025-03-01' = if (uiWwwHolidaypeakhubComEnabled) {
+resource uiDomain 'Microsoft.Web/staticSites/customDomains@2025-03-01' = if (uiDomainEnabled) {
   parent: ui
   name: 'www.holidaypeakhub.com'
   properties: {
