@@ -24,14 +24,65 @@ param mediaSkuName string
 @description('Per-environment value of cosmos_properties_locations_0_isZoneRedundant.')
 param cosmosPropertiesLocations0IsZoneRedundant bool
 
+@description('Per-environment value of apiDomainCname_name.')
+param apiDomainCnameName string
+
+@description('Per-environment value of apiDomainAsuid_name.')
+param apiDomainAsuidName string
+
+@description('Per-environment value of apiDomain_name.')
+param apiDomainName string
+
+@description('Per-environment value of apiDomainCertificate_name.')
+param apiDomainCertificateName string
+
+@description('Per-environment value of apiDomainCertificate_properties_canonicalName.')
+param apiDomainCertificatePropertiesCanonicalName string
+
+@description('Per-environment value of apiDomainSni_name.')
+param apiDomainSniName string
+
+@description('Per-environment value of adminApiDomainCname_name.')
+param adminApiDomainCnameName string
+
+@description('Per-environment value of adminApiDomainAsuid_name.')
+param adminApiDomainAsuidName string
+
+@description('Per-environment value of adminApiDomain_name.')
+param adminApiDomainName string
+
+@description('Per-environment value of adminApiDomainCertificate_name.')
+param adminApiDomainCertificateName string
+
+@description('Per-environment value of adminApiDomainCertificate_properties_canonicalName.')
+param adminApiDomainCertificatePropertiesCanonicalName string
+
+@description('Per-environment value of adminApiDomainSni_name.')
+param adminApiDomainSniName string
+
 @description('Per-environment value of pwa_sku_name.')
 param pwaSkuName string
 
 @description('Per-environment value of pwa_sku_tier.')
 param pwaSkuTier string
 
+@description('Whether pwaDomainCname exists in this environment.')
+param pwaDomainCnameEnabled bool
+
+@description('Per-environment value of pwaDomain_name.')
+param pwaDomainName string
+
+@description('Per-environment value of pwaDomain_properties_validationMethod.')
+param pwaDomainPropertiesValidationMethod string
+
 @description('Per-environment value of discord_properties_endpoint.')
 param discordPropertiesEndpoint string
+
+@description('Whether pwaDomainAlias exists in this environment.')
+param pwaDomainAliasEnabled bool
+
+@description('Whether pwaDomainValidation exists in this environment.')
+param pwaDomainValidationEnabled bool
 
 @secure()
 @description('Secret jwt_rsa_private_key, supplied at deployment.')
@@ -116,6 +167,48 @@ module api 'modules/api.bicep' = {
     cosmosId: cosmos.outputs.cosmosId
     appLogsId: appLogs.outputs.appLogsId
   }
+  dependsOn: [
+    appInsights
+  ]
+}
+
+module apiDns 'modules/api-dns.bicep' = {
+  name: 'api-dns-${environment}'
+  scope: resourceGroup('mys-global-mystira-rg-euw')
+  params: {
+    environment: environment
+    apiDomainCnameName: apiDomainCnameName
+    apiDomainAsuidName: apiDomainAsuidName
+    apiPropertiesDefaultHostName: api.outputs.apiHostname
+    apiPropertiesCustomDomainVerificationId: api.outputs.apiDomainVerificationId
+  }
+}
+
+module apiDomains 'modules/api-domains.bicep' = {
+  name: 'api-domains-${environment}'
+  params: {
+    environment: environment
+    apiDomainName: apiDomainName
+    apiDomainCertificateName: apiDomainCertificateName
+    apiDomainCertificatePropertiesCanonicalName: apiDomainCertificatePropertiesCanonicalName
+    appPlanId: appPlan.outputs.appPlanId
+  }
+  dependsOn: [
+    api
+    apiDns
+  ]
+}
+
+module apiSni 'modules/api-sni.bicep' = {
+  name: 'api-sni-${environment}'
+  params: {
+    environment: environment
+    apiDomainSniName: apiDomainSniName
+    apiDomainCertificatePropertiesThumbprint: apiDomains.outputs.apiDomainCertificatePropertiesThumbprint
+  }
+  dependsOn: [
+    api
+  ]
 }
 
 module adminApi 'modules/admin-api.bicep' = {
@@ -129,6 +222,48 @@ module adminApi 'modules/admin-api.bicep' = {
     cosmosId: cosmos.outputs.cosmosId
     appLogsId: appLogs.outputs.appLogsId
   }
+  dependsOn: [
+    appInsights
+  ]
+}
+
+module adminApiDns 'modules/admin-api-dns.bicep' = {
+  name: 'admin-api-dns-${environment}'
+  scope: resourceGroup('mys-global-mystira-rg-euw')
+  params: {
+    environment: environment
+    adminApiDomainCnameName: adminApiDomainCnameName
+    adminApiDomainAsuidName: adminApiDomainAsuidName
+    adminApiPropertiesDefaultHostName: adminApi.outputs.adminApiHostname
+    adminApiPropertiesCustomDomainVerificationId: adminApi.outputs.adminApiDomainVerificationId
+  }
+}
+
+module adminApiDomains 'modules/admin-api-domains.bicep' = {
+  name: 'admin-api-domains-${environment}'
+  params: {
+    environment: environment
+    adminApiDomainName: adminApiDomainName
+    adminApiDomainCertificateName: adminApiDomainCertificateName
+    adminApiDomainCertificatePropertiesCanonicalName: adminApiDomainCertificatePropertiesCanonicalName
+    appPlanId: appPlan.outputs.appPlanId
+  }
+  dependsOn: [
+    adminApi
+    adminApiDns
+  ]
+}
+
+module adminApiSni 'modules/admin-api-sni.bicep' = {
+  name: 'admin-api-sni-${environment}'
+  params: {
+    environment: environment
+    adminApiDomainSniName: adminApiDomainSniName
+    adminApiDomainCertificatePropertiesThumbprint: adminApiDomains.outputs.adminApiDomainCertificatePropertiesThumbprint
+  }
+  dependsOn: [
+    adminApi
+  ]
 }
 
 module pwa 'modules/pwa.bicep' = {
@@ -138,6 +273,31 @@ module pwa 'modules/pwa.bicep' = {
     pwaSkuName: pwaSkuName
     pwaSkuTier: pwaSkuTier
   }
+}
+
+module pwaDns 'modules/pwa-dns.bicep' = {
+  name: 'pwa-dns-${environment}'
+  scope: resourceGroup('mys-global-mystira-rg-euw')
+  params: {
+    environment: environment
+    pwaDomainCnameEnabled: pwaDomainCnameEnabled
+    pwaDomainAliasEnabled: pwaDomainAliasEnabled
+    pwaPropertiesDefaultHostname: pwa.outputs.pwaHostname
+    pwaId: pwa.outputs.pwaId
+  }
+}
+
+module pwaDomains 'modules/pwa-domains.bicep' = {
+  name: 'pwa-domains-${environment}'
+  params: {
+    environment: environment
+    pwaDomainName: pwaDomainName
+    pwaDomainPropertiesValidationMethod: pwaDomainPropertiesValidationMethod
+  }
+  dependsOn: [
+    pwa
+    pwaDns
+  ]
 }
 
 module messaging 'modules/messaging.bicep' = {
@@ -185,6 +345,16 @@ module appDashboard 'modules/app-dashboard.bicep' = {
   params: {
     environment: environment
     appInsightsId: appInsights.outputs.appInsightsId
+  }
+}
+
+module pwaValidation 'modules/pwa-validation.bicep' = {
+  name: 'pwa-validation-${environment}'
+  scope: resourceGroup('mys-global-mystira-rg-euw')
+  params: {
+    environment: environment
+    pwaDomainValidationEnabled: pwaDomainValidationEnabled
+    pwaDomainPropertiesValidationToken: pwaDomains.outputs.pwaDomainPropertiesValidationToken
   }
 }
 

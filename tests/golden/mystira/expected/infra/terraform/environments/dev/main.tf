@@ -78,6 +78,8 @@ module "story-generator" {
   core_aks_id               = module.chain.core_aks_id
   logs_id                   = module.shared-monitoring.logs_id
   shared_pg_id              = module.shared-postgresql.shared_pg_id
+  cluster_oidc_issuer_url   = module.mystira.cluster_oidc_issuer_url
+  shared_cache_id           = module.shared-redis.shared_cache_id
 }
 
 module "shared-postgresql" {

@@ -58,6 +58,14 @@ output "story_generator_insights_connection_string" {
   sensitive = true
 }
 
+output "story_generator_id_client_id" {
+  value = module.story-generator.story_generator_id_client_id
+}
+
+output "story_generator_id_principal_id" {
+  value = module.story-generator.story_generator_id_principal_id
+}
+
 output "shared_pg_fqdn" {
   value = module.shared-postgresql.shared_pg_fqdn
 }

@@ -8,9 +8,5 @@ terraform {
       source  = "hashicorp/azurerm"
       version = ">= 4.65.0, < 5.0"
     }
-    helm = {
-      source  = "hashicorp/helm"
-      version = "~> 3.1"
-    }
   }
 }

@@ -11,69 +11,6 @@ resource "azurerm_resource_group" "main" {
   }
 }
 
-resource "helm_release" "ingress_nginx" {
-  name             = "ingress-nginx"
-  repository       = "https://kubernetes.github.io/ingress-nginx"
-  chart            = "ingress-nginx"
-  version          = "4.14.1"
-  namespace        = "ingress-nginx"
-  create_namespace = true
-  atomic           = true
-  cleanup_on_fail  = true
-  max_history      = 10
-  values = [
-    jsonencode({
-      controller = {
-        service = {
-          externalTrafficPolicy = "Local"
-          annotations = {
-            "service.beta.kubernetes.io/azure-load-balancer-health-probe-request-path" = "/healthz"
-            "service.beta.kubernetes.io/azure-dns-label-name"                          = "mys-${var.environment}-mystira-ingress"
-          }
-        }
-      }
-    }),
-  ]
-}
-
-resource "helm_release" "cert_manager" {
-  name             = "cert-manager"
-  repository       = "oci://quay.io/jetstack/charts"
-  chart            = "cert-manager"
-  version          = "v1.21.1"
-  namespace        = "cert-manager"
-  create_namespace = true
-  atomic           = true
-  cleanup_on_fail  = true
-  max_history      = 10
-  values = [
-    jsonencode({
-      crds = {
-        enabled = true
-      }
-      serviceAccount = {}
-    }),
-  ]
-}
-
-resource "helm_release" "external_secrets" {
-  name             = "external-secrets"
-  repository       = "https://charts.external-secrets.io"
-  chart            = "external-secrets"
-  version          = "2.9.0"
-  namespace        = "external-secrets"
-  create_namespace = true
-  atomic           = true
-  cleanup_on_fail  = true
-  max_history      = 10
-  values = [
-    jsonencode({
-      installCRDs    = true
-      serviceAccount = {}
-    }),
-  ]
-}
-
 resource "azurerm_resource_group" "legacy" {
   name     = "mystira-${var.environment}-rg"
   location = "westeurope"

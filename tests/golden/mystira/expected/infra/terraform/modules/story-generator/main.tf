@@ -85,3 +85,31 @@ resource "azurerm_application_insights" "story_generator_insights" {
     project     = "mystira"
   }
 }
+
+resource "azurerm_user_assigned_identity" "story_generator_id" {
+  name                = "mys-${var.environment}-mystira-id-storygen-euw"
+  location            = var.main_location
+  resource_group_name = var.main_name
+  tags = {
+    owner       = "platform"
+    cost_center = "mystira"
+    environment = var.environment
+    project     = "mystira"
+  }
+}
+
+resource "azurerm_federated_identity_credential" "story_generator_id_pods" {
+  name                      = "pods"
+  user_assigned_identity_id = azurerm_user_assigned_identity.story_generator_id.id
+  audience                  = ["api://AzureADTokenExchange"]
+  issuer                    = var.cluster_oidc_issuer_url
+  subject                   = "system:serviceaccount:mystira:story-generator"
+}
+
+resource "azurerm_redis_cache_access_policy_assignment" "story_generator_id_grant_shared_cache_redis_data_contributor" {
+  name               = "grant-shared-cache-redis-data-contributor"
+  redis_cache_id     = var.shared_cache_id
+  access_policy_name = "Data Contributor"
+  object_id          = azurerm_user_assigned_identity.story_generator_id.principal_id
+  object_id_alias    = "story_generator_id"
+}

@@ -9,6 +9,14 @@ output "story_generator_insights_connection_string" {
   sensitive = true
 }
 
+output "story_generator_id_client_id" {
+  value = azurerm_user_assigned_identity.story_generator_id.client_id
+}
+
+output "story_generator_id_principal_id" {
+  value = azurerm_user_assigned_identity.story_generator_id.principal_id
+}
+
 output "story_id" {
   value = azurerm_key_vault.story.id
 }

@@ -53,3 +53,13 @@ variable "shared_pg_id" {
   type        = string
   description = "id of azurerm_postgresql_flexible_server.shared_pg, from module shared-postgresql."
 }
+
+variable "cluster_oidc_issuer_url" {
+  type        = string
+  description = "oidc_issuer_url of azurerm_kubernetes_cluster.cluster, from module mystira."
+}
+
+variable "shared_cache_id" {
+  type        = string
+  description = "id of azurerm_redis_cache.shared_cache, from module shared-redis."
+}

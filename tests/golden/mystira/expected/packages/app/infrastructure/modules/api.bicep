@@ -24,6 +24,10 @@ param cosmosId string
 @description('id of appLogs, from modules/app-logs.bicep.')
 param appLogsId string
 
+resource appInsights 'Microsoft.Insights/components@2020-02-02' existing = {
+  name: 'mys-${environment}-mystira-appi-euw'
+}
+
 resource appVault 'Microsoft.KeyVault/vaults@2026-02-01' existing = {
   name: 'mys-${environment}-mystira-kv'
 }
@@ -63,6 +67,18 @@ resource api 'Microsoft.Web/sites@2025-03-01' = {
       healthCheckPath: '/healthz'
       remoteDebuggingEnabled: false
       appSettings: [
+        {
+          name: 'ApplicationInsightsAgent_EXTENSION_VERSION'
+          value: '~3'
+        }
+        {
+          name: 'XDT_MicrosoftApplicationInsights_Mode'
+          value: 'recommended'
+        }
+        {
+          name: 'APPLICATIONINSIGHTS_CONNECTION_STRING'
+          value: appInsights.properties.ConnectionString
+        }
         {
           name: 'Jwt__RsaPrivateKey'
           value: '@Microsoft.KeyVault(SecretUri=${appVaultPropertiesVaultUri}secrets/jwt-rsa-private-key)'

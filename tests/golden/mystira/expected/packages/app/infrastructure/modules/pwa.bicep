@@ -30,3 +30,5 @@ resource pwa 'Microsoft.Web/staticSites@2025-03-01' = {
 }
 
 output pwaHostname string = pwa.properties.defaultHostname
+
+output pwaId string = pwa.id
