@@ -26,7 +26,7 @@ module "compute" {
   ui_sku_tier                                  = var.ui_sku_tier
   ui_sku_size                                  = var.ui_sku_size
   ui_app_settings_api_base_url                 = var.ui_app_settings_api_base_url
-  ui_reports_example_com_enabled               = var.ui_reports_example_com_enabled
+  ui_domain_enabled                            = var.ui_domain_enabled
   core_backend_id                              = module.network.core_backend_id
   core_name                                    = module.network.core_name
   core_id                                      = module.network.core_id

@@ -822,8 +822,8 @@ resource "azurerm_static_web_app" "ui" {
   }
 }
 
-resource "azurerm_static_web_app_custom_domain" "ui_reports_example_com" {
-  count = var.ui_reports_example_com_enabled ? 1 : 0
+resource "azurerm_static_web_app_custom_domain" "ui_domain" {
+  count = var.ui_domain_enabled ? 1 : 0
 
   static_web_app_id = azurerm_static_web_app.ui.id
   domain_name       = "reports.example.com"

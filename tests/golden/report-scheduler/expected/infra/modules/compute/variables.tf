@@ -115,9 +115,9 @@ variable "ui_app_settings_api_base_url" {
   description = "Per-environment value of ui_app_settings_API_BASE_URL."
 }
 
-variable "ui_reports_example_com_enabled" {
+variable "ui_domain_enabled" {
   type        = bool
-  description = "Whether ui_reports_example_com exists in this environment."
+  description = "Whether ui_domain exists in this environment."
 }
 
 variable "core_backend_id" {
