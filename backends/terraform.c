@@ -300,7 +300,6 @@ static void collect_block(tf_ctx *tc, const ir_stack *s, const ir_block *b)
     }
 }
 
-
 /* Names each module already uses, so that names made up for cross-module
  * references cannot clash with them. */
 static void take_module_names(tf_ctx *tc, const ir_stack *s)

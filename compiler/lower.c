@@ -1232,10 +1232,6 @@ typedef struct items_ctx {
 
 static const ir_block *primary_block(lower_ctx *lc, instance *owner, src_loc loc);
 
-/* `scope = self.group` in a Bicep lowering: the resource group its blocks
- * are deployed to. A group whose Bicep block is in the same stack is
- * referred to; one elsewhere (made by Terraform, another deployment) is
- * named. */
 /* The scope of the part being lowered (before any part: the lowering's). */
 static void set_scope(lower_ctx *lc, ir_value *v)
 {
@@ -1245,6 +1241,10 @@ static void set_scope(lower_ctx *lc, ir_value *v)
         lc->deploy_scope = v;
 }
 
+/* `scope = self.group` in a Bicep lowering: the resource group its blocks
+ * are deployed to. A group whose Bicep block is in the same stack is
+ * referred to; one elsewhere (made by Terraform, another deployment) is
+ * named. */
 static void deploy_scope(lower_ctx *lc, const ast_item *it, scope *sc)
 {
     eval_ctx cx = lower_eval_ctx(lc, sc, -1);
