@@ -85,8 +85,10 @@ module admin 'modules/admin.bicep' = {
   params: {
     environment: environment
     appsId: apps.outputs.appsId
-    adminInsightsPropertiesConnectionString: adminInsights.outputs.adminInsightsPropertiesConnectionString
   }
+  dependsOn: [
+    adminInsights
+  ]
 }
 
 module adminDns 'modules/admin-dns.bicep' = {
@@ -166,6 +168,9 @@ output siteIdClientId string = siteId.outputs.siteIdClientId
 output siteIdPrincipalId string = siteId.outputs.siteIdPrincipalId
 
 output siteFqdn string = site.outputs.siteFqdn
+
+@secure()
+output adminInsightsConnectionString string = adminInsights.outputs.adminInsightsConnectionString
 
 output adminHostname string = admin.outputs.adminHostname
 

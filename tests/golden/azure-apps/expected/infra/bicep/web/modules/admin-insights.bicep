@@ -25,4 +25,5 @@ resource adminInsights 'Microsoft.Insights/components@2020-02-02' = {
   }
 }
 
-output adminInsightsPropertiesConnectionString string = adminInsights.properties.ConnectionString
+@secure()
+output adminInsightsConnectionString string = adminInsights.properties.ConnectionString

@@ -9,8 +9,9 @@ param location string = resourceGroup().location
 @description('id of apps, from modules/apps.bicep.')
 param appsId string
 
-@description('properties.ConnectionString of adminInsights, from modules/admin-insights.bicep.')
-param adminInsightsPropertiesConnectionString string
+resource adminInsights 'Microsoft.Insights/components@2020-02-02' existing = {
+  name: 'appi-rs-admin-insights-${environment}-eus'
+}
 
 resource admin 'Microsoft.Web/sites@2025-03-01' = {
   name: 'app-rs-admin-${environment}-eus'
@@ -49,7 +50,7 @@ resource admin 'Microsoft.Web/sites@2025-03-01' = {
         }
         {
           name: 'APPLICATIONINSIGHTS_CONNECTION_STRING'
-          value: adminInsightsPropertiesConnectionString
+          value: adminInsights.properties.ConnectionString
         }
       ]
     }
