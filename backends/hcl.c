@@ -88,21 +88,26 @@ void hcl_block_address(strbuf *sb, const ir_block *b)
         sb_printf(sb, "%s%s.%s", b->kind == IRB_DATA ? "data." : "", b->type, b->name);
 }
 
-void hcl_ref_address(strbuf *sb, const ir_value *v)
+void hcl_ref_address(const hcl_printer *hp, strbuf *sb, const ir_value *v)
 {
     const ir_block *b = v->ref_block;
     if (b->kind == IRB_LOCALS) {    /* a local value: local.<key>[.path] */
         sb_printf(sb, "local.%s", v->ref_path);
         return;
     }
+    bool each = b->cond && hp->splat;
+    if (each)
+        sb_puts(sb, "one(");
     hcl_block_address(sb, b);
     if (b->cond)
-        sb_puts(sb, "[0]");         /* a conditional block has count = 0 or 1 */
+        sb_puts(sb, each ? "[*]" : "[0]");     /* a conditional block has count = 0 or 1 */
     if (v->ref_path) {
         if (v->ref_path[0] != '[')
             sb_putc(sb, '.');
         sb_puts(sb, v->ref_path);
     }
+    if (each)
+        sb_putc(sb, ')');
 }
 
 static void print_ref(const hcl_printer *hp, strbuf *sb, const ir_value *v)
@@ -110,7 +115,7 @@ static void print_ref(const hcl_printer *hp, strbuf *sb, const ir_value *v)
     if (hp->ref)
         hp->ref(hp, sb, v);
     else
-        hcl_ref_address(sb, v);
+        hcl_ref_address(hp, sb, v);
 }
 
 static bool is_container(const ir_value *v)
@@ -170,6 +175,17 @@ static void print_list(const hcl_printer *hp, strbuf *sb, const ir_value *v, siz
     sb_printf(sb, ", 0, var.%s)", v->take->name);
 }
 
+/* An item of a list an environment slices: it is evaluated even where it
+ * is cut off, so a reference to a block absent there reads it as
+ * one(x[*].path), null where there is none. */
+static void print_item(const hcl_printer *hp, strbuf *sb, const ir_value *list, const ir_value *item, size_t col,
+                       int indent)
+{
+    hcl_printer each = *hp;
+    each.splat = list->take && item->kind == IR_REF;
+    hcl_value(&each, sb, item, col, indent);
+}
+
 static void print_items(const hcl_printer *hp, strbuf *sb, const ir_value *v, size_t col, int indent)
 {
     if (!hcl_multiline(hp, v, col)) {
@@ -177,7 +193,7 @@ static void print_items(const hcl_printer *hp, strbuf *sb, const ir_value *v, si
         for (size_t i = 0; i < v->items.len; i++) {
             if (i)
                 sb_puts(sb, ", ");
-            hcl_value(hp, sb, v->items.items[i], 0, indent);
+            print_item(hp, sb, v, v->items.items[i], 0, indent);
         }
         sb_putc(sb, ']');
         return;
@@ -185,7 +201,7 @@ static void print_items(const hcl_printer *hp, strbuf *sb, const ir_value *v, si
     sb_puts(sb, "[\n");
     for (size_t i = 0; i < v->items.len; i++) {
         sb_indent(sb, indent + 2);
-        hcl_value(hp, sb, v->items.items[i], (size_t)indent + 2, indent + 2);
+        print_item(hp, sb, v, v->items.items[i], (size_t)indent + 2, indent + 2);
         sb_puts(sb, ",\n");     /* the trailing comma fmt keeps on every item */
     }
     sb_indent(sb, indent);

@@ -29,12 +29,13 @@ struct hcl_printer {
     diag_ctx *d;        /* names that HCL cannot spell are reported here */
     hcl_ref_fn ref;     /* NULL: every reference is printed as a local address */
     void *ctx;          /* the ref function's state */
+    bool splat;         /* a conditional block's reference reads every instance ([*]) */
 };
 
 bool hcl_ident(const char *s);                      /* usable unquoted as a name */
 size_t hcl_columns(const char *s);                  /* characters, as fmt counts them */
 void hcl_quoted(strbuf *sb, const char *s);         /* "..." with HCL escapes */
-void hcl_ref_address(strbuf *sb, const ir_value *ref); /* [data.]type.name[0].path, module.x.path, local.x */
+void hcl_ref_address(const hcl_printer *hp, strbuf *sb, const ir_value *ref); /* [data.]type.name[0].path, module.x.path, local.x */
 void hcl_block_address(strbuf *sb, const ir_block *b);  /* [data.]type.name, module.name */
 
 /* Does v print over several lines when it starts at column col? */

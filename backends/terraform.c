@@ -55,6 +55,8 @@ typedef struct tf_ctx {
     ptrmap taken;               /* stack -> tf_names*: variable and output names in use */
     ptrvec xrefs;               /* tf_xref*, in the order first met */
     const ir_block *collecting; /* the top-level block whose references are collected */
+    const struct tf_root *configuring;  /* the root module whose provider configurations
+                                           are printed: they read modules' outputs */
 } tf_ctx;
 
 /* A root module: an environment's, one of the roots of its own that
@@ -154,9 +156,15 @@ static tf_xref *xref_of(tf_ctx *tc, const ir_stack *from, const ir_value *ref)
 
 /* ---- references across modules ---- */
 
+static void tf_config_ref(const hcl_printer *hp, strbuf *sb, const ir_value *v);
+
 static void tf_ref(const hcl_printer *hp, strbuf *sb, const ir_value *v)
 {
     tf_ctx *tc = hp->ctx;
+    if (tc->configuring) {
+        tf_config_ref(hp, sb, v);
+        return;
+    }
     const ir_stack *owner = ptrmap_get(&tc->owner, v->ref_block);
     if (tc->in_root && owner)
         sb_printf(sb, "module.%s.", owner->name);
@@ -165,14 +173,14 @@ static void tf_ref(const hcl_printer *hp, strbuf *sb, const ir_value *v)
         return;
     }
     if (tc->in_root) {
-        hcl_ref_address(sb, v);
+        hcl_ref_address(hp, sb, v);
         return;
     }
     const tf_xref *x = tc->stack ? xref_of(tc, tc->stack, v) : NULL;
     if (owner && x && owner != tc->stack)
         sb_printf(sb, "var.%s", x->var_name);
     else
-        hcl_ref_address(sb, v);
+        hcl_ref_address(hp, sb, v);
 }
 
 static strmap *names_of(tf_ctx *tc, char kind, const ir_stack *s)
@@ -869,6 +877,41 @@ static const char *root_output(tf_ctx *tc, const tf_xref *x)
     return name ? name : x->out_name;
 }
 
+/* Whether root module root can read s's blocks: its own, or those of a
+ * root deployed before it (the global one; from a root of its own, the
+ * environment's). */
+static bool root_reads(const tf_root *root, const ir_stack *s)
+{
+    if (in_root(s, root))
+        return true;
+    return is_tf(s) && !root->global && (s->global || (!s->root && root->layer));
+}
+
+/* A reference in a provider's configuration (the Helm provider's cluster):
+ * the configuration is the root module's, so it reads the owning module's
+ * output, through remote state when another root applied it. */
+static void tf_config_ref(const hcl_printer *hp, strbuf *sb, const ir_value *v)
+{
+    tf_ctx *tc = hp->ctx;
+    const tf_root *root = tc->configuring;
+    const ir_stack *owner = ptrmap_get(&tc->owner, v->ref_block);
+    const char *out = owner ? existing_output(tc, owner, v) : NULL;
+    if (!out || !root_reads(root, owner)) {
+        diag_error(tc->d, v->loc, "a provider's configuration in root module %s reads '%s.%s', which %s", root->dir,
+                   v->ref_block->name, v->ref_path ? v->ref_path : "id", !owner ? "is not in a Terraform stack"
+                   : !out ? "no output of its module gives (read a resource's outputs)"
+                          : "a root module deployed after it makes");
+        hcl_ref_address(hp, sb, v);
+        return;
+    }
+    if (in_root(owner, root)) {
+        sb_printf(sb, "module.%s.%s", owner->name, out);
+        return;
+    }
+    const char *passed = strmap_get(&tc->root_out, arena_printf(tc->a, "%s|%s", owner->name, out));
+    sb_printf(sb, "data.terraform_remote_state.%s.outputs.%s", state_source(owner), passed ? passed : out);
+}
+
 static void tf_module_call(tf_ctx *tc, strbuf *sb, const ir_stack *s, const tf_root *root)
 {
     ir_block args = {.kind = IRB_NESTED};
@@ -989,13 +1032,52 @@ static void tf_remote_state(tf_ctx *tc, strbuf *sb, const tf_root *root, const t
     hcl_block(&tc->hp, sb, arena_printf(tc->a, "data \"terraform_remote_state\" %s", tf_quote(tc, source)), &body, 0);
 }
 
-/* Whether a module of root refers to a block of a stack whose state is
+static bool used(const ptrvec *providers, const char *name)
+{
+    for (size_t i = 0; i < providers->len; i++)
+        if (strcmp(providers->items[i], name) == 0)
+            return true;
+    return false;
+}
+
+/* Whether v refers to a block of another root than root, whose state is
  * read through source. */
-static bool reads_state(tf_ctx *tc, const tf_root *root, const char *source)
+static bool value_reads_state(tf_ctx *tc, const ir_value *v, const tf_root *root, const char *source)
+{
+    if (!v)
+        return false;
+    const ir_stack *owner = v->kind == IR_REF && v->ref_block ? ptrmap_get(&tc->owner, v->ref_block) : NULL;
+    if (owner && !in_root(owner, root) && strcmp(state_source(owner), source) == 0)
+        return true;
+    for (size_t i = 0; i < v->items.len; i++)
+        if (value_reads_state(tc, v->items.items[i], root, source))
+            return true;
+    return false;
+}
+
+static bool block_reads_state(tf_ctx *tc, const ir_block *b, const tf_root *root, const char *source)
+{
+    for (size_t i = 0; i < b->entries.len; i++) {
+        const ir_entry *e = b->entries.items[i];
+        if (e->block ? block_reads_state(tc, e->block, root, source) : value_reads_state(tc, e->value, root, source))
+            return true;
+    }
+    return false;
+}
+
+/* Whether a module of root, or the configuration of a provider they use,
+ * refers to a block of a stack whose state is read through source. */
+static bool reads_state(tf_ctx *tc, const tf_root *root, const ptrvec *providers, const char *source)
 {
     for (size_t i = 0; i < tc->xrefs.len; i++) {
         const tf_xref *x = tc->xrefs.items[i];
         if (in_root(x->from, root) && !in_root(x->to, root) && strcmp(state_source(x->to), source) == 0)
+            return true;
+    }
+    for (size_t i = 0; i < tc->p->providers.len; i++) {
+        const ir_provider *pv = tc->p->providers.items[i];
+        if (used(providers, pv->name) && pv->config[root->env] &&
+            block_reads_state(tc, pv->config[root->env], root, source))
             return true;
     }
     return false;
@@ -1025,24 +1107,22 @@ static void tf_read_outputs(tf_ctx *tc, strbuf *sb, const tf_root *root, strmap 
 
 /* The configurations of the providers the modules use, as this
  * environment has them (stdlib/providers.infra, or raw provider blocks). */
-static void tf_provider_blocks(tf_ctx *tc, strbuf *sb, const ptrvec *providers, size_t env)
+static void tf_provider_blocks(tf_ctx *tc, strbuf *sb, const ptrvec *providers, const tf_root *root)
 {
+    tc->configuring = root;
     for (size_t i = 0; i < tc->p->providers.len; i++) {
         const ir_provider *pv = tc->p->providers.items[i];
-        bool used = false;
-        for (size_t j = 0; j < providers->len && !used; j++)
-            used = strcmp(providers->items[j], pv->name) == 0;
-        if (!used || !pv->config[env])
+        if (!used(providers, pv->name) || !pv->config[root->env])
             continue;
         tf_sep(sb);
-        hcl_block(&tc->hp, sb, arena_printf(tc->a, "provider %s", tf_quote(tc, pv->name)), pv->config[env], 0);
+        hcl_block(&tc->hp, sb, arena_printf(tc->a, "provider %s", tf_quote(tc, pv->name)), pv->config[root->env], 0);
     }
+    tc->configuring = NULL;
 }
 
-/* The module calls, secrets and outputs of one root module, and the
- * providers its modules use. */
+/* The module calls, secrets and outputs of one root module. */
 static void tf_root_modules(tf_ctx *tc, const tf_root *root, strbuf *main_tf, strbuf *vars, ir_block *tfvars,
-                            strbuf *outs, strmap *out_names, strmap *exported, ptrvec *providers)
+                            strbuf *outs, strmap *out_names, strmap *exported)
 {
     strmap var_names;
     strmap_init(&var_names, tc->a);
@@ -1053,7 +1133,6 @@ static void tf_root_modules(tf_ctx *tc, const tf_root *root, strbuf *main_tf, st
         tf_module_call(tc, main_tf, s, root);
         tf_root_variables(tc, vars, tfvars, s, &var_names, root->env);
         tf_root_outputs(tc, outs, s, out_names, exported);
-        tf_providers(tc, s, providers);
     }
 }
 
@@ -1070,15 +1149,18 @@ static void tf_write_root(tf_ctx *tc, const tf_root *root, const tf_root *global
     strmap out_names, exported;
     strmap_init(&out_names, tc->a);
     strmap_init(&exported, tc->a);
-    if (global && reads_state(tc, root, "global"))
+    for (size_t i = 0; i < tc->p->stacks.len; i++)      /* the providers its modules use */
+        if (in_root(tc->p->stacks.items[i], root))
+            tf_providers(tc, tc->p->stacks.items[i], &providers);
+    if (global && reads_state(tc, root, &providers, "global"))
         tf_remote_state(tc, &main_tf, root, global, "global");
-    if (env && reads_state(tc, root, "environment"))
+    if (env && reads_state(tc, root, &providers, "environment"))
         tf_remote_state(tc, &main_tf, root, env, "environment");
-    tf_root_modules(tc, root, &main_tf, &vars, &values, &outs, &out_names, &exported, &providers);
+    tf_root_modules(tc, root, &main_tf, &vars, &values, &outs, &out_names, &exported);
     tf_read_outputs(tc, &outs, root, &out_names, &exported);
     if (values.entries.len)
         hcl_body(&tc->hp, &tfvars, &values, 0);
-    tf_provider_blocks(tc, &prov, &providers, root->env);
+    tf_provider_blocks(tc, &prov, &providers, root);
     tf_root_imports(tc, &imports, root);
     tf_versions(tc, &ver, &providers, NULL);
     if (tc->p->tf.backend_type)

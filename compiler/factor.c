@@ -948,5 +948,12 @@ ir_program *env_factor(const program *p, arena *a, const lower_out *per_env, con
     for (size_t j = 0; workflows && j < workflows->stacks.len; j++)
         vec_push(a, &ip->stacks, workflows->stacks.items[j]);
     factor_providers(a, ip, per_env, nenvs);
+    /* A configuration may read a module's output (a cluster's endpoint). */
+    for (size_t i = 0; i < ip->providers.len; i++) {
+        ir_provider *pv = ip->providers.items[i];
+        for (size_t e = 0; e < nenvs; e++)
+            if (pv->config[e])
+                fix_refs_block(&fc, pv->config[e]);
+    }
     return ip;
 }

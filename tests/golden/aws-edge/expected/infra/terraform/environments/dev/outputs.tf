@@ -24,6 +24,10 @@ output "lb_logs_arn" {
   value = module.edge.lb_logs_arn
 }
 
+output "public_arn" {
+  value = module.edge.public_arn
+}
+
 output "public_dns_name" {
   value = module.edge.public_dns_name
 }

@@ -24,6 +24,10 @@ output "lb_logs_arn" {
   value = aws_s3_bucket.lb_logs.arn
 }
 
+output "public_arn" {
+  value = aws_lb.public.arn
+}
+
 output "public_dns_name" {
   value = aws_lb.public.dns_name
 }

@@ -24,6 +24,10 @@ output "alb_logs_arn" {
   value = module.mindflow.alb_logs_arn
 }
 
+output "edge_arn" {
+  value = module.mindflow.edge_arn
+}
+
 output "edge_dns_name" {
   value = module.mindflow.edge_dns_name
 }

@@ -8,9 +8,5 @@ terraform {
       source  = "hashicorp/aws"
       version = "~> 5.100"
     }
-    helm = {
-      source  = "hashicorp/helm"
-      version = "~> 3.1"
-    }
   }
 }

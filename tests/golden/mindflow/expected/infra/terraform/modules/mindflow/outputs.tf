@@ -24,6 +24,10 @@ output "alb_logs_arn" {
   value = aws_s3_bucket.alb_logs.arn
 }
 
+output "edge_arn" {
+  value = aws_lb.edge.arn
+}
+
 output "edge_dns_name" {
   value = aws_lb.edge.dns_name
 }
