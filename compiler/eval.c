@@ -546,6 +546,8 @@ static value *eval_binary(eval_ctx *cx, const ast_expr *e)
     }
     x = eval_expr(cx, e->lhs);
     y = eval_expr(cx, e->rhs);
+    if (e->kind != EX_ADD && e->kind != EX_MUL && ((x->flags | y->flags) & VAL_ERROR))
+        return err(cx, e->loc);     /* reported: an order of it would only repeat that */
     switch (e->kind) {
     case EX_LT: return val_bool(a, compare(cx, e, x, y) < 0, e->loc);
     case EX_LE: return val_bool(a, compare(cx, e, x, y) <= 0, e->loc);
@@ -904,7 +906,10 @@ void expand_items(expander *ex, const ptrvec *items, scope *sc)
             }
             break;
         case IT_IF:
-            expand_items(ex, val_truthy(eval_in(ex, it->value, sc)) ? &it->body : &it->else_body, sc);
+            if (ex->defer)
+                ex->defer(ex, it, sc);
+            else
+                expand_items(ex, val_truthy(eval_in(ex, it->value, sc)) ? &it->body : &it->else_body, sc);
             break;
         case IT_FOR:
             if (ex->defer)

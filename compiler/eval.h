@@ -177,8 +177,8 @@ struct expander {
     /* Every other item, with the scope it stands in. */
     void (*item)(expander *ex, const ast_item *it, scope *sc);
     void *ctx;                  /* the item function's */
-    /* When set, `for` items are handed here unexpanded (with the scope
-     * they stand in), to be expanded later with expand_items. */
+    /* When set, `for` and `if` items are handed here unexpanded (with the
+     * scope they stand in), to be expanded later with expand_items. */
     void (*defer)(expander *ex, const ast_item *it, scope *sc);
 };
 

@@ -139,11 +139,12 @@ typedef struct gather_ctx {
     const ast_item *stack_decl;     /* that block */
     scope *stack_sc;                /* where it stands */
     int depth;          /* holding `when`s around the items (expand_clash) */
-    ptrvec *deferred;   /* gather_deferral*: the program's `for`s, gathered last; NULL: now */
+    ptrvec *deferred;   /* gather_deferral*: the program's `for`s and `if`s, gathered last; NULL: now */
 } gather_ctx;
 
-/* A `for` among the program's declarations, gathered after everything else
- * so that its list may name resources declared below it (as a `let` may). */
+/* A `for` or an `if` among the program's declarations, gathered after
+ * everything else so that its list or condition may name resources declared
+ * below it (as a `let` may). */
 typedef struct gather_deferral {
     gather_ctx g;
     const ast_item *it;
@@ -385,21 +386,30 @@ static void gather_items(gather_ctx g, const ptrvec *items, scope *sc)
     expand_items(&ex, items, sc);
 }
 
-/* Gathers the deferred `for`s, every other resource known by then, and
- * puts their resources where the `for`s stand, so that the order of the
- * instances (and of everything made from them) is the program's. */
+static void gather_one_deferred(env_state *es, gather_deferral *d)
+{
+    d->from = es->instances.len;
+    expander ex = {.cx = inst_eval_ctx(es, d->sc, NULL, -1), .env = es->env, .item = gather_item,
+                   .ctx = &d->g, .overriding = d->overriding};
+    ptrvec one = {(void **)&d->it, 1, 1};
+    expand_items(&ex, &one, d->sc);
+    d->to = es->instances.len;
+}
+
+/* Gathers the deferred `if`s and then the deferred `for`s, every other
+ * resource known by then (the `if`s first, so that a `for`'s list may name
+ * what an `if` declares, as it could when `if`s were expanded in place), and
+ * puts their resources where they stand, so that the order of the instances
+ * (and of everything made from them) is the program's. */
 static void gather_deferred(env_state *es, ptrvec *deferred)
 {
     size_t before = es->instances.len;
-    for (size_t i = 0; i < deferred->len; i++) {
-        gather_deferral *d = deferred->items[i];
-        d->from = es->instances.len;
-        expander ex = {.cx = inst_eval_ctx(es, d->sc, NULL, -1), .env = es->env, .item = gather_item,
-                       .ctx = &d->g, .overriding = d->overriding};
-        ptrvec one = {(void **)&d->it, 1, 1};
-        expand_items(&ex, &one, d->sc);
-        d->to = es->instances.len;
-    }
+    for (int pass = 0; pass < 2; pass++)
+        for (size_t i = 0; i < deferred->len; i++) {
+            gather_deferral *d = deferred->items[i];
+            if ((d->it->kind == IT_IF) == (pass == 0))
+                gather_one_deferred(es, d);
+        }
     if (es->instances.len == before)
         return;
     ptrvec ordered = {0};

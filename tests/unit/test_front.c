@@ -201,6 +201,42 @@ TEST(compile_for_over_resources_declared_later)
     compile_free(&r.c);
 }
 
+/* The index of the block named so in the stack's program order, or -1. */
+static long block_index(const ir_stack *s, const char *name)
+{
+    for (size_t i = 0; s && i < s->blocks.len; i++)
+        if (strcmp(((const ir_block *)s->blocks.items[i])->name, name) == 0)
+            return (long)i;
+    return -1;
+}
+
+TEST(compile_if_naming_resources_declared_later)
+{
+    run r = compile_text("if edge.label == \"edge\" { store first { subnet = edge.b } } else { store never { subnet = edge.b } }\n"
+                         "for n in [kept] { store \"${n.label}-copy\" { subnet = n.subnet } }\n"
+                         "if core.label == \"other\" { store never2 { subnet = core.a } } else { store kept { subnet = core.a } }\n"
+                         "network core { address = 10.0.0.0/16  subnet a { address = 10.0.1.0/24 } }\n"
+                         "network edge { address = 10.1.0.0/16  subnet b { address = 10.1.1.0/24 } }\n");
+    CHECK(r.rc == 0);
+    CHECK_STR(r.diags, "");
+    const ir_stack *s = stack0(&r);
+    CHECK(block_named(s, "never") == NULL && block_named(s, "never2") == NULL);
+    /* what the ifs and the for declare stands in the order it is written */
+    long first = block_index(s, "first"), copy = block_index(s, "kept_copy"), kept = block_index(s, "kept");
+    CHECK(first >= 0 && copy > first && kept > copy);
+    compile_free(&r.c);
+}
+
+TEST(compile_unknown_name_in_a_comparison_reported_once)
+{
+    run r = compile_text("if nowhere.size > 3 { store x { subnet = core.a } }\n"
+                         "network core { address = 10.0.0.0/16  subnet a { address = 10.0.1.0/24 } }\n");
+    CHECK(r.rc == 2);
+    CHECK(strstr(r.diags, "unknown name 'nowhere'") != NULL);
+    CHECK(strstr(r.diags, "cannot order") == NULL);
+    compile_free(&r.c);
+}
+
 TEST(compile_values_that_differ_become_parameters)
 {
     run r = compile_text("network core { address = 10.0.0.0/16  subnet a { address = 10.0.1.0/24 } }\n"
