@@ -21,16 +21,21 @@ typedef struct factor_ctx {
 } factor_ctx;
 
 /* Where a value stands, for the name of the parameter it may become:
- * "<block>_<key>_<occurrence>_<index>...", spelled only when one is made. */
+ * "<block>_<key>_<occurrence>_<index>...", spelled only when one is made.
+ * An object of a list or a nested block that every environment names the
+ * same (`name = "system"`) is spelled by that name instead of its position:
+ * "cluster_properties_agentPoolProfiles_system_vmSize" still means the
+ * system pool after a pool is added before it. */
 typedef struct fpath {
     const struct fpath *up;
     const char *seg;        /* the block's name (up NULL), or a key */
     long num;               /* an index, or with seg an occurrence; -1: none */
+    const char *label;      /* the object's or block's name, spelled instead of num */
 } fpath;
 
 static fpath path_key(const fpath *up, const char *key, long occ)
 {
-    return (fpath){up, key, occ ? occ : -1};
+    return (fpath){up, key, occ ? occ : -1, NULL};
 }
 
 /* With occurrences false, the path's shape: its occurrence numbers left
@@ -44,10 +49,11 @@ static void path_put(strbuf *sb, const fpath *p, bool occurrences)
     }
     if (p->seg)
         sb_puts(sb, p->seg);
-    if (p->seg && p->num >= 0 && occurrences)
+    bool spelled = (p->label || p->num >= 0) && (occurrences || !p->seg);
+    if (p->seg && spelled)
         sb_putc(sb, '_');
-    if (p->num >= 0 && (occurrences || !p->seg))
-        sb_puts(sb, arena_int(sb->a, p->num));
+    if (spelled)
+        sb_puts(sb, p->label ? p->label : arena_int(sb->a, p->num));
 }
 
 static const char *path_text(arena *a, const fpath *p)
@@ -56,6 +62,60 @@ static const char *path_text(arena *a, const fpath *p)
     sb_init(&sb, a);
     path_put(&sb, p, true);
     return sb.data;
+}
+
+/* The path as a reader finds it in the generated file, for a parameter's
+ * description: cluster.properties.agentPoolProfiles[system].vmSize. */
+static void path_put_doc(strbuf *sb, const fpath *p)
+{
+    if (p->up) {
+        path_put_doc(sb, p->up);
+        if (p->seg)
+            sb_putc(sb, '.');
+    }
+    if (p->seg)
+        sb_puts(sb, p->seg);
+    if (p->label || p->num >= 0) {
+        sb_putc(sb, '[');
+        sb_puts(sb, p->label ? p->label : arena_int(sb->a, p->num));
+        sb_putc(sb, ']');
+    }
+}
+
+static const char *path_doc(arena *a, const fpath *p)
+{
+    strbuf sb;
+    sb_init(&sb, a);
+    path_put_doc(&sb, p);
+    return sb.data;
+}
+
+/* The name an object or block is given, if it is a plain word that can
+ * stand in a parameter's name. */
+static const char *plain_name(const ir_value *v)
+{
+    if (!v || v->kind != IR_STRING || !v->text[0] || strlen(v->text) > 40)
+        return NULL;
+    for (const char *c = v->text; *c; c++)
+        if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') || *c == '-' || *c == '_'))
+            return NULL;
+    return v->text;
+}
+
+/* The name the environments present all give names[i] (each one's `name`),
+ * or NULL when one gives none or another. */
+static const char *common_name(factor_ctx *fc, const ir_value **names, const bool *present)
+{
+    const char *name = NULL;
+    for (size_t i = 0; i < fc->nenvs; i++) {
+        if (!present[i])
+            continue;
+        const char *n = plain_name(names[i]);
+        if (!n || (name && strcmp(n, name) != 0))
+            return NULL;
+        name = n;
+    }
+    return name;
 }
 
 static int is_upper(char c) { return c >= 'A' && c <= 'Z'; }
@@ -123,7 +183,7 @@ static ir_type infer_type(ir_value **vals, size_t n)
     return seen < 0 ? IRT_STRING : (ir_type)seen;
 }
 
-static ir_param *new_param(factor_ctx *fc, const char *path, ir_value **vals, src_loc loc)
+static ir_param *new_param(factor_ctx *fc, const fpath *where, const char *path, ir_value **vals, src_loc loc)
 {
     ir_param *pm = arena_alloc(fc->a, sizeof *pm);
     pm->name = param_name(fc, path);
@@ -135,7 +195,7 @@ static ir_param *new_param(factor_ctx *fc, const char *path, ir_value **vals, sr
         pm->values[i] = vals[i] ? vals[i] : fallback;   /* absent envs never read it */
     pm->type = infer_type(pm->values, fc->nenvs);
     pm->loc = loc;
-    pm->doc = arena_cat(fc->a, "Per-environment value of ", path, ".", NULL);
+    pm->doc = arena_cat(fc->a, "Per-environment value of ", path_doc(fc->a, where), ".", NULL);
     strmap_put(&fc->param_names, pm->name, pm);
     vec_push(fc->a, &fc->stack->params, pm);
     return pm;
@@ -159,7 +219,7 @@ static ir_param *shared_param(factor_ctx *fc, const fpath *path, ir_value **vals
         if (equal)
             return pm;
     }
-    ir_param *pm = new_param(fc, path_text(fc->a, path), vals, loc);
+    ir_param *pm = new_param(fc, path, path_text(fc->a, path), vals, loc);
     if (!same) {
         same = arena_alloc(fc->a, sizeof *same);
         strmap_put(&fc->by_shape, sb.data, same);
@@ -198,8 +258,8 @@ static ir_param *presence_param(factor_ctx *fc, const fpath *where, const bool *
     ir_value **vals = arena_alloc(fc->tmp, fc->nenvs * sizeof *vals);
     for (size_t i = 0; i < fc->nenvs; i++)
         vals[i] = ir_bool(fc->a, present[i], loc);
-    ir_param *pm = new_param(fc, name, vals, loc);
-    pm->doc = arena_cat(fc->a, "Whether ", path, " exists in this environment.", NULL);
+    ir_param *pm = new_param(fc, where, name, vals, loc);
+    pm->doc = arena_cat(fc->a, "Whether ", path_doc(fc->a, where), " exists in this environment.", NULL);
     return pm;
 }
 
@@ -319,10 +379,13 @@ static ir_value *merge_inside(factor_ctx *fc, ir_value **vals, const bool *prese
     out->loc = first->loc;
     out->text = first->text;
     ir_value **sub = arena_alloc(fc->tmp, fc->nenvs * sizeof *sub);
+    const ir_value **names = arena_alloc(fc->tmp, fc->nenvs * sizeof *names);
     for (size_t k = 0; k < first->items.len; k++) {
-        for (size_t i = 0; i < fc->nenvs; i++)
+        for (size_t i = 0; i < fc->nenvs; i++) {
             sub[i] = present[i] ? vals[i]->items.items[k] : NULL;
-        fpath item = {path, NULL, (long)k};
+            names[i] = sub[i] && sub[i]->kind == IR_OBJECT ? ir_object_get(sub[i], "name") : NULL;
+        }
+        fpath item = {path, NULL, (long)k, common_name(fc, names, present)};
         ir_value *v = merge_values(fc, sub, present, first->kind == IR_JSON ? path : &item);
         if (out->kind == IR_INTERP && v->kind == IR_INTERP)    /* a text part that became a template */
             for (size_t j = 0; j < v->items.len; j++)
@@ -363,8 +426,8 @@ static ir_value *prefix_list(factor_ctx *fc, ir_value **vals, const bool *presen
     ir_value *out = arena_alloc(fc->a, sizeof *out);
     *out = *longest;
     fpath count = path_key(path, "count", 0);
-    out->take = new_param(fc, path_text(fc->a, &count), counts, longest->loc);
-    out->take->doc = arena_cat(fc->a, "How many of ", path_text(fc->a, path), " this environment has.", NULL);
+    out->take = new_param(fc, &count, path_text(fc->a, &count), counts, longest->loc);
+    out->take->doc = arena_cat(fc->a, "How many of ", path_doc(fc->a, path), " this environment has.", NULL);
     return out;
 }
 
@@ -538,6 +601,31 @@ static int occurrence(const ir_block *b, size_t upto, const char *key)
     return n;
 }
 
+/* Does a block of some environment hold key more than once (listeners,
+ * rules)? Only such blocks are told apart by their names: a single block's
+ * `name` is a setting (a SKU's), not which one it is. */
+static bool repeated(factor_ctx *fc, ir_block **blocks, const char *key)
+{
+    for (size_t i = 0; i < fc->nenvs; i++)
+        if (blocks[i] && occurrence(blocks[i], blocks[i]->entries.len, key) > 1)
+            return true;
+    return false;
+}
+
+/* The name every environment gives its block of the entry es[i], if it
+ * is told apart from others of its key by one. */
+static const char *block_label(factor_ctx *fc, ir_block **blocks, ir_entry **es, const bool *present, const char *key)
+{
+    if (!repeated(fc, blocks, key))
+        return NULL;
+    const ir_value **names = arena_alloc(fc->tmp, fc->nenvs * sizeof *names);
+    for (size_t i = 0; i < fc->nenvs; i++) {
+        const ir_entry *n = es[i] && es[i]->block ? ir_block_get(es[i]->block, "name") : NULL;
+        names[i] = n ? n->value : NULL;
+    }
+    return common_name(fc, names, present);
+}
+
 /* One entry of the merged block from es[i], the environments' entries with
  * the same key and occurrence (NULL where missing). */
 static ir_entry *merge_entry(factor_ctx *fc, ir_block **blocks, ir_entry **es, const char *key, int occ,
@@ -557,6 +645,7 @@ static ir_entry *merge_entry(factor_ctx *fc, ir_block **blocks, ir_entry **es, c
     ir_entry *e = arena_alloc(fc->a, sizeof *e);
     e->key = key;
     if (first->block) {
+        sub.label = block_label(fc, blocks, es, present, key);
         ir_block **bs = arena_alloc(fc->tmp, fc->nenvs * sizeof *bs);
         for (size_t i = 0; i < fc->nenvs; i++)
             bs[i] = es[i] ? es[i]->block : NULL;
@@ -817,7 +906,7 @@ static void factor_stack(factor_ctx *fc, ir_stack *out)
                 present[i] = bs[i] != NULL;
                 everywhere &= present[i];
             }
-            fpath root = {NULL, like->name, -1};
+            fpath root = {NULL, like->name, -1, NULL};
             arena_mark mark = arena_get_mark(fc->tmp);
             ir_block *m = merge_blocks(fc, bs, &root);
             if (!everywhere)

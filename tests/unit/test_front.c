@@ -237,6 +237,33 @@ TEST(compile_unknown_name_in_a_comparison_reported_once)
     compile_free(&r.c);
 }
 
+/* The stack's parameter of that name, or NULL. */
+static const ir_param *param_named(const ir_stack *s, const char *name)
+{
+    for (size_t i = 0; s && i < s->params.len; i++)
+        if (strcmp(((const ir_param *)s->params.items[i])->name, name) == 0)
+            return s->params.items[i];
+    return NULL;
+}
+
+TEST(compile_parameters_are_named_after_the_block_they_are_in)
+{
+    /* the second rule's days differ: its parameter says which rule, by its
+     * name, so that one added before it does not shift what it means */
+    run r = compile_text("network core { address = 10.0.0.0/16  subnet a { address = 10.0.1.0/24 } }\n"
+                         "store logs {\n"
+                         "  subnet = core.a\n"
+                         "  rule keep { days = 7d }\n"
+                         "  rule purge { days = 30d  when prod { days = 90d } }\n"
+                         "}\n");
+    CHECK_STR(r.diags, "");
+    const ir_param *pm = param_named(stack0(&r), "logs_rule_purge_days");
+    CHECK(pm != NULL);
+    CHECK_STR(pm ? pm->doc : "", "Per-environment value of logs.rule[purge].days.");
+    CHECK(param_named(stack0(&r), "logs_rule_1_days") == NULL);
+    compile_free(&r.c);
+}
+
 TEST(compile_values_that_differ_become_parameters)
 {
     run r = compile_text("network core { address = 10.0.0.0/16  subnet a { address = 10.0.1.0/24 } }\n"

@@ -6,7 +6,7 @@ param environment string
 @description('Region of the resources: the resource group\'s.')
 param location string = resourceGroup().location
 
-@description('Per-environment value of docs_properties_replicaCount.')
+@description('Per-environment value of docs.properties.replicaCount.')
 param docsPropertiesReplicaCount int
 
 resource ai 'Microsoft.Resources/resourceGroups@2025-04-01' existing = {

@@ -6,10 +6,10 @@ param environment string
 @description('Region of the resources: the resource group\'s.')
 param location string = resourceGroup().location
 
-@description('Whether hubweb_properties_SamplingPercentage exists in this environment.')
+@description('Whether hubweb.properties.SamplingPercentage exists in this environment.')
 param hubwebPropertiesSamplingPercentageEnabled bool
 
-@description('Per-environment value of hubdb_properties_backup_geoRedundantBackup.')
+@description('Per-environment value of hubdb.properties.backup.geoRedundantBackup.')
 param hubdbPropertiesBackupGeoRedundantBackup string
 
 @secure()

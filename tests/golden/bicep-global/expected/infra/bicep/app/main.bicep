@@ -5,13 +5,13 @@ targetScope = 'subscription'
 @description('Deployment environment name.')
 param environment string
 
-@description('Per-environment value of vault_properties_sku_name.')
+@description('Per-environment value of vault.properties.sku.name.')
 param vaultPropertiesSkuName string
 
-@description('Per-environment value of ui_sku_name.')
+@description('Per-environment value of ui.sku.name.')
 param uiSkuName string
 
-@description('Per-environment value of ui_sku_tier.')
+@description('Per-environment value of ui.sku.tier.')
 param uiSkuTier string
 
 @secure()

@@ -3,7 +3,7 @@
 @description('Deployment environment name.')
 param environment string
 
-@description('Per-environment value of monthly_properties_amount.')
+@description('Per-environment value of monthly.properties.amount.')
 param monthlyPropertiesAmount int
 
 resource monthly 'Microsoft.Consumption/budgets@2026-06-01' = {

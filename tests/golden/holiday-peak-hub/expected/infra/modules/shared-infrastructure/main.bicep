@@ -5,82 +5,82 @@ targetScope = 'subscription'
 @description('Deployment environment name.')
 param environment string
 
-@description('Per-environment value of cosmos_properties_locations_0_isZoneRedundant.')
+@description('Per-environment value of cosmos.properties.locations[0].isZoneRedundant.')
 param cosmosPropertiesLocations0IsZoneRedundant bool
 
-@description('Per-environment value of cosmos_properties_capabilities.')
+@description('Per-environment value of cosmos.properties.capabilities.')
 param cosmosPropertiesCapabilities array
 
-@description('Whether cosmosHolidayPeakDb_properties_options exists in this environment.')
+@description('Whether cosmosHolidayPeakDb.properties.options exists in this environment.')
 param cosmosHolidayPeakDbPropertiesOptionsEnabled bool
 
-@description('Per-environment value of memory_sku_name.')
+@description('Per-environment value of memory.sku.name.')
 param memorySkuName string
 
-@description('Per-environment value of catalogIndex_sku_name.')
+@description('Per-environment value of catalogIndex.sku.name.')
 param catalogIndexSkuName string
 
-@description('Per-environment value of catalogIndex_properties_replicaCount.')
+@description('Per-environment value of catalogIndex.properties.replicaCount.')
 param catalogIndexPropertiesReplicaCount int
 
-@description('Per-environment value of supportKb_sku_name.')
+@description('Per-environment value of supportKb.sku.name.')
 param supportKbSkuName string
 
-@description('Per-environment value of supportKb_properties_replicaCount.')
+@description('Per-environment value of supportKb.properties.replicaCount.')
 param supportKbPropertiesReplicaCount int
 
-@description('Per-environment value of catalogAiChat_sku_capacity.')
+@description('Per-environment value of catalogAiChat.sku.capacity.')
 param catalogAiChatSkuCapacity int
 
-@description('Per-environment value of enrichmentAiChat_sku_capacity.')
+@description('Per-environment value of enrichmentAiChat.sku.capacity.')
 param enrichmentAiChatSkuCapacity int
 
-@description('Per-environment value of supportAiChat_sku_capacity.')
+@description('Per-environment value of supportAiChat.sku.capacity.')
 param supportAiChatSkuCapacity int
 
-@description('Per-environment value of pmClassifyAiChat_sku_capacity.')
+@description('Per-environment value of pmClassifyAiChat.sku.capacity.')
 param pmClassifyAiChatSkuCapacity int
 
-@description('Whether cache_zones exists in this environment.')
+@description('Whether cache.zones exists in this environment.')
 param cacheZonesEnabled bool
 
-@description('Per-environment value of cluster_properties_agentPoolProfiles_0_vmSize.')
-param clusterPropertiesAgentPoolProfiles0VmSize string
+@description('Per-environment value of cluster.properties.agentPoolProfiles[system].vmSize.')
+param clusterPropertiesAgentPoolProfilesSystemVmSize string
 
-@description('Per-environment value of cluster_properties_agentPoolProfiles_0_count.')
-param clusterPropertiesAgentPoolProfiles0Count int
+@description('Per-environment value of cluster.properties.agentPoolProfiles[system].count.')
+param clusterPropertiesAgentPoolProfilesSystemCount int
 
-@description('Per-environment value of cluster_properties_agentPoolProfiles_0_minCount.')
-param clusterPropertiesAgentPoolProfiles0MinCount int
+@description('Per-environment value of cluster.properties.agentPoolProfiles[system].minCount.')
+param clusterPropertiesAgentPoolProfilesSystemMinCount int
 
-@description('Per-environment value of cluster_properties_agentPoolProfiles_1_vmSize.')
-param clusterPropertiesAgentPoolProfiles1VmSize string
+@description('Per-environment value of cluster.properties.agentPoolProfiles[agents].vmSize.')
+param clusterPropertiesAgentPoolProfilesAgentsVmSize string
 
-@description('Per-environment value of cluster_properties_agentPoolProfiles_1_count.')
-param clusterPropertiesAgentPoolProfiles1Count int
+@description('Per-environment value of cluster.properties.agentPoolProfiles[agents].count.')
+param clusterPropertiesAgentPoolProfilesAgentsCount int
 
-@description('Per-environment value of cluster_properties_agentPoolProfiles_1_minCount.')
-param clusterPropertiesAgentPoolProfiles1MinCount int
+@description('Per-environment value of cluster.properties.agentPoolProfiles[agents].minCount.')
+param clusterPropertiesAgentPoolProfilesAgentsMinCount int
 
-@description('Per-environment value of cluster_properties_agentPoolProfiles_2_vmSize.')
-param clusterPropertiesAgentPoolProfiles2VmSize string
+@description('Per-environment value of cluster.properties.agentPoolProfiles[crud].vmSize.')
+param clusterPropertiesAgentPoolProfilesCrudVmSize string
 
-@description('Per-environment value of cluster_properties_agentPoolProfiles_2_count.')
-param clusterPropertiesAgentPoolProfiles2Count int
+@description('Per-environment value of cluster.properties.agentPoolProfiles[crud].count.')
+param clusterPropertiesAgentPoolProfilesCrudCount int
 
-@description('Per-environment value of cluster_properties_agentPoolProfiles_2_minCount.')
-param clusterPropertiesAgentPoolProfiles2MinCount int
+@description('Per-environment value of cluster.properties.agentPoolProfiles[crud].minCount.')
+param clusterPropertiesAgentPoolProfilesCrudMinCount int
 
-@description('Per-environment value of gateway_sku_name.')
+@description('Per-environment value of gateway.sku.name.')
 param gatewaySkuName string
 
-@description('Per-environment value of gateway_sku_capacity.')
+@description('Per-environment value of gateway.sku.capacity.')
 param gatewaySkuCapacity int
 
-@description('Per-environment value of gateway_properties_virtualNetworkType.')
+@description('Per-environment value of gateway.properties.virtualNetworkType.')
 param gatewayPropertiesVirtualNetworkType string
 
-@description('Whether gateway_properties_virtualNetworkConfiguration exists in this environment.')
+@description('Whether gateway.properties.virtualNetworkConfiguration exists in this environment.')
 param gatewayPropertiesVirtualNetworkConfigurationEnabled bool
 
 @description('Whether registryReplicaWestus exists in this environment.')
@@ -565,15 +565,15 @@ module cluster 'modules/cluster.bicep' = {
   scope: app
   params: {
     environment: environment
-    clusterPropertiesAgentPoolProfiles0VmSize: clusterPropertiesAgentPoolProfiles0VmSize
-    clusterPropertiesAgentPoolProfiles0Count: clusterPropertiesAgentPoolProfiles0Count
-    clusterPropertiesAgentPoolProfiles0MinCount: clusterPropertiesAgentPoolProfiles0MinCount
-    clusterPropertiesAgentPoolProfiles1VmSize: clusterPropertiesAgentPoolProfiles1VmSize
-    clusterPropertiesAgentPoolProfiles1Count: clusterPropertiesAgentPoolProfiles1Count
-    clusterPropertiesAgentPoolProfiles1MinCount: clusterPropertiesAgentPoolProfiles1MinCount
-    clusterPropertiesAgentPoolProfiles2VmSize: clusterPropertiesAgentPoolProfiles2VmSize
-    clusterPropertiesAgentPoolProfiles2Count: clusterPropertiesAgentPoolProfiles2Count
-    clusterPropertiesAgentPoolProfiles2MinCount: clusterPropertiesAgentPoolProfiles2MinCount
+    clusterPropertiesAgentPoolProfilesSystemVmSize: clusterPropertiesAgentPoolProfilesSystemVmSize
+    clusterPropertiesAgentPoolProfilesSystemCount: clusterPropertiesAgentPoolProfilesSystemCount
+    clusterPropertiesAgentPoolProfilesSystemMinCount: clusterPropertiesAgentPoolProfilesSystemMinCount
+    clusterPropertiesAgentPoolProfilesAgentsVmSize: clusterPropertiesAgentPoolProfilesAgentsVmSize
+    clusterPropertiesAgentPoolProfilesAgentsCount: clusterPropertiesAgentPoolProfilesAgentsCount
+    clusterPropertiesAgentPoolProfilesAgentsMinCount: clusterPropertiesAgentPoolProfilesAgentsMinCount
+    clusterPropertiesAgentPoolProfilesCrudVmSize: clusterPropertiesAgentPoolProfilesCrudVmSize
+    clusterPropertiesAgentPoolProfilesCrudCount: clusterPropertiesAgentPoolProfilesCrudCount
+    clusterPropertiesAgentPoolProfilesCrudMinCount: clusterPropertiesAgentPoolProfilesCrudMinCount
     logsId: logs.outputs.logsId
     hubAksSystemId: hub.outputs.hubAksSystemId
     hubAksAgentsId: hub.outputs.hubAksAgentsId

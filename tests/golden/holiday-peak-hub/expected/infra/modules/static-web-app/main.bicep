@@ -5,10 +5,10 @@ targetScope = 'subscription'
 @description('Deployment environment name.')
 param environment string
 
-@description('Per-environment value of ui_sku_name.')
+@description('Per-environment value of ui.sku.name.')
 param uiSkuName string
 
-@description('Per-environment value of ui_sku_tier.')
+@description('Per-environment value of ui.sku.tier.')
 param uiSkuTier string
 
 @description('Whether uiDomain exists in this environment.')

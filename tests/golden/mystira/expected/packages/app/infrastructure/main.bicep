@@ -3,79 +3,79 @@
 @description('Deployment environment name.')
 param environment string
 
-@description('Per-environment value of appLogs_properties_retentionInDays.')
+@description('Per-environment value of appLogs.properties.retentionInDays.')
 param appLogsPropertiesRetentionInDays int
 
-@description('Per-environment value of appVault_properties_sku_name.')
+@description('Per-environment value of appVault.properties.sku.name.')
 param appVaultPropertiesSkuName string
 
-@description('Per-environment value of appPlan_sku_name.')
+@description('Per-environment value of appPlan.sku.name.')
 param appPlanSkuName string
 
-@description('Per-environment value of appPlan_sku_capacity.')
+@description('Per-environment value of appPlan.sku.capacity.')
 param appPlanSkuCapacity int
 
-@description('Per-environment value of appPlan_properties_zoneRedundant.')
+@description('Per-environment value of appPlan.properties.zoneRedundant.')
 param appPlanPropertiesZoneRedundant bool
 
-@description('Per-environment value of media_sku_name.')
+@description('Per-environment value of media.sku.name.')
 param mediaSkuName string
 
-@description('Per-environment value of cosmos_properties_locations_0_isZoneRedundant.')
+@description('Per-environment value of cosmos.properties.locations[0].isZoneRedundant.')
 param cosmosPropertiesLocations0IsZoneRedundant bool
 
-@description('Per-environment value of apiDomainCname_name.')
+@description('Per-environment value of apiDomainCname.name.')
 param apiDomainCnameName string
 
-@description('Per-environment value of apiDomainAsuid_name.')
+@description('Per-environment value of apiDomainAsuid.name.')
 param apiDomainAsuidName string
 
-@description('Per-environment value of apiDomain_name.')
+@description('Per-environment value of apiDomain.name.')
 param apiDomainName string
 
-@description('Per-environment value of apiDomainCertificate_name.')
+@description('Per-environment value of apiDomainCertificate.name.')
 param apiDomainCertificateName string
 
-@description('Per-environment value of apiDomainCertificate_properties_canonicalName.')
+@description('Per-environment value of apiDomainCertificate.properties.canonicalName.')
 param apiDomainCertificatePropertiesCanonicalName string
 
-@description('Per-environment value of apiDomainSni_name.')
+@description('Per-environment value of apiDomainSni.name.')
 param apiDomainSniName string
 
-@description('Per-environment value of adminApiDomainCname_name.')
+@description('Per-environment value of adminApiDomainCname.name.')
 param adminApiDomainCnameName string
 
-@description('Per-environment value of adminApiDomainAsuid_name.')
+@description('Per-environment value of adminApiDomainAsuid.name.')
 param adminApiDomainAsuidName string
 
-@description('Per-environment value of adminApiDomain_name.')
+@description('Per-environment value of adminApiDomain.name.')
 param adminApiDomainName string
 
-@description('Per-environment value of adminApiDomainCertificate_name.')
+@description('Per-environment value of adminApiDomainCertificate.name.')
 param adminApiDomainCertificateName string
 
-@description('Per-environment value of adminApiDomainCertificate_properties_canonicalName.')
+@description('Per-environment value of adminApiDomainCertificate.properties.canonicalName.')
 param adminApiDomainCertificatePropertiesCanonicalName string
 
-@description('Per-environment value of adminApiDomainSni_name.')
+@description('Per-environment value of adminApiDomainSni.name.')
 param adminApiDomainSniName string
 
-@description('Per-environment value of pwa_sku_name.')
+@description('Per-environment value of pwa.sku.name.')
 param pwaSkuName string
 
-@description('Per-environment value of pwa_sku_tier.')
+@description('Per-environment value of pwa.sku.tier.')
 param pwaSkuTier string
 
 @description('Whether pwaDomainCname exists in this environment.')
 param pwaDomainCnameEnabled bool
 
-@description('Per-environment value of pwaDomain_name.')
+@description('Per-environment value of pwaDomain.name.')
 param pwaDomainName string
 
-@description('Per-environment value of pwaDomain_properties_validationMethod.')
+@description('Per-environment value of pwaDomain.properties.validationMethod.')
 param pwaDomainPropertiesValidationMethod string
 
-@description('Per-environment value of discord_properties_endpoint.')
+@description('Per-environment value of discord.properties.endpoint.')
 param discordPropertiesEndpoint string
 
 @description('Whether pwaDomainAlias exists in this environment.')

@@ -2,112 +2,112 @@
 
 variable "platform_name" {
   type        = string
-  description = "Per-environment value of platform_name."
+  description = "Per-environment value of platform.name."
 }
 
 variable "platform_zone_redundancy_enabled" {
   type        = bool
-  description = "Per-environment value of platform_zone_redundancy_enabled."
+  description = "Per-environment value of platform.zone_redundancy_enabled."
 }
 
 variable "platform_diagnostics_name" {
   type        = string
-  description = "Per-environment value of platform_diagnostics_name."
+  description = "Per-environment value of platform_diagnostics.name."
 }
 
 variable "images_georeplications_enabled" {
   type        = bool
-  description = "Whether images_georeplications exists in this environment."
+  description = "Whether images.georeplications exists in this environment."
 }
 
 variable "api_revision_mode" {
   type        = string
-  description = "Per-environment value of api_revision_mode."
+  description = "Per-environment value of api.revision_mode."
 }
 
 variable "api_template_min_replicas" {
   type        = number
-  description = "Per-environment value of api_template_min_replicas."
+  description = "Per-environment value of api.template.min_replicas."
 }
 
 variable "api_template_max_replicas" {
   type        = number
-  description = "Per-environment value of api_template_max_replicas."
+  description = "Per-environment value of api.template.max_replicas."
 }
 
 variable "scheduler_template_min_replicas" {
   type        = number
-  description = "Per-environment value of scheduler_template_min_replicas."
+  description = "Per-environment value of scheduler.template.min_replicas."
 }
 
 variable "scheduler_template_max_replicas" {
   type        = number
-  description = "Per-environment value of scheduler_template_max_replicas."
+  description = "Per-environment value of scheduler.template.max_replicas."
 }
 
 variable "worker_template_max_replicas" {
   type        = number
-  description = "Per-environment value of worker_template_max_replicas."
+  description = "Per-environment value of worker.template.max_replicas."
 }
 
 variable "ingress_name" {
   type        = string
-  description = "Per-environment value of ingress_name."
+  description = "Per-environment value of ingress.name."
 }
 
 variable "ingress_zones" {
   type        = list(string)
-  description = "Per-environment value of ingress_zones."
+  description = "Per-environment value of ingress.zones."
 }
 
 variable "ingress_autoscale_configuration_min_capacity" {
   type        = number
-  description = "Per-environment value of ingress_autoscale_configuration_min_capacity."
+  description = "Per-environment value of ingress.autoscale_configuration.min_capacity."
 }
 
 variable "ingress_autoscale_configuration_max_capacity" {
   type        = number
-  description = "Per-environment value of ingress_autoscale_configuration_max_capacity."
+  description = "Per-environment value of ingress.autoscale_configuration.max_capacity."
 }
 
-variable "ingress_http_listener_host_names" {
+variable "ingress_http_listener_api_https_host_names" {
   type        = list(string)
-  description = "Per-environment value of ingress_http_listener_host_names."
+  description = "Per-environment value of ingress.http_listener[api-https].host_names."
 }
 
 variable "ingress_name_2" {
   type        = string
-  description = "Per-environment value of ingress_name."
+  description = "Per-environment value of ingress.name."
 }
 
 variable "ingress_name_3" {
   type        = string
-  description = "Per-environment value of ingress_name."
+  description = "Per-environment value of ingress.name."
 }
 
 variable "ingress_name_4" {
   type        = string
-  description = "Per-environment value of ingress_name."
+  description = "Per-environment value of ingress.name."
 }
 
 variable "ingress_diagnostics_name" {
   type        = string
-  description = "Per-environment value of ingress_diagnostics_name."
+  description = "Per-environment value of ingress_diagnostics.name."
 }
 
 variable "ui_sku_tier" {
   type        = string
-  description = "Per-environment value of ui_sku_tier."
+  description = "Per-environment value of ui.sku_tier."
 }
 
 variable "ui_sku_size" {
   type        = string
-  description = "Per-environment value of ui_sku_size."
+  description = "Per-environment value of ui.sku_size."
 }
 
 variable "ui_app_settings_api_base_url" {
   type        = string
-  description = "Per-environment value of ui_app_settings_API_BASE_URL."
+  description = "Per-environment value of ui.app_settings.API_BASE_URL."
 }
 
 variable "ui_domain_enabled" {
@@ -117,12 +117,12 @@ variable "ui_domain_enabled" {
 
 variable "core_name" {
   type        = string
-  description = "Per-environment value of core_name."
+  description = "Per-environment value of core.name."
 }
 
 variable "core_ddos_protection_plan_enabled" {
   type        = bool
-  description = "Whether core_ddos_protection_plan exists in this environment."
+  description = "Whether core.ddos_protection_plan exists in this environment."
 }
 
 variable "shield_enabled" {
@@ -132,12 +132,12 @@ variable "shield_enabled" {
 
 variable "insights_sampling_percentage_enabled" {
   type        = bool
-  description = "Whether insights_sampling_percentage exists in this environment."
+  description = "Whether insights.sampling_percentage exists in this environment."
 }
 
 variable "monthly_amount" {
   type        = number
-  description = "Per-environment value of monthly_amount."
+  description = "Per-environment value of monthly.amount."
 }
 
 variable "pagerduty_webhook_url" {
@@ -154,57 +154,57 @@ variable "slack_webhook_url" {
 
 variable "vault_network_acls_virtual_network_subnet_ids_count" {
   type        = number
-  description = "How many of vault_network_acls_virtual_network_subnet_ids this environment has."
+  description = "How many of vault.network_acls.virtual_network_subnet_ids this environment has."
 }
 
 variable "privatelink_vaultcore_azure_net_core_name" {
   type        = string
-  description = "Per-environment value of privatelink_vaultcore_azure_net_core_name."
+  description = "Per-environment value of privatelink_vaultcore_azure_net_core.name."
 }
 
 variable "blobs_name" {
   type        = string
-  description = "Per-environment value of blobs_name."
+  description = "Per-environment value of blobs.name."
 }
 
 variable "blobs_account_replication_type" {
   type        = string
-  description = "Per-environment value of blobs_account_replication_type."
+  description = "Per-environment value of blobs.account_replication_type."
 }
 
 variable "blobs_blob_properties_delete_retention_policy_days" {
   type        = number
-  description = "Per-environment value of blobs_blob_properties_delete_retention_policy_days."
+  description = "Per-environment value of blobs.blob_properties.delete_retention_policy.days."
 }
 
 variable "blobs_blob_properties_container_delete_retention_policy_days" {
   type        = number
-  description = "Per-environment value of blobs_blob_properties_container_delete_retention_policy_days."
+  description = "Per-environment value of blobs.blob_properties.container_delete_retention_policy.days."
 }
 
 variable "blobs_cmk_name" {
   type        = string
-  description = "Per-environment value of blobs_cmk_name."
+  description = "Per-environment value of blobs_cmk.name."
 }
 
 variable "privatelink_blob_core_windows_net_core_name" {
   type        = string
-  description = "Per-environment value of privatelink_blob_core_windows_net_core_name."
+  description = "Per-environment value of privatelink_blob_core_windows_net_core.name."
 }
 
 variable "blobs_endpoint_name" {
   type        = string
-  description = "Per-environment value of blobs_endpoint_name."
+  description = "Per-environment value of blobs_endpoint.name."
 }
 
 variable "blobs_endpoint_custom_network_interface_name" {
   type        = string
-  description = "Per-environment value of blobs_endpoint_custom_network_interface_name."
+  description = "Per-environment value of blobs_endpoint.custom_network_interface_name."
 }
 
 variable "blobs_endpoint_private_service_connection_name" {
   type        = string
-  description = "Per-environment value of blobs_endpoint_private_service_connection_name."
+  description = "Per-environment value of blobs_endpoint.private_service_connection.name."
 }
 
 variable "rdb_enabled" {
@@ -231,107 +231,107 @@ variable "database_url_version" {
 
 variable "privatelink_servicebus_windows_net_core_name" {
   type        = string
-  description = "Per-environment value of privatelink_servicebus_windows_net_core_name."
+  description = "Per-environment value of privatelink_servicebus_windows_net_core.name."
 }
 
 variable "postgres_sku_name" {
   type        = string
-  description = "Per-environment value of postgres_sku_name."
+  description = "Per-environment value of postgres.sku_name."
 }
 
 variable "postgres_storage_mb" {
   type        = number
-  description = "Per-environment value of postgres_storage_mb."
+  description = "Per-environment value of postgres.storage_mb."
 }
 
 variable "postgres_backup_retention_days" {
   type        = number
-  description = "Per-environment value of postgres_backup_retention_days."
+  description = "Per-environment value of postgres.backup_retention_days."
 }
 
 variable "postgres_geo_redundant_backup_enabled" {
   type        = bool
-  description = "Per-environment value of postgres_geo_redundant_backup_enabled."
+  description = "Per-environment value of postgres.geo_redundant_backup_enabled."
 }
 
 variable "postgres_high_availability_enabled" {
   type        = bool
-  description = "Whether postgres_high_availability exists in this environment."
+  description = "Whether postgres.high_availability exists in this environment."
 }
 
 variable "privatelink_postgres_database_azure_com_core_name" {
   type        = string
-  description = "Per-environment value of privatelink_postgres_database_azure_com_core_name."
+  description = "Per-environment value of privatelink_postgres_database_azure_com_core.name."
 }
 
 variable "redis_sku_name" {
   type        = string
-  description = "Per-environment value of redis_sku_name."
+  description = "Per-environment value of redis.sku_name."
 }
 
 variable "redis_family" {
   type        = string
-  description = "Per-environment value of redis_family."
+  description = "Per-environment value of redis.family."
 }
 
 variable "redis_capacity" {
   type        = number
-  description = "Per-environment value of redis_capacity."
+  description = "Per-environment value of redis.capacity."
 }
 
 variable "redis_redis_configuration_rdb_backup_enabled_enabled" {
   type        = bool
-  description = "Whether redis_redis_configuration_rdb_backup_enabled exists in this environment."
+  description = "Whether redis.redis_configuration.rdb_backup_enabled exists in this environment."
 }
 
 variable "redis_redis_configuration_rdb_backup_frequency_enabled" {
   type        = bool
-  description = "Whether redis_redis_configuration_rdb_backup_frequency exists in this environment."
+  description = "Whether redis.redis_configuration.rdb_backup_frequency exists in this environment."
 }
 
 variable "redis_redis_configuration_rdb_backup_max_snapshot_count_enabled" {
   type        = bool
-  description = "Whether redis_redis_configuration_rdb_backup_max_snapshot_count exists in this environment."
+  description = "Whether redis.redis_configuration.rdb_backup_max_snapshot_count exists in this environment."
 }
 
 variable "redis_redis_configuration_rdb_storage_connection_string_enabled" {
   type        = bool
-  description = "Whether redis_redis_configuration_rdb_storage_connection_string exists in this environment."
+  description = "Whether redis.redis_configuration.rdb_storage_connection_string exists in this environment."
 }
 
 variable "redis_redis_configuration_data_persistence_authentication_method_enabled" {
   type        = bool
-  description = "Whether redis_redis_configuration_data_persistence_authentication_method exists in this environment."
+  description = "Whether redis.redis_configuration.data_persistence_authentication_method exists in this environment."
 }
 
 variable "redis_redis_configuration_storage_account_subscription_id_enabled" {
   type        = bool
-  description = "Whether redis_redis_configuration_storage_account_subscription_id exists in this environment."
+  description = "Whether redis.redis_configuration.storage_account_subscription_id exists in this environment."
 }
 
 variable "redis_zones" {
   type        = list(string)
-  description = "Per-environment value of redis_zones."
+  description = "Per-environment value of redis.zones."
 }
 
 variable "redis_zones_enabled" {
   type        = bool
-  description = "Whether redis_zones exists in this environment."
+  description = "Whether redis.zones exists in this environment."
 }
 
 variable "redis_shard_count_enabled" {
   type        = bool
-  description = "Whether redis_shard_count exists in this environment."
+  description = "Whether redis.shard_count exists in this environment."
 }
 
 variable "redis_identity_enabled" {
   type        = bool
-  description = "Whether redis_identity exists in this environment."
+  description = "Whether redis.identity exists in this environment."
 }
 
 variable "privatelink_redis_cache_windows_net_core_name" {
   type        = string
-  description = "Per-environment value of privatelink_redis_cache_windows_net_core_name."
+  description = "Per-environment value of privatelink_redis_cache_windows_net_core.name."
 }
 
 variable "analytics_enabled" {
@@ -368,7 +368,7 @@ variable "postgres_admin_password_version" {
 
 variable "gate_reviewers_enabled" {
   type        = bool
-  description = "Whether gate_reviewers exists in this environment."
+  description = "Whether gate.reviewers exists in this environment."
 }
 
 variable "dr_enabled" {

@@ -18,7 +18,7 @@ module "compute" {
   ingress_zones                                = var.ingress_zones
   ingress_autoscale_configuration_min_capacity = var.ingress_autoscale_configuration_min_capacity
   ingress_autoscale_configuration_max_capacity = var.ingress_autoscale_configuration_max_capacity
-  ingress_http_listener_host_names             = var.ingress_http_listener_host_names
+  ingress_http_listener_api_https_host_names   = var.ingress_http_listener_api_https_host_names
   ingress_name_2                               = var.ingress_name_2
   ingress_name_3                               = var.ingress_name_3
   ingress_name_4                               = var.ingress_name_4

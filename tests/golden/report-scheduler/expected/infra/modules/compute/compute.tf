@@ -664,7 +664,7 @@ resource "azurerm_application_gateway" "ingress" {
     frontend_port_name             = "https"
     protocol                       = "Https"
     ssl_certificate_name           = "api-reports-example-com"
-    host_names                     = var.ingress_http_listener_host_names
+    host_names                     = var.ingress_http_listener_api_https_host_names
     require_sni                    = true
   }
 
@@ -673,7 +673,7 @@ resource "azurerm_application_gateway" "ingress" {
     frontend_ip_configuration_name = "public"
     frontend_port_name             = "http"
     protocol                       = "Http"
-    host_names                     = var.ingress_http_listener_host_names
+    host_names                     = var.ingress_http_listener_api_https_host_names
   }
 
   redirect_configuration {

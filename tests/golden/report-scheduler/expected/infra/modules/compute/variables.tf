@@ -7,112 +7,112 @@ variable "environment" {
 
 variable "platform_name" {
   type        = string
-  description = "Per-environment value of platform_name."
+  description = "Per-environment value of platform.name."
 }
 
 variable "platform_zone_redundancy_enabled" {
   type        = bool
-  description = "Per-environment value of platform_zone_redundancy_enabled."
+  description = "Per-environment value of platform.zone_redundancy_enabled."
 }
 
 variable "platform_diagnostics_name" {
   type        = string
-  description = "Per-environment value of platform_diagnostics_name."
+  description = "Per-environment value of platform_diagnostics.name."
 }
 
 variable "images_georeplications_enabled" {
   type        = bool
-  description = "Whether images_georeplications exists in this environment."
+  description = "Whether images.georeplications exists in this environment."
 }
 
 variable "api_revision_mode" {
   type        = string
-  description = "Per-environment value of api_revision_mode."
+  description = "Per-environment value of api.revision_mode."
 }
 
 variable "api_template_min_replicas" {
   type        = number
-  description = "Per-environment value of api_template_min_replicas."
+  description = "Per-environment value of api.template.min_replicas."
 }
 
 variable "api_template_max_replicas" {
   type        = number
-  description = "Per-environment value of api_template_max_replicas."
+  description = "Per-environment value of api.template.max_replicas."
 }
 
 variable "scheduler_template_min_replicas" {
   type        = number
-  description = "Per-environment value of scheduler_template_min_replicas."
+  description = "Per-environment value of scheduler.template.min_replicas."
 }
 
 variable "scheduler_template_max_replicas" {
   type        = number
-  description = "Per-environment value of scheduler_template_max_replicas."
+  description = "Per-environment value of scheduler.template.max_replicas."
 }
 
 variable "worker_template_max_replicas" {
   type        = number
-  description = "Per-environment value of worker_template_max_replicas."
+  description = "Per-environment value of worker.template.max_replicas."
 }
 
 variable "ingress_name" {
   type        = string
-  description = "Per-environment value of ingress_name."
+  description = "Per-environment value of ingress.name."
 }
 
 variable "ingress_zones" {
   type        = list(string)
-  description = "Per-environment value of ingress_zones."
+  description = "Per-environment value of ingress.zones."
 }
 
 variable "ingress_autoscale_configuration_min_capacity" {
   type        = number
-  description = "Per-environment value of ingress_autoscale_configuration_min_capacity."
+  description = "Per-environment value of ingress.autoscale_configuration.min_capacity."
 }
 
 variable "ingress_autoscale_configuration_max_capacity" {
   type        = number
-  description = "Per-environment value of ingress_autoscale_configuration_max_capacity."
+  description = "Per-environment value of ingress.autoscale_configuration.max_capacity."
 }
 
-variable "ingress_http_listener_host_names" {
+variable "ingress_http_listener_api_https_host_names" {
   type        = list(string)
-  description = "Per-environment value of ingress_http_listener_host_names."
+  description = "Per-environment value of ingress.http_listener[api-https].host_names."
 }
 
 variable "ingress_name_2" {
   type        = string
-  description = "Per-environment value of ingress_name."
+  description = "Per-environment value of ingress.name."
 }
 
 variable "ingress_name_3" {
   type        = string
-  description = "Per-environment value of ingress_name."
+  description = "Per-environment value of ingress.name."
 }
 
 variable "ingress_name_4" {
   type        = string
-  description = "Per-environment value of ingress_name."
+  description = "Per-environment value of ingress.name."
 }
 
 variable "ingress_diagnostics_name" {
   type        = string
-  description = "Per-environment value of ingress_diagnostics_name."
+  description = "Per-environment value of ingress_diagnostics.name."
 }
 
 variable "ui_sku_tier" {
   type        = string
-  description = "Per-environment value of ui_sku_tier."
+  description = "Per-environment value of ui.sku_tier."
 }
 
 variable "ui_sku_size" {
   type        = string
-  description = "Per-environment value of ui_sku_size."
+  description = "Per-environment value of ui.sku_size."
 }
 
 variable "ui_app_settings_api_base_url" {
   type        = string
-  description = "Per-environment value of ui_app_settings_API_BASE_URL."
+  description = "Per-environment value of ui.app_settings.API_BASE_URL."
 }
 
 variable "ui_domain_enabled" {

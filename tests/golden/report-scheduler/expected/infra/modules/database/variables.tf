@@ -7,102 +7,102 @@ variable "environment" {
 
 variable "postgres_sku_name" {
   type        = string
-  description = "Per-environment value of postgres_sku_name."
+  description = "Per-environment value of postgres.sku_name."
 }
 
 variable "postgres_storage_mb" {
   type        = number
-  description = "Per-environment value of postgres_storage_mb."
+  description = "Per-environment value of postgres.storage_mb."
 }
 
 variable "postgres_backup_retention_days" {
   type        = number
-  description = "Per-environment value of postgres_backup_retention_days."
+  description = "Per-environment value of postgres.backup_retention_days."
 }
 
 variable "postgres_geo_redundant_backup_enabled" {
   type        = bool
-  description = "Per-environment value of postgres_geo_redundant_backup_enabled."
+  description = "Per-environment value of postgres.geo_redundant_backup_enabled."
 }
 
 variable "postgres_high_availability_enabled" {
   type        = bool
-  description = "Whether postgres_high_availability exists in this environment."
+  description = "Whether postgres.high_availability exists in this environment."
 }
 
 variable "privatelink_postgres_database_azure_com_core_name" {
   type        = string
-  description = "Per-environment value of privatelink_postgres_database_azure_com_core_name."
+  description = "Per-environment value of privatelink_postgres_database_azure_com_core.name."
 }
 
 variable "redis_sku_name" {
   type        = string
-  description = "Per-environment value of redis_sku_name."
+  description = "Per-environment value of redis.sku_name."
 }
 
 variable "redis_family" {
   type        = string
-  description = "Per-environment value of redis_family."
+  description = "Per-environment value of redis.family."
 }
 
 variable "redis_capacity" {
   type        = number
-  description = "Per-environment value of redis_capacity."
+  description = "Per-environment value of redis.capacity."
 }
 
 variable "redis_redis_configuration_rdb_backup_enabled_enabled" {
   type        = bool
-  description = "Whether redis_redis_configuration_rdb_backup_enabled exists in this environment."
+  description = "Whether redis.redis_configuration.rdb_backup_enabled exists in this environment."
 }
 
 variable "redis_redis_configuration_rdb_backup_frequency_enabled" {
   type        = bool
-  description = "Whether redis_redis_configuration_rdb_backup_frequency exists in this environment."
+  description = "Whether redis.redis_configuration.rdb_backup_frequency exists in this environment."
 }
 
 variable "redis_redis_configuration_rdb_backup_max_snapshot_count_enabled" {
   type        = bool
-  description = "Whether redis_redis_configuration_rdb_backup_max_snapshot_count exists in this environment."
+  description = "Whether redis.redis_configuration.rdb_backup_max_snapshot_count exists in this environment."
 }
 
 variable "redis_redis_configuration_rdb_storage_connection_string_enabled" {
   type        = bool
-  description = "Whether redis_redis_configuration_rdb_storage_connection_string exists in this environment."
+  description = "Whether redis.redis_configuration.rdb_storage_connection_string exists in this environment."
 }
 
 variable "redis_redis_configuration_data_persistence_authentication_method_enabled" {
   type        = bool
-  description = "Whether redis_redis_configuration_data_persistence_authentication_method exists in this environment."
+  description = "Whether redis.redis_configuration.data_persistence_authentication_method exists in this environment."
 }
 
 variable "redis_redis_configuration_storage_account_subscription_id_enabled" {
   type        = bool
-  description = "Whether redis_redis_configuration_storage_account_subscription_id exists in this environment."
+  description = "Whether redis.redis_configuration.storage_account_subscription_id exists in this environment."
 }
 
 variable "redis_zones" {
   type        = list(string)
-  description = "Per-environment value of redis_zones."
+  description = "Per-environment value of redis.zones."
 }
 
 variable "redis_zones_enabled" {
   type        = bool
-  description = "Whether redis_zones exists in this environment."
+  description = "Whether redis.zones exists in this environment."
 }
 
 variable "redis_shard_count_enabled" {
   type        = bool
-  description = "Whether redis_shard_count exists in this environment."
+  description = "Whether redis.shard_count exists in this environment."
 }
 
 variable "redis_identity_enabled" {
   type        = bool
-  description = "Whether redis_identity exists in this environment."
+  description = "Whether redis.identity exists in this environment."
 }
 
 variable "privatelink_redis_cache_windows_net_core_name" {
   type        = string
-  description = "Per-environment value of privatelink_redis_cache_windows_net_core_name."
+  description = "Per-environment value of privatelink_redis_cache_windows_net_core.name."
 }
 
 variable "analytics_enabled" {

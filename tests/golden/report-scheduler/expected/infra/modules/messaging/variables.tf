@@ -7,7 +7,7 @@ variable "environment" {
 
 variable "privatelink_servicebus_windows_net_core_name" {
   type        = string
-  description = "Per-environment value of privatelink_servicebus_windows_net_core_name."
+  description = "Per-environment value of privatelink_servicebus_windows_net_core.name."
 }
 
 variable "net_name" {

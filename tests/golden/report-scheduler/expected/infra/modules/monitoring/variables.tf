@@ -7,12 +7,12 @@ variable "environment" {
 
 variable "insights_sampling_percentage_enabled" {
   type        = bool
-  description = "Whether insights_sampling_percentage exists in this environment."
+  description = "Whether insights.sampling_percentage exists in this environment."
 }
 
 variable "monthly_amount" {
   type        = number
-  description = "Per-environment value of monthly_amount."
+  description = "Per-environment value of monthly.amount."
 }
 
 variable "pagerduty_webhook_url" {

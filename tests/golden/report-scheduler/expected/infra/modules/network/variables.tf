@@ -7,12 +7,12 @@ variable "environment" {
 
 variable "core_name" {
   type        = string
-  description = "Per-environment value of core_name."
+  description = "Per-environment value of core.name."
 }
 
 variable "core_ddos_protection_plan_enabled" {
   type        = bool
-  description = "Whether core_ddos_protection_plan exists in this environment."
+  description = "Whether core.ddos_protection_plan exists in this environment."
 }
 
 variable "shield_enabled" {

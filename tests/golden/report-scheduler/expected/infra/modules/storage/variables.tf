@@ -7,57 +7,57 @@ variable "environment" {
 
 variable "vault_network_acls_virtual_network_subnet_ids_count" {
   type        = number
-  description = "How many of vault_network_acls_virtual_network_subnet_ids this environment has."
+  description = "How many of vault.network_acls.virtual_network_subnet_ids this environment has."
 }
 
 variable "privatelink_vaultcore_azure_net_core_name" {
   type        = string
-  description = "Per-environment value of privatelink_vaultcore_azure_net_core_name."
+  description = "Per-environment value of privatelink_vaultcore_azure_net_core.name."
 }
 
 variable "blobs_name" {
   type        = string
-  description = "Per-environment value of blobs_name."
+  description = "Per-environment value of blobs.name."
 }
 
 variable "blobs_account_replication_type" {
   type        = string
-  description = "Per-environment value of blobs_account_replication_type."
+  description = "Per-environment value of blobs.account_replication_type."
 }
 
 variable "blobs_blob_properties_delete_retention_policy_days" {
   type        = number
-  description = "Per-environment value of blobs_blob_properties_delete_retention_policy_days."
+  description = "Per-environment value of blobs.blob_properties.delete_retention_policy.days."
 }
 
 variable "blobs_blob_properties_container_delete_retention_policy_days" {
   type        = number
-  description = "Per-environment value of blobs_blob_properties_container_delete_retention_policy_days."
+  description = "Per-environment value of blobs.blob_properties.container_delete_retention_policy.days."
 }
 
 variable "blobs_cmk_name" {
   type        = string
-  description = "Per-environment value of blobs_cmk_name."
+  description = "Per-environment value of blobs_cmk.name."
 }
 
 variable "privatelink_blob_core_windows_net_core_name" {
   type        = string
-  description = "Per-environment value of privatelink_blob_core_windows_net_core_name."
+  description = "Per-environment value of privatelink_blob_core_windows_net_core.name."
 }
 
 variable "blobs_endpoint_name" {
   type        = string
-  description = "Per-environment value of blobs_endpoint_name."
+  description = "Per-environment value of blobs_endpoint.name."
 }
 
 variable "blobs_endpoint_custom_network_interface_name" {
   type        = string
-  description = "Per-environment value of blobs_endpoint_custom_network_interface_name."
+  description = "Per-environment value of blobs_endpoint.custom_network_interface_name."
 }
 
 variable "blobs_endpoint_private_service_connection_name" {
   type        = string
-  description = "Per-environment value of blobs_endpoint_private_service_connection_name."
+  description = "Per-environment value of blobs_endpoint.private_service_connection.name."
 }
 
 variable "rdb_enabled" {

@@ -6,10 +6,10 @@ param environment string
 @description('Region of the resources: the resource group\'s.')
 param location string = resourceGroup().location
 
-@description('Per-environment value of logs_properties_retentionInDays.')
+@description('Per-environment value of logs.properties.retentionInDays.')
 param logsPropertiesRetentionInDays int
 
-@description('Per-environment value of vault_properties_sku_name.')
+@description('Per-environment value of vault.properties.sku.name.')
 param vaultPropertiesSkuName string
 
 @secure()

@@ -2,22 +2,22 @@
 
 variable "reports_sku_name" {
   type        = string
-  description = "Per-environment value of reports_sku_name."
+  description = "Per-environment value of reports.sku_name."
 }
 
 variable "reports_backup_retention_days" {
   type        = number
-  description = "Per-environment value of reports_backup_retention_days."
+  description = "Per-environment value of reports.backup_retention_days."
 }
 
 variable "reports_geo_redundant_backup_enabled" {
   type        = bool
-  description = "Per-environment value of reports_geo_redundant_backup_enabled."
+  description = "Per-environment value of reports.geo_redundant_backup_enabled."
 }
 
 variable "reports_high_availability_enabled" {
   type        = bool
-  description = "Whether reports_high_availability exists in this environment."
+  description = "Whether reports.high_availability exists in this environment."
 }
 
 variable "reports_db_password" {

@@ -17,92 +17,92 @@ variable "main_private_c_via_a_enabled" {
 
 variable "db_instance_class" {
   type        = string
-  description = "Per-environment value of db_instance_class."
+  description = "Per-environment value of db.instance_class."
 }
 
 variable "db_multi_az" {
   type        = bool
-  description = "Per-environment value of db_multi_az."
+  description = "Per-environment value of db.multi_az."
 }
 
 variable "db_deletion_protection" {
   type        = bool
-  description = "Per-environment value of db_deletion_protection."
+  description = "Per-environment value of db.deletion_protection."
 }
 
 variable "db_performance_insights_enabled" {
   type        = bool
-  description = "Per-environment value of db_performance_insights_enabled."
+  description = "Per-environment value of db.performance_insights_enabled."
 }
 
 variable "db_performance_insights_kms_key_id_enabled" {
   type        = bool
-  description = "Whether db_performance_insights_kms_key_id exists in this environment."
+  description = "Whether db.performance_insights_kms_key_id exists in this environment."
 }
 
 variable "sessions_parameter_group_name" {
   type        = string
-  description = "Per-environment value of sessions_parameter_group_name."
+  description = "Per-environment value of sessions.parameter_group_name."
 }
 
 variable "sessions_cluster_mode" {
   type        = string
-  description = "Per-environment value of sessions_cluster_mode."
+  description = "Per-environment value of sessions.cluster_mode."
 }
 
 variable "sessions_num_cache_clusters_enabled" {
   type        = bool
-  description = "Whether sessions_num_cache_clusters exists in this environment."
+  description = "Whether sessions.num_cache_clusters exists in this environment."
 }
 
 variable "sessions_automatic_failover_enabled" {
   type        = bool
-  description = "Per-environment value of sessions_automatic_failover_enabled."
+  description = "Per-environment value of sessions.automatic_failover_enabled."
 }
 
 variable "sessions_multi_az_enabled" {
   type        = bool
-  description = "Per-environment value of sessions_multi_az_enabled."
+  description = "Per-environment value of sessions.multi_az_enabled."
 }
 
 variable "sessions_num_node_groups_enabled" {
   type        = bool
-  description = "Whether sessions_num_node_groups exists in this environment."
+  description = "Whether sessions.num_node_groups exists in this environment."
 }
 
 variable "sessions_replicas_per_node_group_enabled" {
   type        = bool
-  description = "Whether sessions_replicas_per_node_group exists in this environment."
+  description = "Whether sessions.replicas_per_node_group exists in this environment."
 }
 
 variable "search_cluster_config_instance_type" {
   type        = string
-  description = "Per-environment value of search_cluster_config_instance_type."
+  description = "Per-environment value of search.cluster_config.instance_type."
 }
 
 variable "search_cluster_config_instance_count" {
   type        = number
-  description = "Per-environment value of search_cluster_config_instance_count."
+  description = "Per-environment value of search.cluster_config.instance_count."
 }
 
 variable "search_cluster_config_zone_awareness_enabled" {
   type        = bool
-  description = "Per-environment value of search_cluster_config_zone_awareness_enabled."
+  description = "Per-environment value of search.cluster_config.zone_awareness_enabled."
 }
 
 variable "search_cluster_config_zone_awareness_config_enabled" {
   type        = bool
-  description = "Whether search_cluster_config_zone_awareness_config exists in this environment."
+  description = "Whether search.cluster_config.zone_awareness_config exists in this environment."
 }
 
 variable "search_ebs_options_volume_size" {
   type        = number
-  description = "Per-environment value of search_ebs_options_volume_size."
+  description = "Per-environment value of search.ebs_options.volume_size."
 }
 
 variable "search_vpc_options_subnet_ids_count" {
   type        = number
-  description = "How many of search_vpc_options_subnet_ids this environment has."
+  description = "How many of search.vpc_options.subnet_ids this environment has."
 }
 
 variable "main_nat_b_enabled" {

@@ -3,15 +3,15 @@
 module "edge" {
   source = "../../modules/edge"
 
-  environment                                      = "dev"
-  main_private_b_via_a_enabled                     = true
-  main_private_c_via_a_enabled                     = true
-  public_enable_deletion_protection                = false
-  public_rule_statement_rate_based_statement_limit = 500
-  main_nat_b_enabled                               = false
-  main_b_enabled                                   = false
-  main_nat_c_enabled                               = false
-  main_c_enabled                                   = false
-  main_private_b_via_b_enabled                     = false
-  main_private_c_via_c_enabled                     = false
+  environment                                                 = "dev"
+  main_private_b_via_a_enabled                                = true
+  main_private_c_via_a_enabled                                = true
+  public_enable_deletion_protection                           = false
+  public_rule_rate_limit_statement_rate_based_statement_limit = 500
+  main_nat_b_enabled                                          = false
+  main_b_enabled                                              = false
+  main_nat_c_enabled                                          = false
+  main_c_enabled                                              = false
+  main_private_b_via_b_enabled                                = false
+  main_private_c_via_c_enabled                                = false
 }

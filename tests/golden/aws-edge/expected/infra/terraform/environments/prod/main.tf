@@ -3,15 +3,15 @@
 module "edge" {
   source = "../../modules/edge"
 
-  environment                                      = "prod"
-  main_private_b_via_a_enabled                     = false
-  main_private_c_via_a_enabled                     = false
-  public_enable_deletion_protection                = true
-  public_rule_statement_rate_based_statement_limit = 2000
-  main_nat_b_enabled                               = true
-  main_b_enabled                                   = true
-  main_nat_c_enabled                               = true
-  main_c_enabled                                   = true
-  main_private_b_via_b_enabled                     = true
-  main_private_c_via_c_enabled                     = true
+  environment                                                 = "prod"
+  main_private_b_via_a_enabled                                = false
+  main_private_c_via_a_enabled                                = false
+  public_enable_deletion_protection                           = true
+  public_rule_rate_limit_statement_rate_based_statement_limit = 2000
+  main_nat_b_enabled                                          = true
+  main_b_enabled                                              = true
+  main_nat_c_enabled                                          = true
+  main_c_enabled                                              = true
+  main_private_b_via_b_enabled                                = true
+  main_private_c_via_c_enabled                                = true
 }

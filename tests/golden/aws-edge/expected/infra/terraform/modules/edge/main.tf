@@ -1195,7 +1195,7 @@ resource "aws_wafv2_web_acl" "public" {
 
     statement {
       rate_based_statement {
-        limit              = var.public_rule_statement_rate_based_statement_limit
+        limit              = var.public_rule_rate_limit_statement_rate_based_statement_limit
         aggregate_key_type = "IP"
       }
     }

@@ -17,12 +17,12 @@ variable "main_private_c_via_a_enabled" {
 
 variable "public_enable_deletion_protection" {
   type        = bool
-  description = "Per-environment value of public_enable_deletion_protection."
+  description = "Per-environment value of public.enable_deletion_protection."
 }
 
-variable "public_rule_statement_rate_based_statement_limit" {
+variable "public_rule_rate_limit_statement_rate_based_statement_limit" {
   type        = number
-  description = "Per-environment value of public_rule_statement_rate_based_statement_limit."
+  description = "Per-environment value of public.rule[rate-limit].statement.rate_based_statement.limit."
 }
 
 variable "main_nat_b_enabled" {

@@ -17,22 +17,22 @@ variable "main_private_c_via_a_enabled" {
 
 variable "cluster_control_plane_retention_in_days" {
   type        = number
-  description = "Per-environment value of cluster_control_plane_retention_in_days."
+  description = "Per-environment value of cluster_control_plane.retention_in_days."
 }
 
 variable "cluster_workload_scaling_config_min_size" {
   type        = number
-  description = "Per-environment value of cluster_workload_scaling_config_min_size."
+  description = "Per-environment value of cluster_workload.scaling_config.min_size."
 }
 
 variable "cluster_workload_scaling_config_max_size" {
   type        = number
-  description = "Per-environment value of cluster_workload_scaling_config_max_size."
+  description = "Per-environment value of cluster_workload.scaling_config.max_size."
 }
 
 variable "cluster_workload_scaling_config_desired_size" {
   type        = number
-  description = "Per-environment value of cluster_workload_scaling_config_desired_size."
+  description = "Per-environment value of cluster_workload.scaling_config.desired_size."
 }
 
 variable "main_nat_b_enabled" {

@@ -7,5 +7,5 @@ variable "environment" {
 
 variable "search_index_message_retention_seconds" {
   type        = number
-  description = "Per-environment value of search_index_message_retention_seconds."
+  description = "Per-environment value of search_index.message_retention_seconds."
 }

@@ -17,7 +17,7 @@ variable "main_private_c_via_a_enabled" {
 
 variable "main_flow_logs_retention_in_days" {
   type        = number
-  description = "Per-environment value of main_flow_logs_retention_in_days."
+  description = "Per-environment value of main_flow_logs.retention_in_days."
 }
 
 variable "main_nat_b_enabled" {

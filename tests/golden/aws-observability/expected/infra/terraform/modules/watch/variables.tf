@@ -7,15 +7,15 @@ variable "environment" {
 
 variable "api_retention_in_days" {
   type        = number
-  description = "Per-environment value of api_retention_in_days."
+  description = "Per-environment value of api.retention_in_days."
 }
 
 variable "tracing_rule_1_fixed_rate" {
   type        = number
-  description = "Per-environment value of tracing_rule_1_fixed_rate."
+  description = "Per-environment value of tracing_rule_1.fixed_rate."
 }
 
 variable "tracing_rule_2_fixed_rate" {
   type        = number
-  description = "Per-environment value of tracing_rule_2_fixed_rate."
+  description = "Per-environment value of tracing_rule_2.fixed_rate."
 }

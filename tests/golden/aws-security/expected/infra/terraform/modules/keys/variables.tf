@@ -7,12 +7,12 @@ variable "environment" {
 
 variable "shared_deletion_window_in_days" {
   type        = number
-  description = "Per-environment value of shared_deletion_window_in_days."
+  description = "Per-environment value of shared.deletion_window_in_days."
 }
 
 variable "api_url_value" {
   type        = string
-  description = "Per-environment value of api_url_value."
+  description = "Per-environment value of api_url.value."
 }
 
 variable "signing_key" {

@@ -7,10 +7,10 @@ variable "environment" {
 
 variable "media_force_destroy" {
   type        = bool
-  description = "Per-environment value of media_force_destroy."
+  description = "Per-environment value of media.force_destroy."
 }
 
 variable "media_rule_noncurrent_version_expiration_noncurrent_days" {
   type        = number
-  description = "Per-environment value of media_rule_noncurrent_version_expiration_noncurrent_days."
+  description = "Per-environment value of media.rule.noncurrent_version_expiration.noncurrent_days."
 }

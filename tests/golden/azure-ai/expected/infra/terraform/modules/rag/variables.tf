@@ -7,25 +7,25 @@ variable "environment" {
 
 variable "catalog_sku" {
   type        = string
-  description = "Per-environment value of catalog_sku."
+  description = "Per-environment value of catalog.sku."
 }
 
 variable "catalog_replica_count" {
   type        = number
-  description = "Per-environment value of catalog_replica_count."
+  description = "Per-environment value of catalog.replica_count."
 }
 
 variable "catalog_customer_managed_key_enforcement_enabled" {
   type        = bool
-  description = "Per-environment value of catalog_customer_managed_key_enforcement_enabled."
+  description = "Per-environment value of catalog.customer_managed_key_enforcement_enabled."
 }
 
 variable "catalog_semantic_search_sku_enabled" {
   type        = bool
-  description = "Whether catalog_semantic_search_sku exists in this environment."
+  description = "Whether catalog.semantic_search_sku exists in this environment."
 }
 
 variable "models_chat_sku_capacity" {
   type        = number
-  description = "Per-environment value of models_chat_sku_capacity."
+  description = "Per-environment value of models_chat.sku.capacity."
 }

@@ -7,62 +7,62 @@ variable "environment" {
 
 variable "platform_zone_redundancy_enabled" {
   type        = bool
-  description = "Per-environment value of platform_zone_redundancy_enabled."
+  description = "Per-environment value of platform.zone_redundancy_enabled."
 }
 
 variable "api_revision_mode" {
   type        = string
-  description = "Per-environment value of api_revision_mode."
+  description = "Per-environment value of api.revision_mode."
 }
 
 variable "api_ingress_traffic_weight_latest_revision_enabled" {
   type        = bool
-  description = "Whether api_ingress_traffic_weight_latest_revision exists in this environment."
+  description = "Whether api.ingress.traffic_weight.latest_revision exists in this environment."
 }
 
 variable "api_ingress_traffic_weight_percentage" {
   type        = number
-  description = "Per-environment value of api_ingress_traffic_weight_percentage."
+  description = "Per-environment value of api.ingress.traffic_weight.percentage."
 }
 
 variable "api_ingress_traffic_weight_revision_suffix_enabled" {
   type        = bool
-  description = "Whether api_ingress_traffic_weight_revision_suffix exists in this environment."
+  description = "Whether api.ingress.traffic_weight.revision_suffix exists in this environment."
 }
 
 variable "api_ingress_traffic_weight_1_enabled" {
   type        = bool
-  description = "Whether api_ingress_traffic_weight_1 exists in this environment."
+  description = "Whether api.ingress.traffic_weight[1] exists in this environment."
 }
 
 variable "api_template_revision_suffix_enabled" {
   type        = bool
-  description = "Whether api_template_revision_suffix exists in this environment."
+  description = "Whether api.template.revision_suffix exists in this environment."
 }
 
 variable "web_sku_name" {
   type        = string
-  description = "Per-environment value of web_sku_name."
+  description = "Per-environment value of web.sku_name."
 }
 
 variable "web_worker_count" {
   type        = number
-  description = "Per-environment value of web_worker_count."
+  description = "Per-environment value of web.worker_count."
 }
 
 variable "web_zone_balancing_enabled" {
   type        = bool
-  description = "Per-environment value of web_zone_balancing_enabled."
+  description = "Per-environment value of web.zone_balancing_enabled."
 }
 
 variable "ui_sku_tier" {
   type        = string
-  description = "Per-environment value of ui_sku_tier."
+  description = "Per-environment value of ui.sku_tier."
 }
 
 variable "ui_sku_size" {
   type        = string
-  description = "Per-environment value of ui_sku_size."
+  description = "Per-environment value of ui.sku_size."
 }
 
 variable "ui_domain_enabled" {

@@ -7,40 +7,40 @@ variable "environment" {
 
 variable "state_automatic_failover_enabled" {
   type        = bool
-  description = "Per-environment value of state_automatic_failover_enabled."
+  description = "Per-environment value of state.automatic_failover_enabled."
 }
 
 variable "state_capabilities_enabled" {
   type        = bool
-  description = "Whether state_capabilities exists in this environment."
+  description = "Whether state.capabilities exists in this environment."
 }
 
 variable "state_geo_location_1_enabled" {
   type        = bool
-  description = "Whether state_geo_location_1 exists in this environment."
+  description = "Whether state.geo_location[1] exists in this environment."
 }
 
 variable "state_capacity_enabled" {
   type        = bool
-  description = "Whether state_capacity exists in this environment."
+  description = "Whether state.capacity exists in this environment."
 }
 
 variable "state_app_autoscale_settings_enabled" {
   type        = bool
-  description = "Whether state_app_autoscale_settings exists in this environment."
+  description = "Whether state_app.autoscale_settings exists in this environment."
 }
 
 variable "cache_capacity" {
   type        = number
-  description = "Per-environment value of cache_capacity."
+  description = "Per-environment value of cache.capacity."
 }
 
 variable "cache_shard_count_enabled" {
   type        = bool
-  description = "Whether cache_shard_count exists in this environment."
+  description = "Whether cache.shard_count exists in this environment."
 }
 
 variable "images_georeplications_enabled" {
   type        = bool
-  description = "Whether images_georeplications exists in this environment."
+  description = "Whether images.georeplications exists in this environment."
 }

@@ -7,22 +7,22 @@ variable "environment" {
 
 variable "core_ddos_protection_plan_enabled" {
   type        = bool
-  description = "Whether core_ddos_protection_plan exists in this environment."
+  description = "Whether core.ddos_protection_plan exists in this environment."
 }
 
 variable "ingress_zones" {
   type        = list(string)
-  description = "Per-environment value of ingress_zones."
+  description = "Per-environment value of ingress.zones."
 }
 
 variable "ingress_autoscale_configuration_min_capacity" {
   type        = number
-  description = "Per-environment value of ingress_autoscale_configuration_min_capacity."
+  description = "Per-environment value of ingress.autoscale_configuration.min_capacity."
 }
 
 variable "ingress_autoscale_configuration_max_capacity" {
   type        = number
-  description = "Per-environment value of ingress_autoscale_configuration_max_capacity."
+  description = "Per-environment value of ingress.autoscale_configuration.max_capacity."
 }
 
 variable "shield_enabled" {

@@ -7,32 +7,32 @@ variable "environment" {
 
 variable "web_sampling_percentage_enabled" {
   type        = bool
-  description = "Whether web_sampling_percentage exists in this environment."
+  description = "Whether web.sampling_percentage exists in this environment."
 }
 
 variable "db_backup_retention_days" {
   type        = number
-  description = "Per-environment value of db_backup_retention_days."
+  description = "Per-environment value of db.backup_retention_days."
 }
 
 variable "db_geo_redundant_backup_enabled" {
   type        = bool
-  description = "Per-environment value of db_geo_redundant_backup_enabled."
+  description = "Per-environment value of db.geo_redundant_backup_enabled."
 }
 
 variable "db_high_availability_enabled" {
   type        = bool
-  description = "Whether db_high_availability exists in this environment."
+  description = "Whether db.high_availability exists in this environment."
 }
 
 variable "audit_sku_name" {
   type        = string
-  description = "Per-environment value of audit_sku_name."
+  description = "Per-environment value of audit.sku_name."
 }
 
 variable "audit_geo_redundant_backup_enabled" {
   type        = bool
-  description = "Per-environment value of audit_geo_redundant_backup_enabled."
+  description = "Per-environment value of audit.geo_redundant_backup_enabled."
 }
 
 variable "analytics_enabled" {

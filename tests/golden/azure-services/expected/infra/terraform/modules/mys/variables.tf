@@ -7,17 +7,17 @@ variable "environment" {
 
 variable "node_name" {
   type        = string
-  description = "Per-environment value of node_name."
+  description = "Per-environment value of node.name."
 }
 
 variable "node_nic_1_name" {
   type        = string
-  description = "Per-environment value of node_nic_1_name."
+  description = "Per-environment value of node_nic_1.name."
 }
 
 variable "node_data_1_name" {
   type        = string
-  description = "Per-environment value of node_data_1_name."
+  description = "Per-environment value of node_data_1.name."
 }
 
 variable "node_node_2_enabled" {

@@ -7,15 +7,15 @@ variable "environment" {
 
 variable "artifacts_account_replication_type" {
   type        = string
-  description = "Per-environment value of artifacts_account_replication_type."
+  description = "Per-environment value of artifacts.account_replication_type."
 }
 
 variable "artifacts_blob_properties_delete_retention_policy_days" {
   type        = number
-  description = "Per-environment value of artifacts_blob_properties_delete_retention_policy_days."
+  description = "Per-environment value of artifacts.blob_properties.delete_retention_policy.days."
 }
 
 variable "artifacts_blob_properties_container_delete_retention_policy_days" {
   type        = number
-  description = "Per-environment value of artifacts_blob_properties_container_delete_retention_policy_days."
+  description = "Per-environment value of artifacts.blob_properties.container_delete_retention_policy.days."
 }

@@ -6,7 +6,7 @@ param environment string
 @description('Region of the resources: the resource group\'s.')
 param location string = resourceGroup().location
 
-@description('Per-environment value of vault_properties_sku_name.')
+@description('Per-environment value of vault.properties.sku.name.')
 param vaultPropertiesSkuName string
 
 @secure()

@@ -7,12 +7,12 @@ variable "environment" {
 
 variable "uploads_force_destroy" {
   type        = bool
-  description = "Per-environment value of uploads_force_destroy."
+  description = "Per-environment value of uploads.force_destroy."
 }
 
 variable "api_key_recovery_window_in_days" {
   type        = number
-  description = "Per-environment value of api_key_recovery_window_in_days."
+  description = "Per-environment value of api_key.recovery_window_in_days."
 }
 
 variable "api_key" {

@@ -6,7 +6,7 @@ param environment string
 @description('Region of the resources: the resource group\'s.')
 param location string = resourceGroup().location
 
-@description('Whether cache_zones exists in this environment.')
+@description('Whether cache.zones exists in this environment.')
 param cacheZonesEnabled bool
 
 @description('id of hub, from modules/hub.bicep.')

@@ -6,7 +6,7 @@ param environment string
 @description('Region of the resources: the resource group\'s.')
 param location string = resourceGroup().location
 
-@description('Per-environment value of catalogAiChat_sku_capacity.')
+@description('Per-environment value of catalogAiChat.sku.capacity.')
 param catalogAiChatSkuCapacity int
 
 @description('id of hub, from modules/hub.bicep.')

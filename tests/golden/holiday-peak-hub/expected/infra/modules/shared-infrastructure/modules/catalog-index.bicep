@@ -6,10 +6,10 @@ param environment string
 @description('Region of the resources: the resource group\'s.')
 param location string = resourceGroup().location
 
-@description('Per-environment value of catalogIndex_sku_name.')
+@description('Per-environment value of catalogIndex.sku.name.')
 param catalogIndexSkuName string
 
-@description('Per-environment value of catalogIndex_properties_replicaCount.')
+@description('Per-environment value of catalogIndex.properties.replicaCount.')
 param catalogIndexPropertiesReplicaCount int
 
 @description('id of hub, from modules/hub.bicep.')

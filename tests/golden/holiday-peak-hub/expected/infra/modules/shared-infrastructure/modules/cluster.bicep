@@ -6,32 +6,32 @@ param environment string
 @description('Region of the resources: the resource group\'s.')
 param location string = resourceGroup().location
 
-@description('Per-environment value of cluster_properties_agentPoolProfiles_0_vmSize.')
-param clusterPropertiesAgentPoolProfiles0VmSize string
+@description('Per-environment value of cluster.properties.agentPoolProfiles[system].vmSize.')
+param clusterPropertiesAgentPoolProfilesSystemVmSize string
 
-@description('Per-environment value of cluster_properties_agentPoolProfiles_0_count.')
-param clusterPropertiesAgentPoolProfiles0Count int
+@description('Per-environment value of cluster.properties.agentPoolProfiles[system].count.')
+param clusterPropertiesAgentPoolProfilesSystemCount int
 
-@description('Per-environment value of cluster_properties_agentPoolProfiles_0_minCount.')
-param clusterPropertiesAgentPoolProfiles0MinCount int
+@description('Per-environment value of cluster.properties.agentPoolProfiles[system].minCount.')
+param clusterPropertiesAgentPoolProfilesSystemMinCount int
 
-@description('Per-environment value of cluster_properties_agentPoolProfiles_1_vmSize.')
-param clusterPropertiesAgentPoolProfiles1VmSize string
+@description('Per-environment value of cluster.properties.agentPoolProfiles[agents].vmSize.')
+param clusterPropertiesAgentPoolProfilesAgentsVmSize string
 
-@description('Per-environment value of cluster_properties_agentPoolProfiles_1_count.')
-param clusterPropertiesAgentPoolProfiles1Count int
+@description('Per-environment value of cluster.properties.agentPoolProfiles[agents].count.')
+param clusterPropertiesAgentPoolProfilesAgentsCount int
 
-@description('Per-environment value of cluster_properties_agentPoolProfiles_1_minCount.')
-param clusterPropertiesAgentPoolProfiles1MinCount int
+@description('Per-environment value of cluster.properties.agentPoolProfiles[agents].minCount.')
+param clusterPropertiesAgentPoolProfilesAgentsMinCount int
 
-@description('Per-environment value of cluster_properties_agentPoolProfiles_2_vmSize.')
-param clusterPropertiesAgentPoolProfiles2VmSize string
+@description('Per-environment value of cluster.properties.agentPoolProfiles[crud].vmSize.')
+param clusterPropertiesAgentPoolProfilesCrudVmSize string
 
-@description('Per-environment value of cluster_properties_agentPoolProfiles_2_count.')
-param clusterPropertiesAgentPoolProfiles2Count int
+@description('Per-environment value of cluster.properties.agentPoolProfiles[crud].count.')
+param clusterPropertiesAgentPoolProfilesCrudCount int
 
-@description('Per-environment value of cluster_properties_agentPoolProfiles_2_minCount.')
-param clusterPropertiesAgentPoolProfiles2MinCount int
+@description('Per-environment value of cluster.properties.agentPoolProfiles[crud].minCount.')
+param clusterPropertiesAgentPoolProfilesCrudMinCount int
 
 @description('id of logs, from modules/logs.bicep.')
 param logsId string
@@ -226,12 +226,12 @@ resource cluster 'Microsoft.ContainerService/managedClusters@2026-05-01' = {
         name: 'system'
         mode: 'System'
         osType: 'Linux'
-        vmSize: clusterPropertiesAgentPoolProfiles0VmSize
+        vmSize: clusterPropertiesAgentPoolProfilesSystemVmSize
         vnetSubnetID: hubAksSystemId
         maxPods: 30
         enableAutoScaling: true
-        count: clusterPropertiesAgentPoolProfiles0Count
-        minCount: clusterPropertiesAgentPoolProfiles0MinCount
+        count: clusterPropertiesAgentPoolProfilesSystemCount
+        minCount: clusterPropertiesAgentPoolProfilesSystemMinCount
         maxCount: 5
         availabilityZones: [
           '1'
@@ -250,12 +250,12 @@ resource cluster 'Microsoft.ContainerService/managedClusters@2026-05-01' = {
         name: 'agents'
         mode: 'User'
         osType: 'Linux'
-        vmSize: clusterPropertiesAgentPoolProfiles1VmSize
+        vmSize: clusterPropertiesAgentPoolProfilesAgentsVmSize
         vnetSubnetID: hubAksAgentsId
         maxPods: 30
         enableAutoScaling: true
-        count: clusterPropertiesAgentPoolProfiles1Count
-        minCount: clusterPropertiesAgentPoolProfiles1MinCount
+        count: clusterPropertiesAgentPoolProfilesAgentsCount
+        minCount: clusterPropertiesAgentPoolProfilesAgentsMinCount
         maxCount: 20
         availabilityZones: [
           '1'
@@ -276,12 +276,12 @@ resource cluster 'Microsoft.ContainerService/managedClusters@2026-05-01' = {
         name: 'crud'
         mode: 'User'
         osType: 'Linux'
-        vmSize: clusterPropertiesAgentPoolProfiles2VmSize
+        vmSize: clusterPropertiesAgentPoolProfilesCrudVmSize
         vnetSubnetID: hubAksCrudId
         maxPods: 30
         enableAutoScaling: true
-        count: clusterPropertiesAgentPoolProfiles2Count
-        minCount: clusterPropertiesAgentPoolProfiles2MinCount
+        count: clusterPropertiesAgentPoolProfilesCrudCount
+        minCount: clusterPropertiesAgentPoolProfilesCrudMinCount
         maxCount: 10
         availabilityZones: [
           '1'

@@ -6,13 +6,13 @@ param environment string
 @description('Region of the resources: the resource group\'s.')
 param location string = resourceGroup().location
 
-@description('Per-environment value of cosmos_properties_locations_0_isZoneRedundant.')
+@description('Per-environment value of cosmos.properties.locations[0].isZoneRedundant.')
 param cosmosPropertiesLocations0IsZoneRedundant bool
 
-@description('Per-environment value of cosmos_properties_capabilities.')
+@description('Per-environment value of cosmos.properties.capabilities.')
 param cosmosPropertiesCapabilities array
 
-@description('Whether cosmosHolidayPeakDb_properties_options exists in this environment.')
+@description('Whether cosmosHolidayPeakDb.properties.options exists in this environment.')
 param cosmosHolidayPeakDbPropertiesOptionsEnabled bool
 
 @description('id of hub, from modules/hub.bicep.')

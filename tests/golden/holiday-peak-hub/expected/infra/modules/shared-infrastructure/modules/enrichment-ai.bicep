@@ -6,7 +6,7 @@ param environment string
 @description('Region of the resources: the resource group\'s.')
 param location string = resourceGroup().location
 
-@description('Per-environment value of enrichmentAiChat_sku_capacity.')
+@description('Per-environment value of enrichmentAiChat.sku.capacity.')
 param enrichmentAiChatSkuCapacity int
 
 @description('id of hubPrivateEndpoints, from modules/hub.bicep.')

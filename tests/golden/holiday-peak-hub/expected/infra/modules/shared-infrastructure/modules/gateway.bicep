@@ -6,16 +6,16 @@ param environment string
 @description('Region of the resources: the resource group\'s.')
 param location string = resourceGroup().location
 
-@description('Per-environment value of gateway_sku_name.')
+@description('Per-environment value of gateway.sku.name.')
 param gatewaySkuName string
 
-@description('Per-environment value of gateway_sku_capacity.')
+@description('Per-environment value of gateway.sku.capacity.')
 param gatewaySkuCapacity int
 
-@description('Per-environment value of gateway_properties_virtualNetworkType.')
+@description('Per-environment value of gateway.properties.virtualNetworkType.')
 param gatewayPropertiesVirtualNetworkType string
 
-@description('Whether gateway_properties_virtualNetworkConfiguration exists in this environment.')
+@description('Whether gateway.properties.virtualNetworkConfiguration exists in this environment.')
 param gatewayPropertiesVirtualNetworkConfigurationEnabled bool
 
 @description('id of hubApim, from modules/hub.bicep.')

@@ -6,7 +6,7 @@ param environment string
 @description('Region of the resources: the resource group\'s.')
 param location string = resourceGroup().location
 
-@description('Per-environment value of memory_sku_name.')
+@description('Per-environment value of memory.sku.name.')
 param memorySkuName string
 
 @description('id of hub, from modules/hub.bicep.')

@@ -6,7 +6,7 @@ param environment string
 @description('Region of the resources: the resource group\'s.')
 param location string = resourceGroup().location
 
-@description('Per-environment value of supportAiChat_sku_capacity.')
+@description('Per-environment value of supportAiChat.sku.capacity.')
 param supportAiChatSkuCapacity int
 
 @description('id of hubPrivateEndpoints, from modules/hub.bicep.')

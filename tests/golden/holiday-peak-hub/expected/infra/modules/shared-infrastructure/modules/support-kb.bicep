@@ -6,10 +6,10 @@ param environment string
 @description('Region of the resources: the resource group\'s.')
 param location string = resourceGroup().location
 
-@description('Per-environment value of supportKb_sku_name.')
+@description('Per-environment value of supportKb.sku.name.')
 param supportKbSkuName string
 
-@description('Per-environment value of supportKb_properties_replicaCount.')
+@description('Per-environment value of supportKb.properties.replicaCount.')
 param supportKbPropertiesReplicaCount int
 
 @description('id of hubPrivateEndpoints, from modules/hub.bicep.')

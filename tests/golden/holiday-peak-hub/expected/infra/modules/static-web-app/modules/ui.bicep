@@ -6,10 +6,10 @@ param environment string
 @description('Region of the resources: the resource group\'s.')
 param location string = resourceGroup().location
 
-@description('Per-environment value of ui_sku_name.')
+@description('Per-environment value of ui.sku.name.')
 param uiSkuName string
 
-@description('Per-environment value of ui_sku_tier.')
+@description('Per-environment value of ui.sku.tier.')
 param uiSkuTier string
 
 @description('Whether uiDomain exists in this environment.')

@@ -7,7 +7,7 @@ variable "environment" {
 
 variable "monitoring_values_0_prometheus_prometheus_spec_retention" {
   type        = string
-  description = "Per-environment value of monitoring_values_0_prometheus_prometheusSpec_retention."
+  description = "Per-environment value of monitoring.values[0].prometheus.prometheusSpec.retention."
 }
 
 variable "grafana_admin_password" {

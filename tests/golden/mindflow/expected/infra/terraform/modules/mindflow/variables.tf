@@ -17,157 +17,157 @@ variable "core_private_c_via_a_enabled" {
 
 variable "cluster_control_plane_retention_in_days" {
   type        = number
-  description = "Per-environment value of cluster_control_plane_retention_in_days."
+  description = "Per-environment value of cluster_control_plane.retention_in_days."
 }
 
 variable "cluster_general_instance_types" {
   type        = list(string)
-  description = "Per-environment value of cluster_general_instance_types."
+  description = "Per-environment value of cluster_general.instance_types."
 }
 
 variable "cluster_general_scaling_config_min_size" {
   type        = number
-  description = "Per-environment value of cluster_general_scaling_config_min_size."
+  description = "Per-environment value of cluster_general.scaling_config.min_size."
 }
 
 variable "cluster_general_scaling_config_max_size" {
   type        = number
-  description = "Per-environment value of cluster_general_scaling_config_max_size."
+  description = "Per-environment value of cluster_general.scaling_config.max_size."
 }
 
 variable "cluster_general_scaling_config_desired_size" {
   type        = number
-  description = "Per-environment value of cluster_general_scaling_config_desired_size."
+  description = "Per-environment value of cluster_general.scaling_config.desired_size."
 }
 
 variable "edge_https_certificate_arn" {
   type        = string
-  description = "Per-environment value of edge_https_certificate_arn."
+  description = "Per-environment value of edge_https.certificate_arn."
 }
 
 variable "db_instance_class" {
   type        = string
-  description = "Per-environment value of db_instance_class."
+  description = "Per-environment value of db.instance_class."
 }
 
 variable "db_multi_az" {
   type        = bool
-  description = "Per-environment value of db_multi_az."
+  description = "Per-environment value of db.multi_az."
 }
 
 variable "db_performance_insights_enabled" {
   type        = bool
-  description = "Per-environment value of db_performance_insights_enabled."
+  description = "Per-environment value of db.performance_insights_enabled."
 }
 
 variable "cache_node_type" {
   type        = string
-  description = "Per-environment value of cache_node_type."
+  description = "Per-environment value of cache.node_type."
 }
 
 variable "cache_num_node_groups" {
   type        = number
-  description = "Per-environment value of cache_num_node_groups."
+  description = "Per-environment value of cache.num_node_groups."
 }
 
 variable "cache_replicas_per_node_group" {
   type        = number
-  description = "Per-environment value of cache_replicas_per_node_group."
+  description = "Per-environment value of cache.replicas_per_node_group."
 }
 
 variable "cache_automatic_failover_enabled" {
   type        = bool
-  description = "Per-environment value of cache_automatic_failover_enabled."
+  description = "Per-environment value of cache.automatic_failover_enabled."
 }
 
 variable "cache_multi_az_enabled" {
   type        = bool
-  description = "Per-environment value of cache_multi_az_enabled."
+  description = "Per-environment value of cache.multi_az_enabled."
 }
 
 variable "logs_i1_instance_class" {
   type        = string
-  description = "Per-environment value of logs_i1_instance_class."
+  description = "Per-environment value of logs_i1.instance_class."
 }
 
 variable "search_cluster_config_instance_type" {
   type        = string
-  description = "Per-environment value of search_cluster_config_instance_type."
+  description = "Per-environment value of search.cluster_config.instance_type."
 }
 
 variable "search_cluster_config_instance_count" {
   type        = number
-  description = "Per-environment value of search_cluster_config_instance_count."
+  description = "Per-environment value of search.cluster_config.instance_count."
 }
 
 variable "search_cluster_config_zone_awareness_enabled" {
   type        = bool
-  description = "Per-environment value of search_cluster_config_zone_awareness_enabled."
+  description = "Per-environment value of search.cluster_config.zone_awareness_enabled."
 }
 
 variable "search_cluster_config_dedicated_master_enabled" {
   type        = bool
-  description = "Per-environment value of search_cluster_config_dedicated_master_enabled."
+  description = "Per-environment value of search.cluster_config.dedicated_master_enabled."
 }
 
 variable "search_cluster_config_zone_awareness_config_enabled" {
   type        = bool
-  description = "Whether search_cluster_config_zone_awareness_config exists in this environment."
+  description = "Whether search.cluster_config.zone_awareness_config exists in this environment."
 }
 
 variable "search_cluster_config_dedicated_master_count_enabled" {
   type        = bool
-  description = "Whether search_cluster_config_dedicated_master_count exists in this environment."
+  description = "Whether search.cluster_config.dedicated_master_count exists in this environment."
 }
 
 variable "search_cluster_config_dedicated_master_type_enabled" {
   type        = bool
-  description = "Whether search_cluster_config_dedicated_master_type exists in this environment."
+  description = "Whether search.cluster_config.dedicated_master_type exists in this environment."
 }
 
 variable "search_ebs_options_volume_size" {
   type        = number
-  description = "Per-environment value of search_ebs_options_volume_size."
+  description = "Per-environment value of search.ebs_options.volume_size."
 }
 
 variable "search_vpc_options_subnet_ids_count" {
   type        = number
-  description = "How many of search_vpc_options_subnet_ids this environment has."
+  description = "How many of search.vpc_options.subnet_ids this environment has."
 }
 
 variable "log_level_value" {
   type        = string
-  description = "Per-environment value of log_level_value."
+  description = "Per-environment value of log_level.value."
 }
 
 variable "cors_origins_value" {
   type        = string
-  description = "Per-environment value of cors_origins_value."
+  description = "Per-environment value of cors_origins.value."
 }
 
 variable "container_logs_retention_in_days" {
   type        = number
-  description = "Per-environment value of container_logs_retention_in_days."
+  description = "Per-environment value of container_logs.retention_in_days."
 }
 
 variable "tracing_rule_1_fixed_rate" {
   type        = number
-  description = "Per-environment value of tracing_rule_1_fixed_rate."
+  description = "Per-environment value of tracing_rule_1.fixed_rate."
 }
 
 variable "tracing_rule_2_fixed_rate" {
   type        = number
-  description = "Per-environment value of tracing_rule_2_fixed_rate."
+  description = "Per-environment value of tracing_rule_2.fixed_rate."
 }
 
 variable "tracing_rule_3_fixed_rate" {
   type        = number
-  description = "Per-environment value of tracing_rule_3_fixed_rate."
+  description = "Per-environment value of tracing_rule_3.fixed_rate."
 }
 
 variable "parameter_reader_policy_statement_0_resource_count" {
   type        = number
-  description = "How many of parameter_reader_policy_Statement_0_Resource this environment has."
+  description = "How many of parameter_reader.policy.Statement[0].Resource this environment has."
 }
 
 variable "core_nat_b_enabled" {
@@ -202,7 +202,7 @@ variable "core_private_c_via_c_enabled" {
 
 variable "logs_i2_instance_class" {
   type        = string
-  description = "Per-environment value of logs_i2_instance_class."
+  description = "Per-environment value of logs_i2.instance_class."
 }
 
 variable "logs_i2_enabled" {

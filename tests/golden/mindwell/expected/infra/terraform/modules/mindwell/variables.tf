@@ -7,42 +7,42 @@ variable "environment" {
 
 variable "logs_retention_in_days" {
   type        = number
-  description = "Per-environment value of logs_retention_in_days."
+  description = "Per-environment value of logs.retention_in_days."
 }
 
 variable "cluster_default_node_pool_min_count" {
   type        = number
-  description = "Per-environment value of cluster_default_node_pool_min_count."
+  description = "Per-environment value of cluster.default_node_pool.min_count."
 }
 
 variable "cluster_default_node_pool_max_count" {
   type        = number
-  description = "Per-environment value of cluster_default_node_pool_max_count."
+  description = "Per-environment value of cluster.default_node_pool.max_count."
 }
 
 variable "cluster_workload_min_count" {
   type        = number
-  description = "Per-environment value of cluster_workload_min_count."
+  description = "Per-environment value of cluster_workload.min_count."
 }
 
 variable "cluster_workload_max_count" {
   type        = number
-  description = "Per-environment value of cluster_workload_max_count."
+  description = "Per-environment value of cluster_workload.max_count."
 }
 
 variable "db_sku_name" {
   type        = string
-  description = "Per-environment value of db_sku_name."
+  description = "Per-environment value of db.sku_name."
 }
 
 variable "db_high_availability_enabled" {
   type        = bool
-  description = "Whether db_high_availability exists in this environment."
+  description = "Whether db.high_availability exists in this environment."
 }
 
 variable "monthly_amount" {
   type        = number
-  description = "Per-environment value of monthly_amount."
+  description = "Per-environment value of monthly.amount."
 }
 
 variable "postgres_admin_password" {

@@ -7,37 +7,37 @@ variable "environment" {
 
 variable "chain_data_account_replication_type" {
   type        = string
-  description = "Per-environment value of chain_data_account_replication_type."
+  description = "Per-environment value of chain_data.account_replication_type."
 }
 
 variable "chain_node_name" {
   type        = string
-  description = "Per-environment value of chain_node_name."
+  description = "Per-environment value of chain_node.name."
 }
 
 variable "chain_node_size" {
   type        = string
-  description = "Per-environment value of chain_node_size."
+  description = "Per-environment value of chain_node.size."
 }
 
 variable "chain_node_nic_1_name" {
   type        = string
-  description = "Per-environment value of chain_node_nic_1_name."
+  description = "Per-environment value of chain_node_nic_1.name."
 }
 
 variable "chain_node_data_1_name" {
   type        = string
-  description = "Per-environment value of chain_node_data_1_name."
+  description = "Per-environment value of chain_node_data_1.name."
 }
 
 variable "chain_node_data_1_disk_size_gb" {
   type        = number
-  description = "Per-environment value of chain_node_data_1_disk_size_gb."
+  description = "Per-environment value of chain_node_data_1.disk_size_gb."
 }
 
 variable "chain_node_node_2_size" {
   type        = string
-  description = "Per-environment value of chain_node_node_2_size."
+  description = "Per-environment value of chain_node_node_2.size."
 }
 
 variable "chain_node_node_2_enabled" {
@@ -52,7 +52,7 @@ variable "chain_node_nic_2_enabled" {
 
 variable "chain_node_data_2_disk_size_gb" {
   type        = number
-  description = "Per-environment value of chain_node_data_2_disk_size_gb."
+  description = "Per-environment value of chain_node_data_2.disk_size_gb."
 }
 
 variable "chain_node_data_2_enabled" {

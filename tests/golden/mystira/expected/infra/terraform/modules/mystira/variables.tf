@@ -7,27 +7,27 @@ variable "environment" {
 
 variable "registry_zone_redundancy_enabled" {
   type        = bool
-  description = "Per-environment value of registry_zone_redundancy_enabled."
+  description = "Per-environment value of registry.zone_redundancy_enabled."
 }
 
 variable "cluster_default_node_pool_min_count" {
   type        = number
-  description = "Per-environment value of cluster_default_node_pool_min_count."
+  description = "Per-environment value of cluster.default_node_pool.min_count."
 }
 
 variable "cluster_default_node_pool_max_count" {
   type        = number
-  description = "Per-environment value of cluster_default_node_pool_max_count."
+  description = "Per-environment value of cluster.default_node_pool.max_count."
 }
 
 variable "cluster_apps_min_count" {
   type        = number
-  description = "Per-environment value of cluster_apps_min_count."
+  description = "Per-environment value of cluster_apps.min_count."
 }
 
 variable "cluster_apps_max_count" {
   type        = number
-  description = "Per-environment value of cluster_apps_max_count."
+  description = "Per-environment value of cluster_apps.max_count."
 }
 
 variable "core_id" {

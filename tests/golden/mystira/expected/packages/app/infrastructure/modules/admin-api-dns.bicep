@@ -3,10 +3,10 @@
 @description('Deployment environment name.')
 param environment string
 
-@description('Per-environment value of adminApiDomainCname_name.')
+@description('Per-environment value of adminApiDomainCname.name.')
 param adminApiDomainCnameName string
 
-@description('Per-environment value of adminApiDomainAsuid_name.')
+@description('Per-environment value of adminApiDomainAsuid.name.')
 param adminApiDomainAsuidName string
 
 @description('properties.defaultHostName of adminApi, from modules/admin-api.bicep.')

@@ -6,13 +6,13 @@ param environment string
 @description('Region of the resources: the resource group\'s.')
 param location string = resourceGroup().location
 
-@description('Per-environment value of adminApiDomain_name.')
+@description('Per-environment value of adminApiDomain.name.')
 param adminApiDomainName string
 
-@description('Per-environment value of adminApiDomainCertificate_name.')
+@description('Per-environment value of adminApiDomainCertificate.name.')
 param adminApiDomainCertificateName string
 
-@description('Per-environment value of adminApiDomainCertificate_properties_canonicalName.')
+@description('Per-environment value of adminApiDomainCertificate.properties.canonicalName.')
 param adminApiDomainCertificatePropertiesCanonicalName string
 
 @description('id of appPlan, from modules/app-plan.bicep.')

@@ -3,7 +3,7 @@
 @description('Deployment environment name.')
 param environment string
 
-@description('Per-environment value of adminApiDomainSni_name.')
+@description('Per-environment value of adminApiDomainSni.name.')
 param adminApiDomainSniName string
 
 @description('properties.thumbprint of adminApiDomainCertificate, from modules/admin-api-domains.bicep.')

@@ -3,10 +3,10 @@
 @description('Deployment environment name.')
 param environment string
 
-@description('Per-environment value of apiDomainCname_name.')
+@description('Per-environment value of apiDomainCname.name.')
 param apiDomainCnameName string
 
-@description('Per-environment value of apiDomainAsuid_name.')
+@description('Per-environment value of apiDomainAsuid.name.')
 param apiDomainAsuidName string
 
 @description('properties.defaultHostName of api, from modules/api.bicep.')

@@ -6,13 +6,13 @@ param environment string
 @description('Region of the resources: the resource group\'s.')
 param location string = resourceGroup().location
 
-@description('Per-environment value of apiDomain_name.')
+@description('Per-environment value of apiDomain.name.')
 param apiDomainName string
 
-@description('Per-environment value of apiDomainCertificate_name.')
+@description('Per-environment value of apiDomainCertificate.name.')
 param apiDomainCertificateName string
 
-@description('Per-environment value of apiDomainCertificate_properties_canonicalName.')
+@description('Per-environment value of apiDomainCertificate.properties.canonicalName.')
 param apiDomainCertificatePropertiesCanonicalName string
 
 @description('id of appPlan, from modules/app-plan.bicep.')

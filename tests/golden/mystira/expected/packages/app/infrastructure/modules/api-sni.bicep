@@ -3,7 +3,7 @@
 @description('Deployment environment name.')
 param environment string
 
-@description('Per-environment value of apiDomainSni_name.')
+@description('Per-environment value of apiDomainSni.name.')
 param apiDomainSniName string
 
 @description('properties.thumbprint of apiDomainCertificate, from modules/api-domains.bicep.')

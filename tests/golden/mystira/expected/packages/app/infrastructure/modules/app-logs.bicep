@@ -6,7 +6,7 @@ param environment string
 @description('Region of the resources: the resource group\'s.')
 param location string = resourceGroup().location
 
-@description('Per-environment value of appLogs_properties_retentionInDays.')
+@description('Per-environment value of appLogs.properties.retentionInDays.')
 param appLogsPropertiesRetentionInDays int
 
 resource appLogs 'Microsoft.OperationalInsights/workspaces@2026-03-01' = {

@@ -6,13 +6,13 @@ param environment string
 @description('Region of the resources: the resource group\'s.')
 param location string = resourceGroup().location
 
-@description('Per-environment value of appPlan_sku_name.')
+@description('Per-environment value of appPlan.sku.name.')
 param appPlanSkuName string
 
-@description('Per-environment value of appPlan_sku_capacity.')
+@description('Per-environment value of appPlan.sku.capacity.')
 param appPlanSkuCapacity int
 
-@description('Per-environment value of appPlan_properties_zoneRedundant.')
+@description('Per-environment value of appPlan.properties.zoneRedundant.')
 param appPlanPropertiesZoneRedundant bool
 
 resource appPlan 'Microsoft.Web/serverfarms@2025-03-01' = {

@@ -6,7 +6,7 @@ param environment string
 @description('Region of the resources: the resource group\'s.')
 param location string = resourceGroup().location
 
-@description('Per-environment value of appVault_properties_sku_name.')
+@description('Per-environment value of appVault.properties.sku.name.')
 param appVaultPropertiesSkuName string
 
 @secure()

@@ -6,7 +6,7 @@ param environment string
 @description('Region of the resources: the resource group\'s.')
 param location string = resourceGroup().location
 
-@description('Per-environment value of cosmos_properties_locations_0_isZoneRedundant.')
+@description('Per-environment value of cosmos.properties.locations[0].isZoneRedundant.')
 param cosmosPropertiesLocations0IsZoneRedundant bool
 
 @description('id of appLogs, from modules/app-logs.bicep.')

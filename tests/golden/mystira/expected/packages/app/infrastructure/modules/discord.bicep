@@ -3,7 +3,7 @@
 @description('Deployment environment name.')
 param environment string
 
-@description('Per-environment value of discord_properties_endpoint.')
+@description('Per-environment value of discord.properties.endpoint.')
 param discordPropertiesEndpoint string
 
 @description('properties.clientId of bot, from modules/bot.bicep.')

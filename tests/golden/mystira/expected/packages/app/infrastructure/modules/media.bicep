@@ -6,7 +6,7 @@ param environment string
 @description('Region of the resources: the resource group\'s.')
 param location string = resourceGroup().location
 
-@description('Per-environment value of media_sku_name.')
+@description('Per-environment value of media.sku.name.')
 param mediaSkuName string
 
 resource media 'Microsoft.Storage/storageAccounts@2026-04-01' = {

@@ -3,10 +3,10 @@
 @description('Deployment environment name.')
 param environment string
 
-@description('Per-environment value of pwaDomain_name.')
+@description('Per-environment value of pwaDomain.name.')
 param pwaDomainName string
 
-@description('Per-environment value of pwaDomain_properties_validationMethod.')
+@description('Per-environment value of pwaDomain.properties.validationMethod.')
 param pwaDomainPropertiesValidationMethod string
 
 resource pwa 'Microsoft.Web/staticSites@2025-03-01' existing = {

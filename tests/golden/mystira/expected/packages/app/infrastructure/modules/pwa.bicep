@@ -6,10 +6,10 @@ param environment string
 @description('Region of the resources: the resource group\'s.')
 param location string = resourceGroup().location
 
-@description('Per-environment value of pwa_sku_name.')
+@description('Per-environment value of pwa.sku.name.')
 param pwaSkuName string
 
-@description('Per-environment value of pwa_sku_tier.')
+@description('Per-environment value of pwa.sku.tier.')
 param pwaSkuTier string
 
 resource pwa 'Microsoft.Web/staticSites@2025-03-01' = {

@@ -7,5 +7,5 @@ variable "environment" {
 
 variable "originals_retention_policy_enabled" {
   type        = bool
-  description = "Whether originals_retention_policy exists in this environment."
+  description = "Whether originals.retention_policy exists in this environment."
 }

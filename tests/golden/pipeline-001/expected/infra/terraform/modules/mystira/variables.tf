@@ -7,5 +7,5 @@ variable "environment" {
 
 variable "gate_reviewers_enabled" {
   type        = bool
-  description = "Whether gate_reviewers exists in this environment."
+  description = "Whether gate.reviewers exists in this environment."
 }

@@ -17,7 +17,7 @@ variable "main_private_c_via_a_enabled" {
 
 variable "gate_reviewers_enabled" {
   type        = bool
-  description = "Whether gate_reviewers exists in this environment."
+  description = "Whether gate.reviewers exists in this environment."
 }
 
 variable "main_nat_b_enabled" {

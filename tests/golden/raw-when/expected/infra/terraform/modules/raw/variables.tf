@@ -7,15 +7,15 @@ variable "environment" {
 
 variable "main_tags_enabled" {
   type        = bool
-  description = "Whether main_tags exists in this environment."
+  description = "Whether main.tags exists in this environment."
 }
 
 variable "logs_account_replication_type" {
   type        = string
-  description = "Per-environment value of logs_account_replication_type."
+  description = "Per-environment value of logs.account_replication_type."
 }
 
 variable "logs_network_rules_bypass" {
   type        = list(string)
-  description = "Per-environment value of logs_network_rules_bypass."
+  description = "Per-environment value of logs.network_rules.bypass."
 }

@@ -7,12 +7,12 @@ variable "environment" {
 
 variable "logs_retention_in_days" {
   type        = number
-  description = "Per-environment value of logs_retention_in_days."
+  description = "Per-environment value of logs.retention_in_days."
 }
 
 variable "vault_sku_name" {
   type        = string
-  description = "Per-environment value of vault_sku_name."
+  description = "Per-environment value of vault.sku_name."
 }
 
 variable "ingest_token" {

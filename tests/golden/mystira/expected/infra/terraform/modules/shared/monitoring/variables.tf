@@ -7,7 +7,7 @@ variable "environment" {
 
 variable "logs_retention_in_days" {
   type        = number
-  description = "Per-environment value of logs_retention_in_days."
+  description = "Per-environment value of logs.retention_in_days."
 }
 
 variable "main_location" {

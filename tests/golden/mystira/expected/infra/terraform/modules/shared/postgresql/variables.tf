@@ -7,27 +7,27 @@ variable "environment" {
 
 variable "shared_pg_sku_name" {
   type        = string
-  description = "Per-environment value of shared_pg_sku_name."
+  description = "Per-environment value of shared_pg.sku_name."
 }
 
 variable "shared_pg_backup_retention_days" {
   type        = number
-  description = "Per-environment value of shared_pg_backup_retention_days."
+  description = "Per-environment value of shared_pg.backup_retention_days."
 }
 
 variable "shared_pg_geo_redundant_backup_enabled" {
   type        = bool
-  description = "Per-environment value of shared_pg_geo_redundant_backup_enabled."
+  description = "Per-environment value of shared_pg.geo_redundant_backup_enabled."
 }
 
 variable "shared_pg_high_availability_enabled" {
   type        = bool
-  description = "Whether shared_pg_high_availability exists in this environment."
+  description = "Whether shared_pg.high_availability exists in this environment."
 }
 
 variable "shared_pg_max_connections_value" {
   type        = string
-  description = "Per-environment value of shared_pg_max_connections_value."
+  description = "Per-environment value of shared_pg_max_connections.value."
 }
 
 variable "postgres_admin_password" {

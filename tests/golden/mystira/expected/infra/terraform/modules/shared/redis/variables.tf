@@ -7,17 +7,17 @@ variable "environment" {
 
 variable "shared_cache_sku_name" {
   type        = string
-  description = "Per-environment value of shared_cache_sku_name."
+  description = "Per-environment value of shared_cache.sku_name."
 }
 
 variable "shared_cache_family" {
   type        = string
-  description = "Per-environment value of shared_cache_family."
+  description = "Per-environment value of shared_cache.family."
 }
 
 variable "shared_cache_zones_enabled" {
   type        = bool
-  description = "Whether shared_cache_zones exists in this environment."
+  description = "Whether shared_cache.zones exists in this environment."
 }
 
 variable "main_location" {
